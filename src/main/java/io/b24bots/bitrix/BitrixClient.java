@@ -1,0 +1,230 @@
+package io.b24bots.bitrix;
+
+import java.net.ConnectException;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.b24bots.config.B24Config;
+import io.b24bots.oauth.PortalAccess;
+import io.b24bots.oauth.TokenService;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
+import org.jboss.logging.Logger;
+
+/**
+ * The one client for every Bitrix24 REST call (DESIGN.md section 6). It sends the call to the
+ * portal's stored endpoint only, refreshes on {@code expired_token}/{@code invalid_token} and
+ * repeats once, learns a moved portal's endpoint from the OAuth server instead of following a
+ * redirect, keeps each portal under its rate limit, backs off on 503/429, and turns every
+ * Bitrix24 error into a {@link BitrixException} that carries its code.
+ */
+@ApplicationScoped
+public class BitrixClient {
+
+    private static final Logger LOG = Logger.getLogger(BitrixClient.class);
+    private static final Pattern METHOD = Pattern.compile("[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*");
+    private static final Set<String> TOKEN_REJECTED = Set.of("expired_token", "invalid_token");
+    private static final Set<String> LIMITED = Set.of("QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT");
+
+    private final BitrixRestApi api;
+    private final TokenService tokens;
+    private final PortalRateLimiter limiter;
+    private final B24Config config;
+    private final ObjectMapper json;
+
+    BitrixClient(@RestClient BitrixRestApi api, TokenService tokens, PortalRateLimiter limiter, B24Config config,
+            ObjectMapper json) {
+        this.api = api;
+        this.tokens = tokens;
+        this.limiter = limiter;
+        this.config = config;
+        this.json = json;
+    }
+
+    /** Calls {@code method} on the portal with its stored OAuth token. */
+    public BitrixResponse call(String memberId, String method, Map<String, ?> params) {
+        requireMethodName(method);
+        PortalAccess access = tokens.access(memberId);
+        boolean refreshed = false;
+        boolean relocated = false;
+        int limitRetries = 0;
+        while (true) {
+            try {
+                return send(memberId, access, method, params);
+            } catch (BitrixException e) {
+                if (TOKEN_REJECTED.contains(e.code()) && !refreshed) {
+                    refreshed = true;
+                    access = tokens.refreshRejected(memberId, access.accessToken());
+                } else if (BitrixException.PORTAL_MOVED.equals(e.code()) && !relocated) {
+                    relocated = true;
+                    String before = access.clientEndpoint();
+                    access = tokens.refreshForNewEndpoint(memberId, access.accessToken());
+                    if (before.equals(access.clientEndpoint())) {
+                        throw new BitrixException(BitrixException.PORTAL_MOVED,
+                                "the portal redirected but the OAuth server reports the same endpoint", e.httpStatus(), true, null);
+                    }
+                    LOG.infof("Portal %s moved; now calling %s", memberId, access.clientEndpoint());
+                } else if (isRetriableLimit(e) && limitRetries < config.rest().maxLimitRetries()) {
+                    pause(e, limitRetries++);
+                } else {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * Calls {@code method} with a token the caller holds (a frame's {@code AUTH_ID} being checked),
+     * at an endpoint a trusted OAuth server reported. No refresh: a rejected token is the answer.
+     */
+    public BitrixResponse callWithToken(String clientEndpoint, String accessToken, String method, Map<String, ?> params) {
+        requireMethodName(method);
+        PortalAccess access = new PortalAccess(null, clientEndpoint, accessToken);
+        int limitRetries = 0;
+        while (true) {
+            try {
+                return send(hostKey(clientEndpoint), access, method, params);
+            } catch (BitrixException e) {
+                if (isRetriableLimit(e) && limitRetries < config.rest().maxLimitRetries()) {
+                    pause(e, limitRetries++);
+                } else {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private BitrixResponse send(String limiterKey, PortalAccess access, String method, Map<String, ?> params) {
+        String endpoint = access.clientEndpoint();
+        if (!(endpoint.startsWith("https://") || config.allowHttp() && endpoint.startsWith("http://"))) {
+            throw new BitrixException("INSECURE_ENDPOINT", "portal endpoint is not https", 0, false, null);
+        }
+        limiter.acquire(limiterKey);
+        Map<String, Object> body = new LinkedHashMap<>(params);
+        body.put("auth", access.accessToken());
+        Response response;
+        try {
+            response = api.call(endpoint, method, body);
+        } catch (WebApplicationException e) {
+            response = e.getResponse();
+        } catch (ProcessingException e) {
+            throw networkFailure(e);
+        }
+        int status = response.getStatus();
+        if (status >= 300 && status < 400) {
+            // The token must not follow a redirect the OAuth server has not confirmed.
+            throw new BitrixException(BitrixException.PORTAL_MOVED, "portal answered HTTP " + status, status, true, null);
+        }
+        JsonNode node = readJson(response);
+        String error = errorCode(node);
+        if (error == null && status < 400) {
+            return new BitrixResponse(node);
+        }
+        if (error == null) {
+            error = "HTTP_" + status;
+        }
+        String description = errorDescription(node);
+        boolean transientFailure = LIMITED.contains(error) || status >= 500 && !"PORTAL_DELETED".equals(error)
+                || TOKEN_REJECTED.contains(error);
+        throw new BitrixException(error, description, status, transientFailure, operatingResetAt(node));
+    }
+
+    private JsonNode readJson(Response response) {
+        String body = response.hasEntity() ? response.readEntity(String.class) : "";
+        try {
+            return body.isBlank() ? json.createObjectNode() : json.readTree(body);
+        } catch (Exception e) {
+            return json.createObjectNode();
+        }
+    }
+
+    private static String errorCode(JsonNode node) {
+        JsonNode error = node.get("error");
+        if (error == null || error.isNull()) {
+            return null;
+        }
+        // REST v3 style errors nest the code in an object.
+        return error.isObject() ? error.path("code").asText(null) : error.asText();
+    }
+
+    private static String errorDescription(JsonNode node) {
+        JsonNode error = node.get("error");
+        if (error != null && error.isObject()) {
+            return error.path("message").asText("");
+        }
+        return node.path("error_description").asText("");
+    }
+
+    private static Instant operatingResetAt(JsonNode node) {
+        JsonNode reset = node.path("time").path("operating_reset_at");
+        return reset.isNumber() ? Instant.ofEpochSecond(reset.asLong()) : null;
+    }
+
+    private static boolean isRetriableLimit(BitrixException e) {
+        return LIMITED.contains(e.code()) || e.httpStatus() == 503 || e.httpStatus() == 429
+                || BitrixException.NETWORK_ERROR.equals(e.code());
+    }
+
+    /** Sleeps before a retry: exponential with jitter, or until {@code operating_reset_at} when given. */
+    private void pause(BitrixException e, int attempt) {
+        Duration wait;
+        if (e.retryAfter() != null) {
+            wait = Duration.between(Instant.now(), e.retryAfter()).plusMillis(100);
+        } else {
+            long base = config.rest().backoff().toMillis() << Math.min(attempt, 10);
+            wait = Duration.ofMillis(base + ThreadLocalRandom.current().nextLong(base / 2 + 1));
+        }
+        if (wait.compareTo(config.rest().maxBackoff()) > 0) {
+            throw e;
+        }
+        if (wait.isNegative()) {
+            return;
+        }
+        try {
+            Thread.sleep(wait);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw e;
+        }
+    }
+
+    private static BitrixException networkFailure(ProcessingException e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+            if (cause instanceof ConnectException) {
+                // Nothing was sent, so repeating cannot duplicate a write.
+                return new BitrixException(BitrixException.NETWORK_ERROR, "connection failed", 0, true, null);
+            }
+        }
+        // The request may have reached Bitrix24: a non-idempotent call must not be repeated blindly.
+        return new BitrixException(BitrixException.TIMEOUT, "no answer from the portal (" + cause.getClass().getSimpleName() + ")",
+                0, true, null);
+    }
+
+    private static String hostKey(String endpoint) {
+        try {
+            return "host:" + URI.create(endpoint).getAuthority();
+        } catch (IllegalArgumentException e) {
+            return "host:" + endpoint;
+        }
+    }
+
+    private static void requireMethodName(String method) {
+        if (method == null || !METHOD.matcher(method).matches()) {
+            throw new IllegalArgumentException("not a Bitrix24 method name: " + method);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package io.b24bots.bitrix;
+
+import java.util.Map;
+
+import io.quarkus.rest.client.reactive.Url;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
+
+/** A portal's REST endpoint: JSON POST to {@code {client_endpoint}{method}}. Redirects are not followed. */
+@RegisterRestClient(configKey = "b24-rest")
+interface BitrixRestApi {
+
+    @POST
+    @Path("{method}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    Response call(@Url String clientEndpoint, @PathParam("method") String method, Map<String, Object> body);
+}

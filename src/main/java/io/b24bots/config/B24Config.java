@@ -1,0 +1,72 @@
+package io.b24bots.config;
+
+import java.time.Duration;
+import java.util.List;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** The service's own settings (DESIGN.md section 4), read once at start-up. */
+@ConfigMapping(prefix = "b24")
+public interface B24Config {
+
+    /** Application id from the Bitrix24 vendor account. */
+    String clientId();
+
+    /** Application secret; sent to trusted OAuth servers only. */
+    String clientSecret();
+
+    /** Base URL at which Bitrix24 reaches this service, without a trailing slash. */
+    String publicUrl();
+
+    /** Allows http:// portal and OAuth URLs; tests and local runs only. */
+    @WithDefault("false")
+    boolean allowHttp();
+
+    /** {@code id:base64key,...}; the first key encrypts, every key decrypts. */
+    String tokenKeys();
+
+    OAuth oauth();
+
+    Rest rest();
+
+    interface OAuth {
+        /** The trusted OAuth server: tokens at {url}/oauth/token/, app.info at {url}/rest/. */
+        @WithDefault("https://oauth.bitrix.info")
+        String url();
+
+        /** More trusted OAuth servers (Bitrix24 runs a second one for some regions). */
+        @WithDefault("https://oauth.bitrix24.tech")
+        List<String> extraUrls();
+
+        /** How long a signed OAuth {@code state} stays valid. */
+        @WithDefault("PT10M")
+        Duration stateTtl();
+    }
+
+    interface Rest {
+        /** Sustained calls per second to one portal; Bitrix24 allows 2 on most plans. */
+        @WithDefault("2")
+        double requestsPerSecond();
+
+        /** Calls one portal may take at once before the rate applies; Bitrix24 allows 50. */
+        @WithDefault("50")
+        int burst();
+
+        /** Longest a caller waits for the rate limiter before the call fails as transient. */
+        @WithDefault("PT30S")
+        Duration maxLimiterWait();
+
+        /** Retries of a call refused for rate or time limits (503/429) before it fails. */
+        @WithDefault("3")
+        int maxLimitRetries();
+
+        /** First back-off after a refused call; doubled each retry, with jitter. */
+        @WithDefault("PT1S")
+        Duration backoff();
+
+        /** Longest back-off the client sleeps itself; a longer wait fails as transient. */
+        @WithDefault("PT20S")
+        Duration maxBackoff();
+    }
+}

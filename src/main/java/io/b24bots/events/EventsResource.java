@@ -1,0 +1,71 @@
+package io.b24bots.events;
+
+import java.util.Locale;
+import java.util.Map;
+
+import io.b24bots.install.InstallService;
+import io.b24bots.web.FormBodies;
+import io.b24bots.web.FormData;
+import io.b24bots.web.FrameRequest;
+import io.b24bots.web.RequestRejected;
+import io.smallrye.common.annotation.RunOnVirtualThread;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.RestHeader;
+
+/** The one URL Bitrix24 posts events to: parse, verify, then hand to the feature that owns the event. */
+@Path("/b24/events")
+public class EventsResource {
+
+    private static final Logger LOG = Logger.getLogger(EventsResource.class);
+
+    private final EventVerifier verifier;
+    private final InstallService installs;
+
+    EventsResource(EventVerifier verifier, InstallService installs) {
+        this.verifier = verifier;
+        this.installs = installs;
+    }
+
+    @POST
+    @Consumes(MediaType.WILDCARD)
+    @Produces(MediaType.APPLICATION_JSON)
+    @RunOnVirtualThread
+    public Map<String, String> receive(@RestHeader("Content-Type") String contentType, byte[] body) {
+        FormData form = FormBodies.parse(contentType, body);
+        if (form.isEmpty()) {
+            throw RequestRejected.badRequest("The event body is empty.");
+        }
+        String event = form.text("event");
+        if (event == null || event.isBlank()) {
+            throw RequestRejected.badRequest("The event has no 'event' field.");
+        }
+        event = event.trim().toUpperCase(Locale.ROOT);
+        String memberId = form.text("auth", "member_id");
+        if (memberId == null || !FrameRequest.MEMBER_ID.matcher(memberId).matches()) {
+            throw RequestRejected.badRequest("The event has no valid auth[member_id].");
+        }
+        if ("ONAPPINSTALL".equals(event)) {
+            installs.installFromEvent(form);
+            return accepted();
+        }
+        verifier.verify(event, memberId, form.text("auth", "application_token"));
+        switch (event) {
+            case "ONAPPUPDATE" -> installs.applyUpdate(memberId, form);
+            case "ONAPPUNINSTALL" -> installs.uninstall(memberId, "1".equals(form.text("data", "CLEAN")));
+            default -> {
+                LOG.debugf("Ignored event %s for portal %s", event, memberId);
+                return Map.of("result", "ignored");
+            }
+        }
+        return accepted();
+    }
+
+    private static Map<String, String> accepted() {
+        return Map.of("result", "ok");
+    }
+}

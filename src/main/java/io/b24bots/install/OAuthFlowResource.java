@@ -1,0 +1,95 @@
+package io.b24bots.install;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+import io.b24bots.config.B24Config;
+import io.b24bots.oauth.TrustedOAuthServers;
+import io.b24bots.portal.Portal;
+import io.b24bots.web.FrameRequest;
+import io.b24bots.web.RequestRejected;
+import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.TemplateInstance;
+import io.smallrye.common.annotation.RunOnVirtualThread;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.RestQuery;
+
+/** The OAuth authorization-code flow, for a person who authorises the app from outside the iframe. */
+@Path("/b24/oauth")
+public class OAuthFlowResource {
+
+    private static final Logger LOG = Logger.getLogger(OAuthFlowResource.class);
+
+    @CheckedTemplate
+    static class Templates {
+        static native TemplateInstance authorized(String domain, boolean hasApplicationToken);
+    }
+
+    private final OAuthState states;
+    private final InstallService installs;
+    private final TrustedOAuthServers servers;
+    private final B24Config config;
+
+    OAuthFlowResource(OAuthState states, InstallService installs, TrustedOAuthServers servers, B24Config config) {
+        this.states = states;
+        this.installs = installs;
+        this.servers = servers;
+        this.config = config;
+    }
+
+    @GET
+    @Path("/start")
+    public Response start(@RestQuery String domain) {
+        if (domain == null || !FrameRequest.HOST.matcher(domain.trim()).matches()) {
+            throw RequestRejected.badRequest("Give your portal's address as ?domain=yourcompany.bitrix24.com "
+                    + "(a host name, optionally with a port).");
+        }
+        String host = domain.trim().toLowerCase(Locale.ROOT);
+        String location = "https://" + host + "/oauth/authorize/?client_id=" + encode(config.clientId())
+                + "&state=" + encode(states.issue(host));
+        return Response.status(302).location(URI.create(location)).header("Cache-Control", "no-store").build();
+    }
+
+    @GET
+    @Path("/callback")
+    @Produces(MediaType.TEXT_HTML)
+    @RunOnVirtualThread
+    public Response callback(@RestQuery String code, @RestQuery String state, @RestQuery String domain,
+            @RestQuery("member_id") String memberId, @RestQuery("server_domain") String serverDomain) {
+        if (state == null || state.isBlank()) {
+            throw RequestRejected.badRequest("The authorization answer has no state. Start again from the app.");
+        }
+        String stateDomain = states.verify(state).orElseThrow(() -> RequestRejected.badRequest(
+                "The authorization state is invalid or expired. Start the authorization again."));
+        if (domain != null && !stateDomain.equalsIgnoreCase(domain.trim())) {
+            LOG.warnf("OAuth callback for %s carried a state issued for another portal", memberId);
+            throw RequestRejected.badRequest("The authorization state was issued for another portal.");
+        }
+        if (code == null || code.isBlank()) {
+            throw RequestRejected.badRequest("The authorization answer has no code.");
+        }
+        if (memberId != null && !FrameRequest.MEMBER_ID.matcher(memberId).matches()) {
+            throw RequestRejected.badRequest("member_id is not a valid Bitrix24 member id.");
+        }
+        String server = servers.forServerDomain(serverDomain).orElseThrow(() -> {
+            LOG.warnf("OAuth callback named an untrusted OAuth server");
+            return RequestRejected.unauthorized("The authorization names an OAuth server this service does not trust.");
+        });
+        Portal portal = installs.installFromCode(server, code, memberId, stateDomain);
+        return Response.ok(Templates.authorized(portal.domain, portal.hasApplicationToken()))
+                .type("text/html;charset=UTF-8")
+                .header("Cache-Control", "no-store")
+                .build();
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+}

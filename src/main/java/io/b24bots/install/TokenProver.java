@@ -1,0 +1,114 @@
+package io.b24bots.install;
+
+import java.util.Locale;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.b24bots.bitrix.BitrixClient;
+import io.b24bots.bitrix.BitrixException;
+import io.b24bots.config.B24Config;
+import io.b24bots.oauth.AppInfo;
+import io.b24bots.oauth.OAuthClient;
+import io.b24bots.oauth.OAuthRejectedException;
+import io.b24bots.oauth.OAuthUnavailableException;
+import io.b24bots.oauth.TrustedOAuthServers;
+import io.b24bots.web.RequestRejected;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+/**
+ * Proves that a token from a request belongs to our application, to the portal the request
+ * claims, and to a portal administrator (DESIGN.md section 2). Everything after this may trust
+ * the portal's domain and endpoint, because they come from the OAuth server, not the request.
+ */
+@ApplicationScoped
+public class TokenProver {
+
+    private static final Logger LOG = Logger.getLogger(TokenProver.class);
+
+    private final TrustedOAuthServers servers;
+    private final OAuthClient oauth;
+    private final BitrixClient bitrix;
+    private final B24Config config;
+
+    TokenProver(TrustedOAuthServers servers, OAuthClient oauth, BitrixClient bitrix, B24Config config) {
+        this.servers = servers;
+        this.oauth = oauth;
+        this.bitrix = bitrix;
+        this.config = config;
+    }
+
+    /** Resolves a claimed {@code server_endpoint}; an untrusted one is refused before any call. */
+    public String trustedServer(String claimedServerEndpoint) {
+        return servers.forServerEndpoint(claimedServerEndpoint).orElseThrow(() -> {
+            LOG.warnf("Refused a request naming an untrusted OAuth server");
+            return RequestRejected.unauthorized("The request names an OAuth server this service does not trust.");
+        });
+    }
+
+    /**
+     * Checks {@code accessToken} with {@code app.info} at {@code server}: our client id, the claimed
+     * member id (when one is claimed) and, when given, the claimed domain.
+     */
+    public AppInfo verify(String server, String accessToken, String claimedMemberId, String claimedDomain) {
+        if (accessToken == null || accessToken.isBlank()) {
+            throw RequestRejected.unauthorized("The request carries no access token.");
+        }
+        AppInfo info;
+        try {
+            info = oauth.appInfo(server, accessToken);
+        } catch (OAuthRejectedException e) {
+            LOG.infof("Token refused by the OAuth server (%s) for claimed portal %s", e.code(), claimedMemberId);
+            throw RequestRejected.unauthorized("The access token was not accepted by the Bitrix24 OAuth server.");
+        } catch (OAuthUnavailableException e) {
+            throw new RequestRejected(503, "temporarily_unavailable",
+                    "The Bitrix24 OAuth server could not be reached to verify this request. Please try again.");
+        }
+        if (!config.clientId().equals(info.clientId())) {
+            LOG.warnf("Token of another application presented for claimed portal %s", claimedMemberId);
+            throw RequestRejected.unauthorized("The access token was issued to another application.");
+        }
+        if (info.memberId() == null || claimedMemberId != null && !claimedMemberId.equals(info.memberId())) {
+            LOG.warnf("Token of portal %s presented as portal %s", info.memberId(), claimedMemberId);
+            throw RequestRejected.unauthorized("The access token belongs to another portal.");
+        }
+        if (claimedDomain != null && info.domain() != null
+                && !claimedDomain.equalsIgnoreCase(info.domain().toLowerCase(Locale.ROOT))) {
+            LOG.warnf("Token of portal %s presented with another domain", info.memberId());
+            throw RequestRejected.unauthorized("The access token belongs to another portal.");
+        }
+        String endpoint = info.clientEndpoint();
+        if (endpoint == null || !(endpoint.startsWith("https://") || config.allowHttp() && endpoint.startsWith("http://"))) {
+            throw RequestRejected.unauthorized("The OAuth server reported no usable REST endpoint for this portal.");
+        }
+        return info;
+    }
+
+    /** True when the token's user is a portal administrator, asked at the endpoint the OAuth server reported. */
+    public boolean isAdmin(AppInfo info, String accessToken) {
+        JsonNode profile;
+        try {
+            profile = bitrix.callWithToken(info.clientEndpoint(), accessToken, "profile", Map.of()).result();
+        } catch (BitrixException e) {
+            if (e.isTransient()) {
+                throw new RequestRejected(503, "temporarily_unavailable",
+                        "The portal could not be reached to check your permissions. Please try again.");
+            }
+            LOG.infof("profile refused on portal %s: %s", info.memberId(), e.code());
+            throw RequestRejected.unauthorized("The portal did not accept the access token.");
+        }
+        JsonNode admin = profile.path("ADMIN");
+        return admin.asBoolean(false) || "Y".equalsIgnoreCase(admin.asText());
+    }
+
+    /** Verifies the token and requires an administrator; 401 or 403 otherwise. */
+    public ProvenToken proveAdmin(String server, String accessToken, String claimedMemberId, String claimedDomain) {
+        AppInfo info = verify(server, accessToken, claimedMemberId, claimedDomain);
+        if (!isAdmin(info, accessToken)) {
+            LOG.infof("Install attempt by a non-admin user %s of portal %s refused", info.userId(), info.memberId());
+            throw RequestRejected.forbidden("Only a Bitrix24 administrator can install this application.");
+        }
+        return new ProvenToken(server, info);
+    }
+}

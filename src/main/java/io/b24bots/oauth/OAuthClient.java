@@ -1,0 +1,146 @@
+package io.b24bots.oauth;
+
+import java.time.Instant;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.b24bots.config.B24Config;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MultivaluedHashMap;
+import jakarta.ws.rs.core.MultivaluedMap;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
+import org.jboss.logging.Logger;
+
+/**
+ * Talks to trusted OAuth servers: code exchange, refresh and {@code app.info}. Callers pass a
+ * base URL that {@link TrustedOAuthServers} vouched for; this class refuses any other, so the
+ * client secret cannot leak through a forgotten check upstream.
+ */
+@ApplicationScoped
+public class OAuthClient {
+
+    private static final Logger LOG = Logger.getLogger(OAuthClient.class);
+
+    private final OAuthServerApi api;
+    private final TrustedOAuthServers servers;
+    private final B24Config config;
+    private final ObjectMapper json;
+
+    OAuthClient(@RestClient OAuthServerApi api, TrustedOAuthServers servers, B24Config config, ObjectMapper json) {
+        this.api = api;
+        this.servers = servers;
+        this.config = config;
+        this.json = json;
+    }
+
+    public TokenGrant exchangeCode(String server, String code) {
+        MultivaluedMap<String, String> form = credentials("authorization_code");
+        form.add("code", code);
+        return grant(send(server, () -> api.token(server, form)));
+    }
+
+    public TokenGrant refresh(String server, String refreshToken) {
+        MultivaluedMap<String, String> form = credentials("refresh_token");
+        form.add("refresh_token", refreshToken);
+        return grant(send(server, () -> api.token(server, form)));
+    }
+
+    /** Asks the server whom {@code accessToken} belongs to; throws OAuthRejectedException for a bad token. */
+    public AppInfo appInfo(String server, String accessToken) {
+        JsonNode result = send(server, () -> api.appInfo(server, accessToken)).path("result");
+        JsonNode install = result.path("install");
+        if (!result.isObject() || !install.isObject()) {
+            throw new OAuthUnavailableException("app.info answered without result.install");
+        }
+        return new AppInfo(
+                text(result, "client_id"),
+                longOrNull(result, "user_id"),
+                text(result, "scope"),
+                install.path("installed").asBoolean(false),
+                install.hasNonNull("version") ? install.path("version").asInt() : null,
+                text(install, "status"),
+                text(install, "domain"),
+                text(install, "client_endpoint"),
+                text(install, "member_id"));
+    }
+
+    private MultivaluedMap<String, String> credentials(String grantType) {
+        MultivaluedMap<String, String> form = new MultivaluedHashMap<>();
+        form.add("grant_type", grantType);
+        form.add("client_id", config.clientId());
+        form.add("client_secret", config.clientSecret());
+        return form;
+    }
+
+    private JsonNode send(String server, java.util.function.Supplier<Response> call) {
+        if (!servers.isTrusted(server)) {
+            throw new IllegalArgumentException("refusing to call an OAuth server that is not trusted");
+        }
+        Response response;
+        try {
+            response = call.get();
+        } catch (WebApplicationException e) {
+            response = e.getResponse();
+        } catch (ProcessingException e) {
+            LOG.warnf("OAuth server %s unreachable: %s", server, rootMessage(e));
+            throw new OAuthUnavailableException("OAuth server unreachable");
+        }
+        String body = response.hasEntity() ? response.readEntity(String.class) : "";
+        JsonNode node;
+        try {
+            node = body.isBlank() ? json.createObjectNode() : json.readTree(body);
+        } catch (Exception e) {
+            node = json.createObjectNode();
+        }
+        int status = response.getStatus();
+        String error = node.path("error").asText("");
+        if (!error.isEmpty() && status < 500) {
+            throw new OAuthRejectedException(error, node.path("error_description").asText(""));
+        }
+        if (status >= 400) {
+            throw new OAuthUnavailableException("OAuth server answered HTTP " + status);
+        }
+        return node;
+    }
+
+    private TokenGrant grant(JsonNode node) {
+        String accessToken = text(node, "access_token");
+        String refreshToken = text(node, "refresh_token");
+        if (accessToken == null || refreshToken == null) {
+            throw new OAuthUnavailableException("OAuth server answered without tokens");
+        }
+        long expiresIn = node.path("expires_in").asLong(3600);
+        return new TokenGrant(accessToken, refreshToken, Instant.now().plusSeconds(Math.max(0, expiresIn)),
+                text(node, "member_id"), text(node, "client_endpoint"), text(node, "server_endpoint"),
+                text(node, "domain"), text(node, "scope"), text(node, "status"), longOrNull(node, "user_id"));
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || value.isNull() ? null : value.asText();
+    }
+
+    private static Long longOrNull(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull() || value.asText().isBlank()) {
+            return null;
+        }
+        try {
+            return Long.valueOf(value.asText());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName();
+    }
+}

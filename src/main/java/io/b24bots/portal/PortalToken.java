@@ -1,0 +1,40 @@
+package io.b24bots.portal;
+
+import java.time.Instant;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+/** A portal's OAuth pair, both tokens sealed by {@link TokenCipher}. */
+@Entity
+@Table(name = "portal_token")
+public class PortalToken extends PanacheEntityBase {
+
+    @Id
+    @Column(name = "member_id")
+    public String memberId;
+
+    @Column(name = "access_token")
+    public byte[] accessToken;
+
+    @Column(name = "refresh_token")
+    public byte[] refreshToken;
+
+    @Column(name = "key_id")
+    public String keyId;
+
+    @Column(name = "expires_at")
+    public Instant expiresAt;
+
+    @Column(name = "user_id")
+    public Long userId;
+
+    /** Number of times the pair was replaced; lets tests and operators see rotation. */
+    public long version;
+
+    @Column(name = "updated_at")
+    public Instant updatedAt;
+}

@@ -1,0 +1,24 @@
+package io.b24bots.portal;
+
+import java.time.Instant;
+
+/** A portal's decrypted OAuth pair with what is needed to use and refresh it. */
+public record StoredTokens(
+        String memberId,
+        PortalStatus status,
+        String clientEndpoint,
+        String oauthServer,
+        String accessToken,
+        String refreshToken,
+        Instant expiresAt,
+        long version) {
+
+    public boolean expiresWithin(java.time.Duration margin) {
+        return !expiresAt.isAfter(Instant.now().plus(margin));
+    }
+
+    @Override
+    public String toString() {
+        return "StoredTokens[memberId=" + memberId + ", version=" + version + ", expiresAt=" + expiresAt + "]";
+    }
+}

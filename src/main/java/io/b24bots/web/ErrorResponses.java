@@ -1,0 +1,94 @@
+package io.b24bots.web;
+
+import java.util.Map;
+
+import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.TemplateInstance;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/**
+ * Turns every failure into a clear answer: JSON {@code {"error", "error_description"}} on API
+ * paths, a readable page on the paths a person or the Bitrix24 iframe sees. Never a stack trace.
+ */
+public class ErrorResponses {
+
+    private static final Logger LOG = Logger.getLogger(ErrorResponses.class);
+
+    @CheckedTemplate
+    static class Templates {
+        static native TemplateInstance error(int status, String title, String message);
+    }
+
+    @ServerExceptionMapper
+    public Response rejected(RequestRejected e, HttpServerRequest request) {
+        return respond(request, e.status(), e.code(), e.description());
+    }
+
+    @ServerExceptionMapper
+    public Response framework(WebApplicationException e, HttpServerRequest request) {
+        int status = e.getResponse() == null ? 500 : e.getResponse().getStatus();
+        if (status >= 500) {
+            LOG.error("Request failed", e);
+            return respond(request, 500, "internal_error", "The service failed to handle this request.");
+        }
+        String description = switch (status) {
+            case 404 -> "No such resource.";
+            case 405 -> "This method is not allowed here.";
+            case 406 -> "The requested media type is not available.";
+            case 413 -> "The request body is too large.";
+            case 415 -> "This content type is not accepted here.";
+            default -> "The request was not understood.";
+        };
+        return respond(request, status, codeFor(status), description);
+    }
+
+    @ServerExceptionMapper(priority = 10_000)
+    public Response unexpected(Throwable e, HttpServerRequest request) {
+        // Log the type and stack for operators; messages of our exceptions never hold secrets.
+        LOG.errorf(e, "Unexpected failure on %s %s", request.method(), request.path());
+        return respond(request, 500, "internal_error", "The service failed to handle this request.");
+    }
+
+    static Response respond(HttpServerRequest request, int status, String code, String description) {
+        String path = request.path();
+        if (path.startsWith("/b24/") && !path.startsWith("/b24/events")) {
+            String domain = request.getParam("DOMAIN");
+            String origin = domain != null && FrameRequest.HOST.matcher(domain).matches()
+                    ? FramePolicy.origin(domain.toLowerCase(java.util.Locale.ROOT), !"0".equals(request.getParam("PROTOCOL")))
+                    : null;
+            return FramePolicy.html(status, Templates.error(status, titleFor(status), description), origin).build();
+        }
+        return Response.status(status)
+                .type(MediaType.APPLICATION_JSON)
+                .entity(Map.of("error", code, "error_description", description))
+                .build();
+    }
+
+    private static String codeFor(int status) {
+        return switch (status) {
+            case 401 -> "unauthorized";
+            case 403 -> "forbidden";
+            case 404 -> "not_found";
+            case 405 -> "method_not_allowed";
+            case 413 -> "payload_too_large";
+            case 415 -> "unsupported_media_type";
+            default -> "invalid_request";
+        };
+    }
+
+    private static String titleFor(int status) {
+        return switch (status) {
+            case 400 -> "The request is incomplete or malformed";
+            case 401 -> "We could not verify this request";
+            case 403 -> "Only a portal administrator can do this";
+            case 404 -> "Not found";
+            case 503 -> "Temporarily unavailable";
+            default -> status >= 500 ? "Something went wrong" : "The request was refused";
+        };
+    }
+}

@@ -1,0 +1,19 @@
+package io.b24bots.web;
+
+/** Reads the form bodies Bitrix24 posts, refusing any other content type. */
+public final class FormBodies {
+
+    private FormBodies() {
+    }
+
+    public static FormData parse(String contentType, byte[] body) {
+        if (body == null || body.length == 0) {
+            return FormData.empty();
+        }
+        if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
+            throw new RequestRejected(415, "unsupported_media_type",
+                    "The body must be application/x-www-form-urlencoded, as Bitrix24 sends it.");
+        }
+        return FormData.parse(body);
+    }
+}

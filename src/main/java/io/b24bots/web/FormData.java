@@ -1,0 +1,224 @@
+package io.b24bots.web;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A parsed {@code application/x-www-form-urlencoded} body with PHP-style nested keys, as Bitrix24
+ * sends events and frame data: {@code auth[application_token]=…&data[PARAMS][MESSAGE]=…}.
+ * Values are strings; nodes are maps in arrival order ({@code a[]} appends "0", "1", …).
+ * Parsing is strict: bad escapes, bytes that are not UTF-8, unbalanced brackets and a key used
+ * both as a value and as a parent are refused, so a handler never sees an ambiguous payload.
+ */
+public final class FormData {
+
+    static final int MAX_FIELDS = 5000;
+    static final int MAX_DEPTH = 12;
+
+    private final Map<String, Object> root;
+
+    private FormData(Map<String, Object> root) {
+        this.root = root;
+    }
+
+    public static FormData empty() {
+        return new FormData(Collections.emptyMap());
+    }
+
+    /** Parses a body; throws {@link MalformedForm} with a message fit for the sender. */
+    public static FormData parse(byte[] body) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        if (body == null || body.length == 0) {
+            return new FormData(root);
+        }
+        int fields = 0;
+        int start = 0;
+        for (int i = 0; i <= body.length; i++) {
+            if (i == body.length || body[i] == '&') {
+                if (i > start) {
+                    if (++fields > MAX_FIELDS) {
+                        throw new MalformedForm("too many form fields (at most " + MAX_FIELDS + ")");
+                    }
+                    addPair(root, body, start, i);
+                }
+                start = i + 1;
+            }
+        }
+        return new FormData(root);
+    }
+
+    private static void addPair(Map<String, Object> root, byte[] body, int from, int to) {
+        int eq = from;
+        while (eq < to && body[eq] != '=') {
+            eq++;
+        }
+        String key = decode(body, from, eq);
+        String value = eq < to ? decode(body, eq + 1, to) : "";
+        put(root, keyPath(key), value);
+    }
+
+    static List<String> keyPath(String key) {
+        int open = key.indexOf('[');
+        String base = open < 0 ? key : key.substring(0, open);
+        if (base.isEmpty()) {
+            throw new MalformedForm("form field with an empty name");
+        }
+        if (base.indexOf(']') >= 0) {
+            throw new MalformedForm("unbalanced brackets in form field '" + shorten(key) + "'");
+        }
+        List<String> path = new ArrayList<>();
+        path.add(base);
+        int i = open;
+        while (i >= 0 && i < key.length()) {
+            if (key.charAt(i) != '[') {
+                throw new MalformedForm("unexpected text after ']' in form field '" + shorten(key) + "'");
+            }
+            int close = key.indexOf(']', i);
+            if (close < 0) {
+                throw new MalformedForm("unbalanced brackets in form field '" + shorten(key) + "'");
+            }
+            String segment = key.substring(i + 1, close);
+            if (segment.indexOf('[') >= 0) {
+                throw new MalformedForm("unbalanced brackets in form field '" + shorten(key) + "'");
+            }
+            path.add(segment);
+            if (path.size() > MAX_DEPTH) {
+                throw new MalformedForm("form field nested deeper than " + MAX_DEPTH + " levels");
+            }
+            i = close + 1;
+        }
+        return path;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void put(Map<String, Object> root, List<String> path, String value) {
+        Map<String, Object> node = root;
+        for (int i = 0; i < path.size(); i++) {
+            String segment = path.get(i);
+            if (segment.isEmpty()) {
+                segment = Integer.toString(node.size());
+            }
+            boolean last = i == path.size() - 1;
+            Object existing = node.get(segment);
+            if (last) {
+                if (existing instanceof Map) {
+                    throw conflict(path);
+                }
+                node.put(segment, value);
+            } else if (existing == null) {
+                Map<String, Object> child = new LinkedHashMap<>();
+                node.put(segment, child);
+                node = child;
+            } else if (existing instanceof Map) {
+                node = (Map<String, Object>) existing;
+            } else {
+                throw conflict(path);
+            }
+        }
+    }
+
+    private static MalformedForm conflict(List<String> path) {
+        return new MalformedForm("form field '" + shorten(path.get(0)) + "' is used both as a value and as a group");
+    }
+
+    private static String decode(byte[] body, int from, int to) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(to - from);
+        for (int i = from; i < to; i++) {
+            byte b = body[i];
+            if (b == '+') {
+                out.write(' ');
+            } else if (b == '%') {
+                if (i + 2 >= to) {
+                    throw new MalformedForm("incomplete percent-escape in the form body");
+                }
+                int hi = Character.digit(body[i + 1], 16);
+                int lo = Character.digit(body[i + 2], 16);
+                if (hi < 0 || lo < 0) {
+                    throw new MalformedForm("invalid percent-escape in the form body");
+                }
+                out.write((hi << 4) | lo);
+                i += 2;
+            } else {
+                out.write(b);
+            }
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(out.toByteArray()))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new MalformedForm("the form body is not valid UTF-8");
+        }
+    }
+
+    private static String shorten(String key) {
+        return key.length() > 60 ? key.substring(0, 60) + "…" : key;
+    }
+
+    /** The string at a path, or null when absent or a group. */
+    public String text(String... path) {
+        Object node = root;
+        for (String segment : path) {
+            if (!(node instanceof Map<?, ?> map)) {
+                return null;
+            }
+            node = map.get(segment);
+        }
+        return node instanceof String s ? s : null;
+    }
+
+    /** The group at a path; empty when absent or a plain value. */
+    @SuppressWarnings("unchecked")
+    public FormData group(String... path) {
+        Object node = root;
+        for (String segment : path) {
+            if (!(node instanceof Map<?, ?> map)) {
+                return empty();
+            }
+            node = map.get(segment);
+        }
+        return node instanceof Map<?, ?> map ? new FormData((Map<String, Object>) map) : empty();
+    }
+
+    public boolean isEmpty() {
+        return root.isEmpty();
+    }
+
+    /** Unmodifiable nested view: values are String or Map. */
+    public Map<String, Object> asMap() {
+        return Collections.unmodifiableMap(root);
+    }
+
+    /**
+     * The same content with keys sorted at every level, so two deliveries of one payload compare
+     * equal whatever order the fields came in.
+     */
+    public Map<String, Object> canonical() {
+        return sorted(root);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> sorted(Map<String, Object> map) {
+        Map<String, Object> out = new TreeMap<>();
+        map.forEach((k, v) -> out.put(k, v instanceof Map ? sorted((Map<String, Object>) v) : v));
+        return out;
+    }
+
+    /** The body was not a well-formed form. */
+    public static final class MalformedForm extends RequestRejected {
+        public MalformedForm(String description) {
+            super(400, "invalid_request", description);
+        }
+    }
+}

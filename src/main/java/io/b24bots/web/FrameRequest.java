@@ -1,0 +1,82 @@
+package io.b24bots.web;
+
+import java.util.regex.Pattern;
+
+import jakarta.ws.rs.core.MultivaluedMap;
+
+/**
+ * What Bitrix24 posts to a page it opens in its iframe (install URL, app URL): query
+ * {@code DOMAIN, PROTOCOL, LANG, APP_SID}, form {@code AUTH_ID, REFRESH_ID, member_id, ...}.
+ * Every value is a claim until a trusted OAuth server confirms the token.
+ */
+public record FrameRequest(
+        String domain,
+        boolean https,
+        String lang,
+        String appSid,
+        String authId,
+        int authExpires,
+        String refreshId,
+        String serverEndpoint,
+        String applicationToken,
+        String memberId,
+        String status,
+        String placement,
+        String placementOptions) {
+
+    public static final Pattern HOST = Pattern.compile(
+            "(?i)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::[0-9]{1,5})?");
+    public static final Pattern MEMBER_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+    private static final Pattern LANG = Pattern.compile("[a-z]{2}");
+
+    /** Reads the frame fields, preferring the form body over the query string for each one. */
+    public static FrameRequest from(MultivaluedMap<String, String> query, FormData form) {
+        String domain = field("DOMAIN", query, form);
+        String lang = field("LANG", query, form);
+        String expires = field("AUTH_EXPIRES", query, form);
+        return new FrameRequest(
+                domain != null && HOST.matcher(domain).matches() ? domain.toLowerCase(java.util.Locale.ROOT) : null,
+                !"0".equals(field("PROTOCOL", query, form)),
+                lang != null && LANG.matcher(lang.toLowerCase(java.util.Locale.ROOT)).matches()
+                        ? lang.toLowerCase(java.util.Locale.ROOT) : null,
+                field("APP_SID", query, form),
+                field("AUTH_ID", query, form),
+                parseExpires(expires),
+                field("REFRESH_ID", query, form),
+                field("SERVER_ENDPOINT", query, form),
+                field("APPLICATION_TOKEN", query, form),
+                field("member_id", query, form),
+                field("status", query, form),
+                field("PLACEMENT", query, form),
+                field("PLACEMENT_OPTIONS", query, form));
+    }
+
+    /** The portal origin to allow as a frame parent, from the claimed DOMAIN; null when there is none. */
+    public String claimedOrigin() {
+        return domain == null ? null : (https ? "https://" : "http://") + domain;
+    }
+
+    private static String field(String name, MultivaluedMap<String, String> query, FormData form) {
+        String value = form.text(name);
+        if (value == null && query != null) {
+            value = query.getFirst(name);
+        }
+        return value == null || value.isBlank() ? null : value.trim();
+    }
+
+    private static int parseExpires(String value) {
+        if (value == null) {
+            return 3600;
+        }
+        try {
+            return Math.clamp(Integer.parseInt(value), 0, 86_400);
+        } catch (NumberFormatException e) {
+            return 3600;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "FrameRequest[domain=" + domain + ", memberId=" + memberId + ", placement=" + placement + "]";
+    }
+}

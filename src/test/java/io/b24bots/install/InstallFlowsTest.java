@@ -1,0 +1,202 @@
+package io.b24bots.install;
+
+import static io.b24bots.testing.BitrixRequests.appInstallEvent;
+import static io.b24bots.testing.BitrixRequests.event;
+import static io.b24bots.testing.BitrixRequests.frameInstall;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.nullValue;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.b24bots.portal.PortalStore;
+import io.b24bots.portal.StoredTokens;
+import io.b24bots.testing.Bitrix24Emulator;
+import io.b24bots.testing.Bitrix24Emulator.Portal;
+import io.b24bots.testing.Bitrix24Emulator.Tokens;
+import io.b24bots.testing.Database;
+import io.b24bots.testing.TestEnvironment;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+
+@QuarkusTest
+@WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
+class InstallFlowsTest {
+
+    final Bitrix24Emulator bitrix = TestEnvironment.emulator();
+
+    @Inject
+    PortalStore store;
+
+    @Test
+    void iframeInstallStoresThePortalEncryptedAndFinishesTheInstall() {
+        Portal portal = bitrix.createPortal();
+        Tokens tokens = bitrix.issueTokens(portal, 1);
+
+        frameInstall(portal, tokens, "apptoken-" + portal.memberId)
+                .then()
+                .statusCode(200)
+                .contentType(containsString("text/html"))
+                .header("Content-Security-Policy", "frame-ancestors 'self' https://" + portal.domain)
+                .header("X-Frame-Options", nullValue())
+                .body(containsString("//api.bitrix24.com/api/v1/"))
+                .body(containsString("BX24.installFinish()"));
+
+        Map<String, Object> row = Database.portal(portal.memberId);
+        assertThat(row.get("status")).isEqualTo("active");
+        assertThat(row.get("domain")).isEqualTo(portal.domain);
+        assertThat(row.get("client_endpoint")).isEqualTo(bitrix.clientEndpoint(portal));
+        assertThat(row.get("installed_by")).isEqualTo(1L);
+        assertStoredEncrypted(portal, tokens);
+        assertThat(store.tokens(portal.memberId)).get()
+                .extracting(StoredTokens::accessToken, StoredTokens::refreshToken)
+                .containsExactly(tokens.accessToken(), tokens.refreshToken());
+
+        // The frame's application token now verifies events.
+        event("ONAPPUPDATE", portal, "apptoken-" + portal.memberId)
+                .formParam("data[VERSION]", "2")
+                .post("/b24/events").then().statusCode(200);
+        assertThat(Database.portal(portal.memberId).get("app_version")).isEqualTo(2);
+    }
+
+    @Test
+    void onAppInstallEventInstallsAnUnknownPortal() {
+        Portal portal = bitrix.createPortal();
+        Tokens tokens = bitrix.issueTokens(portal, 1);
+
+        appInstallEvent(portal, tokens, "event-token").post("/b24/events").then().statusCode(200);
+
+        assertThat(Database.portal(portal.memberId).get("status")).isEqualTo("active");
+        assertStoredEncrypted(portal, tokens);
+        event("ONAPPUPDATE", portal, "event-token").post("/b24/events").then().statusCode(200);
+        event("ONAPPUPDATE", portal, "wrong-token").post("/b24/events").then().statusCode(401);
+    }
+
+    @Test
+    void iframeThenEventKeepsOneRowWithTheNewestTokens() {
+        Portal portal = bitrix.createPortal();
+        Tokens first = bitrix.issueTokens(portal, 1);
+        Tokens second = bitrix.issueTokens(portal, 1);
+
+        frameInstall(portal, first, "frame-token").then().statusCode(200);
+        appInstallEvent(portal, second, "event-token").post("/b24/events").then().statusCode(200);
+
+        assertThat(Database.count("select count(*) from portal where member_id = ?", portal.memberId)).isEqualTo(1);
+        assertThat(store.tokens(portal.memberId).orElseThrow().accessToken()).isEqualTo(second.accessToken());
+        // The event's application token replaced the frame's.
+        event("ONAPPUPDATE", portal, "event-token").post("/b24/events").then().statusCode(200);
+        event("ONAPPUPDATE", portal, "frame-token").post("/b24/events").then().statusCode(401);
+    }
+
+    @Test
+    void eventThenIframeKeepsOneRowWithTheNewestTokens() {
+        Portal portal = bitrix.createPortal();
+        Tokens first = bitrix.issueTokens(portal, 1);
+        Tokens second = bitrix.issueTokens(portal, 1);
+
+        appInstallEvent(portal, first, "event-token").post("/b24/events").then().statusCode(200);
+        frameInstall(portal, second, "frame-token").then().statusCode(200);
+
+        assertThat(Database.count("select count(*) from portal where member_id = ?", portal.memberId)).isEqualTo(1);
+        assertThat(Database.count("select count(*) from portal_token where member_id = ?", portal.memberId)).isEqualTo(1);
+        assertThat(store.tokens(portal.memberId).orElseThrow().refreshToken()).isEqualTo(second.refreshToken());
+    }
+
+    @Test
+    void oauthCodeFlowInstallsThePortalWithoutAnApplicationToken() {
+        Portal portal = bitrix.createPortal();
+
+        String location = given().redirects().follow(false)
+                .queryParam("domain", portal.domain)
+                .get("/b24/oauth/start")
+                .then().statusCode(302)
+                .extract().header("Location");
+        URI authorize = URI.create(location);
+        assertThat(authorize.getScheme() + "://" + authorize.getHost() + authorize.getPath())
+                .isEqualTo("https://" + portal.domain + "/oauth/authorize/");
+        assertThat(authorize.getQuery()).contains("client_id=" + TestEnvironment.CLIENT_ID);
+        String state = query(authorize, "state");
+
+        given().queryParam("code", bitrix.issueCode(portal, 1))
+                .queryParam("state", state)
+                .queryParam("domain", portal.domain)
+                .queryParam("member_id", portal.memberId)
+                .queryParam("scope", "imbot,im")
+                .queryParam("server_domain", URI.create(bitrix.oauthUrl()).getAuthority())
+                .get("/b24/oauth/callback")
+                .then().statusCode(200)
+                .body(containsString("authorised for " + portal.domain))
+                .body(containsString("Open the app once"));
+
+        Map<String, Object> row = Database.portal(portal.memberId);
+        assertThat(row.get("status")).isEqualTo("active");
+        assertThat(row.get("application_token_hash")).isNull();
+        assertThat(store.tokens(portal.memberId)).isPresent();
+        // No application token yet: events cannot be verified and are refused.
+        event("ONAPPUPDATE", portal, "anything").post("/b24/events").then().statusCode(401)
+                .body("error_description", containsString("no application token yet"));
+    }
+
+    @Test
+    void uninstallKeepsTheRowAndReinstallReactivatesIt() {
+        Portal portal = bitrix.createPortal();
+        frameInstall(portal, bitrix.issueTokens(portal, 1), "t1").then().statusCode(200);
+
+        event("ONAPPUNINSTALL", portal, "t1").formParam("data[CLEAN]", "0").post("/b24/events")
+                .then().statusCode(200);
+        event("ONAPPUNINSTALL", portal, "t1").formParam("data[CLEAN]", "0").post("/b24/events")
+                .then().statusCode(200);
+        Map<String, Object> row = Database.portal(portal.memberId);
+        assertThat(row.get("status")).isEqualTo("uninstalled");
+        assertThat(row.get("uninstalled_at")).isNotNull();
+        assertThat(Database.token(portal.memberId)).as("revoked tokens are not kept").isNull();
+
+        appInstallEvent(portal, bitrix.issueTokens(portal, 1), "t2").post("/b24/events").then().statusCode(200);
+        row = Database.portal(portal.memberId);
+        assertThat(row.get("status")).isEqualTo("active");
+        assertThat(row.get("uninstalled_at")).isNull();
+    }
+
+    @Test
+    void uninstallWithCleanPurgesDataButKeepsWhatReinstallNeeds() {
+        Portal portal = bitrix.createPortal();
+        frameInstall(portal, bitrix.issueTokens(portal, 1), "t1").then().statusCode(200);
+
+        event("ONAPPUNINSTALL", portal, "t1").formParam("data[CLEAN]", "1").post("/b24/events")
+                .then().statusCode(200);
+
+        Map<String, Object> row = Database.portal(portal.memberId);
+        assertThat(row.get("status")).isEqualTo("uninstalled");
+        assertThat(row.get("domain")).isEqualTo(portal.domain);
+        assertThat(row.get("scope")).isNull();
+        assertThat(row.get("installed_by")).isNull();
+        assertThat(Database.token(portal.memberId)).isNull();
+        assertThat(Database.count("select count(*) from job where member_id = ? and status = 'queued'", portal.memberId))
+                .isZero();
+    }
+
+    private static void assertStoredEncrypted(Portal portal, Tokens tokens) {
+        Map<String, Object> token = Database.token(portal.memberId);
+        String access = new String((byte[]) token.get("access_token"), StandardCharsets.ISO_8859_1);
+        String refresh = new String((byte[]) token.get("refresh_token"), StandardCharsets.ISO_8859_1);
+        assertThat(access).doesNotContain(tokens.accessToken());
+        assertThat(refresh).doesNotContain(tokens.refreshToken());
+        assertThat(token.get("key_id")).isEqualTo("k2");
+    }
+
+    private static String query(URI uri, String name) {
+        for (String pair : uri.getRawQuery().split("&")) {
+            if (pair.startsWith(name + "=")) {
+                return java.net.URLDecoder.decode(pair.substring(name.length() + 1), StandardCharsets.UTF_8);
+            }
+        }
+        throw new AssertionError("no " + name + " in " + uri);
+    }
+}

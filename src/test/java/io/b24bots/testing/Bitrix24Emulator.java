@@ -1,0 +1,490 @@
+package io.b24bots.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.function.Predicate;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * A Bitrix24 stand-in over real HTTP for the tests: two trusted OAuth servers ({@code /oauth},
+ * {@code /oauth-b}), an untrusted one ({@code /rogue}) and any number of portals
+ * ({@code /portal/{member_id}/rest/{method}}). It issues and rotates tokens like the real OAuth
+ * server (single-use refresh tokens, 30-second codes), answers REST methods with Bitrix24's error
+ * codes, enforces the leaky-bucket limit, lets a test inject faults, and records every request.
+ */
+public final class Bitrix24Emulator implements AutoCloseable {
+
+    /** One request as the emulator received it. */
+    public record Call(String server, String memberId, String method, Map<String, Object> params, String rawBody,
+            Instant at) {
+        public String param(String name) {
+            Object value = params.get(name);
+            return value == null ? null : value.toString();
+        }
+    }
+
+    /** An answer a test forces on the next calls of one method. */
+    public record Fault(int status, String error, String description, long delayMillis, String location) {
+    }
+
+    /** A portal with an admin (user 1) and an ordinary employee (user 2). */
+    public static final class Portal {
+        public final String memberId;
+        public final String domain;
+        volatile String pathKey;
+        final Map<Long, Boolean> admins = new ConcurrentHashMap<>(Map.of(1L, true, 2L, false));
+        /** Filled by REST method handlers that keep state (bots, messages). */
+        public final Map<String, Object> state = new ConcurrentHashMap<>();
+        final Bucket bucket = new Bucket();
+
+        Portal(String memberId, String domain) {
+            this.memberId = memberId;
+            this.domain = domain;
+            this.pathKey = memberId;
+        }
+    }
+
+    /** A token pair as the OAuth server issued it. */
+    public record Tokens(String accessToken, String refreshToken, long userId, String memberId) {
+    }
+
+    /** Answers one REST method for a portal; return the {@code result} value or throw {@link RestError}. */
+    @FunctionalInterface
+    public interface MethodHandler {
+        Object handle(Portal portal, long userId, Map<String, Object> params);
+    }
+
+    /** A Bitrix24 error answer from a method handler. */
+    public static final class RestError extends RuntimeException {
+        final int status;
+        final String error;
+
+        public RestError(int status, String error, String description) {
+            super(description);
+            this.status = status;
+            this.error = error;
+        }
+    }
+
+    private record Grant(String memberId, long userId, Instant expiresAt, String server) {
+    }
+
+    public static final String ADMIN = "1";
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final SecureRandom random = new SecureRandom();
+    private final HttpServer server;
+    private final String clientId;
+    private final String clientSecret;
+    private final Map<String, Portal> portals = new ConcurrentHashMap<>();
+    private final Map<String, Grant> accessTokens = new ConcurrentHashMap<>();
+    private final Map<String, Grant> refreshTokens = new ConcurrentHashMap<>();
+    private final Map<String, Grant> codes = new ConcurrentHashMap<>();
+    private final Map<String, ConcurrentLinkedDeque<Fault>> faults = new ConcurrentHashMap<>();
+    private final Map<String, MethodHandler> methods = new ConcurrentHashMap<>();
+    private final List<Call> calls = new CopyOnWriteArrayList<>();
+    private volatile double ratePerSecond = 2;
+    private volatile int rateBurst = 50;
+
+    public Bitrix24Emulator(String clientId, String clientSecret) throws IOException {
+        this.clientId = clientId;
+        this.clientSecret = clientSecret;
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 200);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/", this::handle);
+        server.start();
+        methods.put("profile", (portal, userId, params) -> Map.of(
+                "ID", String.valueOf(userId), "ADMIN", portal.admins.getOrDefault(userId, false),
+                "NAME", "User " + userId, "LAST_NAME", "Test"));
+        methods.put("user.admin", (portal, userId, params) -> portal.admins.getOrDefault(userId, false));
+        methods.put("server.time", (portal, userId, params) -> Instant.now().toString());
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    public String oauthUrl() {
+        return baseUrl() + "/oauth";
+    }
+
+    public String secondOauthUrl() {
+        return baseUrl() + "/oauth-b";
+    }
+
+    /** An OAuth server nobody configured as trusted; the service must never call it. */
+    public String rogueOauthUrl() {
+        return baseUrl() + "/rogue";
+    }
+
+    public String clientEndpoint(Portal portal) {
+        return baseUrl() + "/portal/" + portal.pathKey + "/rest/";
+    }
+
+    // ---- test set-up -------------------------------------------------------------------------
+
+    public Portal createPortal() {
+        String memberId = hex(16);
+        Portal portal = new Portal(memberId, "p" + memberId.substring(0, 10) + ".bitrix24.test");
+        portals.put(memberId, portal);
+        return portal;
+    }
+
+    public Portal portal(String memberId) {
+        return portals.get(memberId);
+    }
+
+    /** Tokens for {@code userId} as the OAuth server issues them at install. */
+    public Tokens issueTokens(Portal portal, long userId) {
+        return issue(portal.memberId, userId, "oauth");
+    }
+
+    /** An authorization code for the code flow (lives 30 seconds, single use). */
+    public String issueCode(Portal portal, long userId) {
+        String code = hex(16);
+        codes.put(code, new Grant(portal.memberId, userId, Instant.now().plusSeconds(30), "oauth"));
+        return code;
+    }
+
+    /** Every access token of the portal stops working, as an hour after issue. */
+    public void expireAccessTokens(Portal portal) {
+        accessTokens.replaceAll((token, grant) -> grant.memberId.equals(portal.memberId)
+                ? new Grant(grant.memberId, grant.userId, Instant.now().minusSeconds(1), grant.server)
+                : grant);
+    }
+
+    /** Every refresh token of the portal stops working, as after 180 days or a revoked app. */
+    public void revokeRefreshTokens(Portal portal) {
+        refreshTokens.values().removeIf(grant -> grant.memberId.equals(portal.memberId));
+    }
+
+    /** The portal moves to a new address: the old endpoint answers 302 from now on. */
+    public void movePortal(Portal portal) {
+        portal.pathKey = portal.memberId + "-moved";
+    }
+
+    /** The next {@code times} calls of {@code method} ("profile", "oauth/token", ...) get this answer. */
+    public void failNext(String method, int times, Fault fault) {
+        ConcurrentLinkedDeque<Fault> queue = faults.computeIfAbsent(method, k -> new ConcurrentLinkedDeque<>());
+        for (int i = 0; i < times; i++) {
+            queue.add(fault);
+        }
+    }
+
+    public void failNext(String method, int times, int status, String error) {
+        failNext(method, times, new Fault(status, error, error + " (injected)", 0, null));
+    }
+
+    public void setRateLimit(double perSecond, int burst) {
+        this.ratePerSecond = perSecond;
+        this.rateBurst = burst;
+    }
+
+    public void register(String method, MethodHandler handler) {
+        methods.put(method, handler);
+    }
+
+    public List<Call> calls() {
+        return new ArrayList<>(calls);
+    }
+
+    public List<Call> calls(Predicate<Call> filter) {
+        return calls.stream().filter(filter).toList();
+    }
+
+    public List<Call> calls(String memberId, String method) {
+        return calls(c -> method.equals(c.method()) && memberId.equals(c.memberId()));
+    }
+
+    /** The access token the OAuth server last issued for the portal (what a correct client now holds). */
+    public Tokens latestTokens(Portal portal) {
+        String access = null;
+        Instant newest = Instant.MIN;
+        for (Map.Entry<String, Grant> entry : accessTokens.entrySet()) {
+            Grant grant = entry.getValue();
+            if (grant.memberId.equals(portal.memberId) && grant.expiresAt.isAfter(newest)) {
+                newest = grant.expiresAt;
+                access = entry.getKey();
+            }
+        }
+        String refresh = null;
+        for (Map.Entry<String, Grant> entry : refreshTokens.entrySet()) {
+            if (entry.getValue().memberId.equals(portal.memberId) && entry.getValue().expiresAt.equals(newest)) {
+                refresh = entry.getKey();
+            }
+        }
+        return new Tokens(access, refresh, 0, portal.memberId);
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+
+    // ---- HTTP --------------------------------------------------------------------------------
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            byte[] raw;
+            try (InputStream in = exchange.getRequestBody()) {
+                raw = in.readAllBytes();
+            }
+            String body = new String(raw, StandardCharsets.UTF_8);
+            Map<String, Object> params = params(exchange, body);
+            String[] parts = path.split("/");
+            // parts[0] is empty: "/oauth/oauth/token/" -> ["", "oauth", "oauth", "token"]
+            if (parts.length >= 2 && (parts[1].equals("oauth") || parts[1].equals("oauth-b") || parts[1].equals("rogue"))) {
+                String serverName = parts[1];
+                String rest = path.substring(serverName.length() + 1);
+                if (rest.startsWith("/oauth/token")) {
+                    record(serverName, null, "oauth/token", params, body);
+                    answer(exchange, injected("oauth/token").orElseGet(() -> token(serverName, params)));
+                } else if (rest.startsWith("/rest/app.info")) {
+                    record(serverName, null, "app.info", params, body);
+                    answer(exchange, injected("app.info").orElseGet(() -> oauthAppInfo(params)));
+                } else {
+                    answer(exchange, new Answer(404, Map.of("error", "NOT_FOUND")));
+                }
+                return;
+            }
+            if (parts.length >= 5 && parts[1].equals("portal") && parts[3].equals("rest")) {
+                String pathKey = parts[2];
+                String method = parts[4].replaceFirst("\\.json$", "");
+                Portal portal = portals.get(pathKey.replaceFirst("-moved$", ""));
+                record("portal", portal == null ? null : portal.memberId, method, params, body);
+                if (portal == null) {
+                    answer(exchange, new Answer(404, Map.of("error", "PORTAL_DELETED", "error_description", "Portal was deleted")));
+                } else if (!pathKey.equals(portal.pathKey)) {
+                    exchange.getResponseHeaders().add("Location", clientEndpoint(portal) + method);
+                    answer(exchange, new Answer(302, Map.of()));
+                } else {
+                    answer(exchange, injected(method).orElseGet(() -> rest(portal, method, params)));
+                }
+                return;
+            }
+            answer(exchange, new Answer(404, Map.of("error", "NOT_FOUND")));
+        } catch (RuntimeException e) {
+            e.printStackTrace();
+            throw e;
+        }
+    }
+
+    private record Answer(int status, Object body) {
+    }
+
+    private java.util.Optional<Answer> injected(String method) {
+        ConcurrentLinkedDeque<Fault> queue = faults.get(method);
+        Fault fault = queue == null ? null : queue.poll();
+        if (fault == null) {
+            return java.util.Optional.empty();
+        }
+        if (fault.delayMillis() > 0) {
+            try {
+                Thread.sleep(fault.delayMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (fault.status() == 0) {
+            return java.util.Optional.empty();
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", fault.error());
+        body.put("error_description", fault.description());
+        if ("OPERATION_TIME_LIMIT".equals(fault.error())) {
+            body.put("time", Map.of("operating_reset_at", Instant.now().getEpochSecond() + 1));
+        }
+        return java.util.Optional.of(new Answer(fault.status(), body));
+    }
+
+    private Answer token(String serverName, Map<String, Object> params) {
+        if (serverName.equals("rogue")) {
+            return new Answer(200, Map.of("access_token", "rogue", "refresh_token", "rogue"));
+        }
+        if (!clientId.equals(params.get("client_id")) || !clientSecret.equals(params.get("client_secret"))) {
+            return new Answer(401, Map.of("error", "invalid_client", "error_description", "Invalid client"));
+        }
+        String grantType = String.valueOf(params.get("grant_type"));
+        Grant grant;
+        if ("refresh_token".equals(grantType)) {
+            grant = refreshTokens.remove(String.valueOf(params.get("refresh_token")));
+            if (grant == null) {
+                return new Answer(400, Map.of("error", "invalid_grant", "error_description", "Invalid refresh token"));
+            }
+        } else if ("authorization_code".equals(grantType)) {
+            grant = codes.remove(String.valueOf(params.get("code")));
+            if (grant == null || grant.expiresAt.isBefore(Instant.now())) {
+                return new Answer(400, Map.of("error", "invalid_grant", "error_description", "Invalid authorization code"));
+            }
+        } else {
+            return new Answer(400, Map.of("error", "invalid_request", "error_description", "Unknown grant_type"));
+        }
+        Tokens tokens = issue(grant.memberId, grant.userId, serverName);
+        Portal portal = portals.get(grant.memberId);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("access_token", tokens.accessToken());
+        body.put("refresh_token", tokens.refreshToken());
+        body.put("expires_in", 3600);
+        body.put("expires", Instant.now().getEpochSecond() + 3600);
+        body.put("scope", "imbot,im");
+        body.put("domain", "oauth.bitrix.test");
+        body.put("server_endpoint", baseUrl() + "/" + serverName + "/rest/");
+        body.put("status", "L");
+        body.put("client_endpoint", clientEndpoint(portal));
+        body.put("member_id", grant.memberId);
+        body.put("user_id", grant.userId);
+        return new Answer(200, body);
+    }
+
+    private Answer oauthAppInfo(Map<String, Object> params) {
+        Grant grant = accessTokens.get(String.valueOf(params.get("auth")));
+        if (grant == null) {
+            return new Answer(401, Map.of("error", "invalid_token", "error_description", "Unable to get application by token"));
+        }
+        if (grant.expiresAt.isBefore(Instant.now())) {
+            return new Answer(401, Map.of("error", "expired_token", "error_description", "The access token provided has expired."));
+        }
+        Portal portal = portals.get(grant.memberId);
+        Map<String, Object> install = new LinkedHashMap<>();
+        install.put("installed", true);
+        install.put("version", 1);
+        install.put("status", "L");
+        install.put("scope", "imbot,im");
+        install.put("domain", portal.domain);
+        install.put("uri", "https://" + portal.domain);
+        install.put("client_endpoint", clientEndpoint(portal));
+        install.put("member_id", portal.memberId);
+        install.put("member_type", "PORTAL");
+        return new Answer(200, Map.of("result", Map.of(
+                "client_id", clientId, "scope", "imbot,im", "expires", grant.expiresAt.toString(),
+                "install", install, "user_id", grant.userId)));
+    }
+
+    private Answer rest(Portal portal, String method, Map<String, Object> params) {
+        Grant grant = accessTokens.get(String.valueOf(params.get("auth")));
+        if (grant == null || !grant.memberId.equals(portal.memberId)) {
+            return new Answer(401, Map.of("error", "NO_AUTH_FOUND", "error_description", "Wrong authorization data"));
+        }
+        if (grant.expiresAt.isBefore(Instant.now())) {
+            return new Answer(401, Map.of("error", "expired_token", "error_description", "The access token provided has expired."));
+        }
+        if (!portal.bucket.tryTake(ratePerSecond, rateBurst)) {
+            return new Answer(503, Map.of("error", "QUERY_LIMIT_EXCEEDED", "error_description", "Too many requests"));
+        }
+        MethodHandler handler = methods.get(method);
+        if (handler == null) {
+            return new Answer(404, Map.of("error", "ERROR_METHOD_NOT_FOUND", "error_description", "Method not found!"));
+        }
+        try {
+            Object result = handler.handle(portal, grant.userId, params);
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("result", result);
+            body.put("time", Map.of("start", Instant.now().getEpochSecond(), "operating", 0));
+            return new Answer(200, body);
+        } catch (RestError e) {
+            return new Answer(e.status, Map.of("error", e.error, "error_description", e.getMessage()));
+        }
+    }
+
+    private Tokens issue(String memberId, long userId, String serverName) {
+        String access = hex(20);
+        String refresh = hex(20);
+        Instant expires = Instant.now().plusSeconds(3600);
+        accessTokens.put(access, new Grant(memberId, userId, expires, serverName));
+        refreshTokens.put(refresh, new Grant(memberId, userId, expires, serverName));
+        return new Tokens(access, refresh, userId, memberId);
+    }
+
+    private void record(String serverName, String memberId, String method, Map<String, Object> params, String body) {
+        calls.add(new Call(serverName, memberId, method, params, body, Instant.now()));
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> params(HttpExchange exchange, String body) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        String query = exchange.getRequestURI().getRawQuery();
+        if (query != null) {
+            params.putAll(form(query));
+        }
+        String type = exchange.getRequestHeaders().getFirst("Content-Type");
+        if (type != null && type.startsWith("application/json") && !body.isBlank()) {
+            try {
+                params.putAll(json.readValue(body, Map.class));
+            } catch (IOException e) {
+                params.put("_invalid_json", body);
+            }
+        } else if (!body.isBlank()) {
+            params.putAll(form(body));
+        }
+        return params;
+    }
+
+    private static Map<String, Object> form(String encoded) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (String pair : encoded.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            out.put(key, value);
+        }
+        return out;
+    }
+
+    private void answer(HttpExchange exchange, Answer answer) throws IOException {
+        byte[] bytes = answer.body() instanceof Map<?, ?> map && map.isEmpty() && answer.status() == 302
+                ? new byte[0]
+                : json.writeValueAsBytes(answer.body());
+        exchange.getResponseHeaders().add("Content-Type", "application/json; charset=utf-8");
+        exchange.sendResponseHeaders(answer.status(), bytes.length == 0 ? -1 : bytes.length);
+        if (bytes.length > 0) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    private String hex(int bytes) {
+        byte[] data = new byte[bytes];
+        random.nextBytes(data);
+        return HexFormat.of().formatHex(data);
+    }
+
+    /** Bitrix24's leaky bucket: {@code burst} requests at once, drained at {@code perSecond}. */
+    static final class Bucket {
+        private double level;
+        private long updated = System.nanoTime();
+
+        synchronized boolean tryTake(double perSecond, int burst) {
+            long now = System.nanoTime();
+            level = Math.max(0, level - (now - updated) / 1e9 * perSecond);
+            updated = now;
+            if (level + 1 > burst) {
+                return false;
+            }
+            level += 1;
+            return true;
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.b24bots.testing;
+
+import static io.restassured.RestAssured.given;
+
+import io.b24bots.testing.Bitrix24Emulator.Portal;
+import io.b24bots.testing.Bitrix24Emulator.Tokens;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+
+/** Requests as Bitrix24 sends them to the service: the iframe install POST and form-encoded events. */
+public final class BitrixRequests {
+
+    private BitrixRequests() {
+    }
+
+    public static RequestSpecification frame(Portal portal, Tokens tokens, String serverEndpoint, String applicationToken) {
+        RequestSpecification spec = given()
+                .redirects().follow(false)
+                .queryParam("DOMAIN", portal.domain)
+                .queryParam("PROTOCOL", "1")
+                .queryParam("LANG", "en")
+                .queryParam("APP_SID", "sid" + System.nanoTime())
+                .contentType("application/x-www-form-urlencoded")
+                .formParam("AUTH_ID", tokens.accessToken())
+                .formParam("AUTH_EXPIRES", "3600")
+                .formParam("REFRESH_ID", tokens.refreshToken())
+                .formParam("SERVER_ENDPOINT", serverEndpoint)
+                .formParam("member_id", portal.memberId)
+                .formParam("status", "L")
+                .formParam("PLACEMENT", "DEFAULT")
+                .formParam("PLACEMENT_OPTIONS", "{\"any\":\"thing\"}");
+        if (applicationToken != null) {
+            spec.formParam("APPLICATION_TOKEN", applicationToken);
+        }
+        return spec;
+    }
+
+    public static Response frameInstall(Portal portal, Tokens tokens, String applicationToken) {
+        return frame(portal, tokens, TestEnvironment.emulator().oauthUrl() + "/rest/", applicationToken)
+                .post("/b24/install");
+    }
+
+    public static RequestSpecification appInstallEvent(Portal portal, Tokens tokens, String applicationToken) {
+        return given()
+                .contentType("application/x-www-form-urlencoded")
+                .formParam("event", "ONAPPINSTALL")
+                .formParam("event_handler_id", "7")
+                .formParam("data[VERSION]", "1")
+                .formParam("data[ACTIVE]", "Y")
+                .formParam("data[INSTALLED]", "Y")
+                .formParam("data[LANGUAGE_ID]", "en")
+                .formParam("ts", String.valueOf(System.currentTimeMillis() / 1000))
+                .formParam("auth[access_token]", tokens.accessToken())
+                .formParam("auth[expires]", String.valueOf(System.currentTimeMillis() / 1000 + 3600))
+                .formParam("auth[expires_in]", "3600")
+                .formParam("auth[scope]", "imbot,im")
+                .formParam("auth[domain]", portal.domain)
+                .formParam("auth[server_endpoint]", TestEnvironment.emulator().oauthUrl() + "/rest/")
+                .formParam("auth[status]", "L")
+                .formParam("auth[client_endpoint]", "https://" + portal.domain + "/rest/")
+                .formParam("auth[member_id]", portal.memberId)
+                .formParam("auth[user_id]", String.valueOf(tokens.userId()))
+                .formParam("auth[refresh_token]", tokens.refreshToken())
+                .formParam("auth[application_token]", applicationToken);
+    }
+
+    /** A lifecycle or bot event that carries only the application token in {@code auth}. */
+    public static RequestSpecification event(String event, Portal portal, String applicationToken) {
+        RequestSpecification spec = given()
+                .contentType("application/x-www-form-urlencoded")
+                .formParam("event", event)
+                .formParam("event_handler_id", "8")
+                .formParam("ts", String.valueOf(System.currentTimeMillis() / 1000))
+                .formParam("auth[domain]", portal.domain)
+                .formParam("auth[server_endpoint]", TestEnvironment.emulator().oauthUrl() + "/rest/")
+                .formParam("auth[client_endpoint]", "https://" + portal.domain + "/rest/")
+                .formParam("auth[member_id]", portal.memberId);
+        if (applicationToken != null) {
+            spec.formParam("auth[application_token]", applicationToken);
+        }
+        return spec;
+    }
+}

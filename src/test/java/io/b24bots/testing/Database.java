@@ -1,0 +1,59 @@
+package io.b24bots.testing;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import javax.sql.DataSource;
+
+import io.quarkus.arc.Arc;
+
+/** Plain SQL against the service's database, so tests check what is really stored. */
+public final class Database {
+
+    private Database() {
+    }
+
+    public static List<Map<String, Object>> rows(String sql, Object... args) {
+        DataSource dataSource = Arc.container().instance(DataSource.class).get();
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                statement.setObject(i + 1, args[i]);
+            }
+            List<Map<String, Object>> rows = new ArrayList<>();
+            try (ResultSet result = statement.executeQuery()) {
+                int columns = result.getMetaData().getColumnCount();
+                while (result.next()) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    for (int c = 1; c <= columns; c++) {
+                        row.put(result.getMetaData().getColumnLabel(c), result.getObject(c));
+                    }
+                    rows.add(row);
+                }
+            }
+            return rows;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static Map<String, Object> portal(String memberId) {
+        List<Map<String, Object>> rows = rows("select * from portal where member_id = ?", memberId);
+        return rows.isEmpty() ? null : rows.get(0);
+    }
+
+    public static Map<String, Object> token(String memberId) {
+        List<Map<String, Object>> rows = rows("select * from portal_token where member_id = ?", memberId);
+        return rows.isEmpty() ? null : rows.get(0);
+    }
+
+    public static long count(String sql, Object... args) {
+        return ((Number) rows(sql, args).get(0).values().iterator().next()).longValue();
+    }
+}
