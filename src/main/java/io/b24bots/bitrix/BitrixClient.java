@@ -1,7 +1,6 @@
 package io.b24bots.bitrix;
 
 import java.net.ConnectException;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -87,15 +86,17 @@ public class BitrixClient {
 
     /**
      * Calls {@code method} with a token the caller holds (a frame's {@code AUTH_ID} being checked),
-     * at an endpoint a trusted OAuth server reported. No refresh: a rejected token is the answer.
+     * at an endpoint a trusted OAuth server reported for {@code memberId}. No refresh: a rejected
+     * token is the answer.
      */
-    public BitrixResponse callWithToken(String clientEndpoint, String accessToken, String method, Map<String, ?> params) {
+    public BitrixResponse callWithToken(String memberId, String clientEndpoint, String accessToken, String method,
+            Map<String, ?> params) {
         requireMethodName(method);
-        PortalAccess access = new PortalAccess(null, clientEndpoint, accessToken);
+        PortalAccess access = new PortalAccess(memberId, clientEndpoint, accessToken);
         int limitRetries = 0;
         while (true) {
             try {
-                return send(hostKey(clientEndpoint), access, method, params);
+                return send(memberId, access, method, params);
             } catch (BitrixException e) {
                 if (isRetriableLimit(e) && limitRetries < config.rest().maxLimitRetries()) {
                     pause(e, limitRetries++);
@@ -212,14 +213,6 @@ public class BitrixClient {
         // The request may have reached Bitrix24: a non-idempotent call must not be repeated blindly.
         return new BitrixException(BitrixException.TIMEOUT, "no answer from the portal (" + cause.getClass().getSimpleName() + ")",
                 0, true, null);
-    }
-
-    private static String hostKey(String endpoint) {
-        try {
-            return "host:" + URI.create(endpoint).getAuthority();
-        } catch (IllegalArgumentException e) {
-            return "host:" + endpoint;
-        }
     }
 
     private static void requireMethodName(String method) {

@@ -89,7 +89,7 @@ public class TokenProver {
     public boolean isAdmin(AppInfo info, String accessToken) {
         JsonNode profile;
         try {
-            profile = bitrix.callWithToken(info.clientEndpoint(), accessToken, "profile", Map.of()).result();
+            profile = bitrix.callWithToken(info.memberId(), info.clientEndpoint(), accessToken, "profile", Map.of()).result();
         } catch (BitrixException e) {
             if (e.isTransient()) {
                 throw new RequestRejected(503, "temporarily_unavailable",

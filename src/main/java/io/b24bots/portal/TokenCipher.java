@@ -40,8 +40,13 @@ public class TokenCipher {
     private final String primaryKeyId;
     private final List<byte[]> signingKeys = new ArrayList<>();
 
+    @jakarta.inject.Inject
     public TokenCipher(B24Config config) {
-        parseKeys(config.tokenKeys());
+        this(config.tokenKeys());
+    }
+
+    TokenCipher(String keySpec) {
+        parseKeys(keySpec);
         primaryKeyId = keys.keySet().iterator().next();
         for (SecretKey key : keys.values()) {
             signingKeys.add(hmac(key.getEncoded(), "b24bots signing key".getBytes(StandardCharsets.UTF_8)));

@@ -98,10 +98,11 @@ public final class Bitrix24Emulator implements AutoCloseable {
     private final Map<String, Grant> accessTokens = new ConcurrentHashMap<>();
     private final Map<String, Grant> refreshTokens = new ConcurrentHashMap<>();
     private final Map<String, Grant> codes = new ConcurrentHashMap<>();
+    private final Map<String, String> refreshTokenOwners = new ConcurrentHashMap<>();
     private final Map<String, ConcurrentLinkedDeque<Fault>> faults = new ConcurrentHashMap<>();
     private final Map<String, MethodHandler> methods = new ConcurrentHashMap<>();
     private final List<Call> calls = new CopyOnWriteArrayList<>();
-    private volatile double ratePerSecond = 2;
+    private volatile double ratePerSecond = 20;
     private volatile int rateBurst = 50;
 
     public Bitrix24Emulator(String clientId, String clientSecret) throws IOException {
@@ -181,16 +182,25 @@ public final class Bitrix24Emulator implements AutoCloseable {
         portal.pathKey = portal.memberId + "-moved";
     }
 
-    /** The next {@code times} calls of {@code method} ("profile", "oauth/token", ...) get this answer. */
-    public void failNext(String method, int times, Fault fault) {
-        ConcurrentLinkedDeque<Fault> queue = faults.computeIfAbsent(method, k -> new ConcurrentLinkedDeque<>());
+    /** The next {@code times} calls of a portal's REST {@code method} get this answer. */
+    public void failNext(Portal portal, String method, int times, Fault fault) {
+        queueFault(portal.memberId + ":" + method, times, fault);
+    }
+
+    public void failNext(Portal portal, String method, int times, int status, String error) {
+        failNext(portal, method, times, new Fault(status, error, error + " (injected)", 0, null));
+    }
+
+    /** The next {@code times} calls to the OAuth servers' {@code "oauth/token"} or {@code "app.info"} get this answer. */
+    public void failNextOAuth(String endpoint, int times, int status, String error) {
+        queueFault(endpoint, times, new Fault(status, error, error + " (injected)", 0, null));
+    }
+
+    private void queueFault(String key, int times, Fault fault) {
+        ConcurrentLinkedDeque<Fault> queue = faults.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>());
         for (int i = 0; i < times; i++) {
             queue.add(fault);
         }
-    }
-
-    public void failNext(String method, int times, int status, String error) {
-        failNext(method, times, new Fault(status, error, error + " (injected)", 0, null));
     }
 
     public void setRateLimit(double perSecond, int burst) {
@@ -200,6 +210,17 @@ public final class Bitrix24Emulator implements AutoCloseable {
 
     public void register(String method, MethodHandler handler) {
         methods.put(method, handler);
+    }
+
+    /** The portal a refresh token was issued to, even after it was used; "" when never issued. */
+    public String refreshTokenOwner(String refreshToken) {
+        return refreshToken == null ? "" : refreshTokenOwners.getOrDefault(refreshToken, "");
+    }
+
+    /** Refresh requests the OAuth servers received for the portal. */
+    public List<Call> refreshes(Portal portal) {
+        return calls(c -> c.method().equals("oauth/token") && "refresh_token".equals(c.param("grant_type"))
+                && portal.memberId.equals(refreshTokenOwner(c.param("refresh_token"))));
     }
 
     public List<Call> calls() {
@@ -277,7 +298,7 @@ public final class Bitrix24Emulator implements AutoCloseable {
                     exchange.getResponseHeaders().add("Location", clientEndpoint(portal) + method);
                     answer(exchange, new Answer(302, Map.of()));
                 } else {
-                    answer(exchange, injected(method).orElseGet(() -> rest(portal, method, params)));
+                    answer(exchange, injected(portal.memberId + ":" + method).orElseGet(() -> rest(portal, method, params)));
                 }
                 return;
             }
@@ -411,6 +432,7 @@ public final class Bitrix24Emulator implements AutoCloseable {
         Instant expires = Instant.now().plusSeconds(3600);
         accessTokens.put(access, new Grant(memberId, userId, expires, serverName));
         refreshTokens.put(refresh, new Grant(memberId, userId, expires, serverName));
+        refreshTokenOwners.put(refresh, memberId);
         return new Tokens(access, refresh, userId, memberId);
     }
 

@@ -1,0 +1,125 @@
+package io.b24bots.web;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.api.Test;
+
+import io.b24bots.testing.TestEnvironment;
+import io.restassured.RestAssured;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/** Broken requests get a 4xx that says what is wrong: never a 500, never a stack trace. */
+@QuarkusTest
+@WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
+class MalformedInputTest {
+
+    private static final String FORM = "application/x-www-form-urlencoded";
+
+    @Test
+    void emptyEventBody() {
+        given().contentType(FORM).body("").post("/b24/events")
+                .then().statusCode(400).body("error", equalTo("invalid_request"))
+                .body("error_description", containsString("empty"));
+    }
+
+    @Test
+    void eventWithoutEventNameOrMemberId() {
+        given().contentType(FORM).body("auth[member_id]=abc").post("/b24/events")
+                .then().statusCode(400).body("error_description", containsString("'event'"));
+        given().contentType(FORM).body("event=ONAPPUPDATE&auth[application_token]=x").post("/b24/events")
+                .then().statusCode(400).body("error_description", containsString("auth[member_id]"));
+    }
+
+    @Test
+    void brokenNesting() {
+        for (String body : new String[] {"event=X&auth[member_id=abc", "event=X&auth]member_id[=abc",
+                "event=X&auth[a]b=1", "event=X&auth=1&auth[member_id]=abc", "event=X&[x]=1"}) {
+            given().contentType(FORM).body(body).post("/b24/events")
+                    .then().statusCode(400).body("error", equalTo("invalid_request"))
+                    .body("error_description", not(containsString("Exception")));
+        }
+    }
+
+    @Test
+    void badPercentEscapes() {
+        given().contentType(FORM).body("event=ONAPPUPDATE%zz").post("/b24/events")
+                .then().statusCode(400).body("error_description", containsString("percent-escape"));
+        given().contentType(FORM).body("event=ONAPPUPDATE%2").post("/b24/events")
+                .then().statusCode(400).body("error_description", containsString("percent-escape"));
+    }
+
+    @Test
+    void nonUtf8Body() throws Exception {
+        byte[] latin1 = "event=ONAPPUPDATE&auth[member_id]=caf\u00e9".getBytes(StandardCharsets.ISO_8859_1);
+        HttpResponse<String> response = rawPost("/b24/events", latin1);
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.body()).contains("UTF-8");
+        given().contentType(FORM).body("event=ONAPPUPDATE&auth[member_id]=caf%E9").post("/b24/events")
+                .then().statusCode(400).body("error_description", containsString("UTF-8"));
+    }
+
+    private static HttpResponse<String> rawPost(String path, byte[] body) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + path))
+                .header("Content-Type", FORM)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    @Test
+    void bodyOver512KilobytesIsRefusedWith413() {
+        String big = "event=ONAPPUPDATE&data[x]=" + "a".repeat(600 * 1024);
+        given().contentType(FORM).body(big).post("/b24/events").then().statusCode(413);
+        given().contentType(FORM).body(big).post("/b24/install").then().statusCode(413);
+    }
+
+    @Test
+    void wrongContentType() {
+        given().contentType("application/json").body("{\"event\":\"ONAPPUPDATE\"}").post("/b24/events")
+                .then().statusCode(415).body("error", equalTo("unsupported_media_type"));
+    }
+
+    @Test
+    void installWithMissingFieldsAnswersAReadablePage() {
+        given().contentType(FORM).queryParam("DOMAIN", "x.bitrix24.test").body("AUTH_ID=abc")
+                .post("/b24/install")
+                .then().statusCode(400)
+                .contentType(containsString("text/html"))
+                .header("Content-Security-Policy", "frame-ancestors 'self' https://x.bitrix24.test")
+                .body(containsString("member_id"));
+        given().contentType(FORM).body("member_id=abc&AUTH_ID=x").post("/b24/install")
+                .then().statusCode(400).body(containsString("REFRESH_ID"));
+        given().contentType(FORM).body("").post("/b24/install").then().statusCode(400);
+        given().contentType(FORM).body("member_id=../../etc&AUTH_ID=x&REFRESH_ID=y").post("/b24/install")
+                .then().statusCode(400).body(containsString("member id"));
+    }
+
+    @Test
+    void headerInjectionThroughDomainIsNotReflected() {
+        given().contentType(FORM).queryParam("DOMAIN", "x.test; script-src *").body("AUTH_ID=abc")
+                .post("/b24/install")
+                .then().statusCode(400)
+                .header("Content-Security-Policy", "frame-ancestors 'self'");
+    }
+
+    @Test
+    void unknownPathsAndMethodsAreJson() {
+        given().get("/nope").then().statusCode(404).body("error", equalTo("not_found"));
+        given().get("/b24/events").then().statusCode(405);
+    }
+}
