@@ -36,6 +36,8 @@ public class BitrixClient {
     private static final Pattern METHOD = Pattern.compile("[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*");
     private static final Set<String> TOKEN_REJECTED = Set.of("expired_token", "invalid_token");
     private static final Set<String> LIMITED = Set.of("QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT");
+    /** 5xx answers that will not pass by waiting: a deleted portal, a manual block by Bitrix24 support. */
+    private static final Set<String> PERMANENT_SERVER_ERRORS = Set.of("PORTAL_DELETED", "OVERLOAD_LIMIT");
 
     private final BitrixRestApi api;
     private final TokenService tokens;
@@ -137,7 +139,7 @@ public class BitrixClient {
             error = "HTTP_" + status;
         }
         String description = errorDescription(node);
-        boolean transientFailure = LIMITED.contains(error) || status >= 500 && !"PORTAL_DELETED".equals(error)
+        boolean transientFailure = LIMITED.contains(error) || status >= 500 && !PERMANENT_SERVER_ERRORS.contains(error)
                 || TOKEN_REJECTED.contains(error);
         throw new BitrixException(error, description, status, transientFailure, operatingResetAt(node));
     }
@@ -174,8 +176,7 @@ public class BitrixClient {
     }
 
     private static boolean isRetriableLimit(BitrixException e) {
-        return LIMITED.contains(e.code()) || e.httpStatus() == 503 || e.httpStatus() == 429
-                || BitrixException.NETWORK_ERROR.equals(e.code());
+        return LIMITED.contains(e.code()) || BitrixException.NETWORK_ERROR.equals(e.code());
     }
 
     /** Sleeps before a retry: exponential with jitter, or until {@code operating_reset_at} when given. */

@@ -3,6 +3,7 @@ package io.b24bots.events;
 import java.util.Locale;
 import java.util.Map;
 
+import io.b24bots.bot.BotEvents;
 import io.b24bots.install.InstallService;
 import io.b24bots.web.FormBodies;
 import io.b24bots.web.FormData;
@@ -25,10 +26,14 @@ public class EventsResource {
 
     private final EventVerifier verifier;
     private final InstallService installs;
+    private final EventDedup dedup;
+    private final BotEvents botEvents;
 
-    EventsResource(EventVerifier verifier, InstallService installs) {
+    EventsResource(EventVerifier verifier, InstallService installs, EventDedup dedup, BotEvents botEvents) {
         this.verifier = verifier;
         this.installs = installs;
+        this.dedup = dedup;
+        this.botEvents = botEvents;
     }
 
     @POST
@@ -54,6 +59,15 @@ public class EventsResource {
             return accepted();
         }
         verifier.verify(event, memberId, form.text("auth", "application_token"));
+        if (BotEvents.isBotEvent(event)) {
+            Map<String, Object> data = EventPayloads.withoutSecrets(form.group("data").asMap());
+            if (!dedup.firstDelivery(memberId, event, data)) {
+                LOG.debugf("Duplicate %s for portal %s ignored", event, memberId);
+                return Map.of("result", "duplicate");
+            }
+            botEvents.accept(memberId, event, data);
+            return accepted();
+        }
         switch (event) {
             case "ONAPPUPDATE" -> installs.applyUpdate(memberId, form);
             case "ONAPPUNINSTALL" -> installs.uninstall(memberId, "1".equals(form.text("data", "CLEAN")));

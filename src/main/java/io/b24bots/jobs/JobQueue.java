@@ -2,6 +2,9 @@ package io.b24bots.jobs;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
+import jakarta.transaction.Status;
+import jakarta.transaction.Synchronization;
+import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.Transactional;
 
 /** Puts work on the durable queue inside the caller's transaction, so work and data commit together. */
@@ -9,9 +12,13 @@ import jakarta.transaction.Transactional;
 public class JobQueue {
 
     private final EntityManager em;
+    private final TransactionSynchronizationRegistry transactions;
+    private final JobSignal signal;
 
-    JobQueue(EntityManager em) {
+    JobQueue(EntityManager em, TransactionSynchronizationRegistry transactions, JobSignal signal) {
         this.em = em;
+        this.transactions = transactions;
+        this.signal = signal;
     }
 
     /**
@@ -31,7 +38,26 @@ public class JobQueue {
                 .setParameter("payload", payload)
                 .setParameter("dedupKey", dedupKey)
                 .executeUpdate();
+        if (inserted > 0) {
+            wakeAfterCommit();
+        }
         return inserted > 0;
+    }
+
+    /** Job rows are invisible to the worker until the transaction commits; wake it only then. */
+    private void wakeAfterCommit() {
+        transactions.registerInterposedSynchronization(new Synchronization() {
+            @Override
+            public void beforeCompletion() {
+            }
+
+            @Override
+            public void afterCompletion(int status) {
+                if (status == Status.STATUS_COMMITTED) {
+                    signal.wake();
+                }
+            }
+        });
     }
 
     /** Drops every job of a portal that is not running; used when a portal's data is purged. */

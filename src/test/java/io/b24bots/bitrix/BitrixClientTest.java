@@ -1,6 +1,5 @@
 package io.b24bots.bitrix;
 
-import static io.b24bots.testing.BitrixRequests.frameInstall;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,6 +12,7 @@ import io.b24bots.testing.Bitrix24Emulator.Fault;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Database;
 import io.b24bots.testing.TestEnvironment;
+import io.b24bots.testing.TestPortals;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -76,7 +76,7 @@ class BitrixClientTest {
     @Test
     void bitrixErrorsCarryTheirCodeAndAreNotRetried() {
         Portal portal = installedPortal();
-        bitrix.failNext(portal, "server.time", 1, new Fault(403, "insufficient_scope", "The request requires higher privileges", 0, null));
+        bitrix.failNext(portal, "server.time", 1, new Fault(403, "insufficient_scope", "The request requires higher privileges", 0, false));
 
         assertThatThrownBy(() -> client.call(portal.memberId, "server.time", Map.of()))
                 .isInstanceOfSatisfying(BitrixException.class, e -> {
@@ -105,7 +105,7 @@ class BitrixClientTest {
     @Test
     void aTimeoutIsReportedAsTransientWithoutRepeatingTheCall() {
         Portal portal = installedPortal();
-        bitrix.failNext(portal, "server.time", 1, new Fault(0, null, null, 3_000, null));
+        bitrix.failNext(portal, "server.time", 1, Fault.slow(3_000));
 
         assertThatThrownBy(() -> client.call(portal.memberId, "server.time", Map.of()))
                 .isInstanceOfSatisfying(BitrixException.class, e -> {
@@ -123,8 +123,6 @@ class BitrixClientTest {
     }
 
     private Portal installedPortal() {
-        Portal portal = bitrix.createPortal();
-        frameInstall(portal, bitrix.issueTokens(portal, 1), "app-" + portal.memberId).then().statusCode(200);
-        return portal;
+        return TestPortals.installed(bitrix);
     }
 }

@@ -1,6 +1,5 @@
 package io.b24bots.oauth;
 
-import static io.b24bots.testing.BitrixRequests.frameInstall;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -22,6 +21,7 @@ import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Database;
 import io.b24bots.testing.TestEnvironment;
+import io.b24bots.testing.TestPortals;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
@@ -100,7 +100,7 @@ class TokenRefreshTest {
     void aTransientOAuthFailureDoesNotMarkThePortal() {
         Portal portal = installedPortal();
         bitrix.expireAccessTokens(portal);
-        bitrix.failNextOAuth("oauth/token", 1, 502, "BAD_GATEWAY");
+        bitrix.failNextOAuth(portal, "oauth/token", 1, 502, "BAD_GATEWAY");
 
         assertThatThrownBy(() -> client.call(portal.memberId, "profile", java.util.Map.of()))
                 .isInstanceOf(OAuthUnavailableException.class);
@@ -110,9 +110,7 @@ class TokenRefreshTest {
     }
 
     private Portal installedPortal() {
-        Portal portal = bitrix.createPortal();
-        frameInstall(portal, bitrix.issueTokens(portal, 1), "app-" + portal.memberId).then().statusCode(200);
-        return portal;
+        return TestPortals.installed(bitrix);
     }
 
     private int refreshesOf(Portal portal) {

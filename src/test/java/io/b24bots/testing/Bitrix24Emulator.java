@@ -41,8 +41,23 @@ public final class Bitrix24Emulator implements AutoCloseable {
         }
     }
 
-    /** An answer a test forces on the next calls of one method. */
-    public record Fault(int status, String error, String description, long delayMillis, String location) {
+    /**
+     * An answer a test forces on the next calls of one method. Status 0 means the normal answer,
+     * late: after {@code delayMillis}, processed first when {@code processFirst} (the caller times out
+     * but the call took effect) or only after the delay (a slow portal).
+     */
+    public record Fault(int status, String error, String description, long delayMillis, boolean processFirst) {
+        public static Fault slow(long delayMillis) {
+            return new Fault(0, null, null, delayMillis, false);
+        }
+
+        public static Fault answerLost(long delayMillis) {
+            return new Fault(0, null, null, delayMillis, true);
+        }
+
+        public static Fault error(int status, String error) {
+            return new Fault(status, error, error + " (injected)", 0, false);
+        }
     }
 
     /** A portal with an admin (user 1) and an ordinary employee (user 2). */
@@ -103,6 +118,7 @@ public final class Bitrix24Emulator implements AutoCloseable {
     private final Map<String, MethodHandler> methods = new ConcurrentHashMap<>();
     private final List<Call> calls = new CopyOnWriteArrayList<>();
     private volatile double ratePerSecond = 20;
+    private final ImbotEmulation imbot;
     private volatile int rateBurst = 50;
 
     public Bitrix24Emulator(String clientId, String clientSecret) throws IOException {
@@ -117,6 +133,12 @@ public final class Bitrix24Emulator implements AutoCloseable {
                 "NAME", "User " + userId, "LAST_NAME", "Test"));
         methods.put("user.admin", (portal, userId, params) -> portal.admins.getOrDefault(userId, false));
         methods.put("server.time", (portal, userId, params) -> Instant.now().toString());
+        imbot = new ImbotEmulation(this, clientId);
+    }
+
+    /** The portals' chat bots and the messages they sent. */
+    public ImbotEmulation imbot() {
+        return imbot;
     }
 
     public String baseUrl() {
@@ -188,12 +210,15 @@ public final class Bitrix24Emulator implements AutoCloseable {
     }
 
     public void failNext(Portal portal, String method, int times, int status, String error) {
-        failNext(portal, method, times, new Fault(status, error, error + " (injected)", 0, null));
+        failNext(portal, method, times, Fault.error(status, error));
     }
 
-    /** The next {@code times} calls to the OAuth servers' {@code "oauth/token"} or {@code "app.info"} get this answer. */
-    public void failNextOAuth(String endpoint, int times, int status, String error) {
-        queueFault(endpoint, times, new Fault(status, error, error + " (injected)", 0, null));
+    /**
+     * The next {@code times} calls to the OAuth servers' {@code "oauth/token"} or {@code "app.info"}
+     * concerning this portal (its refresh token, code or access token) get this answer.
+     */
+    public void failNextOAuth(Portal portal, String endpoint, int times, int status, String error) {
+        queueFault(portal.memberId + ":" + endpoint, times, Fault.error(status, error));
     }
 
     private void queueFault(String key, int times, Fault fault) {
@@ -277,11 +302,14 @@ public final class Bitrix24Emulator implements AutoCloseable {
                 String serverName = parts[1];
                 String rest = path.substring(serverName.length() + 1);
                 if (rest.startsWith("/oauth/token")) {
-                    record(serverName, null, "oauth/token", params, body);
-                    answer(exchange, injected("oauth/token").orElseGet(() -> token(serverName, params)));
+                    String owner = tokenRequestOwner(params);
+                    record(serverName, owner, "oauth/token", params, body);
+                    answer(exchange, injected(owner + ":oauth/token").orElseGet(() -> token(serverName, params)));
                 } else if (rest.startsWith("/rest/app.info")) {
-                    record(serverName, null, "app.info", params, body);
-                    answer(exchange, injected("app.info").orElseGet(() -> oauthAppInfo(params)));
+                    Grant grant = accessTokens.get(String.valueOf(params.get("auth")));
+                    String owner = grant == null ? null : grant.memberId;
+                    record(serverName, owner, "app.info", params, body);
+                    answer(exchange, injected(owner + ":app.info").orElseGet(() -> oauthAppInfo(params)));
                 } else {
                     answer(exchange, new Answer(404, Map.of("error", "NOT_FOUND")));
                 }
@@ -298,7 +326,14 @@ public final class Bitrix24Emulator implements AutoCloseable {
                     exchange.getResponseHeaders().add("Location", clientEndpoint(portal) + method);
                     answer(exchange, new Answer(302, Map.of()));
                 } else {
-                    answer(exchange, injected(portal.memberId + ":" + method).orElseGet(() -> rest(portal, method, params)));
+                    Fault fault = nextFault(portal.memberId + ":" + method);
+                    if (fault != null && fault.status() == 0 && fault.processFirst()) {
+                        Answer normal = rest(portal, method, params);
+                        sleep(fault.delayMillis());
+                        answer(exchange, normal);
+                    } else {
+                        answer(exchange, toAnswer(fault).orElseGet(() -> rest(portal, method, params)));
+                    }
                 }
                 return;
             }
@@ -312,19 +347,38 @@ public final class Bitrix24Emulator implements AutoCloseable {
     private record Answer(int status, Object body) {
     }
 
-    private java.util.Optional<Answer> injected(String method) {
-        ConcurrentLinkedDeque<Fault> queue = faults.get(method);
-        Fault fault = queue == null ? null : queue.poll();
+    /** The portal an {@code oauth/token} request is about, from its refresh token or code. */
+    private String tokenRequestOwner(Map<String, Object> params) {
+        if ("refresh_token".equals(params.get("grant_type"))) {
+            String owner = refreshTokenOwners.get(String.valueOf(params.get("refresh_token")));
+            return owner == null ? "" : owner;
+        }
+        Grant code = codes.get(String.valueOf(params.get("code")));
+        return code == null ? "" : code.memberId;
+    }
+
+    private java.util.Optional<Answer> injected(String key) {
+        return toAnswer(nextFault(key));
+    }
+
+    private Fault nextFault(String key) {
+        ConcurrentLinkedDeque<Fault> queue = faults.get(key);
+        return queue == null ? null : queue.poll();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private java.util.Optional<Answer> toAnswer(Fault fault) {
         if (fault == null) {
             return java.util.Optional.empty();
         }
-        if (fault.delayMillis() > 0) {
-            try {
-                Thread.sleep(fault.delayMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        sleep(fault.delayMillis());
         if (fault.status() == 0) {
             return java.util.Optional.empty();
         }

@@ -1,0 +1,25 @@
+package io.b24bots.bot;
+
+/** Which Bitrix24 chat-bot API a bot is registered through; it receives events in that format only. */
+public enum BotApi {
+    V1("v1"), V2("v2");
+
+    private final String value;
+
+    BotApi(String value) {
+        this.value = value;
+    }
+
+    public String value() {
+        return value;
+    }
+
+    public static BotApi of(String value) {
+        for (BotApi api : values()) {
+            if (api.value.equals(value)) {
+                return api;
+            }
+        }
+        throw new IllegalArgumentException(value);
+    }
+}

@@ -1,0 +1,54 @@
+package io.b24bots.bot;
+
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.b24bots.jobs.JobQueue;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+
+/**
+ * Takes bot events in (webhook deliveries and fetched ones) and queues them durably, so the
+ * answer to Bitrix24 goes out at once and the bot's reply is sent from the queue.
+ */
+@ApplicationScoped
+public class BotEvents {
+
+    public static final String KIND = "bot-event";
+
+    private final JobQueue jobs;
+    private final ObjectMapper json;
+
+    BotEvents(JobQueue jobs, ObjectMapper json) {
+        this.jobs = jobs;
+        this.json = json;
+    }
+
+    /** Whether this event name belongs to bots (v1 {@code ONIMBOT*}, v2 {@code ONIMBOTV2*}). */
+    public static boolean isBotEvent(String event) {
+        return event.startsWith("ONIMBOT");
+    }
+
+    /** Queues a webhook event; {@code data} must already be stripped of tokens. */
+    @Transactional
+    public void accept(String memberId, String event, Map<String, Object> data) {
+        enqueue(memberId, event, json.valueToTree(data));
+    }
+
+    /** Queues a fetched event inside the caller's transaction (the one that moves the offset). */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void enqueue(String memberId, String event, JsonNode data) {
+        ObjectNode payload = json.createObjectNode();
+        payload.put("event", event);
+        payload.set("data", data);
+        try {
+            jobs.enqueue(KIND, memberId, json.writeValueAsString(payload), null);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

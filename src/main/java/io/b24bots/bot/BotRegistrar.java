@@ -1,0 +1,122 @@
+package io.b24bots.bot;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.b24bots.bitrix.BitrixClient;
+import io.b24bots.config.B24Config;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/** Builds and sends the registration calls of both APIs, exactly as the two Bitrix24 pages describe them. */
+@ApplicationScoped
+public class BotRegistrar {
+
+    /** What Bitrix24 answered: the bot id and, for v2, the {@code bot} object. */
+    public record Registered(long botId, String botObject) {
+    }
+
+    private final BitrixClient bitrix;
+    private final B24Config config;
+
+    BotRegistrar(BitrixClient bitrix, B24Config config) {
+        this.bitrix = bitrix;
+        this.config = config;
+    }
+
+    /** The one URL every bot event goes to; portals are told apart by member_id. */
+    public String eventsUrl() {
+        String base = config.publicUrl();
+        return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/b24/events";
+    }
+
+    public Registered register(String memberId, BotDefinition bot) {
+        return bot.api() == BotApi.V2 ? registerV2(memberId, bot) : registerV1(memberId, bot);
+    }
+
+    /** imbot.v2.Bot.register, OAuth variant: {@code fields} and {@code auth}, no {@code botToken}. */
+    Registered registerV2(String memberId, BotDefinition bot) {
+        JsonNode result = bitrix.call(memberId, "imbot.v2.Bot.register", Map.of("fields", v2Fields(bot))).result();
+        JsonNode created = result.path("bot");
+        if (!created.path("id").canConvertToLong() && !created.path("id").isTextual()) {
+            throw new IllegalStateException("imbot.v2.Bot.register answered without result.bot.id");
+        }
+        return new Registered(created.path("id").asLong(), created.toString());
+    }
+
+    Map<String, Object> v2Fields(BotDefinition bot) {
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("name", bot.name());
+        putIfPresent(properties, "lastName", bot.lastName());
+        putIfPresent(properties, "workPosition", bot.workPosition());
+        putIfPresent(properties, "color", bot.color());
+        putIfPresent(properties, "gender", bot.gender());
+        putIfPresent(properties, "avatar", bot.avatarBase64());
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("code", bot.code());
+        fields.put("type", bot.type());
+        fields.put("eventMode", bot.eventMode());
+        if ("webhook".equals(bot.eventMode())) {
+            fields.put("webhookUrl", eventsUrl());
+        }
+        fields.put("properties", properties);
+        putIfPresent(fields, "isHidden", bot.isHidden());
+        putIfPresent(fields, "isReactionsEnabled", bot.isReactionsEnabled());
+        putIfPresent(fields, "isSupportOpenline", bot.isSupportOpenline());
+        putIfPresent(fields, "backgroundId", bot.backgroundId());
+        return fields;
+    }
+
+    /** imbot.register with every handler URL set to our events endpoint (one set of URLs per app). */
+    Registered registerV1(String memberId, BotDefinition bot) {
+        JsonNode result = bitrix.call(memberId, "imbot.register", v1Params(bot)).result();
+        if (!result.canConvertToLong() && !(result.isTextual() && result.asText().matches("\\d+"))) {
+            throw new IllegalStateException("imbot.register answered without a bot id");
+        }
+        return new Registered(result.asLong(), null);
+    }
+
+    Map<String, Object> v1Params(BotDefinition bot) {
+        Map<String, Object> properties = new LinkedHashMap<>();
+        putIfPresent(properties, "NAME", bot.name());
+        putIfPresent(properties, "LAST_NAME", bot.lastName());
+        putIfPresent(properties, "COLOR", bot.color());
+        putIfPresent(properties, "EMAIL", bot.email());
+        putIfPresent(properties, "PERSONAL_BIRTHDAY", bot.birthday());
+        putIfPresent(properties, "WORK_POSITION", bot.workPosition());
+        putIfPresent(properties, "PERSONAL_WWW", bot.www());
+        putIfPresent(properties, "PERSONAL_GENDER", bot.gender());
+        putIfPresent(properties, "PERSONAL_PHOTO", bot.avatarBase64());
+        String url = eventsUrl();
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("CODE", bot.code());
+        params.put("TYPE", bot.type());
+        params.put("OPENLINE", bot.openline() ? "Y" : "N");
+        params.put("EVENT_MESSAGE_ADD", url);
+        params.put("EVENT_MESSAGE_UPDATE", url);
+        params.put("EVENT_MESSAGE_DELETE", url);
+        params.put("EVENT_WELCOME_MESSAGE", url);
+        params.put("EVENT_BOT_DELETE", url);
+        params.put("PROPERTIES", properties);
+        return params;
+    }
+
+    /** The id of a v1 bot with our code, if the portal already has one (after an unanswered register). */
+    public Optional<Long> findV1BotId(String memberId, String code) {
+        JsonNode bots = bitrix.call(memberId, "imbot.bot.list", Map.of()).result();
+        for (JsonNode bot : bots) {
+            if (code.equals(bot.path("CODE").asText())) {
+                return Optional.of(bot.path("ID").asLong());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static void putIfPresent(Map<String, Object> map, String key, Object value) {
+        if (value != null) {
+            map.put(key, value);
+        }
+    }
+}

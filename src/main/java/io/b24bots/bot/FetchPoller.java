@@ -1,0 +1,157 @@
+package io.b24bots.bot;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.b24bots.bitrix.BitrixClient;
+import io.b24bots.bitrix.BitrixException;
+import io.b24bots.oauth.OAuthUnavailableException;
+import io.b24bots.oauth.PortalUnavailableException;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.persistence.EntityManager;
+import org.jboss.logging.Logger;
+
+/**
+ * Reads the events of v2 bots in {@code fetch} mode with {@code imbot.v2.Event.get}. Each bot is
+ * polled by one replica at a time (a lease on its row); fetched events are queued and the new
+ * {@code nextOffset} stored in one transaction, so an event is neither lost nor handled twice.
+ */
+@ApplicationScoped
+public class FetchPoller {
+
+    private static final Logger LOG = Logger.getLogger(FetchPoller.class);
+    private static final Duration LEASE = Duration.ofSeconds(60);
+    private static final int PAGE = 100;
+
+    private final String owner = "poller-" + UUID.randomUUID();
+    private final ExecutorService pollers = Executors.newVirtualThreadPerTaskExecutor();
+    private final EntityManager em;
+    private final BitrixClient bitrix;
+    private final BotEvents events;
+    private final BotsConfig config;
+
+    FetchPoller(EntityManager em, BitrixClient bitrix, BotEvents events, BotsConfig config) {
+        this.em = em;
+        this.bitrix = bitrix;
+        this.events = events;
+        this.config = config;
+    }
+
+    /** A claimed bot: its row, portal, Bitrix24 id and the offset to read from. */
+    record Claimed(long rowId, String memberId, long botId, Long offset) {
+    }
+
+    @Scheduled(every = "${b24.polling.tick:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void tick() {
+        if (!config.polling().enabled()) {
+            return;
+        }
+        for (Claimed bot : claimDue(20)) {
+            pollers.execute(() -> poll(bot));
+        }
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        pollers.shutdown();
+        try {
+            pollers.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    List<Claimed> claimDue(int max) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            List<Object[]> rows = em.createNativeQuery("""
+                    update bot set poll_owner = :owner, poll_lease_until = now() + make_interval(secs => :lease)
+                    where id in (
+                        select id from bot
+                        where status = 'registered' and api = 'v2' and event_mode = 'fetch' and bot_id is not null
+                          and (next_poll_at is null or next_poll_at <= now())
+                          and (poll_lease_until is null or poll_lease_until < now())
+                        order by next_poll_at nulls first
+                        limit :max
+                        for update skip locked)
+                    returning id, member_id, bot_id, fetch_offset
+                    """)
+                    .setParameter("owner", owner)
+                    .setParameter("lease", (double) LEASE.toSeconds())
+                    .setParameter("max", max)
+                    .getResultList();
+            return rows.stream().map(r -> new Claimed(((Number) r[0]).longValue(), (String) r[1], ((Number) r[2]).longValue(),
+                    r[3] == null ? null : ((Number) r[3]).longValue())).toList();
+        });
+    }
+
+    /** One page of events for one bot; the lease is released with the next poll time. */
+    void poll(Claimed bot) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("botId", bot.botId());
+        if (bot.offset() != null) {
+            params.put("offset", bot.offset());
+        }
+        params.put("limit", PAGE);
+        JsonNode result;
+        try {
+            result = bitrix.call(bot.memberId(), "imbot.v2.Event.get", params).result();
+        } catch (BitrixException | OAuthUnavailableException e) {
+            String code = e instanceof BitrixException b ? b.code() : "OAUTH_UNAVAILABLE";
+            LOG.debugf("Polling bot %d of portal %s failed: %s", bot.botId(), bot.memberId(), code);
+            release(bot, Instant.now().plus(config.polling().interval().multipliedBy(e instanceof BitrixException b
+                    && !b.isTransient() ? 12 : 1)));
+            return;
+        } catch (PortalUnavailableException e) {
+            release(bot, Instant.now().plus(Duration.ofMinutes(5)));
+            return;
+        }
+        JsonNode list = result.path("events");
+        boolean hasMore = result.path("hasMore").asBoolean(false);
+        Long nextOffset = result.hasNonNull("nextOffset") ? result.path("nextOffset").asLong() : bot.offset();
+        Instant next = Instant.now().plus(hasMore ? config.polling().busyInterval() : config.polling().interval());
+        QuarkusTransaction.requiringNew().run(() -> {
+            int updated = em.createNativeQuery("""
+                    update bot set fetch_offset = :offset, next_poll_at = :next, poll_owner = null, poll_lease_until = null,
+                           updated_at = updated_at
+                    where id = :id and poll_owner = :owner and status = 'registered'
+                    """)
+                    .setParameter("offset", nextOffset)
+                    .setParameter("next", next)
+                    .setParameter("id", bot.rowId())
+                    .setParameter("owner", owner)
+                    .executeUpdate();
+            if (updated == 0) {
+                // Another replica took the bot over (or it was deleted): leave the events to it.
+                QuarkusTransaction.setRollbackOnly();
+                return;
+            }
+            for (JsonNode event : list) {
+                events.enqueue(bot.memberId(), event.path("type").asText(), event.path("data"));
+            }
+        });
+    }
+
+    private void release(Claimed bot, Instant next) {
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("""
+                update bot set next_poll_at = :next, poll_owner = null, poll_lease_until = null
+                where id = :id and poll_owner = :owner
+                """)
+                .setParameter("next", next)
+                .setParameter("id", bot.rowId())
+                .setParameter("owner", owner)
+                .executeUpdate());
+    }
+}

@@ -1,0 +1,115 @@
+package io.b24bots.bot;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+
+import io.b24bots.bitrix.BitrixException;
+import io.b24bots.jobs.JobHandler;
+import io.b24bots.jobs.QueuedJob;
+import io.b24bots.jobs.RetryJobLater;
+import io.b24bots.oauth.OAuthUnavailableException;
+import io.b24bots.oauth.PortalUnavailableException;
+import io.b24bots.portal.Portal;
+import io.b24bots.portal.PortalStatus;
+import io.b24bots.portal.PortalStore;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+/**
+ * Registers every declared bot in one portal, once per install. Never creates a second bot for a
+ * code: v2 registration is idempotent per code, and a v1 bot that is recorded is not registered
+ * again (after an unanswered v1 call the portal's bot list is asked first). Transient failures
+ * retry the job with back-off; permanent ones are recorded on the bot with the Bitrix24 code.
+ */
+@ApplicationScoped
+public class RegistrationJob implements JobHandler {
+
+    public static final String KIND = "register-bots";
+
+    private static final Logger LOG = Logger.getLogger(RegistrationJob.class);
+
+    private final BotCatalog catalog;
+    private final BotRegistry registry;
+    private final BotRegistrar registrar;
+    private final PortalStore portals;
+    private final BotsConfig config;
+
+    RegistrationJob(BotCatalog catalog, BotRegistry registry, BotRegistrar registrar, PortalStore portals, BotsConfig config) {
+        this.catalog = catalog;
+        this.registry = registry;
+        this.registrar = registrar;
+        this.portals = portals;
+        this.config = config;
+    }
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public void run(QueuedJob job) {
+        Optional<Portal> portal = portals.find(job.memberId());
+        if (portal.isEmpty() || portal.get().status != PortalStatus.ACTIVE) {
+            LOG.infof("Skipped bot registration for portal %s: not active", job.memberId());
+            return;
+        }
+        boolean lastAttempt = job.attempt() >= config.registration().maxAttempts();
+        boolean retry = false;
+        for (BotDefinition definition : catalog.all()) {
+            Bot row = registry.rowFor(job.memberId(), definition);
+            if (alreadyDone(row, definition, job)) {
+                continue;
+            }
+            try {
+                register(job.memberId(), definition, row);
+            } catch (BitrixException e) {
+                boolean finalFailure = !e.isTransient() || lastAttempt;
+                registry.attemptFailed(row.id, e.code(), e.description(), finalFailure);
+                LOG.infof("Registering bot %s in portal %s failed: %s (%s)", definition.code(), job.memberId(), e.code(),
+                        finalFailure ? "final" : "will retry");
+                retry |= !finalFailure;
+            } catch (OAuthUnavailableException e) {
+                registry.attemptFailed(row.id, "OAUTH_UNAVAILABLE", "The Bitrix24 OAuth server could not be reached", lastAttempt);
+                retry |= !lastAttempt;
+            } catch (PortalUnavailableException e) {
+                String code = e.status() == null ? "PORTAL_UNKNOWN" : e.status().dbValue().toUpperCase(java.util.Locale.ROOT);
+                registry.attemptFailed(row.id, code, e.getMessage(), false);
+                LOG.infof("Stopped registering bots in portal %s: %s", job.memberId(), e.getMessage());
+                return;
+            }
+        }
+        if (retry) {
+            throw new RetryJobLater(backoff(job.attempt()), "some bots failed transiently");
+        }
+    }
+
+    /** A v1 bot on record is never registered again; a v2 bot registered by an earlier run of this job is skipped. */
+    private static boolean alreadyDone(Bot row, BotDefinition definition, QueuedJob job) {
+        if (!Bot.REGISTERED.equals(row.status) || row.botId == null) {
+            return false;
+        }
+        return definition.api() == BotApi.V1 || row.updatedAt != null && row.updatedAt.isAfter(job.createdAt());
+    }
+
+    private void register(String memberId, BotDefinition definition, Bot row) {
+        if (definition.api() == BotApi.V1 && BitrixException.TIMEOUT.equals(row.lastErrorCode)) {
+            // The unanswered call may have created the bot; imbot.register must not make a second one.
+            Optional<Long> existing = registrar.findV1BotId(memberId, definition.code());
+            if (existing.isPresent()) {
+                registry.registered(row.id, existing.get(), null);
+                return;
+            }
+        }
+        BotRegistrar.Registered registered = registrar.register(memberId, definition);
+        registry.registered(row.id, registered.botId(), registered.botObject());
+        LOG.infof("Bot %s registered in portal %s as %d", definition.code(), memberId, registered.botId());
+    }
+
+    private Duration backoff(int attempt) {
+        long base = config.registration().backoff().toMillis() << Math.min(attempt - 1, 16);
+        long capped = Math.min(base, config.registration().maxBackoff().toMillis());
+        return Duration.ofMillis(capped + ThreadLocalRandom.current().nextLong(capped / 2 + 1));
+    }
+}

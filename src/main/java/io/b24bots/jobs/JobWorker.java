@@ -1,0 +1,74 @@
+package io.b24bots.jobs;
+
+import java.lang.management.ManagementFactory;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Instance;
+import org.jboss.logging.Logger;
+
+/** This replica's taker of jobs, started with the application and stopped gracefully with it. */
+@ApplicationScoped
+public class JobWorker {
+
+    private static final Logger LOG = Logger.getLogger(JobWorker.class);
+
+    private final JobsConfig config;
+    private final JobStore store;
+    private final JobSignal signal;
+    private final Instance<JobHandler> handlers;
+    private JobRunner runner;
+
+    JobWorker(JobsConfig config, JobStore store, JobSignal signal, @Any Instance<JobHandler> handlers) {
+        this.config = config;
+        this.store = store;
+        this.signal = signal;
+        this.handlers = handlers;
+    }
+
+    void start(@Observes StartupEvent event) {
+        if (!config.enabled()) {
+            LOG.info("Job worker disabled on this replica (b24.jobs.enabled=false)");
+            return;
+        }
+        runner = newRunner(workerName());
+        runner.start();
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (runner != null) {
+            runner.stop(config.shutdownGrace());
+        }
+    }
+
+    /** A runner with every registered handler; tests use several to act as several replicas. */
+    public JobRunner newRunner(String workerId) {
+        Map<String, JobHandler> byKind = new HashMap<>();
+        for (JobHandler handler : handlers) {
+            if (byKind.put(handler.kind(), handler) != null) {
+                throw new IllegalStateException("Two job handlers for kind " + handler.kind());
+            }
+        }
+        return new JobRunner(workerId, store, byKind, config, signal);
+    }
+
+    @Scheduled(every = "1h", delayed = "5m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void purge() {
+        int purged = store.purgeFinished(config.retention());
+        if (purged > 0) {
+            LOG.infof("Purged %d finished jobs", purged);
+        }
+    }
+
+    private static String workerName() {
+        String host = ManagementFactory.getRuntimeMXBean().getName();
+        return (host.length() > 60 ? host.substring(0, 60) : host) + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+}

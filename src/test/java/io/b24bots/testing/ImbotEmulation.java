@@ -1,0 +1,347 @@
+package io.b24bots.testing;
+
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.b24bots.testing.Bitrix24Emulator.Portal;
+import io.b24bots.testing.Bitrix24Emulator.RestError;
+
+/**
+ * The chat-bot methods of the emulated portals: {@code imbot.register}, {@code imbot.bot.list},
+ * {@code imbot.unregister}, {@code imbot.message.add} (v1) and {@code imbot.v2.Bot.register},
+ * {@code .list}, {@code .unregister}, {@code imbot.v2.Chat.Message.send}, {@code imbot.v2.Event.get}
+ * (v2), with the validation and error codes of the Bitrix24 pages.
+ */
+public final class ImbotEmulation {
+
+    /** A bot as the portal knows it. */
+    public static final class EmuBot {
+        public final long id;
+        public final String api;
+        public final String appId;
+        public final String code;
+        public final Map<String, Object> params;
+        public volatile boolean deleted;
+        final List<Map<String, Object>> events = new CopyOnWriteArrayList<>();
+        final AtomicLong nextEventId = new AtomicLong(1000);
+
+        EmuBot(long id, String api, String appId, String code, Map<String, Object> params) {
+            this.id = id;
+            this.api = api;
+            this.appId = appId;
+            this.code = code;
+            this.params = params;
+        }
+    }
+
+    /** A message a bot sent. */
+    public record SentMessage(long botId, String dialogId, String text, String api) {
+    }
+
+    static final int V1_LIMIT = 5;
+    static final int V2_LIMIT = 100;
+    private static final Set<String> V2_TYPES = Set.of("bot", "network", "openline", "supervisor", "personal");
+
+    private final String appId;
+    private final AtomicLong ids = new AtomicLong(500);
+    private final Map<String, List<EmuBot>> bots = new ConcurrentHashMap<>();
+    private final Map<String, Set<String>> codesOfOtherApps = new ConcurrentHashMap<>();
+    private final Map<String, List<SentMessage>> messages = new ConcurrentHashMap<>();
+
+    ImbotEmulation(Bitrix24Emulator emulator, String appId) {
+        this.appId = appId;
+        emulator.register("imbot.register", this::registerV1);
+        emulator.register("imbot.bot.list", this::listV1);
+        emulator.register("imbot.unregister", this::unregisterV1);
+        emulator.register("imbot.message.add", this::messageAddV1);
+        emulator.register("imbot.v2.Bot.register", this::registerV2);
+        emulator.register("imbot.v2.Bot.list", this::listV2);
+        emulator.register("imbot.v2.Bot.unregister", this::unregisterV2);
+        emulator.register("imbot.v2.Chat.Message.send", this::sendV2);
+        emulator.register("imbot.v2.Event.get", this::eventGet);
+    }
+
+    // ---- for tests -----------------------------------------------------------------------------
+
+    public List<EmuBot> bots(Portal portal) {
+        return List.copyOf(bots.getOrDefault(portal.memberId, List.of()));
+    }
+
+    public List<EmuBot> liveBots(Portal portal, String code) {
+        return bots(portal).stream().filter(b -> !b.deleted && b.code.equals(code)).toList();
+    }
+
+    public List<SentMessage> messages(Portal portal) {
+        return List.copyOf(messages.getOrDefault(portal.memberId, List.of()));
+    }
+
+    /** Another application already owns this code in the portal. */
+    public void takeCodeByAnotherApp(Portal portal, String code) {
+        codesOfOtherApps.computeIfAbsent(portal.memberId, k -> ConcurrentHashMap.newKeySet()).add(code);
+    }
+
+    /** Bitrix24 deletes the app's bots, as on uninstall. */
+    public void deleteAll(Portal portal) {
+        bots(portal).forEach(b -> b.deleted = true);
+    }
+
+    /** Puts an event in a fetch-mode bot's queue; returns its eventId. */
+    public long pushEvent(Portal portal, long botId, String type, Map<String, Object> data) {
+        EmuBot bot = byId(portal, botId);
+        long id = bot.nextEventId.getAndIncrement();
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("eventId", id);
+        event.put("type", type);
+        event.put("date", java.time.OffsetDateTime.now().toString());
+        event.put("data", data);
+        bot.events.add(event);
+        return id;
+    }
+
+    // ---- v1 ------------------------------------------------------------------------------------
+
+    @SuppressWarnings("unchecked")
+    private Object registerV1(Portal portal, long userId, Map<String, Object> p) {
+        String code = str(p.get("CODE"));
+        if (code.isEmpty()) {
+            throw new RestError(400, "CODE_ERROR", "Bot code isn't specified");
+        }
+        requireUrl(p, "EVENT_MESSAGE_ADD", "Message add", true);
+        requireUrl(p, "EVENT_WELCOME_MESSAGE", "Welcome message", true);
+        requireUrl(p, "EVENT_BOT_DELETE", "Bot delete", true);
+        requireUrl(p, "EVENT_MESSAGE_UPDATE", "Message update", false);
+        requireUrl(p, "EVENT_MESSAGE_DELETE", "Message delete", false);
+        Map<String, Object> properties = p.get("PROPERTIES") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        if (str(properties.get("NAME")).isEmpty() && str(properties.get("LAST_NAME")).isEmpty()) {
+            throw new RestError(400, "NAME_ERROR", "Bot name isn't specified");
+        }
+        synchronized (this) {
+            for (EmuBot bot : bots(portal)) {
+                // Older core behaviour: the same CODE returns the existing bot.
+                if (!bot.deleted && bot.code.equals(code)) {
+                    return bot.id;
+                }
+            }
+            long count = bots(portal).stream().filter(b -> !b.deleted && b.api.equals("v1") && b.appId.equals(appId)).count();
+            if (count >= V1_LIMIT) {
+                throw new RestError(400, "MAX_COUNT_ERROR", "Has reached the maximum number of bots for application (max: 5)");
+            }
+            EmuBot bot = new EmuBot(ids.incrementAndGet(), "v1", appId, code, p);
+            bots.computeIfAbsent(portal.memberId, k -> new CopyOnWriteArrayList<>()).add(bot);
+            return bot.id;
+        }
+    }
+
+    private Object listV1(Portal portal, long userId, Map<String, Object> p) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        for (EmuBot bot : bots(portal)) {
+            if (!bot.deleted) {
+                result.put(String.valueOf(bot.id), Map.of("ID", bot.id, "NAME", bot.code, "CODE", bot.code, "OPENLINE", "N"));
+            }
+        }
+        return result;
+    }
+
+    private Object unregisterV1(Portal portal, long userId, Map<String, Object> p) {
+        EmuBot bot = liveById(portal, num(p.get("BOT_ID")), "BOT_ID_ERROR");
+        if (!bot.appId.equals(appId)) {
+            throw new RestError(400, "APP_ID_ERROR", "Bot was installed by another REST application");
+        }
+        bot.deleted = true;
+        return true;
+    }
+
+    private Object messageAddV1(Portal portal, long userId, Map<String, Object> p) {
+        EmuBot bot = liveById(portal, num(p.get("BOT_ID")), "BOT_ID_ERROR");
+        String dialog = str(p.get("DIALOG_ID"));
+        if (dialog.isEmpty()) {
+            throw new RestError(400, "DIALOG_ID_EMPTY", "Dialog ID can't be empty");
+        }
+        String text = str(p.get("MESSAGE")).trim();
+        if (text.isEmpty()) {
+            throw new RestError(400, "MESSAGE_EMPTY", "Message can't be empty");
+        }
+        messages.computeIfAbsent(portal.memberId, k -> new CopyOnWriteArrayList<>()).add(new SentMessage(bot.id, dialog, text, "v1"));
+        return ids.incrementAndGet();
+    }
+
+    // ---- v2 ------------------------------------------------------------------------------------
+
+    @SuppressWarnings("unchecked")
+    private Object registerV2(Portal portal, long userId, Map<String, Object> p) {
+        Map<String, Object> fields = p.get("fields") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        String code = str(fields.get("code"));
+        if (code.isEmpty()) {
+            throw new RestError(400, "BOT_CODE_REQUIRED", "Bot code is required");
+        }
+        Map<String, Object> properties = fields.get("properties") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        if (str(properties.get("name")).isEmpty()) {
+            throw new RestError(400, "BOT_PROPERTIES_REQUIRED", "Bot properties are required");
+        }
+        String type = fields.containsKey("type") ? str(fields.get("type")) : "bot";
+        if (!V2_TYPES.contains(type)) {
+            throw new RestError(400, "BOT_INVALID_TYPE", "Invalid bot type");
+        }
+        String mode = fields.containsKey("eventMode") ? str(fields.get("eventMode")) : "fetch";
+        if (!mode.equals("fetch") && !mode.equals("webhook")) {
+            throw new RestError(400, "BOT_INVALID_EVENT_MODE", "Invalid event mode");
+        }
+        if (mode.equals("webhook")) {
+            String url = str(fields.get("webhookUrl"));
+            if (url.isEmpty()) {
+                throw new RestError(400, "BOT_WEBHOOK_URL_REQUIRED", "Webhook URL is required");
+            }
+            if (!url.startsWith("http://") && !url.startsWith("https://")) {
+                throw new RestError(400, "BOT_INVALID_CALLBACK", "Invalid callback URL");
+            }
+        }
+        if (properties.containsKey("avatar") && !looksLikeImage(str(properties.get("avatar")))) {
+            throw new RestError(400, "BOT_AVATAR_INCORRECT_TYPE", "Avatar must be an image");
+        }
+        if (codesOfOtherApps.getOrDefault(portal.memberId, Set.of()).contains(code)) {
+            throw new RestError(400, "BOT_CODE_ALREADY_TAKEN", "Bot code is already taken");
+        }
+        synchronized (this) {
+            for (EmuBot bot : bots(portal)) {
+                if (!bot.deleted && bot.api.equals("v2") && bot.code.equals(code) && bot.appId.equals(appId)) {
+                    // Idempotent: the existing bot, unchanged.
+                    return Map.of("bot", botObject(bot), "users", List.of());
+                }
+            }
+            long count = bots(portal).stream().filter(b -> !b.deleted && b.api.equals("v2") && b.appId.equals(appId)).count();
+            if (count >= V2_LIMIT) {
+                throw new RestError(400, "BOT_LIMIT_EXCEEDED", "Bot limit exceeded");
+            }
+            EmuBot bot = new EmuBot(ids.incrementAndGet(), "v2", appId, code, fields);
+            bots.computeIfAbsent(portal.memberId, k -> new CopyOnWriteArrayList<>()).add(bot);
+            return Map.of("bot", botObject(bot), "users", List.of(Map.of("id", bot.id, "name", properties.get("name"),
+                    "bot", true, "type", "bot")));
+        }
+    }
+
+    private Object listV2(Portal portal, long userId, Map<String, Object> p) {
+        List<Object> list = new ArrayList<>();
+        for (EmuBot bot : bots(portal)) {
+            if (!bot.deleted && bot.api.equals("v2") && bot.appId.equals(appId)) {
+                list.add(botObject(bot));
+            }
+        }
+        return Map.of("bots", list, "users", List.of(), "hasNextPage", false);
+    }
+
+    private Object unregisterV2(Portal portal, long userId, Map<String, Object> p) {
+        EmuBot bot = liveById(portal, num(p.get("botId")), "BOT_NOT_FOUND");
+        if (!bot.appId.equals(appId)) {
+            throw new RestError(403, "BOT_OWNERSHIP_ERROR", "Bot belongs to another application");
+        }
+        bot.deleted = true;
+        return Map.of("result", true);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Object sendV2(Portal portal, long userId, Map<String, Object> p) {
+        EmuBot bot = liveById(portal, num(p.get("botId")), "BOT_NOT_FOUND");
+        String dialog = str(p.get("dialogId"));
+        if (dialog.isEmpty()) {
+            throw new RestError(400, "DIALOG_ID_REQUIRED", "Dialog ID is required");
+        }
+        Map<String, Object> fields = p.get("fields") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        String text = str(fields.get("message"));
+        if (text.isBlank()) {
+            throw new RestError(400, "MESSAGE_EMPTY", "Message is empty");
+        }
+        messages.computeIfAbsent(portal.memberId, k -> new CopyOnWriteArrayList<>()).add(new SentMessage(bot.id, dialog, text, "v2"));
+        return Map.of("id", ids.incrementAndGet(), "uuidMap", Map.of());
+    }
+
+    private Object eventGet(Portal portal, long userId, Map<String, Object> p) {
+        EmuBot bot = liveById(portal, num(p.get("botId")), "BOT_NOT_FOUND");
+        if (!bot.appId.equals(appId)) {
+            throw new RestError(403, "BOT_OWNERSHIP_ERROR", "Only the registering application can read events");
+        }
+        long offset = p.containsKey("offset") ? num(p.get("offset")) : 0;
+        int limit = p.containsKey("limit") ? (int) num(p.get("limit")) : 100;
+        if (limit < 1 || limit > 1000) {
+            throw new RestError(400, "INVALID_LIMIT", "limit must be 1..1000");
+        }
+        // Passing an offset acknowledges every event before it.
+        bot.events.removeIf(e -> ((Number) e.get("eventId")).longValue() < offset);
+        List<Map<String, Object>> page = bot.events.stream().limit(limit).toList();
+        long next = page.isEmpty() ? Math.max(offset, bot.nextEventId.get() - bot.events.size())
+                : ((Number) page.getLast().get("eventId")).longValue() + 1;
+        return Map.of("events", page, "nextOffset", next, "hasMore", bot.events.size() > page.size());
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    private Map<String, Object> botObject(EmuBot bot) {
+        Map<String, Object> object = new LinkedHashMap<>();
+        object.put("id", bot.id);
+        object.put("code", bot.code);
+        object.put("type", bot.params.getOrDefault("type", "bot"));
+        object.put("eventMode", bot.params.getOrDefault("eventMode", "fetch"));
+        object.put("isHidden", bot.params.getOrDefault("isHidden", false));
+        object.put("isReactionsEnabled", bot.params.getOrDefault("isReactionsEnabled", true));
+        object.put("isSupportOpenline", bot.params.getOrDefault("isSupportOpenline", false));
+        object.put("backgroundId", bot.params.get("backgroundId"));
+        object.put("language", "en");
+        object.put("moduleId", "rest");
+        return object;
+    }
+
+    private EmuBot byId(Portal portal, long id) {
+        return bots(portal).stream().filter(b -> b.id == id).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no bot " + id));
+    }
+
+    private EmuBot liveById(Portal portal, long id, String error) {
+        return bots(portal).stream().filter(b -> b.id == id && !b.deleted).findFirst()
+                .orElseThrow(() -> new RestError(400, error, "Bot not found"));
+    }
+
+    private static void requireUrl(Map<String, Object> p, String key, String label, boolean required) {
+        String url = str(p.get(key));
+        if (url.isEmpty()) {
+            if (required) {
+                throw new RestError(400, key + "_ERROR", "Handler for \"" + label + "\" event isn't specified");
+            }
+            return;
+        }
+        if (!url.startsWith("http://") && !url.startsWith("https://")) {
+            throw new RestError(400, key + "_ERROR", "Wrong handler URL");
+        }
+    }
+
+    private static boolean looksLikeImage(String base64) {
+        try {
+            byte[] bytes = Base64.getDecoder().decode(base64);
+            return bytes.length > 4 && ((bytes[0] & 0xff) == 0x89 && bytes[1] == 'P' // PNG
+                    || (bytes[0] & 0xff) == 0xFF && (bytes[1] & 0xff) == 0xD8 // JPEG
+                    || bytes[0] == 'G' && bytes[1] == 'I' && bytes[2] == 'F');
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static String str(Object value) {
+        return value == null ? "" : value.toString();
+    }
+
+    private static long num(Object value) {
+        if (value instanceof Number n) {
+            return n.longValue();
+        }
+        try {
+            return Long.parseLong(str(value));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}

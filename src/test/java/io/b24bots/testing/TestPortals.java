@@ -1,0 +1,33 @@
+package io.b24bots.testing;
+
+import static io.b24bots.testing.BitrixRequests.frameInstall;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+
+import io.b24bots.testing.Bitrix24Emulator.Portal;
+
+/** Portals installed the way Bitrix24 does it, for tests that need one ready to use. */
+public final class TestPortals {
+
+    private TestPortals() {
+    }
+
+    /** A new portal installed through the iframe by its admin, with its bot registration finished. */
+    public static Portal installed(Bitrix24Emulator bitrix) {
+        Portal portal = bitrix.createPortal();
+        frameInstall(portal, bitrix.issueTokens(portal, 1), applicationToken(portal)).then().statusCode(200);
+        awaitJobsSettled(portal);
+        return portal;
+    }
+
+    public static String applicationToken(Portal portal) {
+        return "app-" + portal.memberId;
+    }
+
+    /** Waits until the portal has no job waiting or running. */
+    public static void awaitJobsSettled(Portal portal) {
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> Database.count(
+                "select count(*) from job where member_id = ? and status in ('queued', 'running')", portal.memberId) == 0);
+    }
+}
