@@ -38,13 +38,26 @@ public class JobWorker {
             LOG.info("Job worker disabled on this replica (b24.jobs.enabled=false)");
             return;
         }
-        runner = newRunner(workerName());
-        runner.start();
+        resume();
     }
 
     void stop(@Observes ShutdownEvent event) {
+        pause();
+    }
+
+    /** Stops taking jobs here, letting running ones finish (drain before maintenance). */
+    public synchronized void pause() {
         if (runner != null) {
             runner.stop(config.shutdownGrace());
+            runner = null;
+        }
+    }
+
+    /** Takes jobs again, as a fresh runner (what a restarted replica does). */
+    public synchronized void resume() {
+        if (runner == null && config.enabled()) {
+            runner = newRunner(workerName());
+            runner.start();
         }
     }
 
