@@ -1,0 +1,205 @@
+package io.b24bots.bot;
+
+import static io.b24bots.testing.BitrixRequests.event;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.b24bots.testing.Bitrix24Emulator;
+import io.b24bots.testing.Bitrix24Emulator.Fault;
+import io.b24bots.testing.Bitrix24Emulator.Portal;
+import io.b24bots.testing.Database;
+import io.b24bots.testing.ImbotEmulation;
+import io.b24bots.testing.ImbotEmulation.SentMessage;
+import io.b24bots.testing.TestEnvironment;
+import io.b24bots.testing.TestPortals;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.specification.RequestSpecification;
+
+/** Bot events over the webhook: verified, deduplicated, answered at once, acted on from the queue. */
+@QuarkusTest
+@WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
+class BotEventsTest {
+
+    final Bitrix24Emulator bitrix = TestEnvironment.emulator();
+    final ImbotEmulation imbot = bitrix.imbot();
+
+    Portal portal;
+    long echo;
+    long support;
+
+    @BeforeEach
+    void install() {
+        portal = TestPortals.installed(bitrix);
+        echo = imbot.liveBots(portal, "b24bots_echo").getFirst().id;
+        support = imbot.liveBots(portal, "b24bots_support").getFirst().id;
+    }
+
+    @Test
+    void v1MessageGetsTheHandlersReplyAfterBitrix24GotItsAnswer() {
+        bitrix.failNext(portal, "imbot.message.add", 1, Fault.slow(1_000));
+
+        v1Message("42", "Hello there", "N").post("/b24/events").then().statusCode(200).body("result", equalTo("ok"));
+        assertThat(imbot.messages(portal)).as("the reply is not sent before the answer").isEmpty();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !imbot.messages(portal).isEmpty());
+        assertThat(imbot.messages(portal)).containsExactly(new SentMessage(echo, "42", "You wrote: Hello there", "v1"));
+    }
+
+    @Test
+    void v1HelpAndJoinAndDelete() {
+        v1Message("chat7", "help", "N").post("/b24/events").then().statusCode(200);
+        v1Event("ONIMBOTJOINCHAT").formParam("data[PARAMS][DIALOG_ID]", "chat8")
+                .formParam("data[PARAMS][CHAT_TYPE]", "C").post("/b24/events").then().statusCode(200);
+
+        await().until(() -> imbot.messages(portal).size() == 2);
+        assertThat(imbot.messages(portal)).containsExactlyInAnyOrder(
+                new SentMessage(echo, "chat7", "I am Echo. Write anything and I will repeat it.", "v1"),
+                new SentMessage(echo, "chat8", "Hello! I repeat what you write.", "v1"));
+
+        event("ONIMBOTDELETE", portal, TestPortals.applicationToken(portal))
+                .formParam("data[BOT_ID]", String.valueOf(echo)).formParam("data[BOT_CODE]", "b24bots_echo")
+                .post("/b24/events").then().statusCode(200);
+        await().until(() -> "deleted".equals(BotRegistrationTest.bot(portal, "b24bots_echo").get("status")));
+    }
+
+    @Test
+    void botsNeverAnswerBotsOrThemselves() {
+        v1Message("42", "from a bot", "Y").post("/b24/events").then().statusCode(200);
+        v1Message("42", "from myself", "N").formParam("data[PARAMS][FROM_USER_ID]", String.valueOf(echo))
+                .formParam("data[USER][ID]", String.valueOf(echo)).post("/b24/events").then().statusCode(200);
+        v2Message("7", "from a v2 bot").formParam("data[user][bot]", "1").post("/b24/events").then().statusCode(200);
+        v2Message("7", "from the other bot").formParam("data[message][authorId]", String.valueOf(echo))
+                .formParam("data[user][id]", String.valueOf(echo)).post("/b24/events").then().statusCode(200);
+        v1Message("42", "from a person", "N").post("/b24/events").then().statusCode(200);
+
+        await().until(() -> imbot.messages(portal).size() == 1);
+        TestPortals.awaitJobsSettled(portal);
+        assertThat(imbot.messages(portal)).extracting(SentMessage::text).containsExactly("You wrote: from a person");
+    }
+
+    @Test
+    void aRepeatedDeliveryIsHandledOnce() {
+        v1Message("42", "once", "N").post("/b24/events").then().statusCode(200).body("result", equalTo("ok"));
+        // Bitrix24 may deliver again, with fresh tokens and another timestamp: still the same event.
+        v1Message("42", "once", "N").formParam("data[BOT][" + echo + "][access_token]", "another")
+                .post("/b24/events").then().statusCode(200).body("result", equalTo("duplicate"));
+
+        TestPortals.awaitJobsSettled(portal);
+        assertThat(imbot.messages(portal)).hasSize(1);
+        assertThat(Database.count("select count(*) from job where member_id = ? and kind = 'bot-event'", portal.memberId))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void forgedBotEventsAreRefusedAndNothingIsQueued() {
+        v1Event("ONIMBOTMESSAGEADD", "wrong-token").formParam("data[PARAMS][MESSAGE]", "x")
+                .post("/b24/events").then().statusCode(401);
+        v2Event("ONIMBOTV2MESSAGEADD", null).post("/b24/events").then().statusCode(401);
+        Portal stranger = bitrix.createPortal();
+        event("ONIMBOTV2DELETE", stranger, TestPortals.applicationToken(portal)).formParam("data[bot][id]", String.valueOf(support))
+                .post("/b24/events").then().statusCode(401);
+
+        assertThat(Database.count("select count(*) from job where member_id in (?, ?) and kind = 'bot-event'",
+                portal.memberId, stranger.memberId)).isZero();
+        assertThat(BotRegistrationTest.bot(portal, "b24bots_support").get("status")).isEqualTo("registered");
+    }
+
+    @Test
+    void v2WebhookMessageJoinAndDelete() {
+        v2Message("7", "Hi v2").post("/b24/events").then().statusCode(200);
+        v2Event("ONIMBOTV2JOINCHAT", TestPortals.applicationToken(portal)).formParam("data[dialogId]", "chat9")
+                .formParam("data[chat][dialogId]", "chat9").formParam("data[user][id]", "7")
+                .post("/b24/events").then().statusCode(200);
+        v2Message("chat5", "in a group").formParam("data[chat][dialogId]", "chat5").post("/b24/events").then().statusCode(200);
+
+        await().until(() -> imbot.messages(portal).size() == 3);
+        assertThat(imbot.messages(portal)).containsExactlyInAnyOrder(
+                new SentMessage(support, "7", "You wrote: Hi v2", "v2"),
+                new SentMessage(support, "chat9", "Support here.", "v2"),
+                new SentMessage(support, "chat5", "You wrote: in a group", "v2"));
+        var send = bitrix.calls(portal.memberId, "imbot.v2.Chat.Message.send").getFirst();
+        assertThat(send.params()).containsKeys("botId", "dialogId", "fields", "auth");
+
+        v2Event("ONIMBOTV2DELETE", TestPortals.applicationToken(portal)).post("/b24/events").then().statusCode(200);
+        await().until(() -> "deleted".equals(BotRegistrationTest.bot(portal, "b24bots_support").get("status")));
+    }
+
+    @Test
+    void otherV2EventsAreAcceptedAndRecorded() {
+        for (String type : List.of("ONIMBOTV2MESSAGEUPDATE", "ONIMBOTV2MESSAGEDELETE", "ONIMBOTV2REACTIONCHANGE",
+                "ONIMBOTV2COMMANDADD", "ONIMBOTV2CONTEXTGET", "ONIMBOTMESSAGEUPDATE", "ONIMBOTMESSAGEDELETE")) {
+            event(type, portal, TestPortals.applicationToken(portal)).formParam("data[bot][id]", String.valueOf(support))
+                    .formParam("data[messageId]", "5").post("/b24/events").then().statusCode(200);
+        }
+        TestPortals.awaitJobsSettled(portal);
+        assertThat(Database.rows("select payload from job where member_id = ? and kind = 'bot-event' and status = 'done'",
+                portal.memberId)).hasSize(7);
+        assertThat(imbot.messages(portal)).isEmpty();
+    }
+
+    @Test
+    void tokensInsideEventDataAreNotStored() {
+        v2Message("7", "secret check").formParam("data[bot][auth][access_token]", "bot-access-secret")
+                .formParam("data[bot][auth][refresh_token]", "bot-refresh-secret").post("/b24/events").then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+        assertThat(Database.rows("select payload from job where member_id = ? and kind = 'bot-event'", portal.memberId))
+                .singleElement().satisfies(row -> assertThat((String) row.get("payload"))
+                        .contains("secret check").doesNotContain("bot-access-secret").doesNotContain("bot-refresh-secret"));
+    }
+
+    private RequestSpecification v1Event(String type) {
+        return v1Event(type, TestPortals.applicationToken(portal));
+    }
+
+    private RequestSpecification v1Event(String type, String applicationToken) {
+        return event(type, portal, applicationToken)
+                .formParam("data[BOT][" + echo + "][BOT_ID]", String.valueOf(echo))
+                .formParam("data[BOT][" + echo + "][BOT_CODE]", "b24bots_echo")
+                .formParam("data[BOT][" + echo + "][access_token]", "bot-token")
+                .formParam("data[BOT][" + echo + "][application_token]", TestPortals.applicationToken(portal))
+                .formParam("data[PARAMS][LANGUAGE]", "en");
+    }
+
+    private RequestSpecification v1Message(String dialogId, String text, String fromBot) {
+        return v1Event("ONIMBOTMESSAGEADD")
+                .formParam("data[PARAMS][DIALOG_ID]", dialogId)
+                .formParam("data[PARAMS][MESSAGE]", text)
+                .formParam("data[PARAMS][MESSAGE_ID]", String.valueOf(Math.abs(text.hashCode())))
+                .formParam("data[PARAMS][FROM_USER_ID]", "42")
+                .formParam("data[PARAMS][MESSAGE_TYPE]", dialogId.startsWith("chat") ? "C" : "P")
+                .formParam("data[USER][ID]", "42")
+                .formParam("data[USER][NAME]", "Ann")
+                .formParam("data[USER][IS_BOT]", fromBot);
+    }
+
+    private RequestSpecification v2Event(String type, String applicationToken) {
+        return event(type, portal, applicationToken)
+                .formParam("data[bot][id]", String.valueOf(support))
+                .formParam("data[bot][code]", "b24bots_support")
+                .formParam("data[language]", "en");
+    }
+
+    private RequestSpecification v2Message(String dialogId, String text) {
+        return v2Event("ONIMBOTV2MESSAGEADD", TestPortals.applicationToken(portal))
+                .formParam("data[message][id]", String.valueOf(Math.abs(text.hashCode())))
+                .formParam("data[message][chatId]", "5")
+                .formParam("data[message][authorId]", "7")
+                .formParam("data[message][text]", text)
+                .formParam("data[message][isSystem]", "0")
+                .formParam("data[chat][id]", "5")
+                .formParam("data[chat][dialogId]", dialogId)
+                .formParam("data[chat][type]", "chat")
+                .formParam("data[user][id]", "7")
+                .formParam("data[user][bot]", "0")
+                .formParam("data[user][type]", "employee");
+    }
+}

@@ -1,0 +1,89 @@
+package io.b24bots.bot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.b24bots.testing.Bitrix24Emulator;
+import io.b24bots.testing.Bitrix24Emulator.Call;
+import io.b24bots.testing.Bitrix24Emulator.Portal;
+import io.b24bots.testing.ImbotEmulation;
+import io.b24bots.testing.ImbotEmulation.SentMessage;
+import io.b24bots.testing.TestEnvironment;
+import io.b24bots.testing.TestPortals;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/** v2 bots in fetch mode read their events with imbot.v2.Event.get, from the stored offset on. */
+@QuarkusTest
+@WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
+class FetchPollingTest {
+
+    final Bitrix24Emulator bitrix = TestEnvironment.emulator();
+    final ImbotEmulation imbot = bitrix.imbot();
+
+    @Test
+    void fetchedMessagesAreAnsweredOnceAndTheOffsetMovesOn() {
+        Portal portal = TestPortals.installed(bitrix);
+        long helper = imbot.liveBots(portal, "b24bots_helper").getFirst().id;
+
+        long first = imbot.pushEvent(portal, helper, "ONIMBOTV2MESSAGEADD", message(helper, 11, "one", "11"));
+        imbot.pushEvent(portal, helper, "ONIMBOTV2JOINCHAT", Map.of("bot", Map.of("id", helper), "dialogId", "chat3",
+                "chat", Map.of("id", 3, "dialogId", "chat3"), "user", Map.of("id", 11, "bot", false), "language", "en"));
+        long last = imbot.pushEvent(portal, helper, "ONIMBOTV2MESSAGEADD", message(helper, 12, "two", "chat3"));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> imbot.messages(portal).size() == 3);
+        assertThat(imbot.messages(portal)).containsExactly(
+                new SentMessage(helper, "11", "You wrote: one", "v2"),
+                new SentMessage(helper, "chat3", "Hello! I am Helper. Write \"help\" to see what I can do.", "v2"),
+                new SentMessage(helper, "chat3", "You wrote: two", "v2"));
+        await().until(() -> Long.valueOf(last + 1).equals(BotRegistrationTest.bot(portal, "b24bots_helper").get("fetch_offset")));
+
+        long next = imbot.pushEvent(portal, helper, "ONIMBOTV2MESSAGEADD", message(helper, 13, "three", "13"));
+        await().until(() -> imbot.messages(portal).size() == 4);
+        // Polls after the first carry the stored offset, which acknowledges what was handled.
+        await().until(() -> bitrix.calls(portal.memberId, "imbot.v2.Event.get").stream()
+                .anyMatch(c -> Long.valueOf(next + 1).equals(number(c, "offset"))));
+        Call firstPoll = bitrix.calls(portal.memberId, "imbot.v2.Event.get").getFirst();
+        assertThat(firstPoll.params()).containsKeys("botId", "limit", "auth").doesNotContainKey("offset");
+        assertThat(number(firstPoll, "botId")).isEqualTo(helper);
+        assertThat(first).isLessThan(next);
+        assertThat(imbot.messages(portal)).hasSize(4);
+    }
+
+    @Test
+    void moreThanOnePageIsReadInOrderWithoutLosingAnything() {
+        Portal portal = TestPortals.installed(bitrix);
+        long helper = imbot.liveBots(portal, "b24bots_helper").getFirst().id;
+        for (int i = 0; i < 105; i++) {
+            imbot.pushEvent(portal, helper, "ONIMBOTV2REACTIONCHANGE", Map.of("bot", Map.of("id", helper), "n", i));
+        }
+        imbot.pushEvent(portal, helper, "ONIMBOTV2MESSAGEADD", message(helper, 21, "after the reactions", "21"));
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> imbot.messages(portal).size() == 1);
+        TestPortals.awaitJobsSettled(portal);
+        assertThat(io.b24bots.testing.Database.count(
+                "select count(*) from job where member_id = ? and kind = 'bot-event' and status = 'done'", portal.memberId))
+                .isEqualTo(106);
+        assertThat(imbot.messages(portal)).extracting(SentMessage::text).containsExactly("You wrote: after the reactions");
+    }
+
+    private static Map<String, Object> message(long botId, long authorId, String text, String dialogId) {
+        return Map.of(
+                "bot", Map.of("id", botId, "code", "b24bots_helper"),
+                "message", Map.of("id", text.hashCode(), "chatId", 3, "authorId", authorId, "text", text, "isSystem", false),
+                "chat", Map.of("id", 3, "dialogId", dialogId, "type", dialogId.startsWith("chat") ? "chat" : "private"),
+                "user", Map.of("id", authorId, "bot", false, "type", "employee"),
+                "language", "en");
+    }
+
+    private static Long number(Call call, String key) {
+        Object value = call.params().get(key);
+        return value instanceof Number n ? n.longValue() : null;
+    }
+}
