@@ -230,6 +230,19 @@ class BotRegistrationTest {
     }
 
     @Test
+    void aV2RegistrationThatTimedOutIsRetriedAndSucceeds() {
+        Portal portal = bitrix.createPortal();
+        bitrix.failNext(portal, "imbot.v2.Bot.register", 1, Fault.slow(2_500));
+        frameInstall(portal, bitrix.issueTokens(portal, 1), "t").then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+
+        Map<String, Object> helper = bot(portal, "b24bots_helper");
+        assertThat(helper.get("status")).isEqualTo("registered");
+        assertThat(helper.get("attempts")).isEqualTo(2);
+        assertThat(imbot.liveBots(portal, "b24bots_helper")).hasSize(1);
+    }
+
+    @Test
     void pendingJobsRunAfterARestartAndADeadWorkersJobIsTakenOver() {
         worker.pause();
         Portal waiting;
