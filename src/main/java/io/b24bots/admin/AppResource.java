@@ -1,8 +1,14 @@
 package io.b24bots.admin;
 
-import io.b24bots.install.TokenProver;
-import io.b24bots.oauth.AppInfo;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+import io.b24bots.admin.AdminPage.Action;
+import io.b24bots.admin.AdminSession.Session;
 import io.b24bots.web.FormBodies;
+import io.b24bots.web.FormData;
 import io.b24bots.web.FramePolicy;
 import io.b24bots.web.FrameRequest;
 import io.b24bots.web.RequestRejected;
@@ -10,6 +16,7 @@ import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.smallrye.common.annotation.RunOnVirtualThread;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -18,33 +25,92 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import org.jboss.resteasy.reactive.RestHeader;
+import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-/** The app's main page inside the Bitrix24 iframe. Shows nothing until the frame's token is proven. */
+/** The app's main page inside the Bitrix24 iframe: the portal's bots and what an admin can do about them. */
 @Path("/b24/app")
 public class AppResource {
 
     @CheckedTemplate
     static class Templates {
-        static native TemplateInstance app(String domain);
+        static native TemplateInstance page(PageView view);
+
+        static native TemplateInstance denied(AdminDenied.Reason reason);
     }
 
-    private final TokenProver prover;
+    private final AdminPage page;
 
-    AppResource(TokenProver prover) {
-        this.prover = prover;
+    AppResource(AdminPage page) {
+        this.page = page;
     }
 
+    /** Bitrix24 opens the app: frame fields in the query and the form body. */
     @POST
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.TEXT_HTML)
     @RunOnVirtualThread
     public Response open(@Context UriInfo uri, @RestHeader("Content-Type") String contentType, byte[] body) {
         FrameRequest frame = FrameRequest.from(uri.getQueryParameters(), FormBodies.parse(contentType, body));
-        if (frame.memberId() == null || frame.authId() == null) {
-            throw RequestRejected.unauthorized("Open this page from your Bitrix24 portal: the request carries no Bitrix24 sign-in.");
+        Session session = page.open(frame);
+        return render(session, page.issue(session), false);
+    }
+
+    /** A reload of the page, carrying its signed session. */
+    @GET
+    @Produces(MediaType.TEXT_HTML)
+    @RunOnVirtualThread
+    public Response reload(@RestQuery String session, @RestQuery("LANG") String lang, @RestQuery boolean queued) {
+        Session verified = page.resume(session, lang);
+        return render(verified, session, queued);
+    }
+
+    /** An admin's action; answered with a redirect to the page, so a reload does not repeat it. */
+    @POST
+    @Path("/actions/{action}")
+    @Consumes(MediaType.WILDCARD)
+    @Produces(MediaType.TEXT_HTML)
+    @RunOnVirtualThread
+    public Response act(@RestPath String action, @RestHeader("Content-Type") String contentType, byte[] body) {
+        FormData form = FormBodies.parse(contentType, body);
+        Session session = page.resume(form.text("session"), null);
+        Action parsed;
+        try {
+            parsed = Action.valueOf(action.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new RequestRejected(404, "not_found", "No such action.");
         }
-        String server = prover.trustedServer(frame.serverEndpoint());
-        AppInfo info = prover.verify(server, frame.authId(), frame.memberId(), frame.domain());
-        return FramePolicy.html(200, Templates.app(info.domain()), FramePolicy.origin(info.domain(), frame.https())).build();
+        Long rowId = parseRow(form.text("bot"));
+        page.act(session, parsed, rowId);
+        String location = "/b24/app?queued=true&session=" + URLEncoder.encode(form.text("session"), StandardCharsets.UTF_8);
+        return Response.seeOther(URI.create(location)).header("Cache-Control", "no-store").build();
+    }
+
+    @ServerExceptionMapper
+    public Response denied(AdminDenied e, @Context UriInfo uri) {
+        String domain = uri.getQueryParameters().getFirst("DOMAIN");
+        String origin = domain != null && FrameRequest.HOST.matcher(domain).matches()
+                ? FramePolicy.origin(domain.toLowerCase(Locale.ROOT), !"0".equals(uri.getQueryParameters().getFirst("PROTOCOL")))
+                : null;
+        TemplateInstance body = Templates.denied(e.reason()).setLocale(Locale.forLanguageTag(e.lang()));
+        return FramePolicy.html(e.status(), body, origin).build();
+    }
+
+    private Response render(Session session, String token, boolean queued) {
+        PageView view = page.view(session, token, queued);
+        TemplateInstance body = Templates.page(view).setLocale(Locale.forLanguageTag(session.lang()));
+        return FramePolicy.html(200, body, page.frameOrigin(session)).build();
+    }
+
+    private static Long parseRow(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return Long.valueOf(value.trim());
+        } catch (NumberFormatException e) {
+            throw RequestRejected.badRequest("The action names no valid bot.");
+        }
     }
 }

@@ -57,7 +57,11 @@ public class RegistrationJob implements JobHandler {
         }
         boolean lastAttempt = job.attempt() >= config.registration().maxAttempts();
         boolean retry = false;
+        java.util.Set<String> only = codes(job.payload());
         for (BotDefinition definition : catalog.all()) {
+            if (only != null && !only.contains(definition.code())) {
+                continue;
+            }
             Bot row = registry.rowFor(job.memberId(), definition);
             if (alreadyDone(row, definition, job)) {
                 continue;
@@ -83,6 +87,14 @@ public class RegistrationJob implements JobHandler {
         if (retry) {
             throw new RetryJobLater(backoff(job.attempt()), "some bots failed transiently");
         }
+    }
+
+    /** The codes a job is limited to (an admin's retry of one bot); null for every declared bot. */
+    static java.util.Set<String> codes(String payload) {
+        if (payload == null || payload.isBlank()) {
+            return null;
+        }
+        return java.util.Set.of(payload.split(","));
     }
 
     /** A v1 bot on record is never registered again; a v2 bot registered by an earlier run of this job is skipped. */

@@ -14,11 +14,16 @@ public final class BitrixRequests {
     }
 
     public static RequestSpecification frame(Portal portal, Tokens tokens, String serverEndpoint, String applicationToken) {
+        return frame(portal, tokens, serverEndpoint, applicationToken, "en");
+    }
+
+    public static RequestSpecification frame(Portal portal, Tokens tokens, String serverEndpoint, String applicationToken,
+            String lang) {
         RequestSpecification spec = given()
                 .redirects().follow(false)
                 .queryParam("DOMAIN", portal.domain)
                 .queryParam("PROTOCOL", "1")
-                .queryParam("LANG", "en")
+                .queryParam("LANG", lang)
                 .queryParam("APP_SID", "sid" + System.nanoTime())
                 .contentType("application/x-www-form-urlencoded")
                 .formParam("AUTH_ID", tokens.accessToken())

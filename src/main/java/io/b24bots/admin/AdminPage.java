@@ -1,0 +1,181 @@
+package io.b24bots.admin;
+
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.b24bots.admin.AdminDenied.Reason;
+import io.b24bots.admin.AdminSession.Session;
+import io.b24bots.bitrix.BitrixClient;
+import io.b24bots.bitrix.BitrixException;
+import io.b24bots.bot.Bot;
+import io.b24bots.bot.BotAdministration;
+import io.b24bots.bot.BotCatalog;
+import io.b24bots.bot.BotDefinition;
+import io.b24bots.install.TokenProver;
+import io.b24bots.oauth.AppInfo;
+import io.b24bots.portal.Portal;
+import io.b24bots.portal.PortalStatus;
+import io.b24bots.portal.PortalStore;
+import io.b24bots.web.FrameRequest;
+import io.b24bots.web.RequestRejected;
+import io.quarkus.qute.i18n.Localized;
+import io.quarkus.qute.i18n.MessageBundles;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+/**
+ * The admin page's logic: proves who opened it, builds what it shows from the database alone,
+ * and turns an administrator's click into queued work.
+ */
+@ApplicationScoped
+public class AdminPage {
+
+    private static final Logger LOG = Logger.getLogger(AdminPage.class);
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
+
+    /** The actions the page offers; anything else in the URL is refused. */
+    public enum Action { RETRY, UNREGISTER, REREGISTER, RECONCILE }
+
+    private final TokenProver prover;
+    private final PortalStore portals;
+    private final BitrixClient bitrix;
+    private final AdminSession sessions;
+    private final BotAdministration bots;
+    private final BotCatalog catalog;
+
+    AdminPage(TokenProver prover, PortalStore portals, BitrixClient bitrix, AdminSession sessions, BotAdministration bots,
+            BotCatalog catalog) {
+        this.prover = prover;
+        this.portals = portals;
+        this.bitrix = bitrix;
+        this.sessions = sessions;
+        this.bots = bots;
+        this.catalog = catalog;
+    }
+
+    /** The frame POST: the token is proven at a trusted OAuth server, admin-ness asked of the portal. */
+    public Session open(FrameRequest frame) {
+        String lang = language(frame.lang());
+        if (frame.memberId() == null || frame.authId() == null) {
+            throw new AdminDenied(Reason.UNVERIFIED, lang);
+        }
+        AppInfo info;
+        try {
+            info = prover.verify(prover.trustedServer(frame.serverEndpoint()), frame.authId(), frame.memberId(), frame.domain());
+        } catch (RequestRejected e) {
+            throw new AdminDenied(e.status() == 503 ? Reason.UNAVAILABLE : Reason.UNVERIFIED, lang);
+        }
+        Optional<Portal> portal = portals.find(info.memberId());
+        boolean admin = false;
+        if (portal.isPresent() && portal.get().status != PortalStatus.UNINSTALLED) {
+            admin = isAdmin(portal.get(), frame.authId(), lang);
+        }
+        long userId = info.userId() == null ? 0 : info.userId();
+        return new Session(info.memberId(), userId, admin, lang, frame.https(), null);
+    }
+
+    public String issue(Session session) {
+        return sessions.issue(session.memberId(), session.userId(), session.admin(), session.lang(), session.https());
+    }
+
+    /** A later request of the page: the signed session or nothing. */
+    public Session resume(String token, String lang) {
+        return sessions.verify(token).orElseThrow(() -> new AdminDenied(Reason.UNVERIFIED, language(lang)));
+    }
+
+    public void act(Session session, Action action, Long rowId) {
+        if (!session.admin()) {
+            LOG.infof("Non-admin user %d of portal %s tried %s", session.userId(), session.memberId(), action);
+            throw new AdminDenied(Reason.FORBIDDEN, session.lang());
+        }
+        switch (action) {
+            case RETRY -> bots.retry(session.memberId(), requireRow(session.memberId(), rowId));
+            case UNREGISTER -> bots.unregister(session.memberId(), requireRow(session.memberId(), rowId));
+            case REREGISTER -> bots.reregisterAll(session.memberId());
+            case RECONCILE -> bots.reconcile(session.memberId());
+        }
+        LOG.infof("Admin %d of portal %s asked for %s", session.userId(), session.memberId(), action);
+    }
+
+    /** Everything the page shows, from the database only: no Bitrix24 call, however many bots. */
+    public PageView view(Session session, String token, boolean queued) {
+        AdminMessages msg = MessageBundles.get(AdminMessages.class, Localized.Literal.of(session.lang()));
+        Optional<Portal> portal = portals.find(session.memberId());
+        boolean notInstalled = portal.isEmpty() || portal.get().status == PortalStatus.UNINSTALLED;
+        List<BotView> rows = new ArrayList<>();
+        int registered = 0;
+        int pending = 0;
+        int failed = 0;
+        int deleted = 0;
+        for (Bot bot : notInstalled ? List.<Bot>of() : bots.bots(session.memberId())) {
+            switch (bot.status) {
+                case Bot.REGISTERED -> registered++;
+                case Bot.PENDING -> pending++;
+                case Bot.FAILED -> failed++;
+                default -> deleted++;
+            }
+            rows.add(row(bot, msg, session.admin()));
+        }
+        return new PageView(session.lang(), portal.map(p -> p.domain).orElse(""), token, session.admin(), notInstalled,
+                portal.map(p -> p.status == PortalStatus.REAUTH_REQUIRED).orElse(false),
+                portal.map(p -> !p.hasApplicationToken()).orElse(false),
+                notInstalled ? 0 : bots.workInProgress(session.memberId()), queued,
+                rows.size(), registered, pending, failed, deleted, rows);
+    }
+
+    /** The origin allowed to frame the page: the portal's, as stored. */
+    public String frameOrigin(Session session) {
+        return portals.find(session.memberId()).map(p -> io.b24bots.web.FramePolicy.origin(p.domain, session.https()))
+                .orElse(null);
+    }
+
+    private BotView row(Bot bot, AdminMessages msg, boolean admin) {
+        String name = catalog.byCode(bot.code).map(BotDefinition::displayName).orElse(bot.code);
+        String statusLabel = switch (bot.status) {
+            case Bot.REGISTERED -> msg.statusRegistered();
+            case Bot.PENDING -> msg.statusPending();
+            case Bot.FAILED -> msg.statusFailed();
+            default -> msg.statusDeleted();
+        };
+        String mode = bot.eventMode == null ? msg.modeV1() : "fetch".equals(bot.eventMode) ? msg.modeFetch() : msg.modeWebhook();
+        boolean canRetry = admin && (Bot.FAILED.equals(bot.status) || Bot.DELETED.equals(bot.status));
+        boolean canUnregister = admin && bot.botId != null && Bot.REGISTERED.equals(bot.status);
+        return new BotView(bot.id, name, bot.code, bot.api, bot.type, mode, bot.botId, bot.status, statusLabel,
+                bot.lastErrorCode, ErrorExplanations.explain(bot.lastErrorCode, msg), bot.attempts,
+                bot.updatedAt == null ? "" : TIME.format(bot.updatedAt), canRetry, canUnregister);
+    }
+
+    private boolean isAdmin(Portal portal, String authId, String lang) {
+        try {
+            // Asked at the endpoint stored for the portal, never at the DOMAIN the request names.
+            JsonNode admin = bitrix.callWithToken(portal.memberId, portal.clientEndpoint, authId, "profile", Map.of())
+                    .result().path("ADMIN");
+            return admin.asBoolean(false) || "Y".equalsIgnoreCase(admin.asText());
+        } catch (BitrixException e) {
+            if (e.isTransient()) {
+                throw new AdminDenied(Reason.UNAVAILABLE, lang);
+            }
+            throw new AdminDenied(Reason.UNVERIFIED, lang);
+        }
+    }
+
+    private long requireRow(String memberId, Long rowId) {
+        if (rowId == null) {
+            throw RequestRejected.badRequest("The action names no bot.");
+        }
+        if (!bots.has(memberId, rowId)) {
+            throw new RequestRejected(404, "not_found", "This portal has no such bot.");
+        }
+        return rowId;
+    }
+
+    static String language(String lang) {
+        return lang != null && lang.toLowerCase(java.util.Locale.ROOT).startsWith("ru") ? "ru" : "en";
+    }
+}

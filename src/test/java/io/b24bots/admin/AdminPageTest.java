@@ -1,0 +1,279 @@
+package io.b24bots.admin;
+
+import static io.b24bots.testing.BitrixRequests.frame;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+import io.b24bots.portal.TokenCipher;
+import io.b24bots.testing.Bitrix24Emulator;
+import io.b24bots.testing.Bitrix24Emulator.Portal;
+import io.b24bots.testing.Bitrix24Emulator.Tokens;
+import io.b24bots.testing.Database;
+import io.b24bots.testing.ImbotEmulation;
+import io.b24bots.testing.TestEnvironment;
+import io.b24bots.testing.TestPortals;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+
+@QuarkusTest
+@WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
+class AdminPageTest {
+
+    static final Pattern SESSION = Pattern.compile("session=([A-Za-z0-9_.-]+)");
+
+    final Bitrix24Emulator bitrix = TestEnvironment.emulator();
+    final ImbotEmulation imbot = bitrix.imbot();
+
+    @Inject
+    TokenCipher cipher;
+
+    @Inject
+    AdminConfig config;
+
+    @Inject
+    EntityManager em;
+
+    @Test
+    void anAdminSeesTheBotsFramedForThePortalOnly() {
+        Portal portal = TestPortals.installed(bitrix);
+
+        open(portal, bitrix.issueTokens(portal, 1), "en").then().statusCode(200)
+                .header("Content-Security-Policy", "frame-ancestors 'self' https://" + portal.domain)
+                .header("X-Frame-Options", nullValue())
+                .body(containsString("<h1 id=\"page-title\">Chat bots</h1>"))
+                .body(containsString("Bots of this app on " + portal.domain))
+                .body(containsString("data-code=\"b24bots_support\" data-status=\"registered\""))
+                .body(containsString("data-counter=\"registered\">4<"))
+                .body(containsString("//api.bitrix24.com/api/v1/"))
+                .body(containsString("BX24.fitWindow()"))
+                .body(containsString("actions/reregister"));
+
+        Portal other = TestPortals.installed(bitrix);
+        open(other, bitrix.issueTokens(other, 1), "en").then().statusCode(200)
+                .header("Content-Security-Policy", "frame-ancestors 'self' https://" + other.domain);
+    }
+
+    @Test
+    void everyStatusIsShownWithItsErrorExplainedInBothLanguages() {
+        Portal portal = TestPortals.installed(bitrix);
+        setStatus(portal, "b24bots_echo", "pending", null);
+        setStatus(portal, "b24bots_helper", "failed", "BOT_CODE_ALREADY_TAKEN");
+        setStatus(portal, "b24bots_lines", "deleted", null);
+
+        String en = open(portal, bitrix.issueTokens(portal, 1), "en").then().statusCode(200).extract().asString();
+        assertThat(en).contains("data-status=\"pending\"", "data-status=\"failed\"", "data-status=\"deleted\"",
+                "data-status=\"registered\"", ">pending<", ">failed<", ">deleted<", ">registered<",
+                "BOT_CODE_ALREADY_TAKEN", "Another app in this portal already uses this bot&#39;s code",
+                "data-counter=\"failed\">1<", "Register again");
+
+        String ru = open(portal, bitrix.issueTokens(portal, 1), "ru").then().statusCode(200).extract().asString();
+        assertThat(ru).contains("<html lang=\"ru\">", "Чат-боты", ">в очереди<", ">ошибка<", ">удалён<", ">зарегистрирован<",
+                "Код этого бота уже занят другим приложением", "Повторить", "Перерегистрировать всех ботов")
+                .doesNotContain("Chat bots", "Another app in this portal");
+
+        open(portal, bitrix.issueTokens(portal, 1), "de").then().statusCode(200).body(containsString("Chat bots"));
+    }
+
+    @Test
+    void anEmptyPortalAndReauthAndMissingApplicationTokenAreExplained() {
+        Portal portal = TestPortals.installed(bitrix);
+        QuarkusTransaction.requiringNew().run(() -> {
+            em.createNativeQuery("delete from bot where member_id = :m").setParameter("m", portal.memberId).executeUpdate();
+            em.createNativeQuery("update portal set application_token_hash = null where member_id = :m")
+                    .setParameter("m", portal.memberId).executeUpdate();
+        });
+        String page = open(portal, bitrix.issueTokens(portal, 1), "en").then().statusCode(200).extract().asString();
+        assertThat(page).contains("No bots are declared", "has not sent this app its event token");
+
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
+                "update portal set status = 'reauth_required' where member_id = :m").setParameter("m", portal.memberId)
+                .executeUpdate());
+        open(portal, bitrix.issueTokens(portal, 1), "en").then().statusCode(200)
+                .body(containsString("no longer accepts this app&#39;s access"));
+    }
+
+    @Test
+    void unprovenRequestsGetA401PageWithoutData() {
+        Portal portal = TestPortals.installed(bitrix);
+        Portal attacker = TestPortals.installed(bitrix);
+
+        for (Response response : List.of(
+                open(portal, new Tokens("forged", "forged", 1, portal.memberId), "en"),
+                open(portal, bitrix.issueTokens(attacker, 1), "en"),
+                given().contentType("application/x-www-form-urlencoded").queryParam("DOMAIN", portal.domain)
+                        .body("member_id=" + portal.memberId).post("/b24/app"),
+                given().queryParam("session", "forged.session").get("/b24/app"),
+                given().get("/b24/app"))) {
+            response.then().statusCode(401)
+                    .header("X-Frame-Options", nullValue())
+                    .body(containsString("Open the app again from the portal"))
+                    .body(not(containsString("b24bots_")))
+                    .body(not(containsString(portal.memberId)));
+        }
+        open(portal, new Tokens("forged", "forged", 1, portal.memberId), "ru").then().statusCode(401)
+                .body(containsString("Откройте приложение снова"));
+    }
+
+    @Test
+    void aNonAdminSeesTheListButCannotAct() {
+        Portal portal = TestPortals.installed(bitrix);
+        setStatus(portal, "b24bots_helper", "failed", "BOT_LIMIT_EXCEEDED");
+        String page = open(portal, bitrix.issueTokens(portal, 2), "en").then().statusCode(200).extract().asString();
+        assertThat(page).contains("only a portal administrator can change them", "b24bots_helper")
+                .doesNotContain("actions/retry", "actions/reregister");
+        String session = session(page);
+
+        action("retry", session, row(portal, "b24bots_helper")).then().statusCode(403)
+                .body(containsString("Only a Bitrix24 administrator"));
+        action("reregister", session, null).then().statusCode(403);
+
+        assertThat(jobs(portal)).isZero();
+        assertThat(bot(portal, "b24bots_helper").get("status")).isEqualTo("failed");
+    }
+
+    @Test
+    void forgedExpiredAndOtherPortalsSessionsAreRefused() {
+        Portal a = TestPortals.installed(bitrix);
+        Portal b = TestPortals.installed(bitrix);
+        setStatus(b, "b24bots_helper", "failed", "BOT_LIMIT_EXCEEDED");
+        String sessionA = session(open(a, bitrix.issueTokens(a, 1), "en").then().statusCode(200).extract().asString());
+
+        String tampered = sessionA.substring(0, sessionA.length() - 2) + (sessionA.endsWith("AA") ? "BB" : "AA");
+        action("retry", tampered, row(b, "b24bots_helper")).then().statusCode(401);
+
+        AdminSession past = new AdminSession(cipher, config);
+        past.clock = Clock.fixed(Instant.now().minus(config.sessionTtl()).minusSeconds(5), ZoneOffset.UTC);
+        String expired = past.issue(a.memberId, 1, true, "en", true);
+        action("reregister", expired, null).then().statusCode(401);
+        given().queryParam("session", expired).get("/b24/app").then().statusCode(401);
+
+        // A's admin session names B's bot: refused, B unchanged.
+        action("retry", sessionA, row(b, "b24bots_helper")).then().statusCode(404);
+        assertThat(bot(b, "b24bots_helper").get("status")).isEqualTo("failed");
+        assertThat(jobs(b)).isZero();
+        assertThat(jobs(a)).isZero();
+
+        given().queryParam("session", sessionA).queryParam("bot", row(a, "b24bots_helper"))
+                .get("/b24/app/actions/retry").then().statusCode(405);
+    }
+
+    @Test
+    void retryUnregisterReregisterAndReconcileGoThroughTheQueue() {
+        Portal portal = TestPortals.installed(bitrix);
+        setStatus(portal, "b24bots_helper", "failed", "INTERNAL_SERVER_ERROR");
+        imbot.deleteAll(portal);
+        String session = session(open(portal, bitrix.issueTokens(portal, 1), "en").then().statusCode(200).extract().asString());
+
+        action("retry", session, row(portal, "b24bots_helper")).then().statusCode(303)
+                .header("Location", containsString("/b24/app?queued=true&session="));
+        TestPortals.awaitJobsSettled(portal);
+        assertThat(bot(portal, "b24bots_helper").get("status")).isEqualTo("registered");
+        assertThat(imbot.liveBots(portal, "b24bots_helper")).hasSize(1);
+
+        action("reconcile", session, null).then().statusCode(303);
+        TestPortals.awaitJobsSettled(portal);
+        assertThat(bot(portal, "b24bots_echo").get("status")).as("gone from the portal").isEqualTo("deleted");
+
+        action("reregister", session, null).then().statusCode(303);
+        TestPortals.awaitJobsSettled(portal);
+        for (String code : List.of("b24bots_echo", "b24bots_lines", "b24bots_support", "b24bots_helper")) {
+            assertThat(bot(portal, code).get("status")).as(code).isEqualTo("registered");
+            assertThat(imbot.liveBots(portal, code)).as(code).hasSize(1);
+        }
+
+        action("unregister", session, row(portal, "b24bots_support")).then().statusCode(303);
+        TestPortals.awaitJobsSettled(portal);
+        assertThat(bot(portal, "b24bots_support").get("status")).isEqualTo("deleted");
+        assertThat(imbot.liveBots(portal, "b24bots_support")).isEmpty();
+        assertThat(bitrix.calls(portal.memberId, "imbot.v2.Bot.unregister")).singleElement()
+                .satisfies(c -> assertThat(c.params().get("botId")).isInstanceOf(Number.class));
+
+        given().queryParam("session", session).queryParam("queued", true).get("/b24/app").then().statusCode(200)
+                .body(containsString("The action was queued."));
+    }
+
+    @Test
+    void aHundredBotsRenderFromTheDatabaseWithoutCallingBitrix24() {
+        Portal portal = TestPortals.installed(bitrix);
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("""
+                insert into bot (member_id, config_id, code, api, type, event_mode, bot_id, status, attempts, created_at, updated_at)
+                select :m, 'generated', 'generated_' || n, 'v2', 'bot', 'fetch', 10000 + n, 'registered', 1, now(), now()
+                from generate_series(1, 100) n
+                """).setParameter("m", portal.memberId).executeUpdate());
+        String session = session(open(portal, bitrix.issueTokens(portal, 1), "en").then().statusCode(200).extract().asString());
+        int before = bitrix.calls(c -> portal.memberId.equals(c.memberId())
+                && !c.method().equals("imbot.v2.Event.get")).size();
+
+        String page = given().queryParam("session", session).get("/b24/app").then().statusCode(200).extract().asString();
+
+        assertThat(Pattern.compile("<tr data-code=").matcher(page).results().count()).isEqualTo(104);
+        assertThat(page).contains("data-counter=\"total\">104<");
+        assertThat(bitrix.calls(c -> portal.memberId.equals(c.memberId()) && !c.method().equals("imbot.v2.Event.get")))
+                .hasSize(before);
+    }
+
+    @Test
+    void aPortalThatIsNotInstalledSaysSo() {
+        Portal portal = bitrix.createPortal();
+        open(portal, bitrix.issueTokens(portal, 1), "en").then().statusCode(200)
+                .body(containsString("The app is not installed on this portal"))
+                .body(not(containsString("actions/")));
+    }
+
+    private Response open(Portal portal, Tokens tokens, String lang) {
+        return frame(portal, tokens, bitrix.oauthUrl() + "/rest/", null, lang).post("/b24/app");
+    }
+
+    private static Response action(String action, String session, Long row) {
+        var spec = given().redirects().follow(false).contentType("application/x-www-form-urlencoded").formParam("session", session);
+        if (row != null) {
+            spec.formParam("bot", row);
+        }
+        return spec.post("/b24/app/actions/" + action);
+    }
+
+    private static String session(String page) {
+        Matcher matcher = SESSION.matcher(page);
+        assertThat(matcher.find()).as("page carries a session").isTrue();
+        return matcher.group(1);
+    }
+
+    private void setStatus(Portal portal, String code, String status, String error) {
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
+                "update bot set status = :s, last_error_code = :e where member_id = :m and code = :c")
+                .setParameter("s", status).setParameter("e", error).setParameter("m", portal.memberId).setParameter("c", code)
+                .executeUpdate());
+    }
+
+    private static long row(Portal portal, String code) {
+        return ((Number) bot(portal, code).get("id")).longValue();
+    }
+
+    private static Map<String, Object> bot(Portal portal, String code) {
+        return Database.rows("select * from bot where member_id = ? and code = ?", portal.memberId, code).getFirst();
+    }
+
+    private static long jobs(Portal portal) {
+        return Database.count("select count(*) from job where member_id = ? and kind <> 'bot-event' and created_at > now() - interval '1 minute' and status = 'queued'",
+                portal.memberId);
+    }
+}
