@@ -102,6 +102,10 @@ public interface BotsConfig {
         @WithDefault("PT2S")
         Duration busyInterval();
 
+        /** Polls this replica runs at once; each is one short imbot.v2.Event.get call. */
+        @WithDefault("50")
+        int concurrency();
+
         /** How often this replica looks for bots whose poll is due. */
         @WithDefault("1s")
         String tick();

@@ -54,17 +54,40 @@ public class FetchPoller {
     record Claimed(long rowId, String memberId, long botId, Long offset) {
     }
 
+    private volatile boolean stopped;
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+
     @Scheduled(every = "${b24.polling.tick:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {
-        if (!config.polling().enabled()) {
+        if (!config.polling().enabled() || stopped) {
             return;
         }
-        for (Claimed bot : claimDue(20)) {
-            pollers.execute(() -> poll(bot));
+        int free = config.polling().concurrency() - inFlight.get();
+        if (free <= 0) {
+            return;
+        }
+        List<Claimed> due;
+        try {
+            due = claimDue(free);
+        } catch (RuntimeException e) {
+            // The database is unreachable: try again at the next tick, without a stack trace every second.
+            LOG.debugf("Fetch polling paused: %s", e.getClass().getSimpleName());
+            return;
+        }
+        for (Claimed bot : due) {
+            inFlight.incrementAndGet();
+            pollers.execute(() -> {
+                try {
+                    poll(bot);
+                } finally {
+                    inFlight.decrementAndGet();
+                }
+            });
         }
     }
 
     void stop(@Observes ShutdownEvent event) {
+        stopped = true;
         pollers.shutdown();
         try {
             pollers.awaitTermination(10, TimeUnit.SECONDS);

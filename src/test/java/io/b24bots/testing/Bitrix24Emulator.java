@@ -166,7 +166,16 @@ public final class Bitrix24Emulator implements AutoCloseable {
 
     public Portal createPortal() {
         String memberId = hex(16);
-        Portal portal = new Portal(memberId, "p" + memberId.substring(0, 10) + ".bitrix24.test");
+        return createPortal(memberId, "p" + memberId.substring(0, 10) + ".bitrix24.test");
+    }
+
+    /** A portal at a given address, e.g. a local page that frames the app in a browser test. */
+    public Portal createPortal(String domain) {
+        return createPortal(hex(16), domain);
+    }
+
+    private Portal createPortal(String memberId, String domain) {
+        Portal portal = new Portal(memberId, domain);
         portals.put(memberId, portal);
         return portal;
     }
