@@ -11,6 +11,7 @@ import io.b24bots.web.FormBodies;
 import io.b24bots.web.FormData;
 import io.b24bots.web.FramePolicy;
 import io.b24bots.web.FrameRequest;
+import io.b24bots.web.PortalLogContext;
 import io.b24bots.web.RequestRejected;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
@@ -53,8 +54,10 @@ public class AppResource {
     @RunOnVirtualThread
     public Response open(@Context UriInfo uri, @RestHeader("Content-Type") String contentType, byte[] body) {
         FrameRequest frame = FrameRequest.from(uri.getQueryParameters(), FormBodies.parse(contentType, body));
-        Session session = page.open(frame);
-        return render(session, page.issue(session), false);
+        try (PortalLogContext log = PortalLogContext.of(frame.memberId())) {
+            Session session = page.open(frame);
+            return render(session, page.issue(session), false);
+        }
     }
 
     /** A reload of the page, carrying its signed session. */
@@ -82,7 +85,9 @@ public class AppResource {
             throw new RequestRejected(404, "not_found", "No such action.");
         }
         Long rowId = parseRow(form.text("bot"));
-        page.act(session, parsed, rowId);
+        try (PortalLogContext log = PortalLogContext.of(session.memberId())) {
+            page.act(session, parsed, rowId);
+        }
         String location = "/b24/app?queued=true&session=" + URLEncoder.encode(form.text("session"), StandardCharsets.UTF_8);
         return Response.seeOther(URI.create(location)).header("Cache-Control", "no-store").build();
     }

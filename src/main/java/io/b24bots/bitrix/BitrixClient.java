@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.b24bots.config.B24Config;
 import io.b24bots.oauth.PortalAccess;
 import io.b24bots.oauth.TokenService;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.WebApplicationException;
@@ -44,14 +45,16 @@ public class BitrixClient {
     private final PortalRateLimiter limiter;
     private final B24Config config;
     private final ObjectMapper json;
+    private final MeterRegistry meters;
 
     BitrixClient(@RestClient BitrixRestApi api, TokenService tokens, PortalRateLimiter limiter, B24Config config,
-            ObjectMapper json) {
+            ObjectMapper json, MeterRegistry meters) {
         this.api = api;
         this.tokens = tokens;
         this.limiter = limiter;
         this.config = config;
         this.json = json;
+        this.meters = meters;
     }
 
     /** Calls {@code method} on the portal with its stored OAuth token. */
@@ -110,6 +113,17 @@ public class BitrixClient {
     }
 
     private BitrixResponse send(String limiterKey, PortalAccess access, String method, Map<String, ?> params) {
+        try {
+            BitrixResponse response = exchange(limiterKey, access, method, params);
+            meters.counter("b24.rest.calls", "method", method, "outcome", "ok").increment();
+            return response;
+        } catch (BitrixException e) {
+            meters.counter("b24.rest.calls", "method", method, "outcome", e.code()).increment();
+            throw e;
+        }
+    }
+
+    private BitrixResponse exchange(String limiterKey, PortalAccess access, String method, Map<String, ?> params) {
         String endpoint = access.clientEndpoint();
         if (!(endpoint.startsWith("https://") || config.allowHttp() && endpoint.startsWith("http://"))) {
             throw new BitrixException("INSECURE_ENDPOINT", "portal endpoint is not https", 0, false, null);
@@ -194,6 +208,7 @@ public class BitrixClient {
         if (wait.isNegative()) {
             return;
         }
+        meters.counter("b24.rest.backoffs", "code", e.code()).increment();
         try {
             Thread.sleep(wait);
         } catch (InterruptedException ie) {

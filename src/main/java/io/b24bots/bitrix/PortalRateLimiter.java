@@ -5,6 +5,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 import io.b24bots.config.B24Config;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -19,8 +21,12 @@ public class PortalRateLimiter {
     private final double perSecond;
     private final int burst;
     private final long maxWaitNanos;
+    private final Timer waits;
 
-    PortalRateLimiter(B24Config config) {
+    PortalRateLimiter(B24Config config, MeterRegistry meters) {
+        this.waits = Timer.builder("b24.rate.limit.waits")
+                .description("Calls held back by the per-portal rate limit, and for how long")
+                .register(meters);
         this.perSecond = config.rest().requestsPerSecond();
         this.burst = config.rest().burst();
         this.maxWaitNanos = config.rest().maxLimiterWait().toNanos();
@@ -34,6 +40,7 @@ public class PortalRateLimiter {
                     "local rate limit for this portal is saturated", 0, true, null);
         }
         if (waitNanos > 0) {
+            waits.record(Duration.ofNanos(waitNanos));
             try {
                 Thread.sleep(Duration.ofNanos(waitNanos));
             } catch (InterruptedException e) {

@@ -77,7 +77,7 @@ public class FetchPoller {
         for (Claimed bot : due) {
             inFlight.incrementAndGet();
             pollers.execute(() -> {
-                try {
+                try (io.b24bots.web.PortalLogContext log = io.b24bots.web.PortalLogContext.of(bot.memberId())) {
                     poll(bot);
                 } finally {
                     inFlight.decrementAndGet();

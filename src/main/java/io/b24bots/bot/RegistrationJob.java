@@ -13,6 +13,7 @@ import io.b24bots.oauth.PortalUnavailableException;
 import io.b24bots.portal.Portal;
 import io.b24bots.portal.PortalStatus;
 import io.b24bots.portal.PortalStore;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
@@ -34,13 +35,16 @@ public class RegistrationJob implements JobHandler {
     private final BotRegistrar registrar;
     private final PortalStore portals;
     private final BotsConfig config;
+    private final MeterRegistry meters;
 
-    RegistrationJob(BotCatalog catalog, BotRegistry registry, BotRegistrar registrar, PortalStore portals, BotsConfig config) {
+    RegistrationJob(BotCatalog catalog, BotRegistry registry, BotRegistrar registrar, PortalStore portals, BotsConfig config,
+            MeterRegistry meters) {
         this.catalog = catalog;
         this.registry = registry;
         this.registrar = registrar;
         this.portals = portals;
         this.config = config;
+        this.meters = meters;
     }
 
     @Override
@@ -71,11 +75,13 @@ public class RegistrationJob implements JobHandler {
             } catch (BitrixException e) {
                 boolean finalFailure = !e.isTransient() || lastAttempt;
                 registry.attemptFailed(row.id, e.code(), e.description(), finalFailure);
+                count(definition, finalFailure ? "failed" : "retry", e.code());
                 LOG.infof("Registering bot %s in portal %s failed: %s (%s)", definition.code(), job.memberId(), e.code(),
                         finalFailure ? "final" : "will retry");
                 retry |= !finalFailure;
             } catch (OAuthUnavailableException e) {
                 registry.attemptFailed(row.id, "OAUTH_UNAVAILABLE", "The Bitrix24 OAuth server could not be reached", lastAttempt);
+                count(definition, lastAttempt ? "failed" : "retry", "OAUTH_UNAVAILABLE");
                 retry |= !lastAttempt;
             } catch (PortalUnavailableException e) {
                 String code = e.status() == null ? "PORTAL_UNKNOWN" : e.status().dbValue().toUpperCase(java.util.Locale.ROOT);
@@ -116,7 +122,12 @@ public class RegistrationJob implements JobHandler {
         }
         BotRegistrar.Registered registered = registrar.register(memberId, definition);
         registry.registered(row.id, registered.botId(), registered.botObject());
+        count(definition, "registered", "none");
         LOG.infof("Bot %s registered in portal %s as %d", definition.code(), memberId, registered.botId());
+    }
+
+    private void count(BotDefinition definition, String outcome, String error) {
+        meters.counter("b24.bot.registrations", "api", definition.api().value(), "outcome", outcome, "error", error).increment();
     }
 
     private Duration backoff(int attempt) {

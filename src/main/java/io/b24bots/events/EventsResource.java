@@ -8,7 +8,9 @@ import io.b24bots.install.InstallService;
 import io.b24bots.web.FormBodies;
 import io.b24bots.web.FormData;
 import io.b24bots.web.FrameRequest;
+import io.b24bots.web.PortalLogContext;
 import io.b24bots.web.RequestRejected;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.RunOnVirtualThread;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -28,12 +30,14 @@ public class EventsResource {
     private final InstallService installs;
     private final EventDedup dedup;
     private final BotEvents botEvents;
+    private final MeterRegistry meters;
 
-    EventsResource(EventVerifier verifier, InstallService installs, EventDedup dedup, BotEvents botEvents) {
+    EventsResource(EventVerifier verifier, InstallService installs, EventDedup dedup, BotEvents botEvents, MeterRegistry meters) {
         this.verifier = verifier;
         this.installs = installs;
         this.dedup = dedup;
         this.botEvents = botEvents;
+        this.meters = meters;
     }
 
     @POST
@@ -54,6 +58,12 @@ public class EventsResource {
         if (memberId == null || !FrameRequest.MEMBER_ID.matcher(memberId).matches()) {
             throw RequestRejected.badRequest("The event has no valid auth[member_id].");
         }
+        try (PortalLogContext log = PortalLogContext.of(memberId)) {
+            return handle(event, memberId, form);
+        }
+    }
+
+    private Map<String, String> handle(String event, String memberId, FormData form) {
         if ("ONAPPINSTALL".equals(event)) {
             installs.installFromEvent(form);
             return accepted();
@@ -63,9 +73,11 @@ public class EventsResource {
             Map<String, Object> data = EventPayloads.withoutSecrets(form.group("data").asMap());
             if (!dedup.firstDelivery(memberId, event, data)) {
                 LOG.debugf("Duplicate %s for portal %s ignored", event, memberId);
+                meters.counter("b24.events", "kind", "duplicate").increment();
                 return Map.of("result", "duplicate");
             }
             botEvents.accept(memberId, event, data);
+            meters.counter("b24.events", "kind", "bot").increment();
             return accepted();
         }
         switch (event) {
@@ -73,9 +85,11 @@ public class EventsResource {
             case "ONAPPUNINSTALL" -> installs.uninstall(memberId, "1".equals(form.text("data", "CLEAN")));
             default -> {
                 LOG.debugf("Ignored event %s for portal %s", event, memberId);
+                meters.counter("b24.events", "kind", "ignored").increment();
                 return Map.of("result", "ignored");
             }
         }
+        meters.counter("b24.events", "kind", "lifecycle").increment();
         return accepted();
     }
 

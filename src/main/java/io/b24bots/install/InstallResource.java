@@ -4,6 +4,7 @@ import io.b24bots.portal.Portal;
 import io.b24bots.web.FormBodies;
 import io.b24bots.web.FramePolicy;
 import io.b24bots.web.FrameRequest;
+import io.b24bots.web.PortalLogContext;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.smallrye.common.annotation.RunOnVirtualThread;
@@ -38,8 +39,10 @@ public class InstallResource {
     @RunOnVirtualThread
     public Response install(@Context UriInfo uri, @RestHeader("Content-Type") String contentType, byte[] body) {
         FrameRequest frame = FrameRequest.from(uri.getQueryParameters(), FormBodies.parse(contentType, body));
-        Portal portal = installs.installFromFrame(frame);
-        return FramePolicy.html(200, Templates.installed(portal.domain), FramePolicy.origin(portal.domain, frame.https()))
-                .build();
+        try (PortalLogContext log = PortalLogContext.of(frame.memberId())) {
+            Portal portal = installs.installFromFrame(frame);
+            return FramePolicy.html(200, Templates.installed(portal.domain), FramePolicy.origin(portal.domain, frame.https()))
+                    .build();
+        }
     }
 }

@@ -15,6 +15,7 @@ import io.b24bots.portal.ProvenInstall;
 import io.b24bots.web.FormData;
 import io.b24bots.web.FrameRequest;
 import io.b24bots.web.RequestRejected;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
@@ -36,15 +37,17 @@ public class InstallService {
     private final JobQueue jobs;
     private final Event<PortalInstalled> installed;
     private final Event<PortalUninstalled> uninstalled;
+    private final MeterRegistry meters;
 
     InstallService(TokenProver prover, OAuthClient oauth, PortalStore portals, JobQueue jobs,
-            Event<PortalInstalled> installed, Event<PortalUninstalled> uninstalled) {
+            Event<PortalInstalled> installed, Event<PortalUninstalled> uninstalled, MeterRegistry meters) {
         this.prover = prover;
         this.oauth = oauth;
         this.portals = portals;
         this.jobs = jobs;
         this.installed = installed;
         this.uninstalled = uninstalled;
+        this.meters = meters;
     }
 
     /** The install page Bitrix24 opens in its iframe (POST /b24/install). */
@@ -112,6 +115,7 @@ public class InstallService {
             }
             uninstalled.fire(new PortalUninstalled(memberId, clean));
             if (changed) {
+                meters.counter("b24.uninstalls", "clean", Boolean.toString(clean)).increment();
                 LOG.infof("Portal %s uninstalled the app%s", memberId, clean ? " and asked to delete its data" : "");
             }
         });
@@ -129,6 +133,7 @@ public class InstallService {
             installed.fire(new PortalInstalled(saved.memberId, via));
             return saved;
         });
+        meters.counter("b24.installs", "via", via).increment();
         LOG.infof("Portal %s (%s) installed via %s", portal.memberId, portal.domain, via);
         return portal;
     }

@@ -9,6 +9,7 @@ import io.b24bots.config.B24Config;
 import io.b24bots.oauth.TrustedOAuthServers;
 import io.b24bots.portal.Portal;
 import io.b24bots.web.FrameRequest;
+import io.b24bots.web.PortalLogContext;
 import io.b24bots.web.RequestRejected;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
@@ -82,7 +83,10 @@ public class OAuthFlowResource {
             LOG.warnf("OAuth callback named an untrusted OAuth server");
             return RequestRejected.unauthorized("The authorization names an OAuth server this service does not trust.");
         });
-        Portal portal = installs.installFromCode(server, code, memberId, stateDomain);
+        Portal portal;
+        try (PortalLogContext log = PortalLogContext.of(memberId)) {
+            portal = installs.installFromCode(server, code, memberId, stateDomain);
+        }
         return Response.ok(Templates.authorized(portal.domain, portal.hasApplicationToken()))
                 .type("text/html;charset=UTF-8")
                 .header("Cache-Control", "no-store")

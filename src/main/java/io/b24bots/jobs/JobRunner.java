@@ -13,6 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jboss.logging.Logger;
 
+import io.b24bots.web.PortalLogContext;
+import io.micrometer.core.instrument.MeterRegistry;
+
 /**
  * One taker of jobs from the shared queue: a dispatcher loop that leases due jobs, runs each on a
  * virtual thread while renewing its lease, and records the outcome only if the lease is still its
@@ -27,13 +30,16 @@ public class JobRunner {
     private final Map<String, JobHandler> handlers;
     private final JobsConfig config;
     private final JobSignal signal;
+    private final MeterRegistry meters;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final ScheduledExecutorService heartbeats;
     private volatile boolean running;
     private Thread dispatcher;
 
-    public JobRunner(String workerId, JobStore store, Map<String, JobHandler> handlers, JobsConfig config, JobSignal signal) {
+    public JobRunner(String workerId, JobStore store, Map<String, JobHandler> handlers, JobsConfig config, JobSignal signal,
+            MeterRegistry meters) {
+        this.meters = meters;
         this.workerId = workerId;
         this.store = store;
         this.handlers = handlers;
@@ -118,13 +124,20 @@ public class JobRunner {
         }
     }
 
-    /** Runs one leased job to its outcome. */
+    /** Runs one leased job to its outcome, with the portal's member_id on every log line. */
     void execute(QueuedJob job) {
+        try (PortalLogContext log = PortalLogContext.of(job.memberId())) {
+            meters.counter("b24.jobs.completed", "kind", job.kind(), "outcome", run(job)).increment();
+        }
+    }
+
+    /** Returns the outcome: done, retry or failed. */
+    private String run(QueuedJob job) {
         JobHandler handler = handlers.get(job.kind());
         if (handler == null) {
             store.fail(job.id(), workerId, "no handler for job kind " + job.kind());
             LOG.errorf("Job %d of unknown kind %s marked failed", job.id(), job.kind());
-            return;
+            return "failed";
         }
         long renewEvery = Math.max(1, config.lease().toMillis() / 3);
         ScheduledFuture<?> heartbeat = heartbeats.scheduleAtFixedRate(() -> {
@@ -137,18 +150,21 @@ public class JobRunner {
         try {
             handler.run(job);
             store.complete(job.id(), workerId);
+            return "done";
         } catch (RetryJobLater e) {
             store.retry(job.id(), workerId, e.delay(), e.getMessage());
+            return "retry";
         } catch (RuntimeException e) {
             if (job.attempt() >= config.maxAttempts()) {
                 LOG.errorf(e, "Job %d (%s, portal %s) failed for good after %d attempts", job.id(), job.kind(),
                         job.memberId(), job.attempt());
                 store.fail(job.id(), workerId, e.getClass().getSimpleName() + ": " + e.getMessage());
-            } else {
-                LOG.warnf("Job %d (%s, portal %s) attempt %d failed: %s", job.id(), job.kind(), job.memberId(),
-                        job.attempt(), e.toString());
-                store.retry(job.id(), workerId, backoff(job.attempt()), e.getClass().getSimpleName() + ": " + e.getMessage());
+                return "failed";
             }
+            LOG.warnf("Job %d (%s, portal %s) attempt %d failed: %s", job.id(), job.kind(), job.memberId(),
+                    job.attempt(), e.toString());
+            store.retry(job.id(), workerId, backoff(job.attempt()), e.getClass().getSimpleName() + ": " + e.getMessage());
+            return "retry";
         } finally {
             heartbeat.cancel(false);
         }

@@ -96,6 +96,22 @@ public class JobStore {
                 """, id, worker, q -> q.setParameter("error", cut(error)));
     }
 
+    /** How much work waits: queued jobs, leased ones, and the age of the oldest due one. */
+    public record QueueStats(long waiting, long running, long oldestDueSeconds) {
+    }
+
+    public QueueStats stats() {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Object[] row = (Object[]) em.createNativeQuery("""
+                    select count(*) filter (where status = 'queued'),
+                           count(*) filter (where status = 'running'),
+                           coalesce(extract(epoch from now() - min(run_at) filter (where status = 'queued' and run_at <= now())), 0)
+                    from job where status in ('queued', 'running')
+                    """).getSingleResult();
+            return new QueueStats(((Number) row[0]).longValue(), ((Number) row[1]).longValue(), ((Number) row[2]).longValue());
+        });
+    }
+
     /** Deletes finished jobs older than {@code retention}. */
     public int purgeFinished(Duration retention) {
         return QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery(

@@ -5,6 +5,10 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -24,13 +28,22 @@ public class JobWorker {
     private final JobStore store;
     private final JobSignal signal;
     private final Instance<JobHandler> handlers;
+    private final MeterRegistry meters;
+    private final AtomicLong waiting = new AtomicLong();
+    private final AtomicLong running = new AtomicLong();
+    private final AtomicLong oldestWaitingSeconds = new AtomicLong();
     private JobRunner runner;
 
-    JobWorker(JobsConfig config, JobStore store, JobSignal signal, @Any Instance<JobHandler> handlers) {
+    JobWorker(JobsConfig config, JobStore store, JobSignal signal, @Any Instance<JobHandler> handlers, MeterRegistry meters) {
         this.config = config;
         this.store = store;
         this.signal = signal;
         this.handlers = handlers;
+        this.meters = meters;
+        Gauge.builder("b24.jobs.waiting", waiting, AtomicLong::get).description("Jobs queued, due now or later").register(meters);
+        Gauge.builder("b24.jobs.running", running, AtomicLong::get).description("Jobs leased by a replica").register(meters);
+        Gauge.builder("b24.jobs.oldest.waiting.seconds", oldestWaitingSeconds, AtomicLong::get)
+                .description("Age of the oldest due job that no replica has taken yet").register(meters);
     }
 
     void start(@Observes StartupEvent event) {
@@ -69,7 +82,20 @@ public class JobWorker {
                 throw new IllegalStateException("Two job handlers for kind " + handler.kind());
             }
         }
-        return new JobRunner(workerId, store, byKind, config, signal);
+        return new JobRunner(workerId, store, byKind, config, signal, meters);
+    }
+
+    /** Queue depth and age for the gauges, read every few seconds rather than on every scrape. */
+    @Scheduled(every = "15s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void measureQueue() {
+        try {
+            JobStore.QueueStats stats = store.stats();
+            waiting.set(stats.waiting());
+            running.set(stats.running());
+            oldestWaitingSeconds.set(stats.oldestDueSeconds());
+        } catch (RuntimeException e) {
+            LOG.debugf("Queue statistics unavailable: %s", e.getClass().getSimpleName());
+        }
     }
 
     @Scheduled(every = "1h", delayed = "5m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)

@@ -7,6 +7,7 @@ import java.util.function.Predicate;
 import io.b24bots.portal.PortalStatus;
 import io.b24bots.portal.PortalStore;
 import io.b24bots.portal.StoredTokens;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
@@ -30,12 +31,15 @@ public class TokenService {
     private final OAuthClient oauth;
     private final TrustedOAuthServers servers;
     private final io.b24bots.config.B24Config config;
+    private final MeterRegistry meters;
 
-    TokenService(PortalStore store, OAuthClient oauth, TrustedOAuthServers servers, io.b24bots.config.B24Config config) {
+    TokenService(PortalStore store, OAuthClient oauth, TrustedOAuthServers servers, io.b24bots.config.B24Config config,
+            MeterRegistry meters) {
         this.store = store;
         this.oauth = oauth;
         this.servers = servers;
         this.config = config;
+        this.meters = meters;
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new ReentrantLock();
         }
@@ -105,12 +109,15 @@ public class TokenService {
             grant = oauth.refresh(tokens.oauthServer(), tokens.refreshToken());
         } catch (OAuthRejectedException e) {
             if ("invalid_grant".equals(e.code()) || "invalid_client".equals(e.code())) {
+                meters.counter("b24.token.refreshes", "outcome", "invalid_grant").increment();
                 LOG.warnf("Refresh refused for portal %s (%s); marked reauth_required", memberId, e.code());
                 store.markReauthRequired(memberId);
                 return Refresh.failed(new PortalUnavailableException(memberId, PortalStatus.REAUTH_REQUIRED));
             }
+            meters.counter("b24.token.refreshes", "outcome", "error").increment();
             return Refresh.failed(e);
         } catch (OAuthUnavailableException e) {
+            meters.counter("b24.token.refreshes", "outcome", "error").increment();
             return Refresh.failed(e);
         }
         if (grant.memberId() != null && !grant.memberId().equals(memberId)) {
@@ -119,6 +126,7 @@ public class TokenService {
         String endpoint = acceptableEndpoint(grant.clientEndpoint()) ? grant.clientEndpoint() : tokens.clientEndpoint();
         store.saveRefreshed(memberId, grant.accessToken(), grant.refreshToken(), grant.expiresAt(), endpoint,
                 hostOf(endpoint));
+        meters.counter("b24.token.refreshes", "outcome", "ok").increment();
         LOG.debugf("Refreshed tokens of portal %s", memberId);
         return Refresh.ok(new PortalAccess(memberId, endpoint, grant.accessToken()));
     }

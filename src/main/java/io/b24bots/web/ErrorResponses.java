@@ -49,6 +49,14 @@ public class ErrorResponses {
 
     @ServerExceptionMapper(priority = 10_000)
     public Response unexpected(Throwable e, HttpServerRequest request) {
+        if (DatabaseFailures.isUnavailable(e)) {
+            // Bitrix24 sends an event once; a clear 503 at least shows up in its delivery log.
+            LOG.warnf("Database unavailable on %s %s: %s", request.method(), request.path(), DatabaseFailures.describe(e));
+            Response response = respond(request, 503, "temporarily_unavailable",
+                    "The service is temporarily unavailable. Please try again in a moment.");
+            response.getHeaders().add("Retry-After", "5");
+            return response;
+        }
         // Log the type and stack for operators; messages of our exceptions never hold secrets.
         LOG.errorf(e, "Unexpected failure on %s %s", request.method(), request.path());
         return respond(request, 500, "internal_error", "The service failed to handle this request.");
