@@ -1,0 +1,187 @@
+package io.b24bots.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+
+import org.yaml.snakeyaml.Yaml;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * No container engine or cluster runs here, so the deployment files are checked as data: they
+ * parse, they name the same settings as README's configuration table, and the fields that keep a
+ * replicated service healthy are there.
+ */
+class DeploymentFilesTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final Set<String> SECRETS = Set.of("B24_CLIENT_SECRET", "B24_TOKEN_KEYS", "QUARKUS_DATASOURCE_PASSWORD");
+
+    /** The environment variables of README's configuration table. */
+    static Set<String> readmeSettings() throws IOException {
+        String readme = Files.readString(Path.of("README.md"));
+        int start = readme.indexOf("## Configuration");
+        String section = readme.substring(start, readme.indexOf("\n## ", start + 1));
+        Set<String> names = new TreeSet<>();
+        Pattern env = Pattern.compile("`([A-Z][A-Z0-9_]+)`");
+        for (String line : section.split("\n")) {
+            if (line.startsWith("| `")) {
+                Matcher matcher = env.matcher(line.split("\\|")[1]);
+                while (matcher.find()) {
+                    names.add(matcher.group(1));
+                }
+            }
+        }
+        return names;
+    }
+
+    /** SnakeYAML resolves anchors and merge keys ({@code <<: *app}) the way Compose does. */
+    static JsonNode yaml(String path) throws IOException {
+        return JSON.valueToTree(new Yaml().load(Files.readString(Path.of(path))));
+    }
+
+    @Test
+    void readmeNamesEverySettingOfTheContract() throws IOException {
+        assertThat(readmeSettings()).contains("B24_CLIENT_ID", "B24_CLIENT_SECRET", "B24_PUBLIC_URL", "B24_OAUTH_URL",
+                "B24_OAUTH_EXTRA_URLS", "B24_ALLOW_HTTP", "B24_TOKEN_KEYS", "QUARKUS_DATASOURCE_JDBC_URL",
+                "QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD", "QUARKUS_HTTP_PORT");
+    }
+
+    @Test
+    void composeRunsPostgresAndTwoReplicasBehindOnePortWithEverySetting() throws IOException {
+        JsonNode compose = yaml("docker/compose.yaml");
+        JsonNode services = compose.path("services");
+        List<String> replicas = new ArrayList<>();
+        services.fieldNames().forEachRemaining(name -> {
+            if (services.path(name).path("image").asText().startsWith("b24bots")) {
+                replicas.add(name);
+            }
+        });
+        assertThat(replicas).hasSize(2);
+        for (String replica : replicas) {
+            Set<String> env = new TreeSet<>();
+            services.path(replica).path("environment").fieldNames().forEachRemaining(env::add);
+            assertThat(env).as(replica + " environment").containsAll(readmeSettings());
+            assertThat(services.path(replica).path("depends_on").path("postgres").path("condition").asText())
+                    .isEqualTo("service_healthy");
+            assertThat(Files.readString(Path.of("docker/nginx.conf"))).contains("server " + replica + ":8080");
+        }
+        assertThat(services.path("postgres").path("image").asText()).startsWith("postgres:");
+        assertThat(services.path("postgres").path("healthcheck").isMissingNode()).isFalse();
+        assertThat(services.path("proxy").path("ports")).hasSize(1);
+        String envExample = Files.readString(Path.of("docker/.env.example"));
+        for (String name : readmeSettings()) {
+            if (name.startsWith("B24_")) {
+                assertThat(envExample).as(".env.example").contains(name + "=");
+            }
+        }
+    }
+
+    @Test
+    void dockerfileRunsTheFastJarAsANonRootUserWithAHealthCheck() throws IOException {
+        List<String> lines = Files.readAllLines(Path.of("docker/Dockerfile.jvm"));
+        List<String> copied = lines.stream().filter(l -> l.startsWith("COPY")).map(l -> l.split("\\s+")[2]).toList();
+        assertThat(copied).containsExactly("target/quarkus-app/lib/", "target/quarkus-app/*.jar", "target/quarkus-app/app/",
+                "target/quarkus-app/quarkus/");
+        assertThat(lines).anyMatch(l -> l.matches("USER [1-9][0-9]*"));
+        assertThat(lines).anyMatch(l -> l.startsWith("HEALTHCHECK"));
+        assertThat(String.join("\n", lines)).contains("/q/health/");
+    }
+
+    @Test
+    void kustomizationListsEveryManifest() throws IOException {
+        Set<String> listed = new LinkedHashSet<>();
+        yaml("deploy/kustomization.yaml").path("resources").forEach(r -> listed.add(r.asText()));
+        Set<String> files = new TreeSet<>();
+        try (Stream<Path> stream = Files.list(Path.of("deploy"))) {
+            stream.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".yaml") && !n.equals("kustomization.yaml"))
+                    .forEach(files::add);
+        }
+        assertThat(listed).containsExactlyInAnyOrderElementsOf(files);
+    }
+
+    @Test
+    void configMapAndSecretCarryEverySettingAndSecretsOnlyInTheSecret() throws IOException {
+        JsonNode config = yaml("deploy/configmap.yaml");
+        JsonNode secret = yaml("deploy/secret.yaml");
+        assertThat(config.path("kind").asText()).isEqualTo("ConfigMap");
+        assertThat(secret.path("kind").asText()).isEqualTo("Secret");
+        Set<String> inConfig = new TreeSet<>();
+        config.path("data").fieldNames().forEachRemaining(inConfig::add);
+        Set<String> inSecret = new TreeSet<>();
+        secret.path("stringData").fieldNames().forEachRemaining(inSecret::add);
+        assertThat(inSecret).containsAll(SECRETS);
+        assertThat(inConfig).doesNotContainAnyElementsOf(SECRETS);
+        Set<String> all = new TreeSet<>(inConfig);
+        all.addAll(inSecret);
+        assertThat(all).containsAll(readmeSettings());
+
+        JsonNode container = yaml("deploy/deployment.yaml").path("spec").path("template").path("spec").path("containers").get(0);
+        List<String> refs = new ArrayList<>();
+        container.path("envFrom").forEach(e -> refs.add(e.has("configMapRef")
+                ? e.path("configMapRef").path("name").asText() : e.path("secretRef").path("name").asText()));
+        assertThat(refs).containsExactlyInAnyOrder(config.path("metadata").path("name").asText(),
+                secret.path("metadata").path("name").asText());
+    }
+
+    @Test
+    void deploymentIsReplicatedProbedBoundedAndStopsGracefully() throws IOException {
+        JsonNode deployment = yaml("deploy/deployment.yaml");
+        JsonNode spec = deployment.path("spec");
+        assertThat(spec.path("replicas").asInt()).isGreaterThanOrEqualTo(2);
+        JsonNode pod = spec.path("template").path("spec");
+        JsonNode container = pod.path("containers").get(0);
+        assertThat(container.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/q/health/ready");
+        assertThat(container.path("livenessProbe").path("httpGet").path("path").asText()).isEqualTo("/q/health/live");
+        for (String kind : List.of("requests", "limits")) {
+            assertThat(container.path("resources").path(kind).path("cpu").asText()).as(kind).isNotEmpty();
+            assertThat(container.path("resources").path(kind).path("memory").asText()).as(kind).isNotEmpty();
+        }
+        // The app stops taking jobs and lets running ones finish (quarkus.shutdown.timeout 25 s, job grace 20 s).
+        assertThat(pod.path("terminationGracePeriodSeconds").asInt()).isGreaterThanOrEqualTo(50);
+        assertThat(pod.path("securityContext").path("runAsNonRoot").asBoolean()).isTrue();
+        JsonNode labels = spec.path("template").path("metadata").path("labels");
+        assertThat(spec.path("selector").path("matchLabels").properties()).allSatisfy(
+                e -> assertThat(labels.path(e.getKey()).asText()).isEqualTo(e.getValue().asText()));
+    }
+
+    @Test
+    void serviceIngressBudgetAndAutoscalerPointAtTheDeployment() throws IOException {
+        JsonNode labels = yaml("deploy/deployment.yaml").path("spec").path("template").path("metadata").path("labels");
+        JsonNode service = yaml("deploy/service.yaml");
+        assertThat(service.path("spec").path("selector").properties()).allSatisfy(
+                e -> assertThat(labels.path(e.getKey()).asText()).isEqualTo(e.getValue().asText()));
+
+        JsonNode ingress = yaml("deploy/ingress.yaml").path("spec");
+        assertThat(ingress.path("tls")).isNotEmpty();
+        assertThat(ingress.path("tls").get(0).path("secretName").asText()).isNotEmpty();
+        JsonNode backend = ingress.path("rules").get(0).path("http").path("paths").get(0).path("backend").path("service");
+        assertThat(backend.path("name").asText()).isEqualTo(service.path("metadata").path("name").asText());
+        assertThat(backend.path("port").path("name").asText()).isEqualTo(service.path("spec").path("ports").get(0).path("name").asText());
+
+        JsonNode pdb = yaml("deploy/pdb.yaml").path("spec");
+        assertThat(pdb.path("minAvailable").asInt()).isGreaterThanOrEqualTo(1);
+        assertThat(pdb.path("selector").path("matchLabels").properties()).allSatisfy(
+                e -> assertThat(labels.path(e.getKey()).asText()).isEqualTo(e.getValue().asText()));
+
+        JsonNode hpa = yaml("deploy/hpa.yaml").path("spec");
+        assertThat(hpa.path("scaleTargetRef").path("kind").asText()).isEqualTo("Deployment");
+        assertThat(hpa.path("scaleTargetRef").path("name").asText()).isEqualTo("b24bots");
+        assertThat(hpa.path("minReplicas").asInt()).isGreaterThanOrEqualTo(2);
+        assertThat(hpa.path("maxReplicas").asInt()).isGreaterThan(hpa.path("minReplicas").asInt());
+    }
+}
