@@ -91,25 +91,13 @@ public class BitrixClient {
 
     /**
      * Calls {@code method} with a token the caller holds (a frame's {@code AUTH_ID} being checked),
-     * at an endpoint a trusted OAuth server reported for {@code memberId}. No refresh: a rejected
-     * token is the answer.
+     * at an endpoint a trusted OAuth server reported for {@code memberId}. No refresh and no
+     * back-off: a person is waiting, so a refusal or a limit is the answer at once.
      */
     public BitrixResponse callWithToken(String memberId, String clientEndpoint, String accessToken, String method,
             Map<String, ?> params) {
         requireMethodName(method);
-        PortalAccess access = new PortalAccess(memberId, clientEndpoint, accessToken);
-        int limitRetries = 0;
-        while (true) {
-            try {
-                return send(memberId, access, method, params);
-            } catch (BitrixException e) {
-                if (isRetriableLimit(e) && limitRetries < config.rest().maxLimitRetries()) {
-                    pause(e, limitRetries++);
-                } else {
-                    throw e;
-                }
-            }
-        }
+        return send(memberId, new PortalAccess(memberId, clientEndpoint, accessToken), method, params);
     }
 
     private BitrixResponse send(String limiterKey, PortalAccess access, String method, Map<String, ?> params) {

@@ -106,8 +106,8 @@ public class JobWorker {
         }
     }
 
-    private static String workerName() {
-        String host = ManagementFactory.getRuntimeMXBean().getName();
-        return (host.length() > 60 ? host.substring(0, 60) : host) + "-" + UUID.randomUUID().toString().substring(0, 8);
+    private String workerName() {
+        String base = config.workerName().orElseGet(() -> ManagementFactory.getRuntimeMXBean().getName());
+        return (base.length() > 60 ? base.substring(0, 60) : base) + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 }

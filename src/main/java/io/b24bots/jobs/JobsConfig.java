@@ -9,6 +9,12 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "b24.jobs")
 public interface JobsConfig {
 
+    /**
+     * Names this replica in the queue's lease column (e.g. the pod name); a random suffix keeps
+     * restarts apart. Defaults to the JVM's pid@host.
+     */
+    java.util.Optional<String> workerName();
+
     /** Whether this replica takes jobs at all. */
     @WithDefault("true")
     boolean enabled();

@@ -227,7 +227,11 @@ public final class Bitrix24Emulator implements AutoCloseable {
      * concerning this portal (its refresh token, code or access token) get this answer.
      */
     public void failNextOAuth(Portal portal, String endpoint, int times, int status, String error) {
-        queueFault(portal.memberId + ":" + endpoint, times, Fault.error(status, error));
+        failNextOAuth(portal, endpoint, times, Fault.error(status, error));
+    }
+
+    public void failNextOAuth(Portal portal, String endpoint, int times, Fault fault) {
+        queueFault(portal.memberId + ":" + endpoint, times, fault);
     }
 
     private void queueFault(String key, int times, Fault fault) {
