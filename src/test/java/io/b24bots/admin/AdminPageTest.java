@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
-import io.b24bots.portal.TokenCipher;
+import io.b24bots.portal.SignedTokens;
 import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Bitrix24Emulator.Tokens;
@@ -44,7 +44,7 @@ class AdminPageTest {
     final ImbotEmulation imbot = bitrix.imbot();
 
     @Inject
-    TokenCipher cipher;
+    SignedTokens signer;
 
     @Inject
     AdminConfig config;
@@ -160,7 +160,7 @@ class AdminPageTest {
         String tampered = sessionA.substring(0, sessionA.length() - 2) + (sessionA.endsWith("AA") ? "BB" : "AA");
         action("retry", tampered, row(b, "b24bots_helper")).then().statusCode(401);
 
-        AdminSession past = new AdminSession(cipher, config);
+        AdminSession past = new AdminSession(signer, config);
         past.clock = Clock.fixed(Instant.now().minus(config.sessionTtl()).minusSeconds(5), ZoneOffset.UTC);
         String expired = past.issue(a.memberId, 1, true, "en", true);
         action("reregister", expired, null).then().statusCode(401);
