@@ -84,8 +84,13 @@ class MalformedInputTest {
     @Test
     void bodyOver512KilobytesIsRefusedWith413() {
         String big = "event=ONAPPUPDATE&data[x]=" + "a".repeat(600 * 1024);
-        given().contentType(FORM).body(big).post("/b24/events").then().statusCode(413);
-        given().contentType(FORM).body(big).post("/b24/install").then().statusCode(413);
+        given().contentType(FORM).body(big).post("/b24/events").then().statusCode(413)
+                .body("error", equalTo("payload_too_large")).body("error_description", containsString("512 KB"));
+        given().contentType(FORM).body(big).post("/b24/install").then().statusCode(413)
+                .body(containsString("over 512 KB"));
+        // Just under the limit is read and judged on its content.
+        given().contentType(FORM).body("event=ONAPPUPDATE&data[x]=" + "a".repeat(500 * 1024)).post("/b24/events")
+                .then().statusCode(400);
     }
 
     @Test
