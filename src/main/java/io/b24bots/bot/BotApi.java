@@ -13,13 +13,4 @@ public enum BotApi {
     public String value() {
         return value;
     }
-
-    public static BotApi of(String value) {
-        for (BotApi api : values()) {
-            if (api.value.equals(value)) {
-                return api;
-            }
-        }
-        throw new IllegalArgumentException(value);
-    }
 }

@@ -24,10 +24,6 @@ public record BotDefinition(
         String welcomeMessage,
         String handler) {
 
-    public boolean fetchMode() {
-        return api == BotApi.V2 && "fetch".equals(eventMode);
-    }
-
     /** The name shown in lists: name and last name as far as given. */
     public String displayName() {
         return ((name == null ? "" : name) + " " + (lastName == null ? "" : lastName)).trim();

@@ -19,12 +19,16 @@ public class BotRegistry {
         this.em = em;
     }
 
-    /** The row for a declared bot in a portal, created {@code pending} on first sight. */
+    /**
+     * The row for a declared bot in a portal, created {@code pending} on first sight; empty once the
+     * portal is no longer active (an uninstall can land while a registration runs).
+     */
     @Transactional
-    public Bot rowFor(String memberId, BotDefinition definition) {
+    public Optional<Bot> rowFor(String memberId, BotDefinition definition) {
         em.createNativeQuery("""
                 insert into bot (member_id, config_id, code, api, type, event_mode, status, attempts, created_at, updated_at)
-                values (:member, :config, :code, :api, :type, :mode, 'pending', 0, now(), now())
+                select :member, :config, :code, :api, :type, :mode, 'pending', 0, now(), now()
+                where exists (select 1 from portal where member_id = :member and status = 'active')
                 on conflict (member_id, code) do nothing
                 """)
                 .setParameter("member", memberId)
@@ -34,18 +38,24 @@ public class BotRegistry {
                 .setParameter("type", definition.type())
                 .setParameter("mode", definition.eventMode())
                 .executeUpdate();
-        Bot bot = Bot.find("memberId = ?1 and code = ?2", memberId, definition.code()).firstResult();
-        // A changed declaration (type, mode) shows on the admin page from the next registration on.
-        bot.configId = definition.configId();
-        bot.api = definition.api().value();
-        bot.type = definition.type();
-        bot.eventMode = definition.eventMode();
-        return bot;
+        Optional<Bot> row = Bot.find("memberId = ?1 and code = ?2", memberId, definition.code()).firstResultOptional();
+        row.ifPresent(bot -> {
+            // A changed declaration (type, mode) shows on the admin page from the next registration on.
+            bot.configId = definition.configId();
+            bot.api = definition.api().value();
+            bot.type = definition.type();
+            bot.eventMode = definition.eventMode();
+        });
+        return row;
     }
 
+    /** Records a registration; nothing when the row was purged meanwhile (uninstall with CLEAN). */
     @Transactional
     public void registered(long rowId, long botId, String botObject) {
         Bot bot = em.find(Bot.class, rowId, LockModeType.PESSIMISTIC_WRITE);
+        if (bot == null) {
+            return;
+        }
         Instant now = Instant.now();
         if (bot.botId == null || bot.botId != botId || !Bot.REGISTERED.equals(bot.status)) {
             bot.registeredAt = now;
@@ -68,6 +78,9 @@ public class BotRegistry {
     @Transactional
     public void attemptFailed(long rowId, String code, String text, boolean finalFailure) {
         Bot bot = em.find(Bot.class, rowId, LockModeType.PESSIMISTIC_WRITE);
+        if (bot == null) {
+            return;
+        }
         bot.attempts++;
         bot.lastErrorCode = cut(code, 100);
         bot.lastErrorText = cut(text, 1000);

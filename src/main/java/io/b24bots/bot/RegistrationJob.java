@@ -66,7 +66,12 @@ public class RegistrationJob implements JobHandler {
             if (only != null && !only.contains(definition.code())) {
                 continue;
             }
-            Bot row = registry.rowFor(job.memberId(), definition);
+            Optional<Bot> found = registry.rowFor(job.memberId(), definition);
+            if (found.isEmpty()) {
+                LOG.infof("Stopped registering bots in portal %s: it is no longer active", job.memberId());
+                return;
+            }
+            Bot row = found.get();
             if (alreadyDone(row, definition, job)) {
                 continue;
             }

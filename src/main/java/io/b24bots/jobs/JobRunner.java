@@ -48,10 +48,6 @@ public class JobRunner {
         this.heartbeats = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("job-lease-" + workerId).factory());
     }
 
-    public String workerId() {
-        return workerId;
-    }
-
     public synchronized void start() {
         if (running) {
             return;
@@ -77,10 +73,6 @@ public class JobRunner {
             Thread.currentThread().interrupt();
         }
         heartbeats.shutdownNow();
-    }
-
-    public int inFlight() {
-        return inFlight.get();
     }
 
     private void dispatch() {

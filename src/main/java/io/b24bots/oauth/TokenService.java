@@ -1,9 +1,11 @@
 package io.b24bots.oauth;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
+import io.b24bots.config.B24Config;
 import io.b24bots.portal.PortalStatus;
 import io.b24bots.portal.PortalStore;
 import io.b24bots.portal.StoredTokens;
@@ -30,10 +32,10 @@ public class TokenService {
     private final PortalStore store;
     private final OAuthClient oauth;
     private final TrustedOAuthServers servers;
-    private final io.b24bots.config.B24Config config;
+    private final B24Config config;
     private final MeterRegistry meters;
 
-    TokenService(PortalStore store, OAuthClient oauth, TrustedOAuthServers servers, io.b24bots.config.B24Config config,
+    TokenService(PortalStore store, OAuthClient oauth, TrustedOAuthServers servers, B24Config config,
             MeterRegistry meters) {
         this.store = store;
         this.oauth = oauth;
@@ -137,7 +139,7 @@ public class TokenService {
 
     private static String hostOf(String endpoint) {
         try {
-            java.net.URI uri = java.net.URI.create(endpoint);
+            URI uri = URI.create(endpoint);
             return uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
         } catch (IllegalArgumentException e) {
             return null;

@@ -51,11 +51,6 @@ public record FrameRequest(
                 field("PLACEMENT_OPTIONS", query, form));
     }
 
-    /** The portal origin to allow as a frame parent, from the claimed DOMAIN; null when there is none. */
-    public String claimedOrigin() {
-        return domain == null ? null : (https ? "https://" : "http://") + domain;
-    }
-
     private static String field(String name, MultivaluedMap<String, String> query, FormData form) {
         String value = form.text(name);
         if (value == null && query != null) {

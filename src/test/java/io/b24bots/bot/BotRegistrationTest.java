@@ -49,6 +49,12 @@ class BotRegistrationTest {
     @Inject
     JobStore store;
 
+    @Inject
+    BotRegistry registry;
+
+    @Inject
+    BotCatalog catalog;
+
     @Test
     void aFirstInstallRegistersEveryDeclaredBotWithAllItsParameters() throws Exception {
         Portal portal = TestPortals.installed(bitrix);
@@ -131,6 +137,20 @@ class BotRegistrationTest {
             assertThat(imbot.liveBots(portal, code)).as(code).hasSize(1);
             assertThat(bot(portal, code).get("bot_id")).isEqualTo(imbot.liveBots(portal, code).getFirst().id);
         }
+    }
+
+    @Test
+    void aRegistrationStillRunningWhenThePortalIsPurgedChangesNothing() {
+        Portal portal = TestPortals.installed(bitrix);
+        event("ONAPPUNINSTALL", portal, TestPortals.applicationToken(portal)).formParam("data[CLEAN]", "1")
+                .post("/b24/events").then().statusCode(200);
+        long purgedRow = -1;
+
+        // What a registration in flight would do next: no row is created again, no outcome recorded.
+        assertThat(registry.rowFor(portal.memberId, catalog.all().getFirst())).isEmpty();
+        registry.registered(purgedRow, 1, null);
+        registry.attemptFailed(purgedRow, "X", "x", true);
+        assertThat(bots(portal)).isEmpty();
     }
 
     @Test
