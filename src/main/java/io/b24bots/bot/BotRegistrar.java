@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.b24bots.bitrix.BitrixClient;
 import io.b24bots.config.B24Config;
+import io.b24bots.config.PublicUrls;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /** Builds and sends the registration calls of both APIs, exactly as the two Bitrix24 pages describe them. */
@@ -26,10 +27,8 @@ public class BotRegistrar {
         this.config = config;
     }
 
-    /** The one URL every bot event goes to; portals are told apart by member_id. */
-    public String eventsUrl() {
-        String base = config.publicUrl();
-        return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/b24/events";
+    private String eventsUrl() {
+        return PublicUrls.events(config);
     }
 
     public Registered register(String memberId, BotDefinition bot) {

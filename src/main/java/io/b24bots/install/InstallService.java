@@ -130,6 +130,8 @@ public class InstallService {
                 info.status(), applicationToken);
         Portal portal = QuarkusTransaction.requiringNew().call(() -> {
             Portal saved = portals.saveInstall(install);
+            // Bitrix24 drops an app's event bindings on every install and update: bind them again.
+            jobs.enqueue(AppEventBindingJob.KIND, saved.memberId, null, saved.memberId);
             installed.fire(new PortalInstalled(saved.memberId, via));
             return saved;
         });

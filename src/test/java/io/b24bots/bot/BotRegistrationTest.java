@@ -18,7 +18,6 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 import io.b24bots.jobs.JobRunner;
-import io.b24bots.jobs.JobStore;
 import io.b24bots.jobs.JobWorker;
 import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Call;
@@ -28,6 +27,7 @@ import io.b24bots.testing.Database;
 import io.b24bots.testing.ImbotEmulation;
 import io.b24bots.testing.TestEnvironment;
 import io.b24bots.testing.TestPortals;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -47,10 +47,10 @@ class BotRegistrationTest {
     JobWorker worker;
 
     @Inject
-    JobStore store;
+    BotRegistry registry;
 
     @Inject
-    BotRegistry registry;
+    jakarta.persistence.EntityManager em;
 
     @Inject
     BotCatalog catalog;
@@ -272,9 +272,13 @@ class BotRegistrationTest {
             frameInstall(waiting, bitrix.issueTokens(waiting, 1), "t").then().statusCode(200);
             abandoned = bitrix.createPortal();
             frameInstall(abandoned, bitrix.issueTokens(abandoned, 1), "t").then().statusCode(200);
-            // A replica takes the abandoned portal's job with a one-second lease, then dies.
-            await().until(() -> store.claim("dead-replica", 1, Duration.ofSeconds(1)).stream()
-                    .anyMatch(job -> true));
+            // A replica leases the abandoned portal's registration for one second, as a claim does, then dies.
+            Portal dead = abandoned;
+            QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("""
+                    update job set status = 'running', locked_by = 'dead-replica', attempts = attempts + 1,
+                           locked_until = now() + interval '1 second'
+                    where kind = 'register-bots' and member_id = :m and status = 'queued'
+                    """).setParameter("m", dead.memberId).executeUpdate());
             assertThat(Database.count("select count(*) from job where locked_by = 'dead-replica'")).isEqualTo(1);
             assertThat(imbot.bots(waiting)).isEmpty();
         } finally {

@@ -145,6 +145,22 @@ class InstallFlowsTest {
     }
 
     @Test
+    void everyInstallMakesSureTheLifecycleEventsAreBoundOnce() {
+        Portal portal = bitrix.createPortal();
+        frameInstall(portal, bitrix.issueTokens(portal, 1), "t").then().statusCode(200);
+        io.b24bots.testing.TestPortals.awaitJobsSettled(portal);
+        appInstallEvent(portal, bitrix.issueTokens(portal, 1), "t").post("/b24/events").then().statusCode(200);
+        io.b24bots.testing.TestPortals.awaitJobsSettled(portal);
+
+        assertThat(bitrix.imbot().boundEvents(portal))
+                .extracting(b -> b.get("event") + " -> " + b.get("handler"))
+                .containsExactlyInAnyOrder("ONAPPUNINSTALL -> http://b24bots.test/b24/events",
+                        "ONAPPUPDATE -> http://b24bots.test/b24/events");
+        assertThat(bitrix.calls(portal.memberId, "event.bind")).as("bound once, then found bound").hasSize(2);
+        assertThat(bitrix.calls(portal.memberId, "event.get")).hasSize(2);
+    }
+
+    @Test
     void uninstallKeepsTheRowAndReinstallReactivatesIt() {
         Portal portal = bitrix.createPortal();
         frameInstall(portal, bitrix.issueTokens(portal, 1), "t1").then().statusCode(200);

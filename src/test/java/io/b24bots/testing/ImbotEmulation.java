@@ -54,6 +54,7 @@ public final class ImbotEmulation {
     private final Map<String, List<EmuBot>> bots = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> codesOfOtherApps = new ConcurrentHashMap<>();
     private final Map<String, List<SentMessage>> messages = new ConcurrentHashMap<>();
+    private final Map<String, List<Map<String, Object>>> bindings = new ConcurrentHashMap<>();
 
     ImbotEmulation(Bitrix24Emulator emulator, String appId) {
         this.appId = appId;
@@ -66,6 +67,36 @@ public final class ImbotEmulation {
         emulator.register("imbot.v2.Bot.unregister", this::unregisterV2);
         emulator.register("imbot.v2.Chat.Message.send", this::sendV2);
         emulator.register("imbot.v2.Event.get", this::eventGet);
+        emulator.register("event.bind", this::eventBind);
+        emulator.register("event.get", this::eventList);
+    }
+
+    /** The app's event handlers bound in the portal, as {@code event.get} lists them. */
+    public List<Map<String, Object>> boundEvents(Portal portal) {
+        return List.copyOf(bindings.getOrDefault(portal.memberId, List.of()));
+    }
+
+    private Object eventBind(Portal portal, long userId, Map<String, Object> p) {
+        String event = str(p.get("event")).toUpperCase(java.util.Locale.ROOT);
+        String handler = str(p.get("handler"));
+        if (!Set.of("ONAPPUNINSTALL", "ONAPPUPDATE", "ONAPPINSTALL", "ONIMBOTMESSAGEADD").contains(event)) {
+            throw new RestError(400, "ERROR_EVENT_NOT_FOUND", "Event not found");
+        }
+        if (!handler.startsWith("http://") && !handler.startsWith("https://")) {
+            throw new RestError(400, "WRONG_HANDLER_URL", "Wrong handler URL");
+        }
+        synchronized (this) {
+            List<Map<String, Object>> list = bindings.computeIfAbsent(portal.memberId, k -> new CopyOnWriteArrayList<>());
+            if (list.stream().anyMatch(b -> b.get("event").equals(event) && b.get("handler").equals(handler))) {
+                throw new RestError(400, "ERROR_HANDLER_ALREADY_EXIST", "Handler already exists!");
+            }
+            list.add(Map.of("event", event, "handler", handler, "auth_type", "0", "offline", 0));
+        }
+        return true;
+    }
+
+    private Object eventList(Portal portal, long userId, Map<String, Object> p) {
+        return boundEvents(portal);
     }
 
     // ---- for tests -----------------------------------------------------------------------------
