@@ -40,6 +40,8 @@ public class JobQueue {
                 .executeUpdate();
         if (inserted > 0) {
             wakeAfterCommit();
+            // Delivered to every replica's listener when this transaction commits, not before.
+            em.createNativeQuery("select pg_notify('" + JobNotifications.CHANNEL + "', '')").getSingleResult();
         }
         return inserted > 0;
     }

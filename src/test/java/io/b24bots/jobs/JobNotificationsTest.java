@@ -1,0 +1,64 @@
+package io.b24bots.jobs;
+
+import static org.awaitility.Awaitility.await;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import io.b24bots.testing.TestEnvironment;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+
+/** A job queued anywhere (another replica, here another connection) is announced to this replica at commit. */
+@QuarkusTest
+@WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
+class JobNotificationsTest {
+
+    @Inject
+    MeterRegistry meters;
+
+    @Inject
+    JobQueue queue;
+
+    @ConfigProperty(name = "quarkus.datasource.jdbc.url")
+    String url;
+
+    @ConfigProperty(name = "quarkus.datasource.username")
+    String username;
+
+    @ConfigProperty(name = "quarkus.datasource.password")
+    String password;
+
+    double received() {
+        return meters.get("b24.jobs.notifications").counter().count();
+    }
+
+    @Test
+    void anotherReplicasNotifyReachesThisOne() throws Exception {
+        double before = received();
+        try (Connection other = DriverManager.getConnection(url, username, password);
+                Statement statement = other.createStatement()) {
+            statement.execute("NOTIFY " + JobNotifications.CHANNEL);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> received() > before);
+    }
+
+    @Test
+    void queuingAJobAnnouncesIt() {
+        double before = received();
+        // Reconciling a portal nobody installed does nothing: a harmless job to announce.
+        QuarkusTransaction.requiringNew().run(() -> queue.enqueue("reconcile-bots", "notify-portal", null, "notify"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> received() > before);
+        await().atMost(Duration.ofSeconds(10)).until(() -> io.b24bots.testing.Database.count(
+                "select count(*) from job where member_id = 'notify-portal' and status = 'done'") == 1);
+    }
+}
