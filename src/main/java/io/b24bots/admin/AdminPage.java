@@ -22,6 +22,7 @@ import io.b24bots.oauth.AppInfo;
 import io.b24bots.portal.Portal;
 import io.b24bots.portal.PortalStatus;
 import io.b24bots.portal.PortalStore;
+import io.b24bots.web.FramePolicy;
 import io.b24bots.web.FrameRequest;
 import io.b24bots.web.RequestRejected;
 import io.quarkus.qute.i18n.Localized;
@@ -122,17 +123,12 @@ public class AdminPage {
             }
             rows.add(row(bot, msg, session.admin()));
         }
-        return new PageView(session.lang(), portal.map(p -> p.domain).orElse(""), token, session.admin(), notInstalled,
+        return new PageView(session.lang(), portal.map(p -> p.domain).orElse(""),
+                portal.map(p -> FramePolicy.origin(p.domain, session.https())).orElse(null), token, session.admin(), notInstalled,
                 portal.map(p -> p.status == PortalStatus.REAUTH_REQUIRED).orElse(false),
                 portal.map(p -> !p.hasApplicationToken()).orElse(false),
                 notInstalled ? 0 : bots.workInProgress(session.memberId()), queued,
                 rows.size(), registered, pending, failed, deleted, rows);
-    }
-
-    /** The origin allowed to frame the page: the portal's, as stored. */
-    public String frameOrigin(Session session) {
-        return portals.find(session.memberId()).map(p -> io.b24bots.web.FramePolicy.origin(p.domain, session.https()))
-                .orElse(null);
     }
 
     private BotView row(Bot bot, AdminMessages msg, boolean admin) {

@@ -94,10 +94,8 @@ public class AppResource {
 
     @ServerExceptionMapper
     public Response denied(AdminDenied e, @Context UriInfo uri) {
-        String domain = uri.getQueryParameters().getFirst("DOMAIN");
-        String origin = domain != null && FrameRequest.HOST.matcher(domain).matches()
-                ? FramePolicy.origin(domain.toLowerCase(Locale.ROOT), !"0".equals(uri.getQueryParameters().getFirst("PROTOCOL")))
-                : null;
+        String origin = FramePolicy.claimedOrigin(uri.getQueryParameters().getFirst("DOMAIN"),
+                uri.getQueryParameters().getFirst("PROTOCOL"));
         TemplateInstance body = Templates.denied(e.reason()).setLocale(Locale.forLanguageTag(e.lang()));
         return FramePolicy.html(e.status(), body, origin).build();
     }
@@ -105,7 +103,7 @@ public class AppResource {
     private Response render(Session session, String token, boolean queued) {
         PageView view = page.view(session, token, queued);
         TemplateInstance body = Templates.page(view).setLocale(Locale.forLanguageTag(session.lang()));
-        return FramePolicy.html(200, body, page.frameOrigin(session)).build();
+        return FramePolicy.html(200, body, view.frameOrigin()).build();
     }
 
     private static Long parseRow(String value) {

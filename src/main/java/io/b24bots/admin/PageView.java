@@ -6,6 +6,8 @@ import java.util.List;
 public record PageView(
         String lang,
         String domain,
+        /** The portal's origin, the only parent allowed to frame the page; null when unknown. */
+        String frameOrigin,
         String session,
         boolean admin,
         boolean notInstalled,

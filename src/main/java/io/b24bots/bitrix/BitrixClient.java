@@ -74,7 +74,8 @@ public class BitrixClient {
                 } else if (BitrixException.PORTAL_MOVED.equals(e.code()) && !relocated) {
                     relocated = true;
                     String before = access.clientEndpoint();
-                    access = tokens.refreshForNewEndpoint(memberId, access.accessToken());
+                    // A refresh is how the OAuth server tells us the portal's current endpoint.
+                    access = tokens.refreshRejected(memberId, access.accessToken());
                     if (before.equals(access.clientEndpoint())) {
                         throw new BitrixException(BitrixException.PORTAL_MOVED,
                                 "the portal redirected but the OAuth server reports the same endpoint", e.httpStatus(), true, null);

@@ -66,14 +66,6 @@ public class TokenService {
                 || stored.expiresWithin(EXPIRY_MARGIN));
     }
 
-    /**
-     * The portal answered a redirect: refresh, because the OAuth server reports the portal's
-     * current endpoint with new tokens, unless another caller already did.
-     */
-    public PortalAccess refreshForNewEndpoint(String memberId, String tokenUsed) {
-        return refreshRejected(memberId, tokenUsed);
-    }
-
     private PortalAccess refresh(String memberId, Predicate<StoredTokens> needed) {
         ReentrantLock lock = stripes[Math.floorMod(memberId.hashCode(), stripes.length)];
         lock.lock();

@@ -65,10 +65,7 @@ public class ErrorResponses {
     static Response respond(HttpServerRequest request, int status, String code, String description) {
         String path = request.path();
         if (path.startsWith("/b24/") && !path.startsWith("/b24/events")) {
-            String domain = request.getParam("DOMAIN");
-            String origin = domain != null && FrameRequest.HOST.matcher(domain).matches()
-                    ? FramePolicy.origin(domain.toLowerCase(java.util.Locale.ROOT), !"0".equals(request.getParam("PROTOCOL")))
-                    : null;
+            String origin = FramePolicy.claimedOrigin(request.getParam("DOMAIN"), request.getParam("PROTOCOL"));
             return FramePolicy.html(status, Templates.error(status, titleFor(status), description), origin).build();
         }
         return Response.status(status)
