@@ -15,6 +15,7 @@ import io.b24bots.bitrix.BitrixException;
 import io.b24bots.jobs.JobHandler;
 import io.b24bots.jobs.QueuedJob;
 import io.b24bots.oauth.PortalUnavailableException;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
@@ -36,14 +37,16 @@ public class BotEventJob implements JobHandler {
     private final BotCatalog catalog;
     private final BitrixClient bitrix;
     private final Instance<BotMessageHandler> handlers;
+    private final MeterRegistry meters;
 
     BotEventJob(ObjectMapper json, BotRegistry registry, BotCatalog catalog, BitrixClient bitrix,
-            @Any Instance<BotMessageHandler> handlers) {
+            @Any Instance<BotMessageHandler> handlers, MeterRegistry meters) {
         this.json = json;
         this.registry = registry;
         this.catalog = catalog;
         this.bitrix = bitrix;
         this.handlers = handlers;
+        this.meters = meters;
     }
 
     @Override
@@ -131,10 +134,44 @@ public class BotEventJob implements JobHandler {
                 .ifPresent(bot -> send(memberId, bot, botId, target, bot.welcomeMessage()));
     }
 
+    /**
+     * A deletion event proves nothing by itself (its application token is known to every portal
+     * user), so the bot is marked deleted only when Bitrix24 no longer knows it.
+     */
     private void deleted(String memberId, long botId) {
+        Optional<Bot> row = registry.registered(memberId, botId);
+        if (row.isEmpty()) {
+            return;
+        }
+        if (!goneFromPortal(memberId, row.get())) {
+            meters.counter("b24.events.refused", "reason", "bot_still_exists").increment();
+            LOG.warnf("Ignored a deletion of bot %d in portal %s: Bitrix24 still lists it", botId, memberId);
+            return;
+        }
         if (registry.markDeleted(memberId, botId)) {
             LOG.infof("Bot %d was deleted in portal %s", botId, memberId);
         }
+    }
+
+    private boolean goneFromPortal(String memberId, Bot bot) {
+        if (BotApi.V2.value().equals(bot.api)) {
+            try {
+                bitrix.call(memberId, "imbot.v2.Bot.get", Map.of("botId", bot.botId));
+                return false;
+            } catch (BitrixException e) {
+                if ("BOT_NOT_FOUND".equals(e.code())) {
+                    return true;
+                }
+                throw e;
+            }
+        }
+        JsonNode list = bitrix.call(memberId, "imbot.bot.list", Map.of()).result();
+        for (JsonNode listed : list) {
+            if (bot.botId.equals(listed.path("ID").asLong())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private Optional<BotDefinition> ours(String memberId, long botId) {

@@ -28,13 +28,8 @@ public class BotEvents {
         this.json = json;
     }
 
-    /** Whether this event name belongs to bots (v1 {@code ONIMBOT*}, v2 {@code ONIMBOTV2*}). */
-    public static boolean isBotEvent(String event) {
-        return event.startsWith("ONIMBOT");
-    }
-
-    /** Queues a webhook event; {@code data} must already be stripped of tokens. */
-    @Transactional
+    /** Queues a webhook event inside the caller's transaction; {@code data} must already be stripped of tokens. */
+    @Transactional(Transactional.TxType.MANDATORY)
     public void accept(String memberId, String event, Map<String, Object> data) {
         enqueue(memberId, event, json.valueToTree(data));
     }

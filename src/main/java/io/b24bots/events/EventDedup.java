@@ -12,6 +12,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
 
 /**
  * Recognises an event delivered twice: the hash of member_id, event name and the canonical
@@ -28,13 +29,14 @@ public class EventDedup {
         this.json = json;
     }
 
-    /** True the first time this event is seen; false for a repeat. */
+    /** True the first time this event is seen; false for a repeat. Part of the caller's transaction. */
+    @Transactional(Transactional.TxType.MANDATORY)
     public boolean firstDelivery(String memberId, String event, Map<String, Object> canonicalData) {
         byte[] hash = hash(memberId, event, canonicalData);
-        return QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery(
+        return em.createNativeQuery(
                 "insert into event_dedup (hash, received_at) values (:hash, now()) on conflict (hash) do nothing")
                 .setParameter("hash", hash)
-                .executeUpdate() == 1);
+                .executeUpdate() == 1;
     }
 
     @Scheduled(every = "1h", delayed = "10m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)

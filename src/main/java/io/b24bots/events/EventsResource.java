@@ -3,7 +3,6 @@ package io.b24bots.events;
 import java.util.Locale;
 import java.util.Map;
 
-import io.b24bots.bot.BotEvents;
 import io.b24bots.install.InstallService;
 import io.b24bots.web.FormBodies;
 import io.b24bots.web.FormData;
@@ -20,22 +19,26 @@ import jakarta.ws.rs.core.MediaType;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.RestHeader;
 
-/** The one URL Bitrix24 posts events to: parse, verify, then hand to the feature that owns the event. */
+/**
+ * The one URL Bitrix24 posts events to: parse, check the application token, prove the event the
+ * way its type allows (README "Security"), then hand it to the feature that owns it.
+ */
 @Path("/b24/events")
 public class EventsResource {
 
     private static final Logger LOG = Logger.getLogger(EventsResource.class);
 
     private final EventVerifier verifier;
+    private final BotEventProof botProof;
     private final InstallService installs;
-    private final EventDedup dedup;
-    private final BotEvents botEvents;
+    private final BotEventIntake botEvents;
     private final MeterRegistry meters;
 
-    EventsResource(EventVerifier verifier, InstallService installs, EventDedup dedup, BotEvents botEvents, MeterRegistry meters) {
+    EventsResource(EventVerifier verifier, BotEventProof botProof, InstallService installs, BotEventIntake botEvents,
+            MeterRegistry meters) {
         this.verifier = verifier;
+        this.botProof = botProof;
         this.installs = installs;
-        this.dedup = dedup;
         this.botEvents = botEvents;
         this.meters = meters;
     }
@@ -54,7 +57,12 @@ public class EventsResource {
             throw RequestRejected.badRequest("The event has no 'event' field.");
         }
         event = event.trim().toUpperCase(Locale.ROOT);
-        String memberId = form.text("auth", "member_id");
+        if (!EventNames.known(event)) {
+            // Nothing acts on it, so nothing is verified, stored or queued.
+            meters.counter("b24.events", "kind", "ignored").increment();
+            return Map.of("result", "ignored");
+        }
+        String memberId = memberId(form);
         if (memberId == null || !FrameRequest.MEMBER_ID.matcher(memberId).matches()) {
             throw RequestRejected.badRequest("The event has no valid auth[member_id].");
         }
@@ -63,31 +71,40 @@ public class EventsResource {
         }
     }
 
+    /**
+     * v2 webhook events may carry the portal's member id only inside {@code data[bot][auth]}; the
+     * top-level {@code auth} then holds just the domain and the application token.
+     */
+    private static String memberId(FormData form) {
+        String top = form.text("auth", "member_id");
+        return top != null ? top : form.text("data", "bot", "auth", "member_id");
+    }
+
     private Map<String, String> handle(String event, String memberId, FormData form) {
         if ("ONAPPINSTALL".equals(event)) {
             installs.installFromEvent(form);
             return accepted();
         }
         verifier.verify(event, memberId, form.text("auth", "application_token"));
-        if (BotEvents.isBotEvent(event)) {
+        if (EventNames.isBotEvent(event)) {
+            botProof.prove(event, memberId, form);
             Map<String, Object> data = EventPayloads.withoutSecrets(form.group("data").asMap());
-            if (!dedup.firstDelivery(memberId, event, data)) {
-                LOG.debugf("Duplicate %s for portal %s ignored", event, memberId);
-                meters.counter("b24.events", "kind", "duplicate").increment();
-                return Map.of("result", "duplicate");
-            }
-            botEvents.accept(memberId, event, data);
-            meters.counter("b24.events", "kind", "bot").increment();
-            return accepted();
+            return switch (botEvents.accept(memberId, event, data)) {
+                case QUEUED -> {
+                    meters.counter("b24.events", "kind", "bot").increment();
+                    yield accepted();
+                }
+                case DUPLICATE -> {
+                    LOG.debugf("Duplicate %s for portal %s ignored", event, memberId);
+                    meters.counter("b24.events", "kind", "duplicate").increment();
+                    yield Map.of("result", "duplicate");
+                }
+            };
         }
-        switch (event) {
-            case "ONAPPUPDATE" -> installs.applyUpdate(memberId, form);
-            case "ONAPPUNINSTALL" -> installs.uninstall(memberId, "1".equals(form.text("data", "CLEAN")));
-            default -> {
-                LOG.debugf("Ignored event %s for portal %s", event, memberId);
-                meters.counter("b24.events", "kind", "ignored").increment();
-                return Map.of("result", "ignored");
-            }
+        if ("ONAPPUPDATE".equals(event)) {
+            installs.applyUpdate(memberId, form);
+        } else {
+            installs.requestUninstall(memberId, "1".equals(form.text("data", "CLEAN")));
         }
         meters.counter("b24.events", "kind", "lifecycle").increment();
         return accepted();

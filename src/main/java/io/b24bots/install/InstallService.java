@@ -100,13 +100,28 @@ public class InstallService {
         return store(proof, grant.accessToken(), grant.refreshToken(), grant.expiresAt(), null, null, "oauth");
     }
 
-    /** {@code ONAPPUPDATE}, already verified by its application token. */
+    /**
+     * {@code ONAPPUPDATE}: past the application token, its own {@code auth[access_token]} must pass
+     * {@code app.info} for this portal, since the application token alone is known to every user.
+     */
     public void applyUpdate(String memberId, FormData event) {
+        FormData auth = event.group("auth");
+        prover.verify(prover.trustedServer(auth.text("server_endpoint")), auth.text("access_token"), memberId, null);
         portals.recordUpdate(memberId, intOrNull(event.text("data", "VERSION")), event.text("data", "LANGUAGE_ID"));
         LOG.infof("Portal %s updated the app to version %s", memberId, event.text("data", "VERSION"));
     }
 
-    /** {@code ONAPPUNINSTALL}, already verified by its application token. Repeats are harmless. */
+    /**
+     * {@code ONAPPUNINSTALL} passed the application-token check, which any portal user can forge:
+     * it only queues a confirmation with Bitrix24 ({@link UninstallConfirmationJob}); nothing changes
+     * until Bitrix24 shows the app's tokens revoked. Repeats share the waiting confirmation.
+     */
+    public void requestUninstall(String memberId, boolean clean) {
+        QuarkusTransaction.requiringNew().run(() -> jobs.enqueue(UninstallConfirmationJob.KIND, memberId,
+                clean ? UninstallConfirmationJob.CLEAN : null, memberId + (clean ? ":clean" : "")));
+    }
+
+    /** A confirmed uninstall. Repeats are harmless. */
     public void uninstall(String memberId, boolean clean) {
         QuarkusTransaction.requiringNew().run(() -> {
             boolean changed = portals.markUninstalled(memberId, clean);

@@ -17,7 +17,7 @@ import jakarta.transaction.Transactional;
 public class PortalStore {
 
     /** How an event's application token compares with the stored one. */
-    public enum TokenCheck { MATCH, MISMATCH, NO_TOKEN_STORED, UNKNOWN_PORTAL }
+    public enum TokenCheck { MATCH, MISMATCH, NO_TOKEN_STORED, UNKNOWN_PORTAL, UNINSTALLED }
 
     private final EntityManager em;
     private final TokenCipher cipher;
@@ -85,6 +85,10 @@ public class PortalStore {
         }
         if (portal.applicationTokenHash == null) {
             return TokenCheck.NO_TOKEN_STORED;
+        }
+        if (portal.status == PortalStatus.UNINSTALLED) {
+            // After a confirmed uninstall only a reinstall (ONAPPINSTALL, proven by its own tokens) is heard.
+            return TokenCheck.UNINSTALLED;
         }
         boolean equal = MessageDigest.isEqual(portal.applicationTokenHash, TokenCipher.sha256(applicationToken));
         return equal ? TokenCheck.MATCH : TokenCheck.MISMATCH;

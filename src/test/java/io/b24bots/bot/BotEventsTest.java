@@ -47,7 +47,7 @@ class BotEventsTest {
     void v1MessageGetsTheHandlersReplyAfterBitrix24GotItsAnswer() {
         bitrix.failNext(portal, "imbot.message.add", 1, Fault.slow(1_000));
 
-        v1Message("42", "Hello there", "N").post("/b24/events").then().statusCode(200).body("result", equalTo("ok"));
+        v1Message("42", "Hello there", 42).post("/b24/events").then().statusCode(200).body("result", equalTo("ok"));
         assertThat(imbot.messages(portal)).as("the reply is not sent before the answer").isEmpty();
 
         await().atMost(Duration.ofSeconds(10)).until(() -> !imbot.messages(portal).isEmpty());
@@ -56,8 +56,8 @@ class BotEventsTest {
 
     @Test
     void v1HelpAndJoinAndDelete() {
-        v1Message("chat7", "help", "N").post("/b24/events").then().statusCode(200);
-        v1Event("ONIMBOTJOINCHAT").formParam("data[PARAMS][DIALOG_ID]", "chat8")
+        v1Message("chat7", "help", 42).post("/b24/events").then().statusCode(200);
+        v1Event("ONIMBOTJOINCHAT", botToken(echo)).formParam("data[PARAMS][DIALOG_ID]", "chat8")
                 .formParam("data[PARAMS][CHAT_TYPE]", "C").post("/b24/events").then().statusCode(200);
 
         await().until(() -> imbot.messages(portal).size() == 2);
@@ -65,6 +65,7 @@ class BotEventsTest {
                 new SentMessage(echo, "chat7", "I am Echo. Write anything and I will repeat it.", "v1"),
                 new SentMessage(echo, "chat8", "Hello! I repeat what you write.", "v1"));
 
+        imbot.liveBots(portal, "b24bots_echo").getFirst().deleted = true;
         event("ONIMBOTDELETE", portal, TestPortals.applicationToken(portal))
                 .formParam("data[BOT_ID]", String.valueOf(echo)).formParam("data[BOT_CODE]", "b24bots_echo")
                 .post("/b24/events").then().statusCode(200);
@@ -73,13 +74,12 @@ class BotEventsTest {
 
     @Test
     void botsNeverAnswerBotsOrThemselves() {
-        v1Message("42", "from a bot", "Y").post("/b24/events").then().statusCode(200);
-        v1Message("42", "from myself", "N").formParam("data[PARAMS][FROM_USER_ID]", String.valueOf(echo))
-                .formParam("data[USER][ID]", String.valueOf(echo)).post("/b24/events").then().statusCode(200);
+        v1Message("42", "from a bot", 42).formParam("data[USER][IS_BOT]", "Y").post("/b24/events").then().statusCode(200);
+        v1Message(String.valueOf(echo), "from myself", echo).post("/b24/events").then().statusCode(200);
         v2Message("7", "from a v2 bot").formParam("data[user][bot]", "1").post("/b24/events").then().statusCode(200);
         v2Message("7", "from the other bot").formParam("data[message][authorId]", String.valueOf(echo))
                 .formParam("data[user][id]", String.valueOf(echo)).post("/b24/events").then().statusCode(200);
-        v1Message("42", "from a person", "N").post("/b24/events").then().statusCode(200);
+        v1Message("42", "from a person", 42).post("/b24/events").then().statusCode(200);
 
         await().until(() -> imbot.messages(portal).size() == 1);
         TestPortals.awaitJobsSettled(portal);
@@ -88,10 +88,9 @@ class BotEventsTest {
 
     @Test
     void aRepeatedDeliveryIsHandledOnce() {
-        v1Message("42", "once", "N").post("/b24/events").then().statusCode(200).body("result", equalTo("ok"));
+        v1Message("42", "once", 42).post("/b24/events").then().statusCode(200).body("result", equalTo("ok"));
         // Bitrix24 may deliver again, with fresh tokens and another timestamp: still the same event.
-        v1Message("42", "once", "N").formParam("data[BOT][" + echo + "][access_token]", "another")
-                .post("/b24/events").then().statusCode(200).body("result", equalTo("duplicate"));
+        v1Message("42", "once", 42).post("/b24/events").then().statusCode(200).body("result", equalTo("duplicate"));
 
         TestPortals.awaitJobsSettled(portal);
         assertThat(imbot.messages(portal)).hasSize(1);
@@ -101,9 +100,9 @@ class BotEventsTest {
 
     @Test
     void forgedBotEventsAreRefusedAndNothingIsQueued() {
-        v1Event("ONIMBOTMESSAGEADD", "wrong-token").formParam("data[PARAMS][MESSAGE]", "x")
+        v1Event("ONIMBOTMESSAGEADD", "wrong-token", botToken(echo)).formParam("data[PARAMS][MESSAGE]", "x")
                 .post("/b24/events").then().statusCode(401);
-        v2Event("ONIMBOTV2MESSAGEADD", null).post("/b24/events").then().statusCode(401);
+        v2Event("ONIMBOTV2MESSAGEADD", null, botToken(support)).post("/b24/events").then().statusCode(401);
         Portal stranger = bitrix.createPortal();
         event("ONIMBOTV2DELETE", stranger, TestPortals.applicationToken(portal)).formParam("data[bot][id]", String.valueOf(support))
                 .post("/b24/events").then().statusCode(401);
@@ -116,7 +115,7 @@ class BotEventsTest {
     @Test
     void v2WebhookMessageJoinAndDelete() {
         v2Message("7", "Hi v2").post("/b24/events").then().statusCode(200);
-        v2Event("ONIMBOTV2JOINCHAT", TestPortals.applicationToken(portal)).formParam("data[dialogId]", "chat9")
+        v2Event("ONIMBOTV2JOINCHAT").formParam("data[dialogId]", "chat9")
                 .formParam("data[chat][dialogId]", "chat9").formParam("data[user][id]", "7")
                 .post("/b24/events").then().statusCode(200);
         v2Message("chat5", "in a group").formParam("data[chat][dialogId]", "chat5").post("/b24/events").then().statusCode(200);
@@ -129,16 +128,19 @@ class BotEventsTest {
         var send = bitrix.calls(portal.memberId, "imbot.v2.Chat.Message.send").getFirst();
         assertThat(send.params()).containsKeys("botId", "dialogId", "fields", "auth");
 
-        v2Event("ONIMBOTV2DELETE", TestPortals.applicationToken(portal)).post("/b24/events").then().statusCode(200);
+        imbot.liveBots(portal, "b24bots_support").getFirst().deleted = true;
+        v2Event("ONIMBOTV2DELETE").post("/b24/events").then().statusCode(200);
         await().until(() -> "deleted".equals(BotRegistrationTest.bot(portal, "b24bots_support").get("status")));
     }
 
     @Test
-    void otherV2EventsAreAcceptedAndRecorded() {
+    void otherBotEventsAreAcceptedAndRecorded() {
         for (String type : List.of("ONIMBOTV2MESSAGEUPDATE", "ONIMBOTV2MESSAGEDELETE", "ONIMBOTV2REACTIONCHANGE",
-                "ONIMBOTV2COMMANDADD", "ONIMBOTV2CONTEXTGET", "ONIMBOTMESSAGEUPDATE", "ONIMBOTMESSAGEDELETE")) {
-            event(type, portal, TestPortals.applicationToken(portal)).formParam("data[bot][id]", String.valueOf(support))
-                    .formParam("data[messageId]", "5").post("/b24/events").then().statusCode(200);
+                "ONIMBOTV2COMMANDADD", "ONIMBOTV2CONTEXTGET")) {
+            v2Event(type).formParam("data[messageId]", "5").post("/b24/events").then().statusCode(200);
+        }
+        for (String type : List.of("ONIMBOTMESSAGEUPDATE", "ONIMBOTMESSAGEDELETE")) {
+            v1Event(type, botToken(echo)).formParam("data[PARAMS][MESSAGE_ID]", "5").post("/b24/events").then().statusCode(200);
         }
         TestPortals.awaitJobsSettled(portal);
         assertThat(Database.rows("select payload from job where member_id = ? and kind = 'bot-event' and status = 'done'",
@@ -147,49 +149,76 @@ class BotEventsTest {
     }
 
     @Test
+    void unknownEventsAreIgnoredWithoutQueueingWork() {
+        event("ONSOMETHINGNEW", portal, TestPortals.applicationToken(portal)).formParam("data[x]", "1")
+                .post("/b24/events").then().statusCode(200).body("result", equalTo("ignored"));
+        event("ONIMBOTV9FUTURE", portal, "not-even-checked").post("/b24/events").then().statusCode(200)
+                .body("result", equalTo("ignored"));
+
+        assertThat(Database.count("select count(*) from job where member_id = ? and kind = 'bot-event'", portal.memberId))
+                .isZero();
+    }
+
+    @Test
     void tokensInsideEventDataAreNotStored() {
-        v2Message("7", "secret check").formParam("data[bot][auth][access_token]", "bot-access-secret")
-                .formParam("data[bot][auth][refresh_token]", "bot-refresh-secret").post("/b24/events").then().statusCode(200);
+        String token = botToken(support);
+        v2Event("ONIMBOTV2MESSAGEADD", TestPortals.applicationToken(portal), token)
+                .formParam("data[bot][auth][refresh_token]", "bot-refresh-secret")
+                .formParam("data[message][text]", "secret check").formParam("data[message][authorId]", "7")
+                .formParam("data[chat][dialogId]", "7").post("/b24/events").then().statusCode(200);
         TestPortals.awaitJobsSettled(portal);
         assertThat(Database.rows("select payload from job where member_id = ? and kind = 'bot-event'", portal.memberId))
                 .singleElement().satisfies(row -> assertThat((String) row.get("payload"))
-                        .contains("secret check").doesNotContain("bot-access-secret").doesNotContain("bot-refresh-secret"));
+                        .contains("secret check").doesNotContain(token).doesNotContain("bot-refresh-secret"));
     }
 
-    private RequestSpecification v1Event(String type) {
-        return v1Event(type, TestPortals.applicationToken(portal));
+    private String botToken(long botId) {
+        return TestPortals.userToken(bitrix, portal, botId);
     }
 
-    private RequestSpecification v1Event(String type, String applicationToken) {
+    /** A v1 bot event for the echo bot, as Bitrix24 sends it: the bot's own token inside {@code data[BOT]}. */
+    private RequestSpecification v1Event(String type, String botToken) {
+        return v1Event(type, TestPortals.applicationToken(portal), botToken);
+    }
+
+    private RequestSpecification v1Event(String type, String applicationToken, String botToken) {
         return event(type, portal, applicationToken)
                 .formParam("data[BOT][" + echo + "][BOT_ID]", String.valueOf(echo))
                 .formParam("data[BOT][" + echo + "][BOT_CODE]", "b24bots_echo")
-                .formParam("data[BOT][" + echo + "][access_token]", "bot-token")
+                .formParam("data[BOT][" + echo + "][access_token]", botToken)
                 .formParam("data[BOT][" + echo + "][application_token]", TestPortals.applicationToken(portal))
                 .formParam("data[PARAMS][LANGUAGE]", "en");
     }
 
-    private RequestSpecification v1Message(String dialogId, String text, String fromBot) {
-        return v1Event("ONIMBOTMESSAGEADD")
+    /** A v1 message written by {@code author}, with the author's token in {@code auth} as Bitrix24 sends it. */
+    private RequestSpecification v1Message(String dialogId, String text, long author) {
+        return v1Event("ONIMBOTMESSAGEADD", botToken(echo))
+                .formParam("auth[access_token]", TestPortals.userToken(bitrix, portal, author))
                 .formParam("data[PARAMS][DIALOG_ID]", dialogId)
                 .formParam("data[PARAMS][MESSAGE]", text)
                 .formParam("data[PARAMS][MESSAGE_ID]", String.valueOf(Math.abs(text.hashCode())))
-                .formParam("data[PARAMS][FROM_USER_ID]", "42")
+                .formParam("data[PARAMS][FROM_USER_ID]", String.valueOf(author))
                 .formParam("data[PARAMS][MESSAGE_TYPE]", dialogId.startsWith("chat") ? "C" : "P")
-                .formParam("data[USER][ID]", "42")
-                .formParam("data[USER][NAME]", "Ann")
-                .formParam("data[USER][IS_BOT]", fromBot);
+                .formParam("data[USER][ID]", String.valueOf(author))
+                .formParam("data[USER][NAME]", "Ann");
     }
 
-    private RequestSpecification v2Event(String type, String applicationToken) {
+    private RequestSpecification v2Event(String type) {
+        return v2Event(type, TestPortals.applicationToken(portal), botToken(support));
+    }
+
+    /** A v2 webhook event for the support bot: its own token in {@code data[bot][auth]}. */
+    private RequestSpecification v2Event(String type, String applicationToken, String botToken) {
         return event(type, portal, applicationToken)
                 .formParam("data[bot][id]", String.valueOf(support))
                 .formParam("data[bot][code]", "b24bots_support")
+                .formParam("data[bot][auth][access_token]", botToken)
+                .formParam("data[bot][auth][member_id]", portal.memberId)
                 .formParam("data[language]", "en");
     }
 
     private RequestSpecification v2Message(String dialogId, String text) {
-        return v2Event("ONIMBOTV2MESSAGEADD", TestPortals.applicationToken(portal))
+        return v2Event("ONIMBOTV2MESSAGEADD")
                 .formParam("data[message][id]", String.valueOf(Math.abs(text.hashCode())))
                 .formParam("data[message][chatId]", "5")
                 .formParam("data[message][authorId]", "7")

@@ -35,7 +35,7 @@ import jakarta.inject.Inject;
 
 @QuarkusTest
 @WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
-class BotRegistrationTest {
+public class BotRegistrationTest {
 
     static final List<String> CODES = List.of("b24bots_echo", "b24bots_helper", "b24bots_lines", "b24bots_support");
     static final String EVENTS_URL = "http://b24bots.test/b24/events";
@@ -125,8 +125,7 @@ class BotRegistrationTest {
     @Test
     void uninstallMarksBotsDeletedAndAReinstallRegistersThemAgain() {
         Portal portal = TestPortals.installed(bitrix);
-        event("ONAPPUNINSTALL", portal, TestPortals.applicationToken(portal)).post("/b24/events").then().statusCode(200);
-        imbot.deleteAll(portal);
+        TestPortals.uninstall(bitrix, portal, false);
         assertThat(bots(portal)).allSatisfy(row -> assertThat(row.get("status")).isEqualTo("deleted"));
 
         appInstallEvent(portal, bitrix.issueTokens(portal, 1), "again").post("/b24/events").then().statusCode(200);
@@ -142,8 +141,7 @@ class BotRegistrationTest {
     @Test
     void aRegistrationStillRunningWhenThePortalIsPurgedChangesNothing() {
         Portal portal = TestPortals.installed(bitrix);
-        event("ONAPPUNINSTALL", portal, TestPortals.applicationToken(portal)).formParam("data[CLEAN]", "1")
-                .post("/b24/events").then().statusCode(200);
+        TestPortals.uninstall(bitrix, portal, true);
         long purgedRow = -1;
 
         // What a registration in flight would do next: no row is created again, no outcome recorded.
@@ -339,11 +337,11 @@ class BotRegistrationTest {
                 .findFirst().orElseThrow();
     }
 
-    static List<Map<String, Object>> bots(Portal portal) {
+    public static List<Map<String, Object>> bots(Portal portal) {
         return Database.rows("select * from bot where member_id = ? order by code", portal.memberId);
     }
 
-    static Map<String, Object> bot(Portal portal, String code) {
+    public static Map<String, Object> bot(Portal portal, String code) {
         return Database.rows("select * from bot where member_id = ? and code = ?", portal.memberId, code).getFirst();
     }
 }

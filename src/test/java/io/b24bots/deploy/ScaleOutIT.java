@@ -348,6 +348,12 @@ class ScaleOutIT {
         fields.put("data[PARAMS][FROM_USER_ID]", "7");
         fields.put("data[USER][ID]", "7");
         fields.put("data[USER][IS_BOT]", "N");
+        fields.put("data[PARAMS][MESSAGE_TYPE]", "P");
+        // The tokens Bitrix24 puts in a real event: the bot's own and the author's.
+        fields.put("data[BOT][" + botId + "][access_token]", bitrix.issueTokens(portal, botId).accessToken());
+        fields.put("data[BOT][" + botId + "][server_endpoint]", bitrix.oauthUrl() + "/rest/");
+        fields.put("auth[access_token]", bitrix.issueTokens(portal, 7).accessToken());
+        fields.put("auth[server_endpoint]", bitrix.oauthUrl() + "/rest/");
         fields.put("auth[member_id]", portal.memberId);
         fields.put("auth[application_token]", "app-" + portal.memberId);
         return form(fields);
@@ -355,7 +361,9 @@ class ScaleOutIT {
 
     static String updateEventBody(Portal portal) {
         return form(Map.of("event", "ONAPPUPDATE", "data[VERSION]", "2", "auth[member_id]", portal.memberId,
-                "auth[application_token]", "app-" + portal.memberId));
+                "auth[application_token]", "app-" + portal.memberId,
+                "auth[access_token]", bitrix.issueTokens(portal, 1).accessToken(),
+                "auth[server_endpoint]", bitrix.oauthUrl() + "/rest/"));
     }
 
     static String form(Map<String, String> fields) {

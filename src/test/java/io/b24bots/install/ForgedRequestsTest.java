@@ -1,6 +1,7 @@
 package io.b24bots.install;
 
 import static io.b24bots.testing.BitrixRequests.appInstallEvent;
+import static io.b24bots.testing.BitrixRequests.appUpdateEvent;
 import static io.b24bots.testing.BitrixRequests.event;
 import static io.b24bots.testing.BitrixRequests.frame;
 import static io.b24bots.testing.BitrixRequests.frameInstall;
@@ -76,7 +77,7 @@ class ForgedRequestsTest {
                 .body(containsString("administrator"));
 
         assertThat(snapshot(victim)).isEqualTo(before);
-        event("ONAPPUPDATE", victim, "employee-saw-this-token").post("/b24/events").then().statusCode(401);
+        appUpdateEvent(victim, "employee-saw-this-token").post("/b24/events").then().statusCode(401);
     }
 
     @Test
@@ -106,7 +107,7 @@ class ForgedRequestsTest {
                 .body("error", org.hamcrest.Matchers.equalTo("unauthorized"));
         event("ONAPPUNINSTALL", victim, null).formParam("data[CLEAN]", "1").post("/b24/events")
                 .then().statusCode(401);
-        event("ONAPPUPDATE", victim, "").formParam("data[VERSION]", "9").post("/b24/events")
+        appUpdateEvent(victim, "").formParam("data[VERSION]", "9").post("/b24/events")
                 .then().statusCode(401);
 
         assertThat(snapshot(victim)).isEqualTo(before);
@@ -116,7 +117,7 @@ class ForgedRequestsTest {
     void eventsForAnUnknownPortalAreRefused() {
         Portal unknown = bitrix.createPortal();
 
-        event("ONAPPUPDATE", unknown, "victim-app-token").post("/b24/events").then().statusCode(401);
+        appUpdateEvent(unknown, "victim-app-token").post("/b24/events").then().statusCode(401);
         event("ONAPPUNINSTALL", unknown, "victim-app-token").post("/b24/events").then().statusCode(401);
 
         assertThat(Database.portal(unknown.memberId)).isNull();
@@ -141,7 +142,7 @@ class ForgedRequestsTest {
                 .post("/b24/events").then().statusCode(403);
 
         assertThat(snapshot(victim)).isEqualTo(before);
-        event("ONAPPUPDATE", victim, "attacker-app-token").post("/b24/events").then().statusCode(401);
+        appUpdateEvent(victim, "attacker-app-token").post("/b24/events").then().statusCode(401);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.b24bots.install;
 
 import static io.b24bots.testing.BitrixRequests.appInstallEvent;
+import static io.b24bots.testing.BitrixRequests.appUpdateEvent;
 import static io.b24bots.testing.BitrixRequests.event;
 import static io.b24bots.testing.BitrixRequests.frameInstall;
 import static io.restassured.RestAssured.given;
@@ -20,6 +21,7 @@ import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Bitrix24Emulator.Tokens;
 import io.b24bots.testing.Database;
+import io.b24bots.testing.TestPortals;
 import io.b24bots.testing.TestEnvironment;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
@@ -60,7 +62,7 @@ class InstallFlowsTest {
                 .containsExactly(tokens.accessToken(), tokens.refreshToken());
 
         // The frame's application token now verifies events.
-        event("ONAPPUPDATE", portal, "apptoken-" + portal.memberId)
+        appUpdateEvent(portal, "apptoken-" + portal.memberId)
                 .formParam("data[VERSION]", "2")
                 .post("/b24/events").then().statusCode(200);
         assertThat(Database.portal(portal.memberId).get("app_version")).isEqualTo(2);
@@ -75,8 +77,8 @@ class InstallFlowsTest {
 
         assertThat(Database.portal(portal.memberId).get("status")).isEqualTo("active");
         assertStoredEncrypted(portal, tokens);
-        event("ONAPPUPDATE", portal, "event-token").post("/b24/events").then().statusCode(200);
-        event("ONAPPUPDATE", portal, "wrong-token").post("/b24/events").then().statusCode(401);
+        appUpdateEvent(portal, "event-token").post("/b24/events").then().statusCode(200);
+        appUpdateEvent(portal, "wrong-token").post("/b24/events").then().statusCode(401);
     }
 
     @Test
@@ -91,8 +93,8 @@ class InstallFlowsTest {
         assertThat(Database.count("select count(*) from portal where member_id = ?", portal.memberId)).isEqualTo(1);
         assertThat(store.tokens(portal.memberId).orElseThrow().accessToken()).isEqualTo(second.accessToken());
         // The event's application token replaced the frame's.
-        event("ONAPPUPDATE", portal, "event-token").post("/b24/events").then().statusCode(200);
-        event("ONAPPUPDATE", portal, "frame-token").post("/b24/events").then().statusCode(401);
+        appUpdateEvent(portal, "event-token").post("/b24/events").then().statusCode(200);
+        appUpdateEvent(portal, "frame-token").post("/b24/events").then().statusCode(401);
     }
 
     @Test
@@ -140,7 +142,7 @@ class InstallFlowsTest {
         assertThat(row.get("application_token_hash")).isNull();
         assertThat(store.tokens(portal.memberId)).isPresent();
         // No application token yet: events cannot be verified and are refused.
-        event("ONAPPUPDATE", portal, "anything").post("/b24/events").then().statusCode(401)
+        appUpdateEvent(portal, "anything").post("/b24/events").then().statusCode(401)
                 .body("error_description", containsString("no application token yet"));
     }
 
@@ -148,9 +150,9 @@ class InstallFlowsTest {
     void everyInstallMakesSureTheLifecycleEventsAreBoundOnce() {
         Portal portal = bitrix.createPortal();
         frameInstall(portal, bitrix.issueTokens(portal, 1), "t").then().statusCode(200);
-        io.b24bots.testing.TestPortals.awaitJobsSettled(portal);
+        TestPortals.awaitJobsSettled(portal);
         appInstallEvent(portal, bitrix.issueTokens(portal, 1), "t").post("/b24/events").then().statusCode(200);
-        io.b24bots.testing.TestPortals.awaitJobsSettled(portal);
+        TestPortals.awaitJobsSettled(portal);
 
         assertThat(bitrix.imbot().boundEvents(portal))
                 .extracting(b -> b.get("event") + " -> " + b.get("handler"))
@@ -164,11 +166,14 @@ class InstallFlowsTest {
     void uninstallKeepsTheRowAndReinstallReactivatesIt() {
         Portal portal = bitrix.createPortal();
         frameInstall(portal, bitrix.issueTokens(portal, 1), "t1").then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+        bitrix.uninstallApp(portal);
 
         event("ONAPPUNINSTALL", portal, "t1").formParam("data[CLEAN]", "0").post("/b24/events")
                 .then().statusCode(200);
-        event("ONAPPUNINSTALL", portal, "t1").formParam("data[CLEAN]", "0").post("/b24/events")
-                .then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+        // Once confirmed, only a reinstall is heard from the portal.
+        event("ONAPPUNINSTALL", portal, "t1").post("/b24/events").then().statusCode(401);
         Map<String, Object> row = Database.portal(portal.memberId);
         assertThat(row.get("status")).isEqualTo("uninstalled");
         assertThat(row.get("uninstalled_at")).isNotNull();
@@ -184,9 +189,12 @@ class InstallFlowsTest {
     void uninstallWithCleanPurgesDataButKeepsWhatReinstallNeeds() {
         Portal portal = bitrix.createPortal();
         frameInstall(portal, bitrix.issueTokens(portal, 1), "t1").then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+        bitrix.uninstallApp(portal);
 
         event("ONAPPUNINSTALL", portal, "t1").formParam("data[CLEAN]", "1").post("/b24/events")
                 .then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
 
         Map<String, Object> row = Database.portal(portal.memberId);
         assertThat(row.get("status")).isEqualTo("uninstalled");

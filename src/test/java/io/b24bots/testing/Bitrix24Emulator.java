@@ -208,6 +208,16 @@ public final class Bitrix24Emulator implements AutoCloseable {
         refreshTokens.values().removeIf(grant -> grant.memberId.equals(portal.memberId));
     }
 
+    /**
+     * An administrator removes the app, as Bitrix24 does it: every token of the app in the portal
+     * is revoked (app.info refuses them, refresh answers invalid_grant) and its bots are deleted.
+     */
+    public void uninstallApp(Portal portal) {
+        accessTokens.values().removeIf(grant -> grant.memberId.equals(portal.memberId));
+        revokeRefreshTokens(portal);
+        imbot.deleteAll(portal);
+    }
+
     /** The portal moves to a new address: the old endpoint answers 302 from now on. */
     public void movePortal(Portal portal) {
         portal.pathKey = portal.memberId + "-moved";

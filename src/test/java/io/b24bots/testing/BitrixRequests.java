@@ -69,6 +69,12 @@ public final class BitrixRequests {
                 .formParam("auth[application_token]", applicationToken);
     }
 
+    /** {@code ONAPPUPDATE} as Bitrix24 sends it: the application token and a fresh admin token in {@code auth}. */
+    public static RequestSpecification appUpdateEvent(Portal portal, String applicationToken) {
+        return event("ONAPPUPDATE", portal, applicationToken)
+                .formParam("auth[access_token]", TestEnvironment.emulator().issueTokens(portal, 1).accessToken());
+    }
+
     /** A lifecycle or bot event that carries only the application token in {@code auth}. */
     public static RequestSpecification event(String event, Portal portal, String applicationToken) {
         RequestSpecification spec = given()

@@ -65,6 +65,7 @@ public final class ImbotEmulation {
         emulator.register("imbot.v2.Bot.register", this::registerV2);
         emulator.register("imbot.v2.Bot.list", this::listV2);
         emulator.register("imbot.v2.Bot.unregister", this::unregisterV2);
+        emulator.register("imbot.v2.Bot.get", this::getV2);
         emulator.register("imbot.v2.Chat.Message.send", this::sendV2);
         emulator.register("imbot.v2.Event.get", this::eventGet);
         emulator.register("event.bind", this::eventBind);
@@ -265,6 +266,13 @@ public final class ImbotEmulation {
             }
         }
         return Map.of("bots", list, "users", List.of(), "hasNextPage", false);
+    }
+
+    private Object getV2(Portal portal, long userId, Map<String, Object> p) {
+        EmuBot bot = p.containsKey("botId") ? liveById(portal, num(p.get("botId")), "BOT_NOT_FOUND")
+                : bots(portal).stream().filter(b -> !b.deleted && b.code.equals(str(p.get("code")))).findFirst()
+                        .orElseThrow(() -> new RestError(400, "BOT_NOT_FOUND", "Bot not found"));
+        return Map.of("bot", botObject(bot));
     }
 
     private Object unregisterV2(Portal portal, long userId, Map<String, Object> p) {

@@ -25,6 +25,19 @@ public final class TestPortals {
         return "app-" + portal.memberId;
     }
 
+    /** The app is removed in Bitrix24 (tokens revoked, bots deleted), then its ONAPPUNINSTALL arrives and is confirmed. */
+    public static void uninstall(Bitrix24Emulator bitrix, Portal portal, boolean clean) {
+        bitrix.uninstallApp(portal);
+        BitrixRequests.event("ONAPPUNINSTALL", portal, applicationToken(portal)).formParam("data[CLEAN]", clean ? "1" : "0")
+                .post("/b24/events").then().statusCode(200);
+        awaitJobsSettled(portal);
+    }
+
+    /** A token Bitrix24 would put in an event for {@code userId} (a bot's own, or the author's). */
+    public static String userToken(Bitrix24Emulator bitrix, Portal portal, long userId) {
+        return bitrix.issueTokens(portal, userId).accessToken();
+    }
+
     /** Waits until the portal has no job waiting or running. */
     public static void awaitJobsSettled(Portal portal) {
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> Database.count(

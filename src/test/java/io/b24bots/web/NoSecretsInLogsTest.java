@@ -1,7 +1,7 @@
 package io.b24bots.web;
 
 import static io.b24bots.testing.BitrixRequests.appInstallEvent;
-import static io.b24bots.testing.BitrixRequests.event;
+import static io.b24bots.testing.BitrixRequests.appUpdateEvent;
 import static io.b24bots.testing.BitrixRequests.frameInstall;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -76,7 +76,7 @@ class NoSecretsInLogsTest {
             frameInstall(portal, employee, "app-secret-token").then().statusCode(403);
             frameInstall(portal, new Tokens("forged-secret-token", "x", 1, portal.memberId), "x").then().statusCode(401);
             appInstallEvent(portal, employee, "app-secret-token").post("/b24/events").then().statusCode(403);
-            event("ONAPPUPDATE", portal, "wrong-secret-token").post("/b24/events").then().statusCode(401);
+            appUpdateEvent(portal, "wrong-secret-token").post("/b24/events").then().statusCode(401);
             TestPortals.awaitJobsSettled(portal);
             bitrix.expireAccessTokens(portal);
             client.call(portal.memberId, "profile", Map.of());

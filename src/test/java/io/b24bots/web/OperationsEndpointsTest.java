@@ -1,6 +1,6 @@
 package io.b24bots.web;
 
-import static io.b24bots.testing.BitrixRequests.event;
+import static io.b24bots.testing.BitrixRequests.appUpdateEvent;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -30,7 +30,7 @@ class OperationsEndpointsTest {
     @Test
     void prometheusMetricsCoverWhatOperatorsWatch() {
         var portal = TestPortals.installed(bitrix);
-        event("ONAPPUPDATE", portal, "forged").post("/b24/events").then().statusCode(401);
+        appUpdateEvent(portal, "forged").post("/b24/events").then().statusCode(401);
 
         given().get("/q/metrics").then().statusCode(200)
                 .body(containsString("jvm_memory_used_bytes"))

@@ -1,0 +1,35 @@
+package io.b24bots.events;
+
+import java.util.Map;
+
+import io.b24bots.bot.BotEvents;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+
+/**
+ * Stores a proven bot event: its dedup mark and its job commit together or not at all, so a
+ * failed enqueue never turns Bitrix24's next delivery of the same event into a "duplicate".
+ */
+@ApplicationScoped
+public class BotEventIntake {
+
+    /** What became of an event. */
+    public enum Outcome { QUEUED, DUPLICATE }
+
+    private final EventDedup dedup;
+    private final BotEvents botEvents;
+
+    BotEventIntake(EventDedup dedup, BotEvents botEvents) {
+        this.dedup = dedup;
+        this.botEvents = botEvents;
+    }
+
+    @Transactional
+    public Outcome accept(String memberId, String event, Map<String, Object> data) {
+        if (!dedup.firstDelivery(memberId, event, data)) {
+            return Outcome.DUPLICATE;
+        }
+        botEvents.accept(memberId, event, data);
+        return Outcome.QUEUED;
+    }
+}

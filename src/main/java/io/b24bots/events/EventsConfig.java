@@ -1,0 +1,17 @@
+package io.b24bots.events;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Limits of the event intake ({@code b24.events.*}). */
+@ConfigMapping(prefix = "b24.events")
+public interface EventsConfig {
+
+    /** New bot tokens proven per second for one portal (cached proofs are free); past it, 429. */
+    @WithDefault("20")
+    double proofsPerSecond();
+
+    /** New bot-token proofs one portal may ask for at once. */
+    @WithDefault("100")
+    int proofBurst();
+}

@@ -1,0 +1,218 @@
+package io.b24bots.events;
+
+import static io.b24bots.testing.BitrixRequests.appInstallEvent;
+import static io.b24bots.testing.BitrixRequests.appUpdateEvent;
+import static io.b24bots.testing.BitrixRequests.event;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.b24bots.bot.BotRegistrationTest;
+import io.b24bots.testing.Bitrix24Emulator;
+import io.b24bots.testing.Bitrix24Emulator.Portal;
+import io.b24bots.testing.Database;
+import io.b24bots.testing.ImbotEmulation;
+import io.b24bots.testing.Metrics;
+import io.b24bots.testing.TestEnvironment;
+import io.b24bots.testing.TestPortals;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.specification.RequestSpecification;
+
+/**
+ * The attacks of a portal user who copied the application token from the app's frame: every
+ * event they can forge is refused, or accepted and then found out, with nothing changed.
+ */
+@QuarkusTest
+@WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
+class ForgedEventsTest {
+
+    static final long ADMIN = 1;
+    static final long EMPLOYEE = 2;
+
+    final Bitrix24Emulator bitrix = TestEnvironment.emulator();
+    final ImbotEmulation imbot = bitrix.imbot();
+
+    Portal portal;
+    String appToken;
+    long echo;
+    long support;
+
+    @BeforeEach
+    void install() {
+        portal = TestPortals.installed(bitrix);
+        appToken = TestPortals.applicationToken(portal);
+        echo = imbot.liveBots(portal, "b24bots_echo").getFirst().id;
+        support = imbot.liveBots(portal, "b24bots_support").getFirst().id;
+    }
+
+    @Test
+    void aForgedUninstallChangesNothingWithOrWithoutClean() {
+        Map<String, Object> before = snapshot();
+        double refused = Metrics.sum("b24_events_refused_total", "reason=\"uninstall_not_confirmed\"");
+
+        for (String clean : new String[] {"1", "0"}) {
+            event("ONAPPUNINSTALL", portal, appToken).formParam("data[CLEAN]", clean).post("/b24/events")
+                    .then().statusCode(200);
+            TestPortals.awaitJobsSettled(portal);
+        }
+
+        assertThat(snapshot()).isEqualTo(before);
+        assertThat(BotRegistrationTest.bots(portal)).allSatisfy(row -> assertThat(row.get("status")).isEqualTo("registered"));
+        assertThat(Metrics.sum("b24_events_refused_total", "reason=\"uninstall_not_confirmed\"")).isEqualTo(refused + 2);
+        // The bots still answer.
+        v1Message(botToken(echo), userToken(42), "42", 42, "still here?").post("/b24/events").then().statusCode(200);
+        await().until(() -> imbot.messages(portal).size() == 1);
+    }
+
+    @Test
+    void anUninstallThatCannotBeConfirmedWaitsAndPurgesNothing() {
+        bitrix.failNextOAuth(portal, "app.info", 1_000, 503, "temporarily_unavailable");
+
+        event("ONAPPUNINSTALL", portal, appToken).formParam("data[CLEAN]", "1").post("/b24/events").then().statusCode(200);
+
+        await().until(() -> Database.count("select count(*) from job where member_id = ? and kind = 'confirm-uninstall'"
+                + " and status = 'queued' and attempts >= 1", portal.memberId) == 1);
+        assertThat(Database.portal(portal.memberId).get("status")).isEqualTo("active");
+        assertThat(Database.token(portal.memberId)).isNotNull();
+        assertThat(BotRegistrationTest.bots(portal)).hasSize(4);
+    }
+
+    @Test
+    void aGenuineUninstallIsConfirmedAndThenOnlyAReinstallIsHeard() {
+        TestPortals.uninstall(bitrix, portal, true);
+        assertThat(Database.portal(portal.memberId).get("status")).isEqualTo("uninstalled");
+        assertThat(Database.token(portal.memberId)).isNull();
+
+        v1Message(botToken(echo), userToken(42), "42", 42, "after").post("/b24/events").then().statusCode(401);
+        appUpdateEvent(portal, appToken).post("/b24/events").then().statusCode(401);
+        event("ONAPPUNINSTALL", portal, appToken).post("/b24/events").then().statusCode(401);
+        assertThat(Database.count("select count(*) from job where member_id = ? and status = 'queued'", portal.memberId)).isZero();
+
+        appInstallEvent(portal, bitrix.issueTokens(portal, ADMIN), "reinstalled").post("/b24/events").then().statusCode(200);
+        assertThat(Database.portal(portal.memberId).get("status")).isEqualTo("active");
+    }
+
+    @Test
+    void botMessagesWithMadeUpTokensAreRefused() {
+        double refused = Metrics.sum("b24_events_refused_total", "reason=\"token_refused\"");
+
+        v1Message("made-up-bot-token", "made-up-user-token", "42", 42, "phish").post("/b24/events").then().statusCode(401);
+        v1Message(botToken(echo), "made-up-user-token", "42", 42, "phish").post("/b24/events").then().statusCode(401);
+        v2Message("made-up-bot-token", ADMIN, "phish").post("/b24/events").then().statusCode(401);
+        v1Event("ONIMBOTMESSAGEADD", null).formParam("data[PARAMS][MESSAGE]", "no token at all").post("/b24/events")
+                .then().statusCode(401);
+
+        assertThat(Metrics.sum("b24_events_refused_total", "reason=\"token_refused\"")).isGreaterThanOrEqualTo(refused + 3);
+        assertNothingQueuedOrSent();
+    }
+
+    @Test
+    void anEmployeesOwnValidTokenCannotSteerABotIntoTheAdminsChat() {
+        String employee = userToken(EMPLOYEE);
+
+        // As the bot's token: it belongs to the employee, not to the bot.
+        v1Message(employee, employee, String.valueOf(ADMIN), EMPLOYEE, "phish").post("/b24/events").then().statusCode(401);
+        v2Message(employee, ADMIN, "phish").post("/b24/events").then().statusCode(401);
+        // As the author's token, claiming the admin wrote it.
+        v1Message(botToken(echo), employee, String.valueOf(ADMIN), ADMIN, "phish").post("/b24/events").then().statusCode(401);
+        // Honest about the author, but naming the admin's private dialog.
+        v1Message(botToken(echo), employee, String.valueOf(ADMIN), EMPLOYEE, "phish").post("/b24/events").then().statusCode(401);
+
+        assertNothingQueuedOrSent();
+        // The employee's own dialog works.
+        v1Message(botToken(echo), employee, String.valueOf(EMPLOYEE), EMPLOYEE, "hi").post("/b24/events").then().statusCode(200);
+        await().until(() -> imbot.messages(portal).size() == 1);
+        assertThat(imbot.messages(portal).getFirst().dialogId()).isEqualTo(String.valueOf(EMPLOYEE));
+    }
+
+    @Test
+    void aForgedBotDeletionLeavesTheLiveBotAlone() {
+        double refused = Metrics.sum("b24_events_refused_total", "reason=\"bot_still_exists\"");
+
+        event("ONIMBOTV2DELETE", portal, appToken).formParam("data[bot][id]", String.valueOf(support))
+                .formParam("data[bot][auth][member_id]", portal.memberId).post("/b24/events").then().statusCode(200);
+        event("ONIMBOTDELETE", portal, appToken).formParam("data[BOT_ID]", String.valueOf(echo))
+                .formParam("data[BOT_CODE]", "b24bots_echo").post("/b24/events").then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+
+        assertThat(BotRegistrationTest.bots(portal)).allSatisfy(row -> assertThat(row.get("status")).isEqualTo("registered"));
+        assertThat(Metrics.sum("b24_events_refused_total", "reason=\"bot_still_exists\"")).isEqualTo(refused + 2);
+    }
+
+    @Test
+    void aV2WebhookEventWithoutATopLevelMemberIdIsTakenFromTheBotsAuth() {
+        given().contentType("application/x-www-form-urlencoded")
+                .formParam("event", "ONIMBOTV2MESSAGEADD")
+                .formParam("auth[domain]", portal.domain)
+                .formParam("auth[application_token]", appToken)
+                .formParam("data[bot][id]", String.valueOf(support))
+                .formParam("data[bot][auth][access_token]", botToken(support))
+                .formParam("data[bot][auth][member_id]", portal.memberId)
+                .formParam("data[message][id]", "77").formParam("data[message][authorId]", "7")
+                .formParam("data[message][text]", "no member id on top")
+                .formParam("data[chat][dialogId]", "7").formParam("data[user][id]", "7")
+                .post("/b24/events").then().statusCode(200);
+
+        await().until(() -> imbot.messages(portal).size() == 1);
+    }
+
+    private void assertNothingQueuedOrSent() {
+        TestPortals.awaitJobsSettled(portal);
+        assertThat(Database.count("select count(*) from job where member_id = ? and kind = 'bot-event'", portal.memberId)).isZero();
+        assertThat(imbot.messages(portal)).isEmpty();
+    }
+
+    private String botToken(long botId) {
+        return TestPortals.userToken(bitrix, portal, botId);
+    }
+
+    private String userToken(long userId) {
+        return TestPortals.userToken(bitrix, portal, userId);
+    }
+
+    private RequestSpecification v1Event(String type, String botToken) {
+        RequestSpecification spec = event(type, portal, appToken)
+                .formParam("data[BOT][" + echo + "][BOT_ID]", String.valueOf(echo))
+                .formParam("data[BOT][" + echo + "][BOT_CODE]", "b24bots_echo");
+        return botToken == null ? spec : spec.formParam("data[BOT][" + echo + "][access_token]", botToken);
+    }
+
+    private RequestSpecification v1Message(String botToken, String authorToken, String dialogId, long author, String text) {
+        return v1Event("ONIMBOTMESSAGEADD", botToken)
+                .formParam("auth[access_token]", authorToken)
+                .formParam("data[PARAMS][DIALOG_ID]", dialogId)
+                .formParam("data[PARAMS][MESSAGE_TYPE]", dialogId.startsWith("chat") ? "C" : "P")
+                .formParam("data[PARAMS][MESSAGE]", text)
+                .formParam("data[PARAMS][MESSAGE_ID]", String.valueOf(System.nanoTime()))
+                .formParam("data[PARAMS][FROM_USER_ID]", String.valueOf(author))
+                .formParam("data[USER][ID]", String.valueOf(author));
+    }
+
+    private RequestSpecification v2Message(String botToken, long author, String text) {
+        return event("ONIMBOTV2MESSAGEADD", portal, appToken)
+                .formParam("data[bot][id]", String.valueOf(support))
+                .formParam("data[bot][auth][access_token]", botToken)
+                .formParam("data[message][id]", String.valueOf(System.nanoTime()))
+                .formParam("data[message][authorId]", String.valueOf(author))
+                .formParam("data[message][text]", text)
+                .formParam("data[chat][dialogId]", String.valueOf(author))
+                .formParam("data[user][id]", String.valueOf(author));
+    }
+
+    private Map<String, Object> snapshot() {
+        Map<String, Object> row = new LinkedHashMap<>(Database.portal(portal.memberId));
+        row.put("application_token_hash", java.util.Arrays.toString((byte[]) row.get("application_token_hash")));
+        Map<String, Object> token = Database.token(portal.memberId);
+        row.put("token.version", token.get("version"));
+        row.put("token.access", java.util.Arrays.toString((byte[]) token.get("access_token")));
+        return row;
+    }
+}
