@@ -8,6 +8,7 @@ import java.util.Locale;
 import io.b24bots.config.B24Config;
 import io.b24bots.oauth.TrustedOAuthServers;
 import io.b24bots.portal.Portal;
+import io.b24bots.portal.PortalStore;
 import io.b24bots.web.FrameRequest;
 import io.b24bots.web.PortalLogContext;
 import io.b24bots.web.RequestRejected;
@@ -37,22 +38,33 @@ public class OAuthFlowResource {
     private final InstallService installs;
     private final TrustedOAuthServers servers;
     private final B24Config config;
+    private final InstallConfig install;
+    private final PortalStore portals;
 
-    OAuthFlowResource(OAuthState states, InstallService installs, TrustedOAuthServers servers, B24Config config) {
+    OAuthFlowResource(OAuthState states, InstallService installs, TrustedOAuthServers servers, B24Config config,
+            InstallConfig install, PortalStore portals) {
         this.states = states;
         this.installs = installs;
         this.servers = servers;
         this.config = config;
+        this.install = install;
+        this.portals = portals;
     }
 
     @GET
     @Path("/start")
+    @RunOnVirtualThread
     public Response start(@RestQuery String domain) {
         if (domain == null || !FrameRequest.HOST.matcher(domain.trim()).matches()) {
             throw RequestRejected.badRequest("Give your portal's address as ?domain=yourcompany.bitrix24.com "
                     + "(a host name, optionally with a port).");
         }
         String host = domain.trim().toLowerCase(Locale.ROOT);
+        if (!isBitrix24Portal(host)) {
+            LOG.infof("OAuth start refused for a domain that is not a Bitrix24 portal");
+            throw RequestRejected.badRequest("This is not the address of a Bitrix24 portal this app knows. "
+                    + "Give your portal's address, e.g. ?domain=yourcompany.bitrix24.com.");
+        }
         String location = "https://" + host + "/oauth/authorize/?client_id=" + encode(config.clientId())
                 + "&state=" + encode(states.issue(host));
         return Response.status(302).location(URI.create(location)).header("Cache-Control", "no-store").build();
@@ -91,6 +103,22 @@ public class OAuthFlowResource {
                 .type("text/html;charset=UTF-8")
                 .header("Cache-Control", "no-store")
                 .build();
+    }
+
+    /**
+     * A Bitrix24 cloud portal by its domain, or a portal installed here already (on-premise ones
+     * have their own domains): the redirect must not turn this service into an open redirector.
+     */
+    private boolean isBitrix24Portal(String host) {
+        int colon = host.lastIndexOf(':');
+        String name = colon < 0 ? host : host.substring(0, colon);
+        for (String suffix : install.portalDomains()) {
+            String normalized = suffix.trim().toLowerCase(Locale.ROOT);
+            if (!normalized.isEmpty() && name.endsWith("." + normalized)) {
+                return true;
+            }
+        }
+        return portals.isInstalledDomain(host);
     }
 
     private static String encode(String value) {

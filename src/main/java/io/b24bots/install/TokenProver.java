@@ -1,7 +1,11 @@
 package io.b24bots.install;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -13,6 +17,9 @@ import io.b24bots.oauth.OAuthClient;
 import io.b24bots.oauth.OAuthRejectedException;
 import io.b24bots.oauth.OAuthUnavailableException;
 import io.b24bots.oauth.TrustedOAuthServers;
+import io.b24bots.portal.TokenCipher;
+import io.b24bots.web.ClientAddress;
+import io.b24bots.web.KeyedLimiter;
 import io.b24bots.web.RequestRejected;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
@@ -27,16 +34,27 @@ public class TokenProver {
 
     private static final Logger LOG = Logger.getLogger(TokenProver.class);
 
+    /** How long a token the OAuth server refused is refused again without asking. */
+    static final Duration REFUSAL_MEMORY = Duration.ofMinutes(1);
+    private static final int REFUSALS_KEPT = 100_000;
+
     private final TrustedOAuthServers servers;
     private final OAuthClient oauth;
     private final BitrixClient bitrix;
     private final B24Config config;
+    private final ClientAddress client;
+    private final KeyedLimiter failuresByClient;
+    private final Map<String, Instant> refusedTokens = new ConcurrentHashMap<>();
 
-    TokenProver(TrustedOAuthServers servers, OAuthClient oauth, BitrixClient bitrix, B24Config config) {
+    TokenProver(TrustedOAuthServers servers, OAuthClient oauth, BitrixClient bitrix, B24Config config,
+            ClientAddress client, InstallConfig install) {
         this.servers = servers;
         this.oauth = oauth;
         this.bitrix = bitrix;
         this.config = config;
+        this.client = client;
+        int perMinute = Math.max(1, install.failedProofsPerMinute());
+        this.failuresByClient = new KeyedLimiter(perMinute / 60.0, perMinute, 100_000);
     }
 
     /** Resolves a claimed {@code server_endpoint}; an untrusted one is refused before any call. */
@@ -55,6 +73,35 @@ public class TokenProver {
         if (accessToken == null || accessToken.isBlank()) {
             throw RequestRejected.unauthorized("The request carries no access token.");
         }
+        // Every proof costs an outbound call: a client that keeps presenting bad tokens is slowed
+        // down, and a token just refused is refused again without asking.
+        String address = client.current();
+        if (!failuresByClient.hasBudget(address)) {
+            LOG.warnf("Too many failed proofs from one client address; refused for claimed portal %s", claimedMemberId);
+            throw new RequestRejected(429, "too_many_requests",
+                    "Too many requests that could not be verified came from your address. Try again in a minute.");
+        }
+        String tokenKey = HexFormat.of().formatHex(TokenCipher.sha256(accessToken));
+        Instant refusedUntil = refusedTokens.get(tokenKey);
+        if (refusedUntil != null && refusedUntil.isAfter(Instant.now())) {
+            failuresByClient.tryAcquire(address);
+            throw RequestRejected.unauthorized("The access token was not accepted by the Bitrix24 OAuth server.");
+        }
+        try {
+            return check(server, accessToken, claimedMemberId, claimedDomain);
+        } catch (RequestRejected e) {
+            if (e.status() == 401) {
+                failuresByClient.tryAcquire(address);
+                if (refusedTokens.size() >= REFUSALS_KEPT) {
+                    refusedTokens.clear();
+                }
+                refusedTokens.put(tokenKey, Instant.now().plus(REFUSAL_MEMORY));
+            }
+            throw e;
+        }
+    }
+
+    private AppInfo check(String server, String accessToken, String claimedMemberId, String claimedDomain) {
         AppInfo info;
         try {
             info = oauth.appInfo(server, accessToken);
@@ -106,6 +153,7 @@ public class TokenProver {
     public ProvenToken proveAdmin(String server, String accessToken, String claimedMemberId, String claimedDomain) {
         AppInfo info = verify(server, accessToken, claimedMemberId, claimedDomain);
         if (!isAdmin(info, accessToken)) {
+            failuresByClient.tryAcquire(client.current());
             LOG.infof("Install attempt by a non-admin user %s of portal %s refused", info.userId(), info.memberId());
             throw RequestRejected.forbidden("Only a Bitrix24 administrator can install this application.");
         }

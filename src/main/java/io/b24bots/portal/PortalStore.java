@@ -76,6 +76,12 @@ public class PortalStore {
         return portal;
     }
 
+    /** True when a portal with this domain (host, or host:port) has installed the app here. */
+    @Transactional
+    public boolean isInstalledDomain(String domain) {
+        return Portal.count("domain", domain) > 0;
+    }
+
     /** Compares in constant time, so response timing does not reveal how much of a guess was right. */
     @Transactional
     public TokenCheck checkApplicationToken(String memberId, String applicationToken) {

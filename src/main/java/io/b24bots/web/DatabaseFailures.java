@@ -21,8 +21,9 @@ public final class DatabaseFailures {
             if (cause instanceof SQLException sql) {
                 String state = sql.getSQLState();
                 String message = String.valueOf(sql.getMessage());
-                // 08xxx: connection exceptions; 57P0x: the server is shutting down or restarting.
-                if (state != null && (state.startsWith("08") || state.startsWith("57P0"))
+                // 08xxx: connection exceptions; 57P0x: the server is shutting down or restarting;
+                // 53300: too many connections, which passes like the others.
+                if (state != null && (state.startsWith("08") || state.startsWith("57P0") || state.equals("53300"))
                         || message.contains("Acquisition timeout")) {
                     return true;
                 }

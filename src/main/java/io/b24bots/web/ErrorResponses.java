@@ -1,9 +1,12 @@
 package io.b24bots.web;
 
+import java.nio.channels.ClosedChannelException;
 import java.util.Map;
 
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
@@ -18,6 +21,12 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 public class ErrorResponses {
 
     private static final Logger LOG = Logger.getLogger(ErrorResponses.class);
+
+    private final MeterRegistry meters;
+
+    ErrorResponses(MeterRegistry meters) {
+        this.meters = meters;
+    }
 
     @CheckedTemplate
     static class Templates {
@@ -49,6 +58,12 @@ public class ErrorResponses {
 
     @ServerExceptionMapper(priority = 10_000)
     public Response unexpected(Throwable e, HttpServerRequest request) {
+        if (isClientHangUp(e)) {
+            // Nothing is wrong on our side and nobody is left to answer.
+            meters.counter("b24.http.client.hangups").increment();
+            LOG.debugf("Client closed the connection during %s %s", request.method(), request.path());
+            return Response.status(400).build();
+        }
         if (DatabaseFailures.isUnavailable(e)) {
             // Bitrix24 sends an event once; a clear 503 at least shows up in its delivery log.
             LOG.warnf("Database unavailable on %s %s: %s", request.method(), request.path(), DatabaseFailures.describe(e));
@@ -60,6 +75,15 @@ public class ErrorResponses {
         // Log the type and stack for operators; messages of our exceptions never hold secrets.
         LOG.errorf(e, "Unexpected failure on %s %s", request.method(), request.path());
         return respond(request, 500, "internal_error", "The service failed to handle this request.");
+    }
+
+    private static boolean isClientHangUp(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof HttpClosedException || cause instanceof ClosedChannelException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static Response respond(HttpServerRequest request, int status, String code, String description) {

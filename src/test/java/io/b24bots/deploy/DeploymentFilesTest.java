@@ -169,9 +169,15 @@ class DeploymentFilesTest {
         JsonNode ingress = yaml("deploy/ingress.yaml").path("spec");
         assertThat(ingress.path("tls")).isNotEmpty();
         assertThat(ingress.path("tls").get(0).path("secretName").asText()).isNotEmpty();
-        JsonNode backend = ingress.path("rules").get(0).path("http").path("paths").get(0).path("backend").path("service");
-        assertThat(backend.path("name").asText()).isEqualTo(service.path("metadata").path("name").asText());
-        assertThat(backend.path("port").path("name").asText()).isEqualTo(service.path("spec").path("ports").get(0).path("name").asText());
+        JsonNode paths = ingress.path("rules").get(0).path("http").path("paths");
+        assertThat(paths).isNotEmpty().allSatisfy(path -> {
+            // Health and metrics stay off the public route.
+            assertThat(path.path("path").asText()).isIn("/b24/", "/admin/");
+            JsonNode backend = path.path("backend").path("service");
+            assertThat(backend.path("name").asText()).isEqualTo(service.path("metadata").path("name").asText());
+            assertThat(backend.path("port").path("name").asText()).isEqualTo(service.path("spec").path("ports").get(0).path("name").asText());
+        });
+        assertThat(Files.readString(Path.of("docker/nginx.conf"))).contains("location /q/ {\n        return 404;");
 
         JsonNode pdb = yaml("deploy/pdb.yaml").path("spec");
         assertThat(pdb.path("minAvailable").asInt()).isGreaterThanOrEqualTo(1);

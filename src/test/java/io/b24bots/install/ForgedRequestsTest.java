@@ -174,6 +174,20 @@ class ForgedRequestsTest {
                 .then().statusCode(302);
     }
 
+    @Test
+    void oauthStartSendsBrowsersOnlyToBitrix24Portals() {
+        for (String domain : List.of("evil.example", "bitrix24.com.evil.example", "evilbitrix24.com", "localhost:8080")) {
+            given().redirects().follow(false).queryParam("domain", domain).get("/b24/oauth/start")
+                    .then().statusCode(400).header("Location", org.hamcrest.Matchers.nullValue())
+                    .body(containsString("not the address of a Bitrix24 portal"));
+        }
+        // An on-premise portal that installed the app here is known by its own domain.
+        Portal onPremise = bitrix.createPortal("crm.example-corp.test");
+        frameInstall(onPremise, bitrix.issueTokens(onPremise, 1), "t").then().statusCode(200);
+        given().redirects().follow(false).queryParam("domain", "crm.example-corp.test").get("/b24/oauth/start")
+                .then().statusCode(302);
+    }
+
     private io.restassured.response.Response callback(String code, String state, Portal portal) {
         var spec = given().queryParam("domain", portal.domain).queryParam("member_id", portal.memberId);
         if (code != null) {

@@ -13,7 +13,7 @@ public final class Metrics {
         String text = given().get("/q/metrics").then().statusCode(200).extract().asString();
         double total = 0;
         for (String line : text.split("\n")) {
-            if (line.startsWith(name + "{") && line.contains(labels)) {
+            if ((line.startsWith(name + "{") || line.startsWith(name + " ")) && line.contains(labels)) {
                 total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }

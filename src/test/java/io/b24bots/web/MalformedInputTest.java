@@ -12,6 +12,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -126,5 +127,47 @@ class MalformedInputTest {
     void unknownPathsAndMethodsAreJson() {
         given().get("/nope").then().statusCode(404).body("error", equalTo("not_found"));
         given().get("/b24/events").then().statusCode(405);
+    }
+
+    @Test
+    void aClientHangingUpMidBodyIsNoError() throws Exception {
+        List<java.util.logging.LogRecord> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                    problems.add(record);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        double before = io.b24bots.testing.Metrics.sum("b24_http_client_hangups_total", "");
+        root.addHandler(capture);
+        try {
+            for (String path : new String[] {"/b24/events", "/b24/install", "/b24/app"}) {
+                try (java.net.Socket socket = new java.net.Socket("localhost", io.restassured.RestAssured.port)) {
+                    socket.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\n"
+                            + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 4000\r\n\r\n"
+                            + "event=ONIMBOTMESSAGEADD&data[PARAMS][MESSAGE]=half").getBytes(StandardCharsets.US_ASCII));
+                    socket.getOutputStream().flush();
+                }
+            }
+            // The server saw every connection reset, and the failed reads reached the error handling.
+            org.awaitility.Awaitility.await().until(
+                    () -> io.b24bots.testing.Metrics.sum("http_server_requests_seconds_count", "status=\"RESET\"") >= 3
+                            && io.b24bots.testing.Metrics.sum("b24_http_client_hangups_total", "") > before);
+        } finally {
+            root.removeHandler(capture);
+        }
+        assertThat(problems).extracting(java.util.logging.LogRecord::getMessage).isEmpty();
+        given().contentType(FORM).body("event=ONAPPUPDATE").post("/b24/events").then().statusCode(400);
     }
 }
