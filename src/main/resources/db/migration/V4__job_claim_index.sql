@@ -4,5 +4,8 @@
 create index job_queued_member on job (member_id, run_at, id) where status = 'queued';
 -- Running jobs are few: whether a portal is busy, and its count toward the cap ...
 create index job_running_member on job (member_id, locked_until) where status = 'running';
--- ... and which leases ran out, without reading the queued backlog that job_due also holds.
+-- ... and which leases ran out.
 create index job_lease_expiry on job (locked_until) where status = 'running';
+-- Every due job in one index: it tempted the planner to read the whole backlog while locking the
+-- claimed rows, and nothing needs it now (the queue statistics count the rows either way).
+drop index job_due;

@@ -26,8 +26,10 @@ public class JobStore {
      * (V4) walks the distinct portals with queued jobs, one index probe each, and takes each
      * portal's head (oldest by run_at, id); running jobs whose lease ran out join them (there are
      * few running rows, read through {@code job_lease_expiry}). Per portal the older of the two is
-     * the candidate; portals with a live lease are left out; the oldest candidates win. The outer
-     * re-check runs on the locked row, so a job another replica took meanwhile is skipped.
+     * the candidate; portals with a live lease are left out; the oldest candidates win. They are
+     * handed on as an array so the rows are then looked up by primary key (a join here let the
+     * planner read every due job); the re-check runs on the locked row, so a job another replica
+     * took meanwhile is skipped.
      * Parameters: {@code :worker}, {@code :lease} (seconds), {@code :max}.
      */
     static final String CLAIM = """
@@ -57,12 +59,12 @@ public class JobStore {
                    attempts = attempts + 1, updated_at = now()
             where id in (
                 select j.id from job j
-                where j.id in (
+                where j.id = any(array(
                     select f.id from firsts f
                     where not exists (select 1 from job r where r.member_id = f.member_id
                                       and r.status = 'running' and r.locked_until >= now())
                     order by f.run_at, f.id
-                    limit :max)
+                    limit :max))
                   and ((j.status = 'queued' and j.run_at <= now())
                        or (j.status = 'running' and j.locked_until < now()))
                 for update skip locked)
