@@ -208,8 +208,10 @@ public class JobRunner {
             return recorded(job, store.fail(job.id(), workerId, job.attempt(),
                     "gave up after " + job.attempt() + " attempts: " + reason), "failed");
         }
-        if (!(cause instanceof RetryJobLater)) {
-            LOG.warnf("%s failed: %s", job, cause instanceof Error ? cause.getClass().getName() : cause.toString());
+        if (cause instanceof Error) {
+            LOG.errorf("%s failed: %s; retried in %s", job, cause.getClass().getName(), delay);
+        } else if (!(cause instanceof RetryJobLater)) {
+            LOG.warnf("%s failed: %s", job, cause.toString());
         }
         return recorded(job, store.retry(job.id(), workerId, job.attempt(), delay, reason), "retry");
     }
@@ -220,7 +222,7 @@ public class JobRunner {
             return outcome;
         }
         job.markLeaseLost();
-        LOG.warnf("%s ended (%s) after another worker took it over; its outcome is theirs to record", job, outcome);
+        LOG.warnf("%s ended (%s) but is no longer this worker's (taken over or removed); nothing recorded", job, outcome);
         return "lost";
     }
 

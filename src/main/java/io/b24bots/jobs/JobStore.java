@@ -82,7 +82,7 @@ public class JobStore {
         return QuarkusTransaction.requiringNew().call(() -> {
             List<Object[]> rows = em.createNativeQuery(CLAIM)
                     .setParameter("worker", worker)
-                    .setParameter("lease", (double) lease.toSeconds())
+                    .setParameter("lease", lease.toMillis() / 1000.0)
                     .setParameter("max", max)
                     .getResultList();
             List<QueuedJob> jobs = new ArrayList<>();
@@ -105,7 +105,7 @@ public class JobStore {
         return update("""
                 update job set locked_until = now() + make_interval(secs => :lease), updated_at = now()
                 where id = :id and locked_by = :worker and attempts = :attempt and status = 'running'
-                """, id, worker, attempt, q -> q.setParameter("lease", (double) lease.toSeconds()));
+                """, id, worker, attempt, q -> q.setParameter("lease", lease.toMillis() / 1000.0));
     }
 
     public boolean complete(long id, String worker, int attempt) {

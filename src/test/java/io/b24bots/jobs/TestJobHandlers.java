@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 /** Job handlers that exist only in tests, run by the application's own worker like any feature's. */
 final class TestJobHandlers {
@@ -63,9 +64,9 @@ final class TestJobHandlers {
 
     /**
      * Waits for the test's go, then confirms its lease and only then performs its effect, as a
-     * handler about to send a message must.
+     * handler about to send a message must. A singleton, so tests can read its fields (no client proxy).
      */
-    @ApplicationScoped
+    @Singleton
     static class LeaseJob implements JobHandler {
         static final String KIND = "test-lease";
 
