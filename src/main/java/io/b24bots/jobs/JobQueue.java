@@ -67,7 +67,7 @@ public class JobQueue {
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public boolean enqueue(String kind, String memberId, String payload, String dedupKey) {
-        return insert(UNCAPPED, kind, memberId, payload, dedupKey) == Enqueued.QUEUED;
+        return insert(false, kind, memberId, payload, dedupKey) == Enqueued.QUEUED;
     }
 
     /**
@@ -77,16 +77,16 @@ public class JobQueue {
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public Enqueued offer(String kind, String memberId, String payload, String dedupKey) {
-        return insert(CAPPED, kind, memberId, payload, dedupKey);
+        return insert(true, kind, memberId, payload, dedupKey);
     }
 
-    private Enqueued insert(String sql, String kind, String memberId, String payload, String dedupKey) {
-        jakarta.persistence.Query query = em.createNativeQuery(sql)
+    private Enqueued insert(boolean capped, String kind, String memberId, String payload, String dedupKey) {
+        jakarta.persistence.Query query = em.createNativeQuery(capped ? CAPPED : UNCAPPED)
                 .setParameter("kind", kind)
                 .setParameter("memberId", memberId)
                 .setParameter("payload", payload)
                 .setParameter("dedupKey", dedupKey);
-        if (sql == CAPPED) {
+        if (capped) {
             query.setParameter("cap", config.maxQueuedPerPortal());
         }
         Object[] row = (Object[]) query.getSingleResult();
