@@ -137,11 +137,12 @@ public class JobStore {
 
     public QueueStats stats() {
         return QuarkusTransaction.requiringNew().call(() -> {
+            // One subquery per status, so each reads its partial index (V4) and none the finished jobs.
             Object[] row = (Object[]) em.createNativeQuery("""
-                    select count(*) filter (where status = 'queued'),
-                           count(*) filter (where status = 'running'),
-                           coalesce(extract(epoch from now() - min(run_at) filter (where status = 'queued' and run_at <= now())), 0)
-                    from job where status in ('queued', 'running')
+                    select (select count(*) from job where status = 'queued'),
+                           (select count(*) from job where status = 'running'),
+                           coalesce(extract(epoch from now() - (select min(run_at) from job
+                                                                 where status = 'queued' and run_at <= now())), 0)
                     """).getSingleResult();
             return new QueueStats(((Number) row[0]).longValue(), ((Number) row[1]).longValue(), ((Number) row[2]).longValue());
         });

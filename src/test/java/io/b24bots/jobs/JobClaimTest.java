@@ -112,6 +112,10 @@ class JobClaimTest {
                 .containsExactlyInAnyOrderElementsOf(IntStream.rangeClosed(49, 98).mapToObj(p -> PREFIX + "p%03d".formatted(p)).toList());
 
         assertThat(Database.count("select count(*) from job where member_id = ? and status = 'running'", HOSTILE)).isEqualTo(1);
+        JobStore.QueueStats stats = store.stats();
+        assertThat(stats.waiting()).as("the gauges see the backlog").isGreaterThanOrEqualTo(100_000);
+        assertThat(stats.running()).isGreaterThanOrEqualTo(101);
+        assertThat(stats.oldestDueSeconds()).as("the busy portal's job, waiting four days").isGreaterThanOrEqualTo(4 * 86_400);
         assertThat(Database.count("select count(*) from job where member_id = ? and locked_by = 'live-replica'", BUSY))
                 .isEqualTo(1);
     }
