@@ -73,9 +73,11 @@ public class JobWorker {
 
     /** Stops taking jobs here, letting running ones finish (drain before maintenance). */
     public synchronized void pause() {
-        if (runner != null) {
-            runner.stop(config.shutdownGrace());
+        JobRunner stopping = runner;
+        if (stopping != null) {
+            // Paused from here on, also while running jobs finish: readiness must not see a dead worker.
             runner = null;
+            stopping.stop(config.shutdownGrace());
         }
     }
 
