@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -19,7 +19,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 /**
  * One taker of jobs from the shared queue: a dispatcher loop that leases due jobs, runs each on a
  * virtual thread while renewing its lease, and records the outcome only if the lease is still its
- * own. Several runners, in one process or many, share the queue safely.
+ * own. Several runners, in one process or many, share the queue safely. Nothing a handler throws,
+ * not even an {@link Error}, ends the dispatcher or leaves a job unrecorded.
  */
 public class JobRunner {
 
@@ -31,20 +32,22 @@ public class JobRunner {
     private final JobsConfig config;
     private final JobSignal signal;
     private final MeterRegistry meters;
+    private final JobErrors errors;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final ScheduledExecutorService heartbeats;
     private volatile boolean running;
-    private Thread dispatcher;
+    private volatile Thread dispatcher;
 
     public JobRunner(String workerId, JobStore store, Map<String, JobHandler> handlers, JobsConfig config, JobSignal signal,
-            MeterRegistry meters) {
+            MeterRegistry meters, JobErrors errors) {
         this.meters = meters;
         this.workerId = workerId;
         this.store = store;
         this.handlers = handlers;
         this.config = config;
         this.signal = signal;
+        this.errors = errors;
         this.heartbeats = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("job-lease-" + workerId).factory());
     }
 
@@ -56,12 +59,19 @@ public class JobRunner {
         dispatcher = Thread.ofVirtual().name("job-dispatcher-" + workerId).start(this::dispatch);
     }
 
+    /** Whether this runner was started, not stopped, and its dispatcher loop is still alive. */
+    public boolean dispatching() {
+        Thread current = dispatcher;
+        return running && current != null && current.isAlive();
+    }
+
     /** Stops taking jobs and waits up to {@code grace} for running ones; unfinished ones go back via their lease. */
     public void stop(Duration grace) {
         running = false;
         signal.wake();
-        if (dispatcher != null) {
-            dispatcher.interrupt();
+        Thread current = dispatcher;
+        if (current != null) {
+            current.interrupt();
         }
         executor.shutdown();
         try {
@@ -76,94 +86,158 @@ public class JobRunner {
     }
 
     private void dispatch() {
-        while (running) {
-            try {
-                int free = config.concurrency() - inFlight.get();
-                int taken = 0;
-                if (free > 0) {
-                    List<QueuedJob> jobs = store.claim(workerId, free, config.lease());
-                    taken = jobs.size();
-                    for (QueuedJob job : jobs) {
-                        inFlight.incrementAndGet();
-                        executor.execute(() -> {
-                            try {
-                                execute(job);
-                            } finally {
-                                inFlight.decrementAndGet();
-                                signal.wake();
-                            }
-                        });
-                    }
-                }
-                if (taken == 0 || taken == free) {
-                    signal.await(config.pollInterval());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                if (!running) {
-                    return;
-                }
-                LOG.warnf("Job queue unavailable (%s); retrying", e.getClass().getSimpleName());
+        try {
+            while (running) {
                 try {
-                    Thread.sleep(config.pollInterval());
-                } catch (InterruptedException ie) {
+                    int free = config.concurrency() - inFlight.get();
+                    int taken = 0;
+                    if (free > 0) {
+                        List<QueuedJob> jobs = store.claim(workerId, free, config.lease());
+                        taken = jobs.size();
+                        for (QueuedJob job : jobs) {
+                            submit(job);
+                        }
+                    }
+                    if (taken == 0 || taken == free) {
+                        signal.await(config.pollInterval());
+                    }
+                } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
+                } catch (Throwable e) {
+                    if (!running) {
+                        return;
+                    }
+                    if (e instanceof Error) {
+                        errors.seen(e, "dispatcher");
+                        LOG.errorf("Job dispatcher %s hit %s; it keeps going", workerId, e.getClass().getName());
+                    } else {
+                        LOG.warnf("Job queue unavailable (%s); retrying", e.getClass().getSimpleName());
+                    }
+                    if (!pause(config.pollInterval())) {
+                        return;
+                    }
                 }
             }
+        } finally {
+            if (running) {
+                LOG.errorf("Job dispatcher %s ended while the worker should run", workerId);
+            }
+        }
+    }
+
+    private void submit(QueuedJob job) {
+        inFlight.incrementAndGet();
+        try {
+            executor.execute(() -> {
+                try {
+                    execute(job);
+                } finally {
+                    inFlight.decrementAndGet();
+                    signal.wake();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // Stopping: the job stays leased and goes to another worker when its lease runs out.
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private static boolean pause(Duration duration) {
+        try {
+            Thread.sleep(duration);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
     /** Runs one leased job to its outcome, with the portal's member_id on every log line. */
     void execute(QueuedJob job) {
         try (PortalLogContext log = PortalLogContext.of(job.memberId())) {
-            meters.counter("b24.jobs.completed", "kind", job.kind(), "outcome", run(job)).increment();
+            String outcome = run(job);
+            meters.counter("b24.jobs.completed", "kind", job.kind(), "outcome", outcome).increment();
+        } catch (Throwable e) {
+            // Recording the outcome failed (database gone, or out of memory again): the lease runs
+            // out and the job is taken again, as after a crash.
+            LOG.warnf("Outcome of %s not recorded (%s); its lease will expire", job, e.getClass().getName());
         }
     }
 
-    /** Returns the outcome: done, retry or failed. */
+    /** Returns the outcome: done, retry, failed or lost (another worker holds the job now and records it). */
     private String run(QueuedJob job) {
         JobHandler handler = handlers.get(job.kind());
         if (handler == null) {
-            store.fail(job.id(), workerId, "no handler for job kind " + job.kind());
             LOG.errorf("Job %d of unknown kind %s marked failed", job.id(), job.kind());
-            return "failed";
+            return recorded(job, store.fail(job.id(), workerId, job.attempt(), "no handler for job kind " + job.kind()), "failed");
         }
         long renewEvery = Math.max(1, config.lease().toMillis() / 3);
-        ScheduledFuture<?> heartbeat = heartbeats.scheduleAtFixedRate(() -> {
-            try {
-                store.renew(job.id(), workerId, config.lease());
-            } catch (RuntimeException e) {
-                LOG.debugf("Lease renewal of job %d failed: %s", job.id(), e.getClass().getSimpleName());
-            }
-        }, renewEvery, renewEvery, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> heartbeat = heartbeats.scheduleAtFixedRate(() -> renew(job), renewEvery, renewEvery,
+                TimeUnit.MILLISECONDS);
         try {
             handler.run(job);
-            store.complete(job.id(), workerId);
-            return "done";
+            return recorded(job, store.complete(job.id(), workerId, job.attempt()), "done");
+        } catch (LeaseLostException e) {
+            LOG.infof("Stopped %s: another worker holds it now", job);
+            return "lost";
         } catch (RetryJobLater e) {
-            store.retry(job.id(), workerId, e.delay(), e.getMessage());
-            return "retry";
-        } catch (RuntimeException e) {
-            if (job.attempt() >= config.maxAttempts()) {
-                LOG.errorf(e, "Job %d (%s, portal %s) failed for good after %d attempts", job.id(), job.kind(),
-                        job.memberId(), job.attempt());
-                store.fail(job.id(), workerId, e.getClass().getSimpleName() + ": " + e.getMessage());
-                return "failed";
+            return failed(job, e.delay(), e.getMessage(), e);
+        } catch (Throwable e) {
+            if (e instanceof Error) {
+                errors.seen(e, "handler");
             }
-            LOG.warnf("Job %d (%s, portal %s) attempt %d failed: %s", job.id(), job.kind(), job.memberId(),
-                    job.attempt(), e.toString());
-            store.retry(job.id(), workerId, backoff(job.attempt()), e.getClass().getSimpleName() + ": " + e.getMessage());
-            return "retry";
+            return failed(job, Backoff.delay(job.attempt(), config.backoff(), config.maxBackoff()),
+                    e.getClass().getSimpleName() + ": " + e.getMessage(), e);
         } finally {
             heartbeat.cancel(false);
         }
     }
 
-    static Duration backoff(int attempt) {
-        long seconds = Math.min(900, 5L << Math.min(attempt, 8));
-        return Duration.ofMillis(seconds * 1000 + ThreadLocalRandom.current().nextLong(seconds * 500 + 1));
+    /**
+     * The one failure policy: a run that did not finish, whether it asked to be retried later or
+     * threw, is retried after {@code delay} until it used {@code b24.jobs.max-attempts} runs, then failed.
+     */
+    private String failed(QueuedJob job, Duration delay, String reason, Throwable cause) {
+        if (job.attempt() >= config.maxAttempts()) {
+            if (cause instanceof RetryJobLater) {
+                LOG.errorf("%s failed for good: still asking to be retried after %d attempts (%s)", job, job.attempt(), reason);
+            } else {
+                LOG.errorf(cause, "%s failed for good after %d attempts", job, job.attempt());
+            }
+            return recorded(job, store.fail(job.id(), workerId, job.attempt(),
+                    "gave up after " + job.attempt() + " attempts: " + reason), "failed");
+        }
+        if (cause instanceof Error) {
+            LOG.errorf("%s failed: %s; retried in %s", job, cause.getClass().getName(), delay);
+        } else if (!(cause instanceof RetryJobLater)) {
+            LOG.warnf("%s failed: %s", job, cause.toString());
+        }
+        return recorded(job, store.retry(job.id(), workerId, job.attempt(), delay, reason), "retry");
+    }
+
+    /** An outcome the store refused was not ours to record: the job was taken over meanwhile. */
+    private String recorded(QueuedJob job, boolean stored, String outcome) {
+        if (stored) {
+            return outcome;
+        }
+        job.markLeaseLost();
+        LOG.warnf("%s ended (%s) but is no longer this worker's (taken over or removed); nothing recorded", job, outcome);
+        return "lost";
+    }
+
+    private void renew(QueuedJob job) {
+        if (job.leaseLost()) {
+            return;
+        }
+        try {
+            if (!store.renew(job.id(), workerId, job.attempt(), config.lease())) {
+                job.markLeaseLost();
+                LOG.warnf("Lease of %s lost to another worker; its handler can no longer confirm it", job);
+            }
+        } catch (Throwable e) {
+            // The next renewal tries again; the lease outlives two missed ones.
+            LOG.debugf("Lease renewal of job %d failed: %s", job.id(), e.getClass().getSimpleName());
+        }
     }
 }

@@ -21,79 +21,114 @@ public class JobStore {
     }
 
     /**
+     * The claim, kept cheap however long one portal's backlog is: it never reads the queued jobs
+     * themselves, only each portal's first one. A loose index scan over {@code job_queued_member}
+     * (V4) walks the distinct portals with queued jobs, one index probe each, and takes each
+     * portal's head (oldest by run_at, id); running jobs whose lease ran out join them (there are
+     * few running rows, read through {@code job_lease_expiry}). Per portal the older of the two is
+     * the candidate; portals with a live lease are left out; the oldest candidates win. They are
+     * handed on as an array so the rows are then looked up by primary key (a join here let the
+     * planner read every due job); the re-check runs on the locked row, so a job another replica
+     * took meanwhile is skipped.
+     * Parameters: {@code :worker}, {@code :lease} (seconds), {@code :max}.
+     */
+    static final String CLAIM = """
+            with recursive portals(member_id) as (
+                (select member_id from job where status = 'queued' order by member_id limit 1)
+                union all
+                select (select j.member_id from job j
+                        where j.status = 'queued' and j.member_id > p.member_id
+                        order by j.member_id limit 1)
+                from portals p where p.member_id is not null
+            ), heads as (
+                select h.id, h.member_id, h.run_at
+                from portals p
+                cross join lateral (select j.id, j.member_id, j.run_at from job j
+                                    where j.status = 'queued' and j.member_id = p.member_id
+                                    order by j.run_at, j.id limit 1) h
+                where p.member_id is not null and h.run_at <= now()
+            ), expired as (
+                select id, member_id, run_at from job where status = 'running' and locked_until < now()
+            ), firsts as (
+                select distinct on (member_id) id, member_id, run_at
+                from (select * from heads union all select * from expired) candidate
+                order by member_id, run_at, id
+            )
+            update job set status = 'running', locked_by = :worker,
+                   locked_until = now() + make_interval(secs => :lease),
+                   attempts = attempts + 1, updated_at = now()
+            where id in (
+                select j.id from job j
+                where j.id = any(array(
+                    select f.id from firsts f
+                    where not exists (select 1 from job r where r.member_id = f.member_id
+                                      and r.status = 'running' and r.locked_until >= now())
+                    order by f.run_at, f.id
+                    limit :max))
+                  and ((j.status = 'queued' and j.run_at <= now())
+                       or (j.status = 'running' and j.locked_until < now()))
+                for update skip locked)
+            returning id, kind, member_id, payload, attempts, created_at
+            """;
+
+    /**
      * Takes up to {@code max} due jobs for {@code worker}: queued ones whose time has come and
      * running ones whose taker's lease ran out. At most one per portal, none of a portal that
      * already has a job running, oldest first: one busy portal cannot starve the others, and a
-     * portal's jobs run in order.
+     * portal's jobs run in order. See {@link #CLAIM} for why it stays fast.
      */
     @SuppressWarnings("unchecked")
     public List<QueuedJob> claim(String worker, int max, Duration lease) {
         return QuarkusTransaction.requiringNew().call(() -> {
-            List<Object[]> rows = em.createNativeQuery("""
-                    update job set status = 'running', locked_by = :worker,
-                           locked_until = now() + make_interval(secs => :lease),
-                           attempts = attempts + 1, updated_at = now()
-                    where id in (
-                        select j.id from job j
-                        where j.id in (
-                            select id from (
-                                select c.id, c.run_at,
-                                       row_number() over (partition by c.member_id order by c.run_at, c.id) as rn
-                                from job c
-                                where ((c.status = 'queued' and c.run_at <= now())
-                                       or (c.status = 'running' and c.locked_until < now()))
-                                  and not exists (select 1 from job r where r.member_id = c.member_id
-                                                  and r.status = 'running' and r.locked_until >= now())
-                            ) ranked
-                            where rn = 1
-                            order by run_at, id
-                            limit :max)
-                          and ((j.status = 'queued' and j.run_at <= now())
-                               or (j.status = 'running' and j.locked_until < now()))
-                        for update skip locked)
-                    returning id, kind, member_id, payload, attempts, created_at
-                    """)
+            List<Object[]> rows = em.createNativeQuery(CLAIM)
                     .setParameter("worker", worker)
-                    .setParameter("lease", (double) lease.toSeconds())
+                    .setParameter("lease", lease.toMillis() / 1000.0)
                     .setParameter("max", max)
                     .getResultList();
             List<QueuedJob> jobs = new ArrayList<>();
             for (Object[] row : rows) {
                 jobs.add(new QueuedJob(((Number) row[0]).longValue(), (String) row[1], (String) row[2], (String) row[3],
-                        ((Number) row[4]).intValue(), toInstant(row[5])));
+                        ((Number) row[4]).intValue(), toInstant(row[5]), this, worker, lease));
             }
             return jobs;
         });
     }
 
-    /** Extends the lease; false when the job is no longer this worker's (it was taken over). */
-    public boolean renew(long id, String worker, Duration lease) {
+    /*
+     * Every write below is fenced by (locked_by, attempts): each claim increments attempts, so only
+     * the run that holds the current lease can extend it or record an outcome; a worker that lost
+     * the job, even to itself, changes nothing.
+     */
+
+    /** Extends the lease; false when the job is no longer this run's (it was taken over or removed). */
+    public boolean renew(long id, String worker, int attempt, Duration lease) {
         return update("""
                 update job set locked_until = now() + make_interval(secs => :lease), updated_at = now()
-                where id = :id and locked_by = :worker and status = 'running'
-                """, id, worker, q -> q.setParameter("lease", (double) lease.toSeconds()));
+                where id = :id and locked_by = :worker and attempts = :attempt and status = 'running'
+                """, id, worker, attempt, q -> q.setParameter("lease", lease.toMillis() / 1000.0));
     }
 
-    public boolean complete(long id, String worker) {
+    public boolean complete(long id, String worker, int attempt) {
         return update("""
                 update job set status = 'done', locked_by = null, locked_until = null, last_error = null, updated_at = now()
-                where id = :id and locked_by = :worker and status = 'running'
-                """, id, worker, q -> { });
+                where id = :id and locked_by = :worker and attempts = :attempt and status = 'running'
+                """, id, worker, attempt, q -> { });
     }
 
-    public boolean retry(long id, String worker, Duration delay, String error) {
+    public boolean retry(long id, String worker, int attempt, Duration delay, String error) {
         return update("""
                 update job set status = 'queued', run_at = now() + make_interval(secs => :delay),
                        locked_by = null, locked_until = null, last_error = :error, updated_at = now()
-                where id = :id and locked_by = :worker and status = 'running'
-                """, id, worker, q -> q.setParameter("delay", delay.toMillis() / 1000.0).setParameter("error", cut(error)));
+                where id = :id and locked_by = :worker and attempts = :attempt and status = 'running'
+                """, id, worker, attempt,
+                q -> q.setParameter("delay", delay.toMillis() / 1000.0).setParameter("error", cut(error)));
     }
 
-    public boolean fail(long id, String worker, String error) {
+    public boolean fail(long id, String worker, int attempt, String error) {
         return update("""
                 update job set status = 'failed', locked_by = null, locked_until = null, last_error = :error, updated_at = now()
-                where id = :id and locked_by = :worker and status = 'running'
-                """, id, worker, q -> q.setParameter("error", cut(error)));
+                where id = :id and locked_by = :worker and attempts = :attempt and status = 'running'
+                """, id, worker, attempt, q -> q.setParameter("error", cut(error)));
     }
 
     /** How much work waits: queued jobs, leased ones, and the age of the oldest due one. */
@@ -102,11 +137,12 @@ public class JobStore {
 
     public QueueStats stats() {
         return QuarkusTransaction.requiringNew().call(() -> {
+            // One subquery per status, so each reads its partial index (V4) and none the finished jobs.
             Object[] row = (Object[]) em.createNativeQuery("""
-                    select count(*) filter (where status = 'queued'),
-                           count(*) filter (where status = 'running'),
-                           coalesce(extract(epoch from now() - min(run_at) filter (where status = 'queued' and run_at <= now())), 0)
-                    from job where status in ('queued', 'running')
+                    select (select count(*) from job where status = 'queued'),
+                           (select count(*) from job where status = 'running'),
+                           coalesce(extract(epoch from now() - (select min(run_at) from job
+                                                                 where status = 'queued' and run_at <= now())), 0)
                     """).getSingleResult();
             return new QueueStats(((Number) row[0]).longValue(), ((Number) row[1]).longValue(), ((Number) row[2]).longValue());
         });
@@ -120,9 +156,11 @@ public class JobStore {
                 .executeUpdate());
     }
 
-    private boolean update(String sql, long id, String worker, java.util.function.Consumer<jakarta.persistence.Query> more) {
+    private boolean update(String sql, long id, String worker, int attempt,
+            java.util.function.Consumer<jakarta.persistence.Query> more) {
         return QuarkusTransaction.requiringNew().call(() -> {
-            jakarta.persistence.Query query = em.createNativeQuery(sql).setParameter("id", id).setParameter("worker", worker);
+            jakarta.persistence.Query query = em.createNativeQuery(sql).setParameter("id", id).setParameter("worker", worker)
+                    .setParameter("attempt", attempt);
             more.accept(query);
             return query.executeUpdate() == 1;
         });

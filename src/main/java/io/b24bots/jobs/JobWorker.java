@@ -4,7 +4,6 @@ import java.lang.management.ManagementFactory;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
-
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.micrometer.core.instrument.Gauge;
@@ -29,13 +28,27 @@ public class JobWorker {
     private final JobSignal signal;
     private final Instance<JobHandler> handlers;
     private final MeterRegistry meters;
+    private final JobErrors errors;
     private final AtomicLong waiting = new AtomicLong();
     private final AtomicLong running = new AtomicLong();
     private final AtomicLong oldestWaitingSeconds = new AtomicLong();
-    private JobRunner runner;
+    private volatile JobRunner runner;
 
-    JobWorker(JobsConfig config, JobStore store, JobSignal signal, @Any Instance<JobHandler> handlers, MeterRegistry meters) {
+    /** What readiness reports about this replica's worker. */
+    public enum State {
+        /** {@code b24.jobs.enabled=false}. */
+        DISABLED,
+        /** Stopped on purpose ({@link #pause()}, shutdown). */
+        PAUSED,
+        RUNNING,
+        /** Should run, but its dispatcher loop is gone. */
+        DEAD
+    }
+
+    JobWorker(JobsConfig config, JobStore store, JobSignal signal, @Any Instance<JobHandler> handlers, MeterRegistry meters,
+            JobErrors errors) {
         this.config = config;
+        this.errors = errors;
         this.store = store;
         this.signal = signal;
         this.handlers = handlers;
@@ -60,9 +73,11 @@ public class JobWorker {
 
     /** Stops taking jobs here, letting running ones finish (drain before maintenance). */
     public synchronized void pause() {
-        if (runner != null) {
-            runner.stop(config.shutdownGrace());
+        JobRunner stopping = runner;
+        if (stopping != null) {
+            // Paused from here on, also while running jobs finish: readiness must not see a dead worker.
             runner = null;
+            stopping.stop(config.shutdownGrace());
         }
     }
 
@@ -74,6 +89,17 @@ public class JobWorker {
         }
     }
 
+    public State state() {
+        if (!config.enabled()) {
+            return State.DISABLED;
+        }
+        JobRunner current = runner;
+        if (current == null) {
+            return State.PAUSED;
+        }
+        return current.dispatching() ? State.RUNNING : State.DEAD;
+    }
+
     /** A runner with every registered handler; tests use several to act as several replicas. */
     public JobRunner newRunner(String workerId) {
         Map<String, JobHandler> byKind = new HashMap<>();
@@ -82,7 +108,7 @@ public class JobWorker {
                 throw new IllegalStateException("Two job handlers for kind " + handler.kind());
             }
         }
-        return new JobRunner(workerId, store, byKind, config, signal, meters);
+        return new JobRunner(workerId, store, byKind, config, signal, meters, errors);
     }
 
     /** Queue depth and age for the gauges, read every few seconds rather than on every scrape. */

@@ -31,9 +31,34 @@ public interface JobsConfig {
     @WithDefault("PT2S")
     Duration pollInterval();
 
-    /** Runs of a job that ended in an unexpected error before it is marked failed. */
+    /**
+     * Runs of a job before it is marked failed, whether they ended in an error or asked to be
+     * retried later ({@link RetryJobLater}); a run whose lease ran out counts too.
+     */
     @WithDefault("10")
     int maxAttempts();
+
+    /** Wait before retrying a job after its first failed run; doubles with every further one. */
+    @WithDefault("PT5S")
+    Duration backoff();
+
+    /** The longest wait between two runs of a failing job. */
+    @WithDefault("PT15M")
+    Duration maxBackoff();
+
+    /**
+     * Jobs a portal may have queued or running before {@link JobQueue#offer} refuses more, so one
+     * portal's flood cannot fill the queue; the existing {@link JobQueue#enqueue} is not capped.
+     */
+    @WithDefault("5000")
+    int maxQueuedPerPortal();
+
+    /**
+     * How long readiness stays DOWN after a JVM {@link Error} (out of memory, stack overflow) in a
+     * job or in the dispatcher of this replica.
+     */
+    @WithDefault("PT5M")
+    Duration errorWindow();
 
     /** How long finished jobs are kept. */
     @WithDefault("P7D")

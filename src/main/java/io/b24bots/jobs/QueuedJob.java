@@ -1,7 +1,94 @@
 package io.b24bots.jobs;
 
+import java.time.Duration;
 import java.time.Instant;
 
-/** A job as its handler sees it; {@code attempt} counts from 1. */
-public record QueuedJob(long id, String kind, String memberId, String payload, int attempt, Instant createdAt) {
+/**
+ * A leased job as its handler sees it; {@code attempt} counts from 1 and, with the worker's name,
+ * identifies this lease (every claim increments it), so a stale run can never act for a newer one.
+ */
+public final class QueuedJob {
+
+    private final long id;
+    private final String kind;
+    private final String memberId;
+    private final String payload;
+    private final int attempt;
+    private final Instant createdAt;
+    private final JobStore store;
+    private final String worker;
+    private final Duration lease;
+    private volatile boolean leaseLost;
+
+    QueuedJob(long id, String kind, String memberId, String payload, int attempt, Instant createdAt, JobStore store,
+            String worker, Duration lease) {
+        this.id = id;
+        this.kind = kind;
+        this.memberId = memberId;
+        this.payload = payload;
+        this.attempt = attempt;
+        this.createdAt = createdAt;
+        this.store = store;
+        this.worker = worker;
+        this.lease = lease;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public String kind() {
+        return kind;
+    }
+
+    public String memberId() {
+        return memberId;
+    }
+
+    public String payload() {
+        return payload;
+    }
+
+    public int attempt() {
+        return attempt;
+    }
+
+    public Instant createdAt() {
+        return createdAt;
+    }
+
+    /**
+     * Call right before an effect that must not happen twice (a message sent, a bot registered):
+     * renews the lease in the database, in a transaction of its own, and returns only if the job is
+     * still this worker's, which it then stays for at least {@code b24.jobs.lease} from now, so
+     * perform the effect promptly. Otherwise throws {@link LeaseLostException}: let it propagate,
+     * without the effect. A database error propagates as itself (the job is retried).
+     */
+    public void confirmLease() {
+        if (leaseLost) {
+            throw new LeaseLostException(id);
+        }
+        if (!store.renew(id, worker, attempt, lease)) {
+            leaseLost = true;
+            throw new LeaseLostException(id);
+        }
+    }
+
+    /** Whether this worker already knows the job was taken from it. */
+    boolean leaseLost() {
+        return leaseLost;
+    }
+
+    void markLeaseLost() {
+        leaseLost = true;
+    }
+
+    String worker() {
+        return worker;
+    }
+
+    @Override
+    public String toString() {
+        return "job " + id + " (" + kind + ", portal " + memberId + ", attempt " + attempt + ")";
+    }
 }

@@ -43,6 +43,9 @@ class GracefulShutdownTest {
     @Inject
     MeterRegistry meters;
 
+    @Inject
+    JobErrors errors;
+
     @Test
     void stoppingWaitsForRunningJobsToFinish() throws Exception {
         CountDownLatch started = new CountDownLatch(1);
@@ -67,7 +70,7 @@ class GracefulShutdownTest {
         };
         // The application's own worker knows no "test-slow" jobs; keep it out of the way.
         worker.pause();
-        JobRunner runner = new JobRunner("stopping-replica", store, Map.of("test-slow", slow), config, signal, meters);
+        JobRunner runner = new JobRunner("stopping-replica", store, Map.of("test-slow", slow), config, signal, meters, errors);
         try {
             QuarkusTransaction.requiringNew().run(() -> {
                 queue.enqueue("test-slow", "graceful-a", null, null);

@@ -1,0 +1,139 @@
+package io.b24bots.jobs;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.b24bots.testing.Database;
+import io.b24bots.testing.TestEnvironment;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+
+/**
+ * What a failing job does to the worker: a JVM Error in a handler or in the dispatcher is recorded,
+ * counted and shown by readiness, and the worker goes on; a job that keeps asking to be retried
+ * later runs out of attempts like one that keeps failing.
+ */
+@QuarkusTest
+@WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
+class JobFailureTest {
+
+    private static final String CHECK = "checks.find { it.name == '" + JobReadiness.NAME + "' }";
+
+    @Inject
+    JobQueue queue;
+
+    @Inject
+    JobWorker worker;
+
+    @Inject
+    JobErrors errors;
+
+    @Inject
+    JobsConfig config;
+
+    @Inject
+    JobSignal signal;
+
+    @Inject
+    MeterRegistry meters;
+
+    @Inject
+    EntityManager em;
+
+    @AfterEach
+    void cleanUp() {
+        // A job of these kinds may be running right now; remove each once it is back in the queue.
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
+                    "delete from job where member_id like 'failuretest-%' and status <> 'running'").executeUpdate());
+            return Database.count("select count(*) from job where member_id like 'failuretest-%'") == 0;
+        });
+        // Readiness would stay DOWN for b24.jobs.error-window and fail the classes after this one.
+        errors.forget();
+        given().get("/q/health/ready").then().statusCode(200);
+    }
+
+    @Test
+    void anErrorInAHandlerIsRecordedAndTheWorkerGoesOn() {
+        given().get("/q/health/ready").then().statusCode(200).body(CHECK + ".status", equalTo("UP"))
+                .body(CHECK + ".data.state", equalTo("running"));
+        long errorsBefore = errors.count();
+
+        QuarkusTransaction.requiringNew().run(() -> queue.enqueue(TestJobHandlers.ErrorJob.KIND, "failuretest-oom", null, null));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !Database.rows(
+                "select 1 from job where member_id = 'failuretest-oom' and attempts = 1 and status in ('queued', 'failed')").isEmpty());
+        Map<String, Object> job = Database.rows("select * from job where member_id = 'failuretest-oom'").get(0);
+        assertThat(job.get("status")).as("retried, with back-off").isEqualTo("queued");
+        assertThat((String) job.get("last_error")).isEqualTo("OutOfMemoryError: test");
+        assertThat(errors.count()).isEqualTo(errorsBefore + 1);
+        assertThat(meters.get("b24.jobs.errors").tag("where", "handler").tag("error", "OutOfMemoryError").counter().count())
+                .isPositive();
+
+        given().get("/q/health/ready").then().statusCode(503).body(CHECK + ".status", equalTo("DOWN"))
+                .body(CHECK + ".data.lastError", equalTo("java.lang.OutOfMemoryError"))
+                .body(CHECK + ".data.state", equalTo("running"));
+
+        QuarkusTransaction.requiringNew().run(() -> queue.enqueue(TestJobHandlers.NoopJob.KIND, "failuretest-after", null, null));
+        await().atMost(Duration.ofSeconds(10)).until(() -> Database.count(
+                "select count(*) from job where member_id = 'failuretest-after' and status = 'done'") == 1);
+        assertThat(worker.state()).isEqualTo(JobWorker.State.RUNNING);
+    }
+
+    @Test
+    void anErrorInTheDispatcherDoesNotEndIt() {
+        AtomicBoolean thrown = new AtomicBoolean();
+        JobStore failingOnce = new JobStore(em) {
+            @Override
+            public List<QueuedJob> claim(String worker, int max, Duration lease) {
+                if (thrown.compareAndSet(false, true)) {
+                    throw new StackOverflowError("test");
+                }
+                return super.claim(worker, max, lease);
+            }
+        };
+        worker.pause();
+        JobRunner runner = new JobRunner("failing-dispatcher", failingOnce,
+                Map.of(TestJobHandlers.NoopJob.KIND, new TestJobHandlers.NoopJob()), config, signal, meters, errors);
+        try {
+            runner.start();
+            await().atMost(Duration.ofSeconds(10)).untilTrue(thrown);
+            QuarkusTransaction.requiringNew().run(() -> queue.enqueue(TestJobHandlers.NoopJob.KIND, "failuretest-dispatch", null, null));
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> Database.count(
+                    "select count(*) from job where member_id = 'failuretest-dispatch' and status = 'done'") == 1);
+            assertThat(runner.dispatching()).isTrue();
+            assertThat(errors.lastError()).isEqualTo("java.lang.StackOverflowError");
+        } finally {
+            runner.stop(Duration.ofSeconds(5));
+            worker.resume();
+        }
+        assertThat(runner.dispatching()).as("stopped on purpose").isFalse();
+    }
+
+    @Test
+    void aJobAskingToBeRetriedForeverFailsAfterTheAttemptLimit() {
+        QuarkusTransaction.requiringNew().run(() -> queue.enqueue(TestJobHandlers.RetryLaterJob.KIND, "failuretest-later", null, null));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> Database.count(
+                "select count(*) from job where member_id = 'failuretest-later' and status = 'failed'") == 1);
+        Map<String, Object> job = Database.rows("select * from job where member_id = 'failuretest-later'").get(0);
+        assertThat(job.get("attempts")).isEqualTo(config.maxAttempts());
+        assertThat(job.get("last_error")).isEqualTo("gave up after " + config.maxAttempts() + " attempts: not yet");
+    }
+}

@@ -1,0 +1,82 @@
+package io.b24bots.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.b24bots.jobs.JobQueue.Enqueued;
+import io.b24bots.testing.Database;
+import io.b24bots.testing.TestEnvironment;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+
+/** A portal with b24.jobs.max-queued-per-portal jobs queued or running gets no more through offer. */
+@QuarkusTest
+@WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
+class JobQueueCapTest {
+
+    private static final String KIND = TestJobHandlers.NoopJob.KIND;
+
+    @Inject
+    JobQueue queue;
+
+    @Inject
+    JobsConfig config;
+
+    @Inject
+    EntityManager em;
+
+    @AfterEach
+    void cleanUp() {
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("delete from job where member_id like 'captest-%'")
+                .executeUpdate());
+    }
+
+    @Test
+    void aFullPortalIsRefusedAndOthersAreNot() {
+        int cap = config.maxQueuedPerPortal();
+        assertThat(cap).isEqualTo(5_000);
+        // Due tomorrow, so no worker runs them while the test counts.
+        fill("captest-full", "queued", cap - 1);
+        fill("captest-full", "running", 1);
+        fill("captest-almost", "queued", cap - 1);
+
+        QuarkusTransaction.requiringNew().run(() -> {
+            assertThat(queue.offer(KIND, "captest-full", "{}", null)).isEqualTo(Enqueued.PORTAL_FULL);
+            assertThat(queue.offer(KIND, "captest-almost", "{}", null)).isEqualTo(Enqueued.QUEUED);
+            assertThat(queue.offer(KIND, "captest-almost", "{}", null)).isEqualTo(Enqueued.PORTAL_FULL);
+            assertThat(queue.offer(KIND, "captest-other", null, null)).isEqualTo(Enqueued.QUEUED);
+            assertThat(queue.offer(KIND, "captest-other", null, "same")).isEqualTo(Enqueued.QUEUED);
+            assertThat(queue.offer(KIND, "captest-other", null, "same")).isEqualTo(Enqueued.DUPLICATE);
+            assertThat(queue.enqueue(KIND, "captest-full", null, null)).as("the application's own work is not capped").isTrue();
+            assertThat(queue.enqueue(KIND, "captest-other", null, "same")).isFalse();
+        });
+
+        assertThat(Database.count("select count(*) from job where member_id = 'captest-full'")).isEqualTo(cap + 1);
+        assertThat(Database.count("select count(*) from job where member_id = 'captest-almost'")).isEqualTo(cap);
+    }
+
+    @Test
+    void finishedJobsDoNotCount() {
+        fill("captest-done", "done", config.maxQueuedPerPortal());
+        fill("captest-done", "failed", 1);
+        assertThat(QuarkusTransaction.requiringNew().call(() -> queue.offer(KIND, "captest-done", null, null)))
+                .isEqualTo(Enqueued.QUEUED);
+    }
+
+    private void fill(String memberId, String status, int count) {
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("""
+                insert into job (kind, member_id, status, attempts, run_at, locked_by, locked_until, created_at, updated_at)
+                select :kind, :member, :status, 0, now() + interval '1 day',
+                       case when :status = 'running' then 'captest-replica' end,
+                       case when :status = 'running' then now() + interval '1 hour' end, now(), now()
+                from generate_series(1, :count)
+                """).setParameter("kind", KIND).setParameter("member", memberId).setParameter("status", status)
+                .setParameter("count", count).executeUpdate());
+    }
+}
