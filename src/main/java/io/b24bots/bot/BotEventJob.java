@@ -67,11 +67,11 @@ public class BotEventJob implements JobHandler {
         JsonNode data = payload.path("data");
         try {
             switch (event) {
-                case "ONIMBOTMESSAGEADD" -> v1Message(job.memberId(), data);
-                case "ONIMBOTJOINCHAT" -> v1Join(job.memberId(), data);
+                case "ONIMBOTMESSAGEADD" -> v1Message(job, data);
+                case "ONIMBOTJOINCHAT" -> v1Join(job, data);
                 case "ONIMBOTDELETE" -> deleted(job.memberId(), data.path("BOT_ID").asLong());
-                case "ONIMBOTV2MESSAGEADD" -> v2Message(job.memberId(), data);
-                case "ONIMBOTV2JOINCHAT" -> v2Join(job.memberId(), data);
+                case "ONIMBOTV2MESSAGEADD" -> v2Message(job, data);
+                case "ONIMBOTV2JOINCHAT" -> v2Join(job, data);
                 case "ONIMBOTV2DELETE" -> deleted(job.memberId(), data.path("bot").path("id").asLong());
                 default -> LOG.debugf("Recorded %s for portal %s", event, job.memberId());
             }
@@ -80,7 +80,8 @@ public class BotEventJob implements JobHandler {
         }
     }
 
-    private void v1Message(String memberId, JsonNode data) {
+    private void v1Message(QueuedJob job, JsonNode data) {
+        String memberId = job.memberId();
         JsonNode params = data.path("PARAMS");
         long authorId = firstLong(params, "FROM_USER_ID", "AUTHOR_ID");
         if (truthy(data.path("USER").path("IS_BOT")) || truthy(params.path("SYSTEM"))) {
@@ -93,23 +94,25 @@ public class BotEventJob implements JobHandler {
         for (Iterator<Map.Entry<String, JsonNode>> it = data.path("BOT").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> entry = it.next();
             long botId = entry.getValue().path("BOT_ID").asLong(parseLong(entry.getKey()));
-            ours(memberId, botId).ifPresent(bot -> reply(new IncomingMessage(memberId, bot, botId,
+            ours(memberId, botId).ifPresent(bot -> reply(job, new IncomingMessage(memberId, bot, botId,
                     params.path("DIALOG_ID").asText(), authorId, params.path("MESSAGE").asText(""),
                     language(params.path("LANGUAGE"), data.path("LANGUAGE")))));
         }
     }
 
-    private void v1Join(String memberId, JsonNode data) {
+    private void v1Join(QueuedJob job, JsonNode data) {
+        String memberId = job.memberId();
         JsonNode params = data.path("PARAMS");
         for (Iterator<Map.Entry<String, JsonNode>> it = data.path("BOT").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> entry = it.next();
             long botId = entry.getValue().path("BOT_ID").asLong(parseLong(entry.getKey()));
             ours(memberId, botId).filter(bot -> bot.welcomeMessage() != null)
-                    .ifPresent(bot -> send(memberId, bot, botId, params.path("DIALOG_ID").asText(), bot.welcomeMessage()));
+                    .ifPresent(bot -> send(job, bot, botId, params.path("DIALOG_ID").asText(), bot.welcomeMessage()));
         }
     }
 
-    private void v2Message(String memberId, JsonNode data) {
+    private void v2Message(QueuedJob job, JsonNode data) {
+        String memberId = job.memberId();
         long botId = data.path("bot").path("id").asLong();
         JsonNode message = data.path("message");
         JsonNode user = data.path("user");
@@ -119,11 +122,12 @@ public class BotEventJob implements JobHandler {
             return;
         }
         String dialogId = dialogId(data.path("chat").path("dialogId").asText(""), authorId);
-        ours(memberId, botId).ifPresent(bot -> reply(new IncomingMessage(memberId, bot, botId, dialogId, authorId,
+        ours(memberId, botId).ifPresent(bot -> reply(job, new IncomingMessage(memberId, bot, botId, dialogId, authorId,
                 message.path("text").asText(""), language(data.path("language"), null))));
     }
 
-    private void v2Join(String memberId, JsonNode data) {
+    private void v2Join(QueuedJob job, JsonNode data) {
+        String memberId = job.memberId();
         long botId = data.path("bot").path("id").asLong();
         String dialogId = data.path("dialogId").asText("");
         if (dialogId.isEmpty()) {
@@ -131,7 +135,7 @@ public class BotEventJob implements JobHandler {
         }
         String target = dialogId;
         ours(memberId, botId).filter(bot -> bot.welcomeMessage() != null)
-                .ifPresent(bot -> send(memberId, bot, botId, target, bot.welcomeMessage()));
+                .ifPresent(bot -> send(job, bot, botId, target, bot.welcomeMessage()));
     }
 
     /**
@@ -178,13 +182,16 @@ public class BotEventJob implements JobHandler {
         return registry.registered(memberId, botId).flatMap(row -> catalog.byCode(row.code));
     }
 
-    private void reply(IncomingMessage message) {
+    private void reply(QueuedJob job, IncomingMessage message) {
         BotMessageHandler handler = handlers.select(NamedLiteral.of(message.bot().handler())).get();
         handler.reply(message).filter(text -> !text.isBlank())
-                .ifPresent(text -> send(message.memberId(), message.bot(), message.botId(), message.dialogId(), text));
+                .ifPresent(text -> send(job, message.bot(), message.botId(), message.dialogId(), text));
     }
 
-    private void send(String memberId, BotDefinition bot, long botId, String dialogId, String text) {
+    private void send(QueuedJob job, BotDefinition bot, long botId, String dialogId, String text) {
+        String memberId = job.memberId();
+        // A worker that lost its lease (stalled past it) must not send what the job's new owner sends.
+        job.confirmLease();
         try {
             if (bot.api() == BotApi.V2) {
                 bitrix.call(memberId, "imbot.v2.Chat.Message.send",

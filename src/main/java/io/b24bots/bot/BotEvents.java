@@ -28,20 +28,26 @@ public class BotEvents {
         this.json = json;
     }
 
-    /** Queues a webhook event inside the caller's transaction; {@code data} must already be stripped of tokens. */
+    /**
+     * Queues a webhook event inside the caller's transaction; {@code data} must already be stripped
+     * of tokens. False when the portal's queue is full ({@code b24.jobs.max-queued-per-portal}).
+     */
     @Transactional(Transactional.TxType.MANDATORY)
-    public void accept(String memberId, String event, Map<String, Object> data) {
-        enqueue(memberId, event, json.valueToTree(data));
+    public boolean accept(String memberId, String event, Map<String, Object> data) {
+        return enqueue(memberId, event, json.valueToTree(data));
     }
 
-    /** Queues a fetched event inside the caller's transaction (the one that moves the offset). */
+    /**
+     * Queues a fetched event inside the caller's transaction (the one that moves the offset). False
+     * when the portal's queue is full: a portal cannot bury the others' events under its own.
+     */
     @Transactional(Transactional.TxType.MANDATORY)
-    public void enqueue(String memberId, String event, JsonNode data) {
+    public boolean enqueue(String memberId, String event, JsonNode data) {
         ObjectNode payload = json.createObjectNode();
         payload.put("event", event);
         payload.set("data", data);
         try {
-            jobs.enqueue(KIND, memberId, json.writeValueAsString(payload), null);
+            return jobs.offer(KIND, memberId, json.writeValueAsString(payload), null) != JobQueue.Enqueued.PORTAL_FULL;
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -162,7 +162,12 @@ public class FetchPoller {
                 return;
             }
             for (JsonNode event : list) {
-                events.enqueue(bot.memberId(), event.path("type").asText(), event.path("data"));
+                if (!events.enqueue(bot.memberId(), event.path("type").asText(), event.path("data"))) {
+                    // The portal's queue is full: its events wait in Bitrix24 (offset unchanged) until it drains.
+                    LOG.infof("Portal %s has too many events waiting; bot %d is read again later", bot.memberId(), bot.botId());
+                    QuarkusTransaction.setRollbackOnly();
+                    return;
+                }
             }
         });
     }

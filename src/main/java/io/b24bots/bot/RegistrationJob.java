@@ -2,9 +2,9 @@ package io.b24bots.bot;
 
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 
 import io.b24bots.bitrix.BitrixException;
+import io.b24bots.jobs.Backoff;
 import io.b24bots.jobs.JobHandler;
 import io.b24bots.jobs.QueuedJob;
 import io.b24bots.jobs.RetryJobLater;
@@ -76,6 +76,8 @@ public class RegistrationJob implements JobHandler {
                 continue;
             }
             try {
+                // imbot.register is not idempotent: a worker that lost its lease leaves it to the new owner.
+                job.confirmLease();
                 register(job.memberId(), definition, row);
             } catch (BitrixException e) {
                 boolean finalFailure = !e.isTransient() || lastAttempt;
@@ -136,8 +138,6 @@ public class RegistrationJob implements JobHandler {
     }
 
     private Duration backoff(int attempt) {
-        long base = config.registration().backoff().toMillis() << Math.min(attempt - 1, 16);
-        long capped = Math.min(base, config.registration().maxBackoff().toMillis());
-        return Duration.ofMillis(capped + ThreadLocalRandom.current().nextLong(capped / 2 + 1));
+        return Backoff.delay(attempt, config.registration().backoff(), config.registration().maxBackoff());
     }
 }

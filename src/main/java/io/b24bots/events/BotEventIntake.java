@@ -3,6 +3,7 @@ package io.b24bots.events;
 import java.util.Map;
 
 import io.b24bots.bot.BotEvents;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
@@ -14,7 +15,7 @@ import jakarta.transaction.Transactional;
 public class BotEventIntake {
 
     /** What became of an event. */
-    public enum Outcome { QUEUED, DUPLICATE }
+    public enum Outcome { QUEUED, DUPLICATE, PORTAL_FULL }
 
     private final EventDedup dedup;
     private final BotEvents botEvents;
@@ -29,7 +30,11 @@ public class BotEventIntake {
         if (!dedup.firstDelivery(memberId, event, data)) {
             return Outcome.DUPLICATE;
         }
-        botEvents.accept(memberId, event, data);
+        if (!botEvents.accept(memberId, event, data)) {
+            // Not remembered either, so the event is not a "duplicate" when the portal's queue has room again.
+            QuarkusTransaction.setRollbackOnly();
+            return Outcome.PORTAL_FULL;
+        }
         return Outcome.QUEUED;
     }
 }

@@ -32,10 +32,12 @@ public class EventsResource {
     private final BotEventProof botProof;
     private final InstallService installs;
     private final BotEventIntake botEvents;
+    private final EventRefusals refusals;
     private final MeterRegistry meters;
 
     EventsResource(EventVerifier verifier, BotEventProof botProof, InstallService installs, BotEventIntake botEvents,
-            MeterRegistry meters) {
+            EventRefusals refusals, MeterRegistry meters) {
+        this.refusals = refusals;
         this.verifier = verifier;
         this.botProof = botProof;
         this.installs = installs;
@@ -99,6 +101,8 @@ public class EventsResource {
                     meters.counter("b24.events", "kind", "duplicate").increment();
                     yield Map.of("result", "duplicate");
                 }
+                case PORTAL_FULL -> throw refusals.refuse(event, memberId, "portal_full", 429, "too_many_requests",
+                        "This portal has too many events waiting to be handled; new ones are refused until they are.");
             };
         }
         if ("ONAPPUPDATE".equals(event)) {

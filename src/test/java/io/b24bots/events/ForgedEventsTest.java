@@ -164,6 +164,35 @@ class ForgedEventsTest {
         await().until(() -> imbot.messages(portal).size() == 1);
     }
 
+    @Test
+    void aPortalWhoseQueueIsFullIsRefusedWhileOthersAreAnswered() {
+        Portal neighbour = TestPortals.installed(bitrix);
+        long neighbourEcho = imbot.liveBots(neighbour, "b24bots_echo").getFirst().id;
+        // A backlog at the cap (b24.jobs.max-queued-per-portal, 5,000), due tomorrow so no worker takes it now.
+        Database.update("insert into job (kind, member_id, status, attempts, run_at, created_at, updated_at) "
+                + "select 'flood-test', ?, 'queued', 0, now() + interval '1 day', now(), now() from generate_series(1, 5000)",
+                portal.memberId);
+        RequestSpecification oneTooMany = v1Message(botToken(echo), userToken(42), "42", 42, "one too many");
+        try {
+            oneTooMany.post("/b24/events").then().statusCode(429);
+
+            String token = TestPortals.applicationToken(neighbour);
+            event("ONIMBOTMESSAGEADD", neighbour, token)
+                    .formParam("data[BOT][" + neighbourEcho + "][BOT_ID]", String.valueOf(neighbourEcho))
+                    .formParam("data[BOT][" + neighbourEcho + "][access_token]", TestPortals.userToken(bitrix, neighbour, neighbourEcho))
+                    .formParam("auth[access_token]", TestPortals.userToken(bitrix, neighbour, 42))
+                    .formParam("data[PARAMS][DIALOG_ID]", "42").formParam("data[PARAMS][MESSAGE_TYPE]", "P")
+                    .formParam("data[PARAMS][FROM_USER_ID]", "42").formParam("data[PARAMS][MESSAGE]", "hello")
+                    .post("/b24/events").then().statusCode(200);
+            await().until(() -> imbot.messages(neighbour).size() == 1);
+        } finally {
+            Database.update("delete from job where member_id = ? and kind = 'flood-test'", portal.memberId);
+        }
+        // Once the backlog is gone the same event is taken: it was not remembered as delivered.
+        oneTooMany.post("/b24/events").then().statusCode(200).body("result", org.hamcrest.Matchers.equalTo("ok"));
+        await().until(() -> imbot.messages(portal).size() == 1);
+    }
+
     private void assertNothingQueuedOrSent() {
         TestPortals.awaitJobsSettled(portal);
         assertThat(Database.count("select count(*) from job where member_id = ? and kind = 'bot-event'", portal.memberId)).isZero();

@@ -43,6 +43,20 @@ public final class Database {
         }
     }
 
+    /** Runs an insert, update or delete; returns the rows changed. */
+    public static int update(String sql, Object... args) {
+        DataSource dataSource = Arc.container().instance(DataSource.class).get();
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                statement.setObject(i + 1, args[i]);
+            }
+            return statement.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static Map<String, Object> portal(String memberId) {
         List<Map<String, Object>> rows = rows("select * from portal where member_id = ?", memberId);
         return rows.isEmpty() ? null : rows.get(0);
