@@ -232,6 +232,43 @@ class TokenRefreshTest {
         assertThat(Database.token(portal.memberId).get("refresh_owner")).isNull();
     }
 
+    @Test
+    void aRotatedPairIsStoredAfterTheDatabaseFailedTwice() {
+        Portal portal = installedPortal();
+        expireStoredToken(portal);
+        // The first two attempts to store a new pair for this portal fail in the database.
+        QuarkusTransaction.requiringNew().run(() -> {
+            em.createNativeQuery("create sequence store_failures").executeUpdate();
+            em.createNativeQuery("""
+                    create function fail_token_store() returns trigger language plpgsql as $$
+                    begin
+                        if nextval('store_failures') <= 2 then
+                            raise exception 'injected failure';
+                        end if;
+                        return new;
+                    end $$""").executeUpdate();
+            em.createNativeQuery("create trigger fail_token_store before update on portal_token for each row"
+                    + " when (new.version <> old.version and new.member_id = '" + portal.memberId + "')"
+                    + " execute function fail_token_store()").executeUpdate();
+        });
+        try {
+            assertThat(client.call(portal.memberId, "profile", Map.of()).result().path("ID").asText()).isEqualTo("1");
+        } finally {
+            QuarkusTransaction.requiringNew().run(() -> {
+                em.createNativeQuery("drop trigger fail_token_store on portal_token").executeUpdate();
+                em.createNativeQuery("drop function fail_token_store()").executeUpdate();
+                em.createNativeQuery("drop sequence store_failures").executeUpdate();
+            });
+        }
+
+        assertThat(Database.count("select count(*) from portal_token where member_id = ? and version = 1",
+                portal.memberId)).as("stored on the third attempt").isEqualTo(1);
+        assertThat(store.tokens(portal.memberId).orElseThrow().refreshToken())
+                .isEqualTo(bitrix.latestTokens(portal).refreshToken());
+        assertThat(refreshesOf(portal)).isEqualTo(1);
+        assertThat(Database.portal(portal.memberId).get("status")).isEqualTo("active");
+    }
+
     private void expireStoredToken(Portal portal) {
         QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
                 "update portal_token set expires_at = now() - interval '1 minute' where member_id = :m")
