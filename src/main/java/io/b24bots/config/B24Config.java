@@ -2,6 +2,7 @@ package io.b24bots.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -35,9 +36,12 @@ public interface B24Config {
         @WithDefault("https://oauth.bitrix.info")
         String url();
 
-        /** More trusted OAuth servers (Bitrix24 runs a second one for some regions). */
+        /**
+         * More trusted OAuth servers (Bitrix24 runs a second one for some regions). Optional so that
+         * an empty value ({@code B24_OAUTH_EXTRA_URLS=""}) means none instead of failing the start.
+         */
         @WithDefault("https://oauth.bitrix24.tech")
-        List<String> extraUrls();
+        Optional<List<String>> extraUrls();
 
         /** How long a signed OAuth {@code state} stays valid. */
         @WithDefault("PT10M")

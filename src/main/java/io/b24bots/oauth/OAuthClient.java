@@ -26,12 +26,15 @@ public class OAuthClient {
     private static final Logger LOG = Logger.getLogger(OAuthClient.class);
 
     private final OAuthServerApi api;
+    private final OAuthTokenApi tokenApi;
     private final TrustedOAuthServers servers;
     private final B24Config config;
     private final ObjectMapper json;
 
-    OAuthClient(@RestClient OAuthServerApi api, TrustedOAuthServers servers, B24Config config, ObjectMapper json) {
+    OAuthClient(@RestClient OAuthServerApi api, @RestClient OAuthTokenApi tokenApi, TrustedOAuthServers servers,
+            B24Config config, ObjectMapper json) {
         this.api = api;
+        this.tokenApi = tokenApi;
         this.servers = servers;
         this.config = config;
         this.json = json;
@@ -40,13 +43,13 @@ public class OAuthClient {
     public TokenGrant exchangeCode(String server, String code) {
         MultivaluedMap<String, String> form = credentials("authorization_code");
         form.add("code", code);
-        return grant(send(server, () -> api.token(server, form)));
+        return grant(send(server, () -> tokenApi.token(server, form)));
     }
 
     public TokenGrant refresh(String server, String refreshToken) {
         MultivaluedMap<String, String> form = credentials("refresh_token");
         form.add("refresh_token", refreshToken);
-        return grant(send(server, () -> api.token(server, form)));
+        return grant(send(server, () -> tokenApi.token(server, form)));
     }
 
     /** Asks the server whom {@code accessToken} belongs to; throws OAuthRejectedException for a bad token. */

@@ -7,22 +7,17 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
 /**
- * A Bitrix24 OAuth server. The base URL is chosen per call among the trusted servers. Form
+ * A Bitrix24 OAuth server's REST side ({@code app.info}; token grants go through
+ * {@link OAuthTokenApi}). The base URL is chosen per call among the trusted servers. Form
  * POSTs keep the client secret and tokens out of URLs and access logs.
  */
 @RegisterRestClient(configKey = "b24-oauth")
 @Produces(MediaType.APPLICATION_JSON)
 interface OAuthServerApi {
-
-    @POST
-    @Path("/oauth/token/")
-    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    Response token(@Url String server, MultivaluedMap<String, String> form);
 
     @POST
     @Path("/rest/app.info")

@@ -1,24 +1,30 @@
 package io.b24bots.oauth;
 
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
 import io.b24bots.config.B24Config;
 import io.b24bots.portal.PortalStatus;
 import io.b24bots.portal.PortalStore;
+import io.b24bots.portal.RefreshState;
 import io.b24bots.portal.StoredTokens;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
  * The one place a portal's access token comes from. A token known to be expired, or one a call
  * reported as expired, is refreshed once: a per-portal lock in this process queues local callers,
- * and {@code SELECT ... FOR UPDATE} with a re-check queues other replicas, so concurrent callers
- * share one refresh and the single-use refresh token is never sent twice.
+ * and a refresh lease on the token row (taken in a short transaction that re-checks the row)
+ * makes other replicas wait for the holder's result. No connection or row lock is held during
+ * the call to the OAuth server, and a sent grant is always waited for and its pair stored, since
+ * the single-use refresh token it consumed cannot be sent again.
  */
 @ApplicationScoped
 public class TokenService {
@@ -28,20 +34,37 @@ public class TokenService {
     /** Refresh slightly before the stated expiry so a token does not lapse in flight. */
     static final Duration EXPIRY_MARGIN = Duration.ofSeconds(60);
 
+    /** How often a caller waiting for another replica's refresh re-reads the token row. */
+    static final Duration WAIT_POLL = Duration.ofMillis(100);
+
+    /** Longest pause between attempts to store a refreshed pair while the database fails. */
+    private static final Duration MAX_STORE_BACKOFF = Duration.ofSeconds(2);
+
+    private static final String PROCESS = ManagementFactory.getRuntimeMXBean().getName();
+
     private final ReentrantLock[] stripes = new ReentrantLock[256];
+    private final AtomicLong refreshIds = new AtomicLong();
     private final PortalStore store;
     private final OAuthClient oauth;
     private final TrustedOAuthServers servers;
     private final B24Config config;
     private final MeterRegistry meters;
+    /** Outlasts the longest grant (connect plus read timeout) with room to store its answer. */
+    final Duration lease;
 
     TokenService(PortalStore store, OAuthClient oauth, TrustedOAuthServers servers, B24Config config,
-            MeterRegistry meters) {
+            MeterRegistry meters,
+            @ConfigProperty(name = "quarkus.rest-client.b24-oauth-token.read-timeout", defaultValue = "60000")
+            long grantReadTimeoutMillis,
+            @ConfigProperty(name = "quarkus.rest-client.b24-oauth-token.connect-timeout", defaultValue = "5000")
+            long grantConnectTimeoutMillis) {
         this.store = store;
         this.oauth = oauth;
         this.servers = servers;
         this.config = config;
         this.meters = meters;
+        Duration grant = Duration.ofMillis(grantReadTimeoutMillis + grantConnectTimeoutMillis);
+        this.lease = max(Duration.ofSeconds(90), grant.plusSeconds(25));
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new ReentrantLock();
         }
@@ -70,59 +93,181 @@ public class TokenService {
         ReentrantLock lock = stripes[Math.floorMod(memberId.hashCode(), stripes.length)];
         lock.lock();
         try {
-            Refresh outcome = QuarkusTransaction.requiringNew().call(() -> refreshLocked(memberId, needed));
-            if (outcome.access() != null) {
-                return outcome.access();
+            while (true) {
+                String owner = PROCESS + "/" + refreshIds.incrementAndGet();
+                long leasedAt = System.nanoTime();
+                Step step = QuarkusTransaction.requiringNew().call(() -> begin(memberId, needed, owner));
+                if (step.access() != null) {
+                    return step.access();
+                }
+                if (step.failure() != null) {
+                    throw step.failure();
+                }
+                if (step.leased() != null) {
+                    PortalAccess access = refreshLeased(step.leased(), owner, leasedAt + lease.toNanos());
+                    if (access != null) {
+                        return access;
+                    }
+                } else {
+                    awaitOtherRefresh(memberId, step.busyVersion());
+                }
             }
-            throw outcome.failure();
         } finally {
             lock.unlock();
         }
     }
 
-    /** Runs under the row lock; failures are returned, not thrown, so a status change still commits. */
-    private Refresh refreshLocked(String memberId, Predicate<StoredTokens> needed) {
+    /**
+     * Decides under a short row lock: nothing to do, a failure (committed with any status change),
+     * another refresh in progress, or the lease is ours and the caller refreshes.
+     */
+    private Step begin(String memberId, Predicate<StoredTokens> needed, String owner) {
         StoredTokens tokens = store.lockTokens(memberId).orElse(null);
         if (tokens == null) {
-            return Refresh.failed(unavailable(memberId));
+            return Step.failed(unavailable(memberId));
         }
         if (tokens.status() != PortalStatus.ACTIVE) {
-            return Refresh.failed(new PortalUnavailableException(memberId, tokens.status()));
+            return Step.failed(new PortalUnavailableException(memberId, tokens.status()));
         }
         if (!needed.test(tokens)) {
-            return Refresh.ok(toAccess(tokens));
+            return Step.done(toAccess(tokens));
         }
         if (!servers.isTrusted(tokens.oauthServer())) {
             LOG.warnf("Portal %s was installed through an OAuth server that is no longer trusted; "
                     + "it needs to be authorised again", memberId);
             store.markReauthRequired(memberId);
-            return Refresh.failed(new PortalUnavailableException(memberId, PortalStatus.REAUTH_REQUIRED));
+            return Step.failed(new PortalUnavailableException(memberId, PortalStatus.REAUTH_REQUIRED));
         }
-        TokenGrant grant;
+        if (!store.takeRefreshLease(memberId, owner, lease)) {
+            return Step.busy(tokens.version());
+        }
+        return Step.leased(tokens);
+    }
+
+    /**
+     * Sends the grant with no transaction open and stores its answer. Null when the pair was
+     * replaced meanwhile (a reinstall): the caller looks at the row again.
+     */
+    private PortalAccess refreshLeased(StoredTokens tokens, String owner, long leaseEndsAt) {
+        String memberId = tokens.memberId();
+        boolean leaseEnded = false;
         try {
-            grant = oauth.refresh(tokens.oauthServer(), tokens.refreshToken());
-        } catch (OAuthRejectedException e) {
-            if ("invalid_grant".equals(e.code()) || "invalid_client".equals(e.code())) {
+            TokenGrant grant;
+            try {
+                grant = oauth.refresh(tokens.oauthServer(), tokens.refreshToken());
+            } catch (OAuthRejectedException e) {
+                if (!"invalid_grant".equals(e.code()) && !"invalid_client".equals(e.code())) {
+                    meters.counter("b24.token.refreshes", "outcome", "error").increment();
+                    throw e;
+                }
                 meters.counter("b24.token.refreshes", "outcome", "invalid_grant").increment();
+                leaseEnded = true;
+                if (!QuarkusTransaction.requiringNew().call(() -> refused(tokens, owner))) {
+                    return null;
+                }
                 LOG.warnf("Refresh refused for portal %s (%s); marked reauth_required", memberId, e.code());
-                store.markReauthRequired(memberId);
-                return Refresh.failed(new PortalUnavailableException(memberId, PortalStatus.REAUTH_REQUIRED));
+                throw new PortalUnavailableException(memberId, PortalStatus.REAUTH_REQUIRED);
+            } catch (OAuthUnavailableException e) {
+                meters.counter("b24.token.refreshes", "outcome", "error").increment();
+                throw e;
             }
-            meters.counter("b24.token.refreshes", "outcome", "error").increment();
-            return Refresh.failed(e);
-        } catch (OAuthUnavailableException e) {
-            meters.counter("b24.token.refreshes", "outcome", "error").increment();
-            return Refresh.failed(e);
+            if (grant.memberId() != null && !grant.memberId().equals(memberId)) {
+                throw new OAuthRejectedException("wrong_member", "refresh answered for another portal");
+            }
+            String endpoint = acceptableEndpoint(grant.clientEndpoint()) ? grant.clientEndpoint() : tokens.clientEndpoint();
+            leaseEnded = true;
+            if (!storeGrant(tokens, owner, grant, endpoint, leaseEndsAt)) {
+                return null;
+            }
+            meters.counter("b24.token.refreshes", "outcome", "ok").increment();
+            LOG.debugf("Refreshed tokens of portal %s", memberId);
+            return new PortalAccess(memberId, endpoint, grant.accessToken());
+        } finally {
+            if (!leaseEnded) {
+                releaseQuietly(memberId, owner);
+            }
         }
-        if (grant.memberId() != null && !grant.memberId().equals(memberId)) {
-            return Refresh.failed(new OAuthRejectedException("wrong_member", "refresh answered for another portal"));
+    }
+
+    /** The server refused the refresh token: reauth_required, unless a newer pair was stored meanwhile. */
+    private boolean refused(StoredTokens tokens, String owner) {
+        store.releaseLease(tokens.memberId(), owner);
+        StoredTokens now = store.lockTokens(tokens.memberId()).orElse(null);
+        if (now == null || now.version() != tokens.version()) {
+            return false;
         }
-        String endpoint = acceptableEndpoint(grant.clientEndpoint()) ? grant.clientEndpoint() : tokens.clientEndpoint();
-        store.saveRefreshed(memberId, grant.accessToken(), grant.refreshToken(), grant.expiresAt(), endpoint,
-                hostOf(endpoint));
-        meters.counter("b24.token.refreshes", "outcome", "ok").increment();
-        LOG.debugf("Refreshed tokens of portal %s", memberId);
-        return Refresh.ok(new PortalAccess(memberId, endpoint, grant.accessToken()));
+        store.markReauthRequired(tokens.memberId());
+        return true;
+    }
+
+    /**
+     * Commits the rotated pair, retrying while the database fails: the server has consumed the old
+     * refresh token, so this pair, kept in memory meanwhile, is the only one that still works.
+     * Retries stop before the lease ends, after which another replica may refresh.
+     */
+    private boolean storeGrant(StoredTokens tokens, String owner, TokenGrant grant, String endpoint, long leaseEndsAt) {
+        long giveUpAt = leaseEndsAt - Duration.ofSeconds(5).toNanos();
+        Duration backoff = Duration.ofMillis(100);
+        for (int attempt = 1;; attempt++) {
+            try {
+                return QuarkusTransaction.requiringNew().call(() -> store.saveRefreshed(tokens.memberId(),
+                        tokens.version(), owner, grant.accessToken(), grant.refreshToken(), grant.expiresAt(),
+                        endpoint, hostOf(endpoint)));
+            } catch (RuntimeException e) {
+                if (System.nanoTime() + backoff.toNanos() > giveUpAt) {
+                    meters.counter("b24.token.refreshes", "outcome", "not_stored").increment();
+                    LOG.errorf("Could not store the refreshed tokens of portal %s after %d attempts (%s); "
+                            + "the rotated pair is lost and the portal may need to be authorised again",
+                            tokens.memberId(), attempt, OAuthClient.rootMessage(e));
+                    throw new OAuthUnavailableException("refreshed tokens could not be stored");
+                }
+                LOG.warnf("Storing the refreshed tokens of portal %s failed (%s); retrying in %d ms",
+                        tokens.memberId(), OAuthClient.rootMessage(e), backoff.toMillis());
+                pause(backoff);
+                backoff = min(backoff.multipliedBy(2), MAX_STORE_BACKOFF);
+            }
+        }
+    }
+
+    /**
+     * Another replica holds the lease: re-read the row in short transactions until its pair is
+     * stored, the lease is released or expires (its holder died), or the row is gone.
+     */
+    private void awaitOtherRefresh(String memberId, long version) {
+        long giveUpAt = System.nanoTime() + lease.toNanos() + WAIT_POLL.toNanos();
+        while (System.nanoTime() < giveUpAt) {
+            pause(WAIT_POLL);
+            RefreshState state = store.refreshState(memberId).orElse(null);
+            if (state == null || state.version() != version || !state.leased()) {
+                return;
+            }
+        }
+    }
+
+    private void releaseQuietly(String memberId, String owner) {
+        try {
+            QuarkusTransaction.requiringNew().run(() -> store.releaseLease(memberId, owner));
+        } catch (RuntimeException e) {
+            // The lease expires by itself; until then other callers wait for it.
+            LOG.warnf("Could not release the refresh lease of portal %s (%s)", memberId, OAuthClient.rootMessage(e));
+        }
+    }
+
+    private static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OAuthUnavailableException("interrupted while refreshing tokens");
+        }
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     private boolean acceptableEndpoint(String endpoint) {
@@ -152,13 +297,21 @@ public class TokenService {
         return new PortalUnavailableException(memberId, null);
     }
 
-    private record Refresh(PortalAccess access, RuntimeException failure) {
-        static Refresh ok(PortalAccess access) {
-            return new Refresh(access, null);
+    private record Step(PortalAccess access, RuntimeException failure, StoredTokens leased, long busyVersion) {
+        static Step done(PortalAccess access) {
+            return new Step(access, null, null, 0);
         }
 
-        static Refresh failed(RuntimeException failure) {
-            return new Refresh(null, failure);
+        static Step failed(RuntimeException failure) {
+            return new Step(null, failure, null, 0);
+        }
+
+        static Step leased(StoredTokens tokens) {
+            return new Step(null, null, tokens, 0);
+        }
+
+        static Step busy(long version) {
+            return new Step(null, null, null, version);
         }
     }
 }

@@ -23,7 +23,7 @@ public class TrustedOAuthServers {
 
     public TrustedOAuthServers(B24Config config) {
         add(config.oauth().url(), "b24.oauth.url", config.allowHttp());
-        for (String extra : config.oauth().extraUrls()) {
+        for (String extra : config.oauth().extraUrls().orElse(List.of())) {
             if (!extra.isBlank()) {
                 add(extra, "b24.oauth.extra-urls", config.allowHttp());
             }

@@ -1,6 +1,7 @@
 package io.b24bots.portal;
 
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -69,6 +70,11 @@ public class PortalStore {
             token.version = 0;
         } else {
             token.version++;
+            // A new pair: a refresh still in flight for the old one will not store its answer
+            // (the version moved) and nobody should wait for it.
+            em.createNativeQuery("update portal_token set refresh_owner = null, refresh_until = null where member_id = :member")
+                    .setParameter("member", install.memberId())
+                    .executeUpdate();
         }
         token.userId = install.userId();
         seal(token, install.accessToken(), install.refreshToken(), install.expiresAt());
@@ -148,8 +154,8 @@ public class PortalStore {
     }
 
     /**
-     * Tokens under {@code SELECT ... FOR UPDATE}: the caller's transaction is the only one, on any
-     * replica, that may refresh this pair until it commits.
+     * Tokens under {@code SELECT ... FOR UPDATE}, for a short transaction that decides whether to
+     * refresh and takes the refresh lease; never hold it across a call to the OAuth server.
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public Optional<StoredTokens> lockTokens(String memberId) {
@@ -158,11 +164,67 @@ public class PortalStore {
         return portal == null ? Optional.empty() : Optional.of(open(portal, token));
     }
 
-    /** Stores a rotated pair; the endpoint is updated when the OAuth server reports a moved portal. */
+    /**
+     * Takes the refresh lease for {@code length} unless another refresh holds one that has not
+     * expired. Call it after {@link #lockTokens} in the same transaction, so the row cannot change
+     * between the caller's check that it still needs refreshing and the lease.
+     */
     @Transactional(Transactional.TxType.MANDATORY)
-    public void saveRefreshed(String memberId, String accessToken, String refreshToken, Instant expiresAt,
-            String clientEndpoint, String domain) {
+    public boolean takeRefreshLease(String memberId, String owner, Duration length) {
+        return em.createNativeQuery("""
+                update portal_token
+                   set refresh_owner = :owner,
+                       refresh_until = now() + make_interval(secs => :secs)
+                 where member_id = :member
+                   and (refresh_until is null or refresh_until <= now())
+                """)
+                .setParameter("owner", owner)
+                .setParameter("secs", length.toMillis() / 1000.0)
+                .setParameter("member", memberId)
+                .executeUpdate() == 1;
+    }
+
+    /** Ends the lease {@code owner} holds, if it still holds it. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void releaseLease(String memberId, String owner) {
+        em.createNativeQuery("""
+                update portal_token set refresh_owner = null, refresh_until = null
+                 where member_id = :member and refresh_owner = :owner
+                """)
+                .setParameter("member", memberId)
+                .setParameter("owner", owner)
+                .executeUpdate();
+    }
+
+    /** The pair's version and whether a refresh lease is live, read in its own short transaction. */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public Optional<RefreshState> refreshState(String memberId) {
+        @SuppressWarnings("unchecked")
+        java.util.List<Object[]> rows = em.createNativeQuery("""
+                select version, coalesce(refresh_until > now(), false) from portal_token where member_id = :member
+                """)
+                .setParameter("member", memberId)
+                .getResultList();
+        return rows.stream().findFirst()
+                .map(row -> new RefreshState(((Number) row[0]).longValue(), (Boolean) row[1]));
+    }
+
+    /**
+     * Stores a rotated pair and ends {@code owner}'s lease, if the pair is still the one that was
+     * refreshed ({@code refreshedVersion}); the endpoint is updated when the OAuth server reports a
+     * moved portal. False when the portal's tokens were replaced or deleted meanwhile.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public boolean saveRefreshed(String memberId, long refreshedVersion, String owner, String accessToken,
+            String refreshToken, Instant expiresAt, String clientEndpoint, String domain) {
         PortalToken token = em.find(PortalToken.class, memberId, LockModeType.PESSIMISTIC_WRITE);
+        if (token == null) {
+            return false;
+        }
+        releaseLease(memberId, owner);
+        if (token.version != refreshedVersion) {
+            return false;
+        }
         Portal portal = Portal.findById(memberId);
         seal(token, accessToken, refreshToken, expiresAt);
         token.version++;
@@ -173,6 +235,7 @@ public class PortalStore {
             }
         }
         portal.updatedAt = Instant.now();
+        return true;
     }
 
     @Transactional(Transactional.TxType.MANDATORY)

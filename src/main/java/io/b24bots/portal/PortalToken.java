@@ -37,4 +37,15 @@ public class PortalToken extends PanacheEntityBase {
 
     @Column(name = "updated_at")
     public Instant updatedAt;
+
+    /**
+     * The refresh holding the lease and until when (database clock). Written only by
+     * {@link PortalStore}'s lease statements, never by an entity flush, so a row loaded before a
+     * lease was taken cannot overwrite it.
+     */
+    @Column(name = "refresh_owner", insertable = false, updatable = false)
+    public String refreshOwner;
+
+    @Column(name = "refresh_until", insertable = false, updatable = false)
+    public Instant refreshUntil;
 }

@@ -2,14 +2,20 @@ package io.b24bots.oauth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 
@@ -18,6 +24,7 @@ import io.b24bots.portal.PortalStatus;
 import io.b24bots.portal.PortalStore;
 import io.b24bots.portal.StoredTokens;
 import io.b24bots.testing.Bitrix24Emulator;
+import io.b24bots.testing.Bitrix24Emulator.Fault;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Database;
 import io.b24bots.testing.TestEnvironment;
@@ -49,7 +56,7 @@ class TokenRefreshTest {
         Portal portal = installedPortal();
         bitrix.expireAccessTokens(portal);
 
-        List<String> userIds = callConcurrently(50, () -> client.call(portal.memberId, "profile", java.util.Map.of())
+        List<String> userIds = callConcurrently(50, () -> client.call(portal.memberId, "profile", Map.of())
                 .result().path("ID").asText());
 
         assertThat(userIds).hasSize(50).containsOnly("1");
@@ -69,7 +76,7 @@ class TokenRefreshTest {
 
         int before = bitrix.calls(portal.memberId, "profile").size();
 
-        callConcurrently(20, () -> client.call(portal.memberId, "profile", java.util.Map.of()));
+        callConcurrently(20, () -> client.call(portal.memberId, "profile", Map.of()));
 
         assertThat(refreshesOf(portal)).isEqualTo(1);
         var calls = bitrix.calls(portal.memberId, "profile");
@@ -83,14 +90,14 @@ class TokenRefreshTest {
         bitrix.expireAccessTokens(portal);
         bitrix.revokeRefreshTokens(portal);
 
-        assertThatThrownBy(() -> client.call(portal.memberId, "profile", java.util.Map.of()))
+        assertThatThrownBy(() -> client.call(portal.memberId, "profile", Map.of()))
                 .isInstanceOf(PortalUnavailableException.class)
                 .extracting(e -> ((PortalUnavailableException) e).status()).isEqualTo(PortalStatus.REAUTH_REQUIRED);
         assertThat(Database.portal(portal.memberId).get("status")).isEqualTo("reauth_required");
         int refreshes = refreshesOf(portal);
 
         for (int i = 0; i < 5; i++) {
-            assertThatThrownBy(() -> client.call(portal.memberId, "profile", java.util.Map.of()))
+            assertThatThrownBy(() -> client.call(portal.memberId, "profile", Map.of()))
                     .isInstanceOf(PortalUnavailableException.class);
         }
         assertThat(refreshesOf(portal)).as("no more refresh attempts").isEqualTo(refreshes).isEqualTo(1);
@@ -102,11 +109,176 @@ class TokenRefreshTest {
         bitrix.expireAccessTokens(portal);
         bitrix.failNextOAuth(portal, "oauth/token", 1, 502, "BAD_GATEWAY");
 
-        assertThatThrownBy(() -> client.call(portal.memberId, "profile", java.util.Map.of()))
+        assertThatThrownBy(() -> client.call(portal.memberId, "profile", Map.of()))
                 .isInstanceOf(OAuthUnavailableException.class);
         assertThat(Database.portal(portal.memberId).get("status")).isEqualTo("active");
 
-        assertThat(client.call(portal.memberId, "profile", java.util.Map.of()).result().path("ID").asText()).isEqualTo("1");
+        assertThat(client.call(portal.memberId, "profile", Map.of()).result().path("ID").asText()).isEqualTo("1");
+    }
+
+    @Test
+    void aRotationAnsweredAfterElevenSecondsIsStoredAndUsed() {
+        Portal portal = installedPortal();
+        bitrix.expireAccessTokens(portal);
+        // The server rotates the pair at once but its answer arrives 11 s later.
+        bitrix.failNextOAuth(portal, "oauth/token", 1, Fault.answerLost(11_000));
+
+        assertThat(client.call(portal.memberId, "profile", Map.of()).result().path("ID").asText()).isEqualTo("1");
+
+        assertThat(Database.portal(portal.memberId).get("status")).isEqualTo("active");
+        StoredTokens stored = store.tokens(portal.memberId).orElseThrow();
+        assertThat(stored.accessToken()).isEqualTo(bitrix.latestTokens(portal).accessToken());
+        assertThat(stored.refreshToken()).isEqualTo(bitrix.latestTokens(portal).refreshToken());
+        assertThat(Database.token(portal.memberId).get("refresh_owner")).as("lease released").isNull();
+
+        assertThat(client.call(portal.memberId, "profile", Map.of()).result().path("ID").asText()).isEqualTo("1");
+        assertThat(refreshesOf(portal)).as("no second refresh").isEqualTo(1);
+    }
+
+    @Test
+    void concurrentRefreshesHoldNoDatabaseConnectionWhileTheOAuthServerIsSlow() throws Exception {
+        List<Portal> portals = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            portals.add(installedPortal());
+        }
+        // All at once, so the grants (callers' or the bots' pollers') overlap at the OAuth server.
+        for (Portal portal : portals) {
+            bitrix.failNextOAuth(portal, "oauth/token", 1, Fault.slow(3_000));
+            expireStoredToken(portal);
+        }
+        Object[] memberIds = portals.stream().map(p -> p.memberId).toArray();
+        String inList = String.join(",", java.util.Collections.nCopies(memberIds.length, "?"));
+        ExecutorService sampler = Executors.newSingleThreadExecutor();
+        try {
+            // Samples while every portal's grant is at the OAuth server and none has been answered,
+            // after the callers' first short reads (slow on two busy cores) are over.
+            Future<long[]> sampling = sampler.submit(() -> {
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+                        .until(() -> portals.stream().mapToInt(this::refreshesOf).sum() == portals.size());
+                long from = System.nanoTime() + Duration.ofMillis(500).toNanos();
+                long busiest = 0;
+                long samples = 0;
+                while (Database.count("select count(*) from portal_token where version > 0 and member_id in ("
+                        + inList + ")", memberIds) == 0) {
+                    if (System.nanoTime() > from) {
+                        busiest = Math.max(busiest, Database.count("select count(*) from pg_stat_activity where"
+                                + " datname = current_database() and state <> 'idle' and pid <> pg_backend_pid()"));
+                        samples++;
+                    }
+                }
+                return new long[] { busiest, samples };
+            });
+            List<String> userIds = callConcurrently(30, new Callable<>() {
+                final AtomicLong next = new AtomicLong();
+
+                @Override
+                public String call() {
+                    Portal portal = portals.get((int) (next.getAndIncrement() % portals.size()));
+                    return client.call(portal.memberId, "profile", Map.of()).result().path("ID").asText();
+                }
+            });
+            long[] sampled = sampling.get(10, TimeUnit.SECONDS);
+
+            assertThat(userIds).hasSize(30).containsOnly("1");
+            assertThat(sampled[1]).as("samples taken while the grants were in flight").isPositive();
+            assertThat(sampled[0]).as("connections in use while 10 grants wait for the OAuth server").isLessThan(6);
+        } finally {
+            sampler.shutdownNow();
+        }
+        assertThat(portals).allSatisfy(portal -> assertThat(refreshesOf(portal)).isEqualTo(1));
+    }
+
+    @Test
+    void aCallerWaitsForTheRefreshAnotherReplicaHoldsAndUsesItsPair() throws Exception {
+        Portal portal = installedPortal();
+        expireStoredToken(portal);
+        setLease(portal, "other-replica", "90 seconds");
+        long version = store.tokens(portal.memberId).orElseThrow().version();
+
+        ExecutorService caller = Executors.newSingleThreadExecutor();
+        try {
+            Future<String> call = caller.submit(() -> client.call(portal.memberId, "profile", Map.of())
+                    .result().path("ID").asText());
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                    .until(() -> !call.isDone() && refreshesOf(portal) == 0);
+
+            // The other replica's refresh answers and it stores the new pair.
+            Bitrix24Emulator.Tokens fresh = bitrix.issueTokens(portal, 1);
+            boolean saved = QuarkusTransaction.requiringNew().call(() -> store.saveRefreshed(portal.memberId, version,
+                    "other-replica", fresh.accessToken(), fresh.refreshToken(), Instant.now().plusSeconds(3600),
+                    null, null));
+
+            assertThat(saved).isTrue();
+            assertThat(call.get(5, TimeUnit.SECONDS)).isEqualTo("1");
+            assertThat(refreshesOf(portal)).as("the waiting caller sent no grant").isZero();
+            var calls = bitrix.calls(portal.memberId, "profile");
+            assertThat(calls.get(calls.size() - 1).param("auth")).isEqualTo(fresh.accessToken());
+        } finally {
+            caller.shutdownNow();
+        }
+    }
+
+    @Test
+    void aLeaseLeftByADeadReplicaExpiresAndTheNextCallerRefreshes() {
+        Portal portal = installedPortal();
+        expireStoredToken(portal);
+        setLease(portal, "dead-replica", "1 second");
+
+        assertThat(client.call(portal.memberId, "profile", Map.of()).result().path("ID").asText()).isEqualTo("1");
+
+        assertThat(refreshesOf(portal)).isEqualTo(1);
+        assertThat(store.tokens(portal.memberId).orElseThrow().accessToken())
+                .isEqualTo(bitrix.latestTokens(portal).accessToken());
+        assertThat(Database.token(portal.memberId).get("refresh_owner")).isNull();
+    }
+
+    @Test
+    void aRotatedPairIsStoredAfterTheDatabaseFailedTwice() {
+        Portal portal = installedPortal();
+        expireStoredToken(portal);
+        // The first two attempts to store a new pair for this portal fail in the database.
+        QuarkusTransaction.requiringNew().run(() -> {
+            em.createNativeQuery("create sequence store_failures").executeUpdate();
+            em.createNativeQuery("""
+                    create function fail_token_store() returns trigger language plpgsql as $$
+                    begin
+                        if nextval('store_failures') <= 2 then
+                            raise exception 'injected failure';
+                        end if;
+                        return new;
+                    end $$""").executeUpdate();
+            em.createNativeQuery("create trigger fail_token_store before update on portal_token for each row"
+                    + " when (new.version <> old.version and new.member_id = '" + portal.memberId + "')"
+                    + " execute function fail_token_store()").executeUpdate();
+        });
+        try {
+            assertThat(client.call(portal.memberId, "profile", Map.of()).result().path("ID").asText()).isEqualTo("1");
+        } finally {
+            QuarkusTransaction.requiringNew().run(() -> {
+                em.createNativeQuery("drop trigger fail_token_store on portal_token").executeUpdate();
+                em.createNativeQuery("drop function fail_token_store()").executeUpdate();
+                em.createNativeQuery("drop sequence store_failures").executeUpdate();
+            });
+        }
+
+        assertThat(Database.count("select count(*) from portal_token where member_id = ? and version = 1",
+                portal.memberId)).as("stored on the third attempt").isEqualTo(1);
+        assertThat(store.tokens(portal.memberId).orElseThrow().refreshToken())
+                .isEqualTo(bitrix.latestTokens(portal).refreshToken());
+        assertThat(refreshesOf(portal)).isEqualTo(1);
+        assertThat(Database.portal(portal.memberId).get("status")).isEqualTo("active");
+    }
+
+    private void expireStoredToken(Portal portal) {
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
+                "update portal_token set expires_at = now() - interval '1 minute' where member_id = :m")
+                .setParameter("m", portal.memberId).executeUpdate());
+    }
+
+    private void setLease(Portal portal, String owner, String length) {
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
+                "update portal_token set refresh_owner = :o, refresh_until = now() + cast(:l as interval) where member_id = :m")
+                .setParameter("o", owner).setParameter("l", length).setParameter("m", portal.memberId).executeUpdate());
     }
 
     private Portal installedPortal() {

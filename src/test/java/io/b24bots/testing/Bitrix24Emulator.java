@@ -327,12 +327,12 @@ public final class Bitrix24Emulator implements AutoCloseable {
                 if (rest.startsWith("/oauth/token")) {
                     String owner = tokenRequestOwner(params);
                     record(serverName, owner, "oauth/token", params, body);
-                    answer(exchange, injected(owner + ":oauth/token").orElseGet(() -> token(serverName, params)));
+                    answer(exchange, withFault(owner + ":oauth/token", () -> token(serverName, params)));
                 } else if (rest.startsWith("/rest/app.info")) {
                     Grant grant = accessTokens.get(String.valueOf(params.get("auth")));
                     String owner = grant == null ? null : grant.memberId;
                     record(serverName, owner, "app.info", params, body);
-                    answer(exchange, injected(owner + ":app.info").orElseGet(() -> oauthAppInfo(params)));
+                    answer(exchange, withFault(owner + ":app.info", () -> oauthAppInfo(params)));
                 } else {
                     answer(exchange, new Answer(404, Map.of("error", "NOT_FOUND")));
                 }
@@ -380,8 +380,18 @@ public final class Bitrix24Emulator implements AutoCloseable {
         return code == null ? "" : code.memberId;
     }
 
-    private java.util.Optional<Answer> injected(String key) {
-        return toAnswer(nextFault(key));
+    /**
+     * The answer of an OAuth request with the next injected fault applied; {@link Fault#answerLost}
+     * rotates the tokens first and answers late, like a server whose reply is slow to arrive.
+     */
+    private Answer withFault(String key, java.util.function.Supplier<Answer> normal) {
+        Fault fault = nextFault(key);
+        if (fault != null && fault.status() == 0 && fault.processFirst()) {
+            Answer answer = normal.get();
+            sleep(fault.delayMillis());
+            return answer;
+        }
+        return toAnswer(fault).orElseGet(normal);
     }
 
     private Fault nextFault(String key) {
