@@ -3,6 +3,7 @@ package io.b24bots.install;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 
 import io.b24bots.config.B24Config;
@@ -112,7 +113,7 @@ public class OAuthFlowResource {
     private boolean isBitrix24Portal(String host) {
         int colon = host.lastIndexOf(':');
         String name = colon < 0 ? host : host.substring(0, colon);
-        for (String suffix : install.portalDomains()) {
+        for (String suffix : install.portalDomains().orElse(List.of())) {
             String normalized = suffix.trim().toLowerCase(Locale.ROOT);
             if (!normalized.isEmpty() && name.endsWith("." + normalized)) {
                 return true;
