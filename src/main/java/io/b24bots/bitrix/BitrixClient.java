@@ -1,5 +1,6 @@
 package io.b24bots.bitrix;
 
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,7 +13,9 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.b24bots.config.AnswerSizeLimit;
 import io.b24bots.config.B24Config;
+import io.b24bots.config.EndpointPolicy;
 import io.b24bots.oauth.PortalAccess;
 import io.b24bots.oauth.TokenService;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -37,8 +40,6 @@ public class BitrixClient {
     private static final Pattern METHOD = Pattern.compile("[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*");
     private static final Set<String> TOKEN_REJECTED = Set.of("expired_token", "invalid_token");
     private static final Set<String> LIMITED = Set.of("QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT");
-    /** 5xx answers that will not pass by waiting: a deleted portal, a manual block by Bitrix24 support. */
-    private static final Set<String> PERMANENT_SERVER_ERRORS = Set.of("PORTAL_DELETED", "OVERLOAD_LIMIT");
 
     private final BitrixRestApi api;
     private final TokenService tokens;
@@ -46,10 +47,12 @@ public class BitrixClient {
     private final B24Config config;
     private final ObjectMapper json;
     private final MeterRegistry meters;
+    private final PortalBreaker breaker;
 
     BitrixClient(@RestClient BitrixRestApi api, TokenService tokens, PortalRateLimiter limiter, B24Config config,
-            ObjectMapper json, MeterRegistry meters) {
+            ObjectMapper json, MeterRegistry meters, PortalBreaker breaker) {
         this.api = api;
+        this.breaker = breaker;
         this.tokens = tokens;
         this.limiter = limiter;
         this.config = config;
@@ -66,6 +69,8 @@ public class BitrixClient {
         int limitRetries = 0;
         while (true) {
             try {
+                // Background work waits out a failing portal's pause; a person waiting (callWithToken) does not.
+                breaker.check(memberId);
                 return send(memberId, access, method, params);
             } catch (BitrixException e) {
                 if (TOKEN_REJECTED.contains(e.code()) && !refreshed) {
@@ -105,18 +110,22 @@ public class BitrixClient {
         try {
             BitrixResponse response = exchange(limiterKey, access, method, params);
             meters.counter("b24.rest.calls", "method", method, "outcome", "ok").increment();
+            breaker.succeeded(access.memberId());
             return response;
         } catch (BitrixException e) {
-            meters.counter("b24.rest.calls", "method", method, "outcome", e.code()).increment();
+            meters.counter("b24.rest.calls", "method", method, "outcome", BitrixErrorCodes.tag(e.code())).increment();
+            if (portalFailed(e)) {
+                breaker.failed(access.memberId());
+            } else if (e.httpStatus() > 0) {
+                breaker.succeeded(access.memberId());
+            }
             throw e;
         }
     }
 
     private BitrixResponse exchange(String limiterKey, PortalAccess access, String method, Map<String, ?> params) {
         String endpoint = access.clientEndpoint();
-        if (!(endpoint.startsWith("https://") || config.allowHttp() && endpoint.startsWith("http://"))) {
-            throw new BitrixException("INSECURE_ENDPOINT", "portal endpoint is not https", 0, false, null);
-        }
+        requireAllowedEndpoint(access.memberId(), endpoint);
         limiter.acquire(limiterKey);
         Map<String, Object> body = new LinkedHashMap<>(params);
         body.put("auth", access.accessToken());
@@ -133,27 +142,76 @@ public class BitrixClient {
             // The token must not follow a redirect the OAuth server has not confirmed.
             throw new BitrixException(BitrixException.PORTAL_MOVED, "portal answered HTTP " + status, status, true, null);
         }
-        JsonNode node = readJson(response);
+        JsonNode node = readJson(response, access.memberId(), method);
         String error = errorCode(node);
         if (error == null && status < 400) {
+            if (!node.isObject() || !node.has("result")) {
+                throw BitrixException.malformed(method, "HTTP " + status + " without a result");
+            }
             return new BitrixResponse(node);
         }
         if (error == null) {
             error = "HTTP_" + status;
         }
         String description = errorDescription(node);
-        boolean transientFailure = LIMITED.contains(error) || status >= 500 && !PERMANENT_SERVER_ERRORS.contains(error)
-                || TOKEN_REJECTED.contains(error);
-        throw new BitrixException(error, description, status, transientFailure, operatingResetAt(node));
+        throw new BitrixException(error, description, status, BitrixErrorCodes.isTransient(error, status),
+                operatingResetAt(node));
     }
 
-    private JsonNode readJson(Response response) {
-        String body = response.hasEntity() ? response.readEntity(String.class) : "";
-        try {
-            return body.isBlank() ? json.createObjectNode() : json.readTree(body);
-        } catch (Exception e) {
+    /**
+     * The scheme rule, and in production no endpoint that resolves to an internal address (a
+     * portal's endpoint comes from the OAuth server, but the token must never go to our own network).
+     */
+    private void requireAllowedEndpoint(String memberId, String endpoint) {
+        if (!EndpointPolicy.secureScheme(endpoint, config.allowHttp()) || EndpointPolicy.host(endpoint) == null) {
+            throw new BitrixException(BitrixException.INSECURE_ENDPOINT, "portal endpoint is not https", 0, false, null);
+        }
+        if (config.allowHttp()) {
+            return;
+        }
+        switch (EndpointPolicy.reach(EndpointPolicy.host(endpoint))) {
+            case INTERNAL -> {
+                LOG.warnf("Refused to call portal %s: its endpoint host %s resolves to an internal address", memberId,
+                        EndpointPolicy.host(endpoint));
+                throw new BitrixException(BitrixException.ENDPOINT_REFUSED,
+                        "the portal's endpoint resolves to an internal address", 0, false, null);
+            }
+            case UNRESOLVED -> throw new BitrixException(BitrixException.NETWORK_ERROR, "the portal's host does not resolve",
+                    0, true, null);
+            case PUBLIC -> {
+            }
+        }
+    }
+
+    /** The answer as JSON, read through the size cap; an empty object when there is no JSON to read. */
+    private JsonNode readJson(Response response, String memberId, String method) {
+        if (!response.hasEntity()) {
             return json.createObjectNode();
         }
+        try (InputStream in = response.readEntity(InputStream.class)) {
+            JsonNode node = json.readTree(in);
+            return node == null || node.isMissingNode() ? json.createObjectNode() : node;
+        } catch (Exception e) {
+            if (AnswerSizeLimit.isTooLarge(e)) {
+                long limit = config.rest().maxAnswerSize().asLongValue();
+                LOG.warnf("Portal %s answered %s with more than %d bytes; the answer was refused unread", memberId,
+                        method, limit);
+                throw new BitrixException(BitrixException.ANSWER_TOO_LARGE,
+                        "the answer is larger than " + limit + " bytes (b24.rest.max-answer-size)", response.getStatus(),
+                        false, null);
+            }
+            if (e instanceof com.fasterxml.jackson.core.JsonProcessingException) {
+                return json.createObjectNode();
+            }
+            // The connection broke inside the body: the call may have been executed, so it is not repeated.
+            throw new BitrixException(BitrixException.TIMEOUT, "the answer was cut off", 0, true, null);
+        }
+    }
+
+    /** Failures that say the portal is not answering at all; they count towards its breaker. */
+    private static boolean portalFailed(BitrixException e) {
+        return BitrixException.NETWORK_ERROR.equals(e.code()) || BitrixException.TIMEOUT.equals(e.code())
+                || e.httpStatus() >= 500 && e.isTransient() && !LIMITED.contains(e.code());
     }
 
     private static String errorCode(JsonNode node) {
@@ -197,7 +255,7 @@ public class BitrixClient {
         if (wait.isNegative()) {
             return;
         }
-        meters.counter("b24.rest.backoffs", "code", e.code()).increment();
+        meters.counter("b24.rest.backoffs", "code", BitrixErrorCodes.tag(e.code())).increment();
         try {
             Thread.sleep(wait);
         } catch (InterruptedException ie) {
