@@ -15,6 +15,8 @@ public final class BitrixErrorCodes {
 
     /** The metric tag of every code not in the catalogue. */
     public static final String OTHER = "other";
+    /** The tag of an outcome without an error. */
+    public static final String NONE = "none";
 
     private static final Pattern HTTP_STATUS = Pattern.compile("HTTP_[1-5][0-9]{2}");
     private static final Map<String, Boolean> TRANSIENT = new HashMap<>();
@@ -29,7 +31,9 @@ public final class BitrixErrorCodes {
                 "expired_token", "invalid_token",
                 // Ours.
                 BitrixException.NETWORK_ERROR, BitrixException.TIMEOUT, BitrixException.PORTAL_MOVED,
-                BitrixException.RATE_LIMITED, BitrixException.PORTAL_BACKED_OFF);
+                BitrixException.RATE_LIMITED, BitrixException.PORTAL_BACKED_OFF,
+                // The service's own codes on bot rows.
+                "OAUTH_UNAVAILABLE");
         permanentCodes(
                 // Portal and access.
                 "PORTAL_DELETED", "OVERLOAD_LIMIT", "NO_AUTH_FOUND", "ACCESS_DENIED", "ACCESS_ERROR",
@@ -63,7 +67,8 @@ public final class BitrixErrorCodes {
                 "FOLDER_ERROR", "UPLOAD_FAILED",
                 // Ours.
                 BitrixException.INSECURE_ENDPOINT, BitrixException.ENDPOINT_REFUSED, BitrixException.ANSWER_TOO_LARGE,
-                BitrixException.MALFORMED_ANSWER, BitrixException.TOO_MANY_PAGES);
+                BitrixException.MALFORMED_ANSWER, BitrixException.TOO_MANY_PAGES,
+                "REAUTH_REQUIRED", "UNINSTALLED", "PORTAL_UNKNOWN");
     }
 
     private BitrixErrorCodes() {
@@ -88,7 +93,7 @@ public final class BitrixErrorCodes {
 
     /** The code itself when known, else {@value #OTHER}: safe as a metric tag. */
     public static String tag(String code) {
-        return isKnown(code) ? code : OTHER;
+        return isKnown(code) || NONE.equals(code) ? code : OTHER;
     }
 
     /**
