@@ -141,7 +141,9 @@ public class FetchPoller {
             page = read(bitrix.call(bot.memberId(), EVENT_GET, params), bot);
         } catch (BitrixException | OAuthUnavailableException e) {
             String code = e instanceof BitrixException b ? b.code() : "OAUTH_UNAVAILABLE";
-            boolean permanent = e instanceof BitrixException b && !b.isTransient();
+            // A malformed page is more likely a glitch than a state: it backs off like a transient failure.
+            boolean permanent = e instanceof BitrixException b && !b.isTransient()
+                    && !BitrixException.MALFORMED_ANSWER.equals(b.code());
             Instant next = afterFailure(bot, permanent, e instanceof BitrixException b ? b.retryAfter() : null);
             if (e instanceof BitrixException b && BitrixException.MALFORMED_ANSWER.equals(b.code())) {
                 LOG.warnf("Polling bot %d of portal %s: %s; next try at %s", bot.botId(), bot.memberId(), e.getMessage(), next);
