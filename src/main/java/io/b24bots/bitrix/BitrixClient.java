@@ -31,7 +31,10 @@ import org.jboss.logging.Logger;
  * portal's stored endpoint only, refreshes on {@code expired_token}/{@code invalid_token} and
  * repeats once, learns a moved portal's endpoint from the OAuth server instead of following a
  * redirect, keeps each portal under its rate limit, backs off on 503/429, and turns every
- * Bitrix24 error into a {@link BitrixException} that carries its code.
+ * Bitrix24 error into a {@link BitrixException} that carries its code. One portal cannot hurt the
+ * others: answers are read through a size cap, endpoints resolving to internal addresses are refused,
+ * a portal that keeps failing is cut off for a while ({@link PortalBreaker}), and metric tags take
+ * only catalogued codes ({@link BitrixErrorCodes}).
  */
 @ApplicationScoped
 public class BitrixClient {
@@ -52,17 +55,18 @@ public class BitrixClient {
     BitrixClient(@RestClient BitrixRestApi api, TokenService tokens, PortalRateLimiter limiter, B24Config config,
             ObjectMapper json, MeterRegistry meters, PortalBreaker breaker) {
         this.api = api;
-        this.breaker = breaker;
         this.tokens = tokens;
         this.limiter = limiter;
         this.config = config;
         this.json = json;
         this.meters = meters;
+        this.breaker = breaker;
     }
 
     /** Calls {@code method} on the portal with its stored OAuth token. */
     public BitrixResponse call(String memberId, String method, Map<String, ?> params) {
         requireMethodName(method);
+        breaker.check(memberId);
         PortalAccess access = tokens.access(memberId);
         boolean refreshed = false;
         boolean relocated = false;
@@ -153,7 +157,9 @@ public class BitrixClient {
         if (error == null) {
             error = "HTTP_" + status;
         }
-        String description = errorDescription(node);
+        // Both come from the portal and end up in logs, job rows and pages: bounded, on one line.
+        error = printable(error, 100);
+        String description = printable(errorDescription(node), 1000);
         throw new BitrixException(error, description, status, BitrixErrorCodes.isTransient(error, status),
                 operatingResetAt(node));
     }
@@ -220,7 +226,8 @@ public class BitrixClient {
             return null;
         }
         // REST v3 style errors nest the code in an object.
-        return error.isObject() ? error.path("code").asText(null) : error.asText();
+        String code = error.isObject() ? error.path("code").asText(null) : error.asText();
+        return code == null || code.isBlank() ? null : code;
     }
 
     private static String errorDescription(JsonNode node) {
@@ -229,6 +236,11 @@ public class BitrixClient {
             return error.path("message").asText("");
         }
         return node.path("error_description").asText("");
+    }
+
+    private static String printable(String text, int max) {
+        String oneLine = text.replaceAll("\\p{Cntrl}", " ");
+        return oneLine.length() <= max ? oneLine : oneLine.substring(0, max);
     }
 
     private static Instant operatingResetAt(JsonNode node) {
