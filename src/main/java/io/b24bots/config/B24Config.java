@@ -70,7 +70,7 @@ public interface B24Config {
         @WithDefault("PT20S")
         Duration maxBackoff();
 
-        /** Largest answer read from a portal or an OAuth server; a longer one is refused unread. */
+        /** Largest answer read from a portal or an OAuth server; a longer one is refused, at most this much read. */
         @WithDefault("4M")
         MemorySize maxAnswerSize();
 
