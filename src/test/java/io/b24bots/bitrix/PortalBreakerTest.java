@@ -36,7 +36,9 @@ class PortalBreakerTest {
     void aFailingPortalIsBackedOffAndComesBack() {
         Portal failing = TestPortals.installed(bitrix);
         Portal healthy = TestPortals.installed(bitrix);
+        // Every call of the portal fails, its bot's background polls too (they would count as answers).
         bitrix.answerRaw(failing, "server.time", -1, Bitrix24Emulator.rawJson(503, ""));
+        bitrix.answerRaw(failing, "imbot.v2.Event.get", -1, Bitrix24Emulator.rawJson(503, ""));
 
         int backedOff = 0;
         for (int i = 0; i < 40; i++) {
@@ -53,19 +55,21 @@ class PortalBreakerTest {
             assertThat(client.call(healthy.memberId, "server.time", Map.of()).result().asText()).isNotBlank();
         }
 
-        // Without the breaker all 40 calls would have reached the portal.
-        assertThat(bitrix.calls(failing.memberId, "server.time")).hasSize(5);
-        assertThat(backedOff).isEqualTo(35);
+        // Without the breaker all 40 calls would have reached the portal (polls may have used up some of the 5).
+        int reached = bitrix.calls(failing.memberId, "server.time").size();
+        assertThat(reached).isLessThanOrEqualTo(5);
+        assertThat(backedOff).isEqualTo(40 - reached);
         assertThat(bitrix.calls(healthy.memberId, "server.time")).hasSize(40);
 
         // A person waiting is not held back by the breaker.
         String token = bitrix.latestTokens(failing).accessToken();
         assertThatThrownBy(() -> client.callWithToken(failing.memberId, bitrix.clientEndpoint(failing), token, "server.time",
                 Map.of())).isInstanceOfSatisfying(BitrixException.class, e -> assertThat(e.code()).isEqualTo("HTTP_503"));
-        assertThat(bitrix.calls(failing.memberId, "server.time")).hasSize(6);
+        assertThat(bitrix.calls(failing.memberId, "server.time")).hasSize(reached + 1);
 
         // The portal recovers: once the pause is over, the next call gets through and closes the breaker.
         bitrix.answerRaw(failing, "server.time", 0, Bitrix24Emulator.rawJson(503, ""));
+        bitrix.answerRaw(failing, "imbot.v2.Event.get", 0, Bitrix24Emulator.rawJson(503, ""));
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() -> {
             try {
                 return !client.call(failing.memberId, "server.time", Map.of()).result().asText().isBlank();
