@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.b24bots.bitrix.BitrixClient;
 import io.b24bots.bitrix.BitrixException;
+import io.b24bots.bitrix.BitrixResponse;
+import io.b24bots.config.B24Config;
 import io.b24bots.jobs.JobHandler;
 import io.b24bots.jobs.QueuedJob;
 import io.b24bots.jobs.RetryJobLater;
@@ -25,10 +27,12 @@ public class BotMaintenanceJobs {
 
     private final BitrixClient bitrix;
     private final BotRegistry registry;
+    private final int maxPages;
 
-    BotMaintenanceJobs(BitrixClient bitrix, BotRegistry registry) {
+    BotMaintenanceJobs(BitrixClient bitrix, BotRegistry registry, B24Config config) {
         this.bitrix = bitrix;
         this.registry = registry;
+        this.maxPages = config.rest().maxPages();
     }
 
     /** imbot.v2.Bot.unregister or imbot.unregister for one bot, then the row is marked deleted. */
@@ -71,6 +75,38 @@ public class BotMaintenanceJobs {
         }
     }
 
+    /**
+     * Every page of imbot.v2.Bot.list, at most {@code b24.rest.max-pages} of them: a portal that says
+     * {@code hasNextPage} for ever, or sends a page with nothing new, ends the read with TOO_MANY_PAGES.
+     */
+    private void readV2Bots(String memberId, Map<String, Long> inPortal) {
+        String method = "imbot.v2.Bot.list";
+        int offset = 0;
+        for (int pages = 1; ; pages++) {
+            JsonNode page = bitrix.call(memberId, method, Map.of("limit", 50, "offset", offset)).requireObject(method);
+            JsonNode bots = BitrixResponse.optionalArray(page, "bots", method);
+            int before = inPortal.size();
+            for (JsonNode bot : bots) {
+                if (!bot.isObject() || !bot.path("code").isTextual()) {
+                    throw BitrixException.malformed(method, "a bot without a code");
+                }
+                inPortal.put(bot.path("code").asText(), BitrixResponse.requireLong(bot, "id", method));
+            }
+            if (!BitrixResponse.optionalBoolean(page, "hasNextPage", false, method) || bots.isEmpty()) {
+                return;
+            }
+            if (inPortal.size() == before) {
+                throw new BitrixException(BitrixException.TOO_MANY_PAGES,
+                        method + " repeated a page it had already sent (offset " + offset + ")", 0, false, null);
+            }
+            if (pages >= maxPages) {
+                throw new BitrixException(BitrixException.TOO_MANY_PAGES,
+                        method + " still had more after " + pages + " pages (b24.rest.max-pages)", 0, false, null);
+            }
+            offset += bots.size();
+        }
+    }
+
     void unregister(String memberId, String code) {
         Bot bot = registry.forPortal(memberId).stream().filter(b -> b.code.equals(code)).findFirst().orElse(null);
         if (bot == null || bot.botId == null || Bot.DELETED.equals(bot.status)) {
@@ -100,26 +136,17 @@ public class BotMaintenanceJobs {
     void reconcile(String memberId) {
         Map<String, Long> inPortal = new HashMap<>();
         try {
-            int offset = 0;
-            while (true) {
-                JsonNode page = bitrix.call(memberId, "imbot.v2.Bot.list", Map.of("limit", 50, "offset", offset)).result();
-                for (JsonNode bot : page.path("bots")) {
-                    inPortal.put(bot.path("code").asText(), bot.path("id").asLong());
-                }
-                if (!page.path("hasNextPage").asBoolean(false) || page.path("bots").isEmpty()) {
-                    break;
-                }
-                offset += page.path("bots").size();
-            }
+            readV2Bots(memberId, inPortal);
             // imbot.bot.list lists every bot of the portal, other apps' too: only our codes count.
-            for (JsonNode bot : bitrix.call(memberId, "imbot.bot.list", Map.of()).result()) {
-                inPortal.putIfAbsent(bot.path("CODE").asText(), bot.path("ID").asLong());
+            for (JsonNode bot : BotRegistrar.v1Bots(bitrix.call(memberId, "imbot.bot.list", Map.of()))) {
+                inPortal.putIfAbsent(bot.path("CODE").asText(), BitrixResponse.requireLong(bot, "ID", "imbot.bot.list"));
             }
         } catch (BitrixException e) {
             if (e.isTransient()) {
                 throw new RetryJobLater(Duration.ofSeconds(10), e.code());
             }
-            LOG.infof("Reconciling bots of portal %s failed: %s", memberId, e.code());
+            // Permanent: the job ends here instead of retrying; the rows stay as they were.
+            LOG.warnf("Reconciling bots of portal %s failed for good: %s", memberId, e.getMessage());
             return;
         } catch (PortalUnavailableException e) {
             return;

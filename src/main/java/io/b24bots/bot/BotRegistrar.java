@@ -7,6 +7,8 @@ import java.util.Optional;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.b24bots.bitrix.BitrixClient;
+import io.b24bots.bitrix.BitrixException;
+import io.b24bots.bitrix.BitrixResponse;
 import io.b24bots.config.B24Config;
 import io.b24bots.config.PublicUrls;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -37,12 +39,12 @@ public class BotRegistrar {
 
     /** imbot.v2.Bot.register, OAuth variant: {@code fields} and {@code auth}, no {@code botToken}. */
     Registered registerV2(String memberId, BotDefinition bot) {
-        JsonNode result = bitrix.call(memberId, "imbot.v2.Bot.register", Map.of("fields", v2Fields(bot))).result();
-        JsonNode created = result.path("bot");
-        if (!created.path("id").canConvertToLong() && !created.path("id").isTextual()) {
-            throw new IllegalStateException("imbot.v2.Bot.register answered without result.bot.id");
+        String method = "imbot.v2.Bot.register";
+        JsonNode created = bitrix.call(memberId, method, Map.of("fields", v2Fields(bot))).requireObject(method).path("bot");
+        if (!created.isObject()) {
+            throw BitrixException.malformed(method, "without result.bot");
         }
-        return new Registered(created.path("id").asLong(), created.toString());
+        return new Registered(BitrixResponse.requireLong(created, "id", method), created.toString());
     }
 
     Map<String, Object> v2Fields(BotDefinition bot) {
@@ -70,11 +72,8 @@ public class BotRegistrar {
 
     /** imbot.register with every handler URL set to our events endpoint (one set of URLs per app). */
     Registered registerV1(String memberId, BotDefinition bot) {
-        JsonNode result = bitrix.call(memberId, "imbot.register", v1Params(bot)).result();
-        if (!result.canConvertToLong() && !(result.isTextual() && result.asText().matches("\\d+"))) {
-            throw new IllegalStateException("imbot.register answered without a bot id");
-        }
-        return new Registered(result.asLong(), null);
+        JsonNode answer = bitrix.call(memberId, "imbot.register", v1Params(bot)).body();
+        return new Registered(BitrixResponse.requireLong(answer, "result", "imbot.register"), null);
     }
 
     Map<String, Object> v1Params(BotDefinition bot) {
@@ -104,13 +103,26 @@ public class BotRegistrar {
 
     /** The id of a v1 bot with our code, if the portal already has one (after an unanswered register). */
     public Optional<Long> findV1BotId(String memberId, String code) {
-        JsonNode bots = bitrix.call(memberId, "imbot.bot.list", Map.of()).result();
-        for (JsonNode bot : bots) {
+        for (JsonNode bot : v1Bots(bitrix.call(memberId, "imbot.bot.list", Map.of()))) {
             if (code.equals(bot.path("CODE").asText())) {
-                return Optional.of(bot.path("ID").asLong());
+                return Optional.of(BitrixResponse.requireLong(bot, "ID", "imbot.bot.list"));
             }
         }
         return Optional.empty();
+    }
+
+    /** The bots of an imbot.bot.list answer, which Bitrix24 sends as an object keyed by id (a list when empty). */
+    static Iterable<JsonNode> v1Bots(BitrixResponse answer) {
+        JsonNode result = answer.result();
+        if (!result.isObject() && !result.isArray()) {
+            throw BitrixException.malformed("imbot.bot.list", "a result that is neither a list nor an object");
+        }
+        for (JsonNode bot : result) {
+            if (!bot.isObject()) {
+                throw BitrixException.malformed("imbot.bot.list", "a bot that is not an object");
+            }
+        }
+        return result;
     }
 
     private static void putIfPresent(Map<String, Object> map, String key, Object value) {

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +15,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.b24bots.bitrix.BitrixClient;
 import io.b24bots.bitrix.BitrixException;
+import io.b24bots.bitrix.BitrixResponse;
+import io.b24bots.config.B24Config;
 import io.b24bots.oauth.OAuthUnavailableException;
 import io.b24bots.oauth.PortalUnavailableException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -35,6 +38,7 @@ public class FetchPoller {
     private static final Logger LOG = Logger.getLogger(FetchPoller.class);
     private static final Duration LEASE = Duration.ofSeconds(60);
     private static final int PAGE = 100;
+    private static final String EVENT_GET = "imbot.v2.Event.get";
 
     private final String owner = "poller-" + UUID.randomUUID();
     private final ExecutorService pollers = Executors.newVirtualThreadPerTaskExecutor();
@@ -42,9 +46,13 @@ public class FetchPoller {
     private final BitrixClient bitrix;
     private final BotEvents events;
     private final BotsConfig config;
+    private final B24Config rest;
+    /** Consecutive failed polls per bot row, on this replica; a successful poll clears its entry. */
+    private final Map<Long, Integer> failures = new ConcurrentHashMap<>();
 
-    FetchPoller(EntityManager em, BitrixClient bitrix, BotEvents events, BotsConfig config) {
+    FetchPoller(EntityManager em, BitrixClient bitrix, BotEvents events, BotsConfig config, B24Config rest) {
         this.em = em;
+        this.rest = rest;
         this.bitrix = bitrix;
         this.events = events;
         this.config = config;
@@ -128,30 +136,42 @@ public class FetchPoller {
             params.put("offset", bot.offset());
         }
         params.put("limit", PAGE);
-        JsonNode result;
+        Page page;
         try {
-            result = bitrix.call(bot.memberId(), "imbot.v2.Event.get", params).result();
+            page = read(bitrix.call(bot.memberId(), EVENT_GET, params), bot);
         } catch (BitrixException | OAuthUnavailableException e) {
             String code = e instanceof BitrixException b ? b.code() : "OAUTH_UNAVAILABLE";
-            LOG.debugf("Polling bot %d of portal %s failed: %s", bot.botId(), bot.memberId(), code);
-            release(bot, Instant.now().plus(config.polling().interval().multipliedBy(e instanceof BitrixException b
-                    && !b.isTransient() ? 12 : 1)));
+            // A malformed page is more likely a glitch than a state: it backs off like a transient failure.
+            boolean permanent = e instanceof BitrixException b && !b.isTransient()
+                    && !BitrixException.MALFORMED_ANSWER.equals(b.code());
+            Instant next = afterFailure(bot, permanent, e instanceof BitrixException b ? b.retryAfter() : null);
+            if (e instanceof BitrixException b && BitrixException.MALFORMED_ANSWER.equals(b.code())) {
+                LOG.warnf("Polling bot %d of portal %s: %s; next try at %s", bot.botId(), bot.memberId(), e.getMessage(), next);
+            } else {
+                LOG.debugf("Polling bot %d of portal %s failed: %s", bot.botId(), bot.memberId(), code);
+            }
+            release(bot, next);
             return;
         } catch (PortalUnavailableException e) {
             release(bot, Instant.now().plus(Duration.ofMinutes(5)));
             return;
+        } catch (RuntimeException e) {
+            // Nothing may escape to the executor: the lease would hold the bot for a minute without a trace.
+            LOG.warnf("Polling bot %d of portal %s failed: %s", bot.botId(), bot.memberId(), e.toString());
+            release(bot, afterFailure(bot, false, null));
+            return;
         }
-        JsonNode list = result.path("events");
-        boolean hasMore = result.path("hasMore").asBoolean(false);
-        Long nextOffset = result.hasNonNull("nextOffset") ? result.path("nextOffset").asLong() : bot.offset();
-        Instant next = Instant.now().plus(hasMore ? config.polling().busyInterval() : config.polling().interval());
+        failures.remove(bot.rowId());
+        // hasMore with an offset that does not move would poll the same page at the busy pace for ever.
+        boolean busy = page.hasMore() && (bot.offset() == null || page.nextOffset() > bot.offset());
+        Instant next = Instant.now().plus(busy ? config.polling().busyInterval() : config.polling().interval());
         QuarkusTransaction.requiringNew().run(() -> {
             int updated = em.createNativeQuery("""
                     update bot set fetch_offset = :offset, next_poll_at = :next, poll_owner = null, poll_lease_until = null,
                            updated_at = updated_at
                     where id = :id and poll_owner = :owner and status = 'registered'
                     """)
-                    .setParameter("offset", nextOffset)
+                    .setParameter("offset", page.nextOffset())
                     .setParameter("next", next)
                     .setParameter("id", bot.rowId())
                     .setParameter("owner", owner)
@@ -161,7 +181,7 @@ public class FetchPoller {
                 QuarkusTransaction.setRollbackOnly();
                 return;
             }
-            for (JsonNode event : list) {
+            for (JsonNode event : page.events()) {
                 if (!events.enqueue(bot.memberId(), event.path("type").asText(), event.path("data"))) {
                     // The portal's queue is full: its events wait in Bitrix24 (offset unchanged) until it drains.
                     LOG.infof("Portal %s has too many events waiting; bot %d is read again later", bot.memberId(), bot.botId());
@@ -170,6 +190,43 @@ public class FetchPoller {
                 }
             }
         });
+    }
+
+    /** What one imbot.v2.Event.get answer says, checked: MALFORMED_ANSWER instead of a NullPointerException. */
+    record Page(JsonNode events, boolean hasMore, long nextOffset) {
+    }
+
+    static Page read(BitrixResponse answer, Claimed bot) {
+        JsonNode result = answer.requireObject(EVENT_GET);
+        JsonNode events = BitrixResponse.optionalArray(result, "events", EVENT_GET);
+        for (JsonNode event : events) {
+            if (!event.isObject() || !event.path("type").isTextual()) {
+                throw BitrixException.malformed(EVENT_GET, "an event without a type");
+            }
+        }
+        boolean hasMore = BitrixResponse.optionalBoolean(result, "hasMore", false, EVENT_GET);
+        long nextOffset = BitrixResponse.requireLong(result, "nextOffset", EVENT_GET);
+        if (bot.offset() != null && nextOffset < bot.offset()) {
+            throw BitrixException.malformed(EVENT_GET, "a nextOffset before the offset it was given");
+        }
+        return new Page(events, hasMore, nextOffset);
+    }
+
+    /**
+     * When to poll a bot again after its n-th failure in a row: the interval (twelve of them for a
+     * permanent failure) doubled per failure, at most {@code b24.rest.breaker-max-pause}, never before
+     * a time Bitrix24 or the portal's breaker named.
+     */
+    private Instant afterFailure(Claimed bot, boolean permanent, Instant notBefore) {
+        int failed = failures.merge(bot.rowId(), 1, Integer::sum);
+        Duration base = config.polling().interval().multipliedBy(permanent ? 12 : 1);
+        Duration delay = base.multipliedBy(1L << Math.min(failed - 1, 16));
+        Duration max = rest.rest().breakerMaxPause();
+        if (delay.compareTo(max) > 0) {
+            delay = max.compareTo(base) > 0 ? max : base;
+        }
+        Instant next = Instant.now().plus(delay);
+        return notBefore != null && notBefore.isAfter(next) ? notBefore : next;
     }
 
     private void release(Claimed bot, Instant next) {

@@ -134,7 +134,7 @@ public class RegistrationJob implements JobHandler {
     }
 
     private void count(BotDefinition definition, String outcome, String error) {
-        meters.counter("b24.bot.registrations", "api", definition.api().value(), "outcome", outcome, "error", error).increment();
+        meters.counter("b24.bot.registrations", "api", definition.api().value(), "outcome", outcome, "error", io.b24bots.bitrix.BitrixErrorCodes.tag(error)).increment();
     }
 
     private Duration backoff(int attempt) {

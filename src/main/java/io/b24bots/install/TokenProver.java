@@ -126,7 +126,7 @@ public class TokenProver {
             throw RequestRejected.unauthorized("The access token belongs to another portal.");
         }
         String endpoint = info.clientEndpoint();
-        if (endpoint == null || !(endpoint.startsWith("https://") || config.allowHttp() && endpoint.startsWith("http://"))) {
+        if (!io.b24bots.config.EndpointPolicy.acceptable(endpoint, config.allowHttp())) {
             throw RequestRejected.unauthorized("The OAuth server reported no usable REST endpoint for this portal.");
         }
         return info;

@@ -271,7 +271,7 @@ public class TokenService {
     }
 
     private boolean acceptableEndpoint(String endpoint) {
-        return endpoint != null && (endpoint.startsWith("https://") || config.allowHttp() && endpoint.startsWith("http://"));
+        return io.b24bots.config.EndpointPolicy.acceptable(endpoint, config.allowHttp());
     }
 
     private static String hostOf(String endpoint) {
