@@ -51,7 +51,7 @@ public class BotMaintenanceJobs {
 
         @Override
         public void run(QueuedJob job) {
-            jobs.unregister(job.memberId(), job.payload());
+            jobs.unregister(job, job.payload());
         }
     }
 
@@ -107,12 +107,14 @@ public class BotMaintenanceJobs {
         }
     }
 
-    void unregister(String memberId, String code) {
+    void unregister(QueuedJob job, String code) {
+        String memberId = job.memberId();
         Bot bot = registry.forPortal(memberId).stream().filter(b -> b.code.equals(code)).findFirst().orElse(null);
         if (bot == null || bot.botId == null || Bot.DELETED.equals(bot.status)) {
             return;
         }
         try {
+            job.confirmLease();
             if (BotApi.V2.value().equals(bot.api)) {
                 bitrix.call(memberId, "imbot.v2.Bot.unregister", Map.of("botId", bot.botId));
             } else {
