@@ -143,7 +143,7 @@ class TokenRefreshTest {
         }
         // All at once, so the grants (callers' or the bots' pollers') overlap at the OAuth server.
         for (Portal portal : portals) {
-            bitrix.failNextOAuth(portal, "oauth/token", 1, Fault.slow(3_000));
+            bitrix.failNextOAuth(portal, "oauth/token", 1, Fault.slow(6_000));
             expireStoredToken(portal);
         }
         Object[] memberIds = portals.stream().map(p -> p.memberId).toArray();
@@ -182,7 +182,7 @@ class TokenRefreshTest {
                     return client.call(portal.memberId, "profile", Map.of()).result().path("ID").asText();
                 }
             });
-            long[] sampled = sampling.get(10, TimeUnit.SECONDS);
+            long[] sampled = sampling.get(30, TimeUnit.SECONDS);
 
             assertThat(userIds).hasSize(30).containsOnly("1");
             assertThat(sampled[1]).as("samples taken while the grants were in flight").isPositive();
