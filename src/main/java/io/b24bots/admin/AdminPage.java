@@ -1,5 +1,7 @@
 package io.b24bots.admin;
 
+import io.b24bots.bot.BotStatus;
+import io.b24bots.bot.EventMode;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -14,9 +16,9 @@ import io.b24bots.admin.AdminSession.Session;
 import io.b24bots.bitrix.BitrixClient;
 import io.b24bots.bitrix.BitrixException;
 import io.b24bots.bot.Bot;
-import io.b24bots.bot.BotAdministration;
-import io.b24bots.bot.BotCatalog;
-import io.b24bots.bot.BotDefinition;
+import io.b24bots.bot.administration.BotAdministration;
+import io.b24bots.bot.declaration.BotCatalog;
+import io.b24bots.bot.declaration.BotDefinition;
 import io.b24bots.install.TokenProver;
 import io.b24bots.oauth.AppInfo;
 import io.b24bots.portal.Portal;
@@ -116,10 +118,10 @@ public class AdminPage {
         int deleted = 0;
         for (Bot bot : notInstalled ? List.<Bot>of() : bots.bots(session.memberId())) {
             switch (bot.status) {
-                case Bot.REGISTERED -> registered++;
-                case Bot.PENDING -> pending++;
-                case Bot.FAILED -> failed++;
-                default -> deleted++;
+                case REGISTERED -> registered++;
+                case PENDING -> pending++;
+                case FAILED -> failed++;
+                case DELETED -> deleted++;
             }
             rows.add(row(bot, msg, session.admin()));
         }
@@ -134,15 +136,15 @@ public class AdminPage {
     private BotView row(Bot bot, AdminMessages msg, boolean admin) {
         String name = catalog.byCode(bot.code).map(BotDefinition::displayName).orElse(bot.code);
         String statusLabel = switch (bot.status) {
-            case Bot.REGISTERED -> msg.statusRegistered();
-            case Bot.PENDING -> msg.statusPending();
-            case Bot.FAILED -> msg.statusFailed();
-            default -> msg.statusDeleted();
+            case REGISTERED -> msg.statusRegistered();
+            case PENDING -> msg.statusPending();
+            case FAILED -> msg.statusFailed();
+            case DELETED -> msg.statusDeleted();
         };
-        String mode = bot.eventMode == null ? msg.modeV1() : "fetch".equals(bot.eventMode) ? msg.modeFetch() : msg.modeWebhook();
-        boolean canRetry = admin && (Bot.FAILED.equals(bot.status) || Bot.DELETED.equals(bot.status));
-        boolean canUnregister = admin && bot.botId != null && Bot.REGISTERED.equals(bot.status);
-        return new BotView(bot.id, name, bot.code, bot.api, bot.type, mode, bot.botId, bot.status, statusLabel,
+        String mode = bot.eventMode == null ? msg.modeV1() : bot.eventMode == EventMode.FETCH ? msg.modeFetch() : msg.modeWebhook();
+        boolean canRetry = admin && (bot.status == BotStatus.FAILED || bot.status == BotStatus.DELETED);
+        boolean canUnregister = admin && bot.botId != null && bot.status == BotStatus.REGISTERED;
+        return new BotView(bot.id, name, bot.code, bot.api.value(), bot.type, mode, bot.botId, bot.status.dbValue(), statusLabel,
                 bot.lastErrorCode, ErrorExplanations.explain(bot.lastErrorCode, msg), bot.attempts,
                 bot.updatedAt == null ? "" : TIME.format(bot.updatedAt), canRetry, canUnregister);
     }

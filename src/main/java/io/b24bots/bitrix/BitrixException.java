@@ -1,13 +1,16 @@
 package io.b24bots.bitrix;
 
+import java.time.Duration;
 import java.time.Instant;
+
+import io.b24bots.jobs.JobFailure;
 
 /**
  * A Bitrix24 call that failed, with the error code Bitrix24 gave ({@code QUERY_LIMIT_EXCEEDED},
  * {@code BOT_CODE_ALREADY_TAKEN}, ...) or one of ours for failures without one
  * ({@link #NETWORK_ERROR}, {@link #TIMEOUT}, {@link #PORTAL_MOVED}, {@code HTTP_<status>}).
  */
-public class BitrixException extends RuntimeException {
+public class BitrixException extends RuntimeException implements JobFailure {
 
     public static final String NETWORK_ERROR = "NETWORK_ERROR";
     public static final String TIMEOUT = "TIMEOUT";
@@ -69,5 +72,21 @@ public class BitrixException extends RuntimeException {
         String message = getMessage();
         int colon = message.indexOf(": ");
         return colon < 0 ? "" : message.substring(colon + 2);
+    }
+
+    @Override
+    public Kind jobFailureKind() {
+        return transientFailure ? Kind.TRANSIENT : Kind.PERMANENT;
+    }
+
+    @Override
+    public String jobFailureCode() {
+        return code;
+    }
+
+    @Override
+    public Duration retryDelay() {
+        return retryAfter == null ? null : Duration.between(Instant.now(), retryAfter).isNegative() ? Duration.ZERO
+                : Duration.between(Instant.now(), retryAfter);
     }
 }

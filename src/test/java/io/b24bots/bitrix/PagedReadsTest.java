@@ -1,12 +1,15 @@
 package io.b24bots.bitrix;
 
+import io.b24bots.bot.Bot;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 
-import io.b24bots.bot.BotAdministration;
+import io.b24bots.bot.administration.BotAdministration;
+import io.b24bots.bot.administration.ReconcileBotsJob;
 import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Database;
@@ -44,8 +47,8 @@ class PagedReadsTest {
         TestPortals.awaitJobsSettled(healthy);
 
         assertThat(bitrix.calls(endless.memberId, "imbot.v2.Bot.list")).hasSize(2);
-        assertReconcileDoneOnce(endless);
-        assertReconcileDoneOnce(healthy);
+        assertReconcileEndedOnce(endless, "failed");
+        assertReconcileEndedOnce(healthy, "done");
         assertThat(bitrix.calls(healthy.memberId, "imbot.bot.list")).isNotEmpty();
         // The endless portal's rows were left as they were: its bots are still registered.
         assertThat(Database.count("select count(*) from bot where member_id = ? and status = 'registered'", endless.memberId))
@@ -67,14 +70,18 @@ class PagedReadsTest {
         TestPortals.awaitJobsSettled(endless);
 
         assertThat(bitrix.calls(endless.memberId, "imbot.v2.Bot.list")).hasSize(20);
-        assertReconcileDoneOnce(endless);
+        assertReconcileEndedOnce(endless, "failed");
         bitrix.answerRaw(endless, "imbot.v2.Bot.list", 0, Bitrix24Emulator.rawJson(200, ""));
     }
 
-    private static void assertReconcileDoneOnce(Portal portal) {
-        assertThat(Database.rows("select status, attempts from job where member_id = ? and kind = ?", portal.memberId,
-                BotAdministration.RECONCILE_KIND)).singleElement().satisfies(job -> {
-                    assertThat(job.get("status")).isEqualTo("done");
+    /** Ended after one run, never retried; a paging portal's with the reason on the job row. */
+    private static void assertReconcileEndedOnce(Portal portal, String status) {
+        assertThat(Database.rows("select status, attempts, last_error from job where member_id = ? and kind = ?",
+                portal.memberId, ReconcileBotsJob.KIND)).singleElement().satisfies(job -> {
+                    assertThat(job.get("status")).isEqualTo(status);
+                    if (status.equals("failed")) {
+                        assertThat((String) job.get("last_error")).startsWith("TOO_MANY_PAGES");
+                    }
                     assertThat(((Number) job.get("attempts")).intValue()).isEqualTo(1);
                 });
     }

@@ -1,5 +1,11 @@
 package io.b24bots.bot;
 
+import io.b24bots.bot.declaration.BotDefinition;
+
+import io.b24bots.bot.declaration.BotCatalog;
+
+import io.b24bots.bot.declaration.BotsConfig;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,10 +1,28 @@
-package io.b24bots.bot;
+package io.b24bots.bot.registration;
+
+import io.b24bots.bot.BotStatus;
+import io.b24bots.bot.Bot;
+import io.b24bots.bot.BotApi;
+import io.b24bots.bot.BotRepository;
+import io.b24bots.bot.imbot.Imbot;
+import io.b24bots.bot.imbot.ImbotApi;
+import io.b24bots.bot.imbot.RegisteredBot;
+
+
+
+import io.b24bots.bot.declaration.BotDefinition;
+
+import io.b24bots.bot.declaration.BotCatalog;
+
+import io.b24bots.bot.declaration.BotsConfig;
 
 import java.time.Duration;
 import java.util.Optional;
 
+import io.b24bots.bitrix.BitrixErrorCodes;
 import io.b24bots.bitrix.BitrixException;
 import io.b24bots.jobs.Backoff;
+import io.b24bots.jobs.JobFailure;
 import io.b24bots.jobs.JobHandler;
 import io.b24bots.jobs.QueuedJob;
 import io.b24bots.jobs.RetryJobLater;
@@ -24,24 +42,24 @@ import org.jboss.logging.Logger;
  * retry the job with back-off; permanent ones are recorded on the bot with the Bitrix24 code.
  */
 @ApplicationScoped
-public class RegistrationJob implements JobHandler {
+public class RegisterBotsJob implements JobHandler {
 
     public static final String KIND = "register-bots";
 
-    private static final Logger LOG = Logger.getLogger(RegistrationJob.class);
+    private static final Logger LOG = Logger.getLogger(RegisterBotsJob.class);
 
     private final BotCatalog catalog;
-    private final BotRegistry registry;
-    private final BotRegistrar registrar;
+    private final BotRepository registry;
+    private final Imbot imbot;
     private final PortalStore portals;
     private final BotsConfig config;
     private final MeterRegistry meters;
 
-    RegistrationJob(BotCatalog catalog, BotRegistry registry, BotRegistrar registrar, PortalStore portals, BotsConfig config,
+    RegisterBotsJob(BotCatalog catalog, BotRepository registry, Imbot imbot, PortalStore portals, BotsConfig config,
             MeterRegistry meters) {
         this.catalog = catalog;
         this.registry = registry;
-        this.registrar = registrar;
+        this.imbot = imbot;
         this.portals = portals;
         this.config = config;
         this.meters = meters;
@@ -79,22 +97,19 @@ public class RegistrationJob implements JobHandler {
                 // imbot.register is not idempotent: a worker that lost its lease leaves it to the new owner.
                 job.confirmLease();
                 register(job.memberId(), definition, row);
-            } catch (BitrixException e) {
-                boolean finalFailure = !e.isTransient() || lastAttempt;
-                registry.attemptFailed(row.id, e.code(), e.description(), finalFailure);
-                count(definition, finalFailure ? "failed" : "retry", e.code());
-                LOG.infof("Registering bot %s in portal %s failed: %s (%s)", definition.code(), job.memberId(), e.code(),
-                        finalFailure ? "final" : "will retry");
-                retry |= !finalFailure;
-            } catch (OAuthUnavailableException e) {
-                registry.attemptFailed(row.id, "OAUTH_UNAVAILABLE", "The Bitrix24 OAuth server could not be reached", lastAttempt);
-                count(definition, lastAttempt ? "failed" : "retry", "OAUTH_UNAVAILABLE");
-                retry |= !lastAttempt;
             } catch (PortalUnavailableException e) {
-                String code = e.status() == null ? "PORTAL_UNKNOWN" : e.status().dbValue().toUpperCase(java.util.Locale.ROOT);
-                registry.attemptFailed(row.id, code, e.getMessage(), false);
+                registry.attemptFailed(row.id, e.jobFailureCode(), e.getMessage(), false);
                 LOG.infof("Stopped registering bots in portal %s: %s", job.memberId(), e.getMessage());
                 return;
+            } catch (BitrixException | OAuthUnavailableException e) {
+                JobFailure failure = (JobFailure) e;
+                String text = e instanceof BitrixException b ? b.description() : "The Bitrix24 OAuth server could not be reached";
+                boolean finalFailure = failure.jobFailureKind() != JobFailure.Kind.TRANSIENT || lastAttempt;
+                registry.attemptFailed(row.id, failure.jobFailureCode(), text, finalFailure);
+                count(definition, finalFailure ? "failed" : "retry", failure.jobFailureCode());
+                LOG.infof("Registering bot %s in portal %s failed: %s (%s)", definition.code(), job.memberId(),
+                        failure.jobFailureCode(), finalFailure ? "final" : "will retry");
+                retry |= !finalFailure;
             }
         }
         if (retry) {
@@ -112,29 +127,30 @@ public class RegistrationJob implements JobHandler {
 
     /** A v1 bot on record is never registered again; a v2 bot registered by an earlier run of this job is skipped. */
     private static boolean alreadyDone(Bot row, BotDefinition definition, QueuedJob job) {
-        if (!Bot.REGISTERED.equals(row.status) || row.botId == null) {
+        if (row.status != BotStatus.REGISTERED || row.botId == null) {
             return false;
         }
         return definition.api() == BotApi.V1 || row.updatedAt != null && row.updatedAt.isAfter(job.createdAt());
     }
 
     private void register(String memberId, BotDefinition definition, Bot row) {
+        ImbotApi api = imbot.of(definition.api());
         if (definition.api() == BotApi.V1 && BitrixException.TIMEOUT.equals(row.lastErrorCode)) {
             // The unanswered call may have created the bot; imbot.register must not make a second one.
-            Optional<Long> existing = registrar.findV1BotId(memberId, definition.code());
-            if (existing.isPresent()) {
-                registry.registered(row.id, existing.get(), null);
+            Long existing = api.list(memberId).get(definition.code());
+            if (existing != null) {
+                registry.registered(row.id, existing, null);
                 return;
             }
         }
-        BotRegistrar.Registered registered = registrar.register(memberId, definition);
+        RegisteredBot registered = api.register(memberId, definition);
         registry.registered(row.id, registered.botId(), registered.botObject());
         count(definition, "registered", "none");
         LOG.infof("Bot %s registered in portal %s as %d", definition.code(), memberId, registered.botId());
     }
 
     private void count(BotDefinition definition, String outcome, String error) {
-        meters.counter("b24.bot.registrations", "api", definition.api().value(), "outcome", outcome, "error", io.b24bots.bitrix.BitrixErrorCodes.tag(error)).increment();
+        meters.counter("b24.bot.registrations", "api", definition.api().value(), "outcome", outcome, "error", BitrixErrorCodes.tag(error)).increment();
     }
 
     private Duration backoff(int attempt) {

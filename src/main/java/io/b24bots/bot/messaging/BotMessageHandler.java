@@ -1,4 +1,6 @@
-package io.b24bots.bot;
+package io.b24bots.bot.messaging;
+
+
 
 import java.util.Optional;
 

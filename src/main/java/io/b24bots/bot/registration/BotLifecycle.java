@@ -1,4 +1,8 @@
-package io.b24bots.bot;
+package io.b24bots.bot.registration;
+
+import io.b24bots.bot.BotRepository;
+
+
 
 import io.b24bots.install.PortalInstalled;
 import io.b24bots.install.PortalUninstalled;
@@ -11,16 +15,16 @@ import jakarta.enterprise.event.Observes;
 public class BotLifecycle {
 
     private final JobQueue jobs;
-    private final BotRegistry registry;
+    private final BotRepository registry;
 
-    BotLifecycle(JobQueue jobs, BotRegistry registry) {
+    BotLifecycle(JobQueue jobs, BotRepository registry) {
         this.jobs = jobs;
         this.registry = registry;
     }
 
     /** Every install queues one registration; installs close together share the waiting one. */
     void installed(@Observes PortalInstalled event) {
-        jobs.enqueue(RegistrationJob.KIND, event.memberId(), null, event.memberId());
+        jobs.enqueue(RegisterBotsJob.KIND, event.memberId(), null, event.memberId());
     }
 
     void uninstalled(@Observes PortalUninstalled event) {

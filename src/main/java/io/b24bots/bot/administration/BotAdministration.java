@@ -1,10 +1,16 @@
-package io.b24bots.bot;
+package io.b24bots.bot.administration;
+
+import io.b24bots.bot.BotStatus;
+import io.b24bots.bot.Bot;
+import io.b24bots.bot.BotRepository;
+
+
+import io.b24bots.bot.registration.RegisterBotsJob;
 
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-import io.b24bots.jobs.Job;
 import io.b24bots.jobs.JobQueue;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
@@ -16,13 +22,10 @@ import jakarta.transaction.Transactional;
 @ApplicationScoped
 public class BotAdministration {
 
-    public static final String UNREGISTER_KIND = "unregister-bot";
-    public static final String RECONCILE_KIND = "reconcile-bots";
-
     private final JobQueue jobs;
-    private final BotRegistry registry;
+    private final BotRepository registry;
 
-    BotAdministration(JobQueue jobs, BotRegistry registry) {
+    BotAdministration(JobQueue jobs, BotRepository registry) {
         this.jobs = jobs;
         this.registry = registry;
     }
@@ -37,44 +40,43 @@ public class BotAdministration {
     @Transactional
     public boolean retry(String memberId, long rowId) {
         Optional<Bot> bot = row(memberId, rowId);
-        if (bot.isEmpty() || Bot.REGISTERED.equals(bot.get().status)) {
+        if (bot.isEmpty() || bot.get().status == BotStatus.REGISTERED) {
             return false;
         }
-        bot.get().status = Bot.PENDING;
+        bot.get().status = BotStatus.PENDING;
         bot.get().updatedAt = Instant.now();
-        jobs.enqueue(RegistrationJob.KIND, memberId, bot.get().code, memberId + ":" + bot.get().code);
+        jobs.enqueue(RegisterBotsJob.KIND, memberId, bot.get().code, memberId + ":" + bot.get().code);
         return true;
     }
 
     /** Runs the registration of every declared bot again (v2 refreshes, v1 bots on record stay). */
     @Transactional
     public void reregisterAll(String memberId) {
-        Bot.update("status = ?1, updatedAt = ?2 where memberId = ?3 and status <> ?4", Bot.PENDING, Instant.now(),
-                memberId, Bot.REGISTERED);
-        jobs.enqueue(RegistrationJob.KIND, memberId, null, memberId);
+        registry.markUnregisteredPending(memberId);
+        jobs.enqueue(RegisterBotsJob.KIND, memberId, null, memberId);
     }
 
     /** Removes one bot from the portal. */
     @Transactional
     public boolean unregister(String memberId, long rowId) {
         Optional<Bot> bot = row(memberId, rowId);
-        if (bot.isEmpty() || bot.get().botId == null || Bot.DELETED.equals(bot.get().status)) {
+        if (bot.isEmpty() || bot.get().botId == null || bot.get().status == BotStatus.DELETED) {
             return false;
         }
-        jobs.enqueue(UNREGISTER_KIND, memberId, bot.get().code, memberId + ":" + bot.get().code);
+        jobs.enqueue(UnregisterBotJob.KIND, memberId, bot.get().code, memberId + ":" + bot.get().code);
         return true;
     }
 
     /** Compares the stored bots with what the portal reports. */
     @Transactional
     public void reconcile(String memberId) {
-        jobs.enqueue(RECONCILE_KIND, memberId, null, memberId);
+        jobs.enqueue(ReconcileBotsJob.KIND, memberId, null, memberId);
     }
 
     /** Jobs of the portal that are waiting or running. */
     @Transactional
     public long workInProgress(String memberId) {
-        return Job.count("memberId = ?1 and status in (?2, ?3)", memberId, Job.QUEUED, Job.RUNNING);
+        return jobs.unfinished(memberId);
     }
 
     @Transactional
@@ -82,7 +84,7 @@ public class BotAdministration {
         return registry.forPortal(memberId);
     }
 
-    private static Optional<Bot> row(String memberId, long rowId) {
-        return Bot.find("id = ?1 and memberId = ?2", rowId, memberId).firstResultOptional();
+    private Optional<Bot> row(String memberId, long rowId) {
+        return registry.row(memberId, rowId);
     }
 }

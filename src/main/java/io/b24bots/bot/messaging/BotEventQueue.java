@@ -1,4 +1,5 @@
-package io.b24bots.bot;
+package io.b24bots.bot.messaging;
+
 
 import java.util.Map;
 
@@ -16,14 +17,14 @@ import jakarta.transaction.Transactional;
  * answer to Bitrix24 goes out at once and the bot's reply is sent from the queue.
  */
 @ApplicationScoped
-public class BotEvents {
+public class BotEventQueue {
 
     public static final String KIND = "bot-event";
 
     private final JobQueue jobs;
     private final ObjectMapper json;
 
-    BotEvents(JobQueue jobs, ObjectMapper json) {
+    BotEventQueue(JobQueue jobs, ObjectMapper json) {
         this.jobs = jobs;
         this.json = json;
     }

@@ -1,4 +1,18 @@
-package io.b24bots.bot;
+package io.b24bots.bot.messaging;
+
+import io.b24bots.bot.imbot.Imbot;
+
+import io.b24bots.bot.Bot;
+import io.b24bots.bot.BotApi;
+import io.b24bots.bot.BotRepository;
+
+
+
+
+
+import io.b24bots.bot.declaration.BotDefinition;
+
+import io.b24bots.bot.declaration.BotCatalog;
 
 import java.util.HashSet;
 import java.util.Iterator;
@@ -10,7 +24,6 @@ import java.util.Set;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.b24bots.bitrix.BitrixClient;
 import io.b24bots.bitrix.BitrixException;
 import io.b24bots.jobs.JobHandler;
 import io.b24bots.jobs.QueuedJob;
@@ -28,30 +41,30 @@ import org.jboss.logging.Logger;
  * (scalars as strings) and v2 fetched events (typed JSON). A bot never answers a bot.
  */
 @ApplicationScoped
-public class BotEventJob implements JobHandler {
+public class HandleBotEventJob implements JobHandler {
 
-    private static final Logger LOG = Logger.getLogger(BotEventJob.class);
+    private static final Logger LOG = Logger.getLogger(HandleBotEventJob.class);
 
     private final ObjectMapper json;
-    private final BotRegistry registry;
+    private final BotRepository registry;
     private final BotCatalog catalog;
-    private final BitrixClient bitrix;
+    private final Imbot imbot;
     private final Instance<BotMessageHandler> handlers;
     private final MeterRegistry meters;
 
-    BotEventJob(ObjectMapper json, BotRegistry registry, BotCatalog catalog, BitrixClient bitrix,
+    HandleBotEventJob(ObjectMapper json, BotRepository registry, BotCatalog catalog, Imbot imbot,
             @Any Instance<BotMessageHandler> handlers, MeterRegistry meters) {
         this.json = json;
         this.registry = registry;
         this.catalog = catalog;
-        this.bitrix = bitrix;
+        this.imbot = imbot;
         this.handlers = handlers;
         this.meters = meters;
     }
 
     @Override
     public String kind() {
-        return BotEvents.KIND;
+        return BotEventQueue.KIND;
     }
 
     @Override
@@ -158,24 +171,7 @@ public class BotEventJob implements JobHandler {
     }
 
     private boolean goneFromPortal(String memberId, Bot bot) {
-        if (BotApi.V2.value().equals(bot.api)) {
-            try {
-                bitrix.call(memberId, "imbot.v2.Bot.get", Map.of("botId", bot.botId));
-                return false;
-            } catch (BitrixException e) {
-                if ("BOT_NOT_FOUND".equals(e.code())) {
-                    return true;
-                }
-                throw e;
-            }
-        }
-        JsonNode list = bitrix.call(memberId, "imbot.bot.list", Map.of()).result();
-        for (JsonNode listed : list) {
-            if (bot.botId.equals(listed.path("ID").asLong())) {
-                return false;
-            }
-        }
-        return true;
+        return !imbot.of(bot.api).exists(memberId, bot.botId);
     }
 
     private Optional<BotDefinition> ours(String memberId, long botId) {
@@ -193,12 +189,7 @@ public class BotEventJob implements JobHandler {
         // A worker that lost its lease (stalled past it) must not send what the job's new owner sends.
         job.confirmLease();
         try {
-            if (bot.api() == BotApi.V2) {
-                bitrix.call(memberId, "imbot.v2.Chat.Message.send",
-                        Map.of("botId", botId, "dialogId", dialogId, "fields", Map.of("message", text)));
-            } else {
-                bitrix.call(memberId, "imbot.message.add", Map.of("BOT_ID", botId, "DIALOG_ID", dialogId, "MESSAGE", text));
-            }
+            imbot.of(bot.api()).send(memberId, botId, dialogId, text);
         } catch (BitrixException e) {
             if (BitrixException.TIMEOUT.equals(e.code()) || !e.isTransient()) {
                 // A message that may have been delivered is not sent twice; a refused one will not pass later.

@@ -1,4 +1,14 @@
-package io.b24bots.bot;
+package io.b24bots.bot.declaration;
+
+import io.b24bots.bot.Bot;
+import io.b24bots.bot.BotApi;
+import io.b24bots.bot.EventMode;
+
+import io.b24bots.bot.declaration.BotsConfig.BotDeclaration;
+import io.b24bots.bot.messaging.BotMessageHandler;
+
+
+
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,7 +31,6 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
-import io.b24bots.bot.BotsConfig.BotDeclaration;
 import io.b24bots.config.B24Config;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.inject.Any;
@@ -44,7 +53,6 @@ public class BotCatalog {
     static final int MAX_AVATAR_PX = 5000;
     static final Set<String> V2_TYPES = Set.of("bot", "supervisor", "personal", "openline", "network");
     static final Set<String> V1_TYPES = Set.of("B", "O", "H", "S");
-    static final Set<String> EVENT_MODES = Set.of("fetch", "webhook");
     static final Set<String> BACKGROUNDS = Set.of("azure", "mint", "steel", "slate", "teal", "cornflower", "sky", "peach", "frost");
     static final Set<String> V1_COLORS = Set.of("RED", "GREEN", "MINT", "LIGHT_BLUE", "DARK_BLUE", "PURPLE", "AQUA", "PINK",
             "LIME", "BROWN", "AZURE", "KHAKI", "SAND", "MARENGO", "GRAY", "GRAPHITE");
@@ -60,7 +68,7 @@ public class BotCatalog {
             if (handlers.select(NamedLiteral.of(bot.handler())).isUnsatisfied()) {
                 throw invalid(bot.configId(), "handler", "no BotMessageHandler bean is named '" + bot.handler() + "'");
             }
-            if (bot.api() == BotApi.V1 || "webhook".equals(bot.eventMode())) {
+            if (bot.api() == BotApi.V1 || bot.eventMode() == EventMode.WEBHOOK) {
                 requirePublicUrl(app);
             }
         }
@@ -82,7 +90,7 @@ public class BotCatalog {
     }
 
     /** Checks every declaration; the first broken rule is thrown as IllegalStateException. */
-    static List<BotDefinition> validate(BotsConfig config) {
+    public static List<BotDefinition> validate(BotsConfig config) {
         List<BotDefinition> bots = new ArrayList<>();
         Map<String, String> codes = new HashMap<>();
         for (Map.Entry<String, BotDeclaration> entry : new TreeMap<>(config.bots()).entrySet()) {
@@ -129,9 +137,10 @@ public class BotCatalog {
         if (!V2_TYPES.contains(type)) {
             throw invalid(id, "type", "'" + type + "' is not a v2 bot type (allowed: bot, supervisor, personal, openline, network)");
         }
-        String eventMode = text(d.eventMode()).orElse("fetch");
-        if (!EVENT_MODES.contains(eventMode)) {
-            throw invalid(id, "event-mode", "'" + eventMode + "' is not allowed (fetch or webhook)");
+        String modeText = text(d.eventMode()).orElse(EventMode.FETCH.value());
+        EventMode eventMode = EventMode.of(modeText);
+        if (eventMode == null) {
+            throw invalid(id, "event-mode", "'" + modeText + "' is not allowed (fetch or webhook)");
         }
         String name = text(d.name()).orElseThrow(() -> invalid(id, "name", "is required for a v2 bot (properties.name)"));
         String background = text(d.backgroundId()).orElse(null);

@@ -1,4 +1,7 @@
-package io.b24bots.bot;
+package io.b24bots.bot.messaging;
+
+
+
 
 import java.util.Optional;
 

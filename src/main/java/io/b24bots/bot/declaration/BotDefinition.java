@@ -1,4 +1,9 @@
-package io.b24bots.bot;
+package io.b24bots.bot.declaration;
+
+import io.b24bots.bot.EventMode;
+
+import io.b24bots.bot.BotApi;
+
 
 /** One declared bot after validation: what is sent to Bitrix24 when it is registered. */
 public record BotDefinition(
@@ -6,7 +11,8 @@ public record BotDefinition(
         BotApi api,
         String code,
         String type,
-        String eventMode,
+        /** v2 only: null for a v1 bot. */
+        EventMode eventMode,
         String name,
         String lastName,
         String workPosition,

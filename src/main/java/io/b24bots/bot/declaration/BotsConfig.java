@@ -1,4 +1,8 @@
-package io.b24bots.bot;
+package io.b24bots.bot.declaration;
+
+import io.b24bots.bot.messaging.BotMessageHandler;
+
+
 
 import java.time.Duration;
 import java.util.Map;

@@ -1,4 +1,7 @@
-package io.b24bots.bot;
+package io.b24bots.bot.messaging;
+
+
+import io.b24bots.bot.declaration.BotDefinition;
 
 /** A message addressed to one of our bots, the same for v1, v2 webhook and v2 fetch events. */
 public record IncomingMessage(

@@ -1,4 +1,11 @@
-package io.b24bots.bot;
+package io.b24bots.bot.messaging;
+
+import io.b24bots.bot.BotRepository;
+import io.b24bots.bot.FetchLease;
+
+
+
+import io.b24bots.bot.declaration.BotsConfig;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +31,6 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.persistence.EntityManager;
 import org.jboss.logging.Logger;
 
 /**
@@ -42,25 +48,22 @@ public class FetchPoller {
 
     private final String owner = "poller-" + UUID.randomUUID();
     private final ExecutorService pollers = Executors.newVirtualThreadPerTaskExecutor();
-    private final EntityManager em;
+    private final BotRepository bots;
     private final BitrixClient bitrix;
-    private final BotEvents events;
+    private final BotEventQueue events;
     private final BotsConfig config;
     private final B24Config rest;
     /** Consecutive failed polls per bot row, on this replica; a successful poll clears its entry. */
     private final Map<Long, Integer> failures = new ConcurrentHashMap<>();
 
-    FetchPoller(EntityManager em, BitrixClient bitrix, BotEvents events, BotsConfig config, B24Config rest) {
-        this.em = em;
+    FetchPoller(BotRepository bots, BitrixClient bitrix, BotEventQueue events, BotsConfig config, B24Config rest) {
+        this.bots = bots;
         this.rest = rest;
         this.bitrix = bitrix;
         this.events = events;
         this.config = config;
     }
 
-    /** A claimed bot: its row, portal, Bitrix24 id and the offset to read from. */
-    record Claimed(long rowId, String memberId, long botId, Long offset) {
-    }
 
     private volatile boolean stopped;
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
@@ -74,7 +77,7 @@ public class FetchPoller {
         if (free <= 0) {
             return;
         }
-        List<Claimed> due;
+        List<FetchLease> due;
         try {
             due = claimDue(free);
         } catch (RuntimeException e) {
@@ -82,7 +85,7 @@ public class FetchPoller {
             LOG.debugf("Fetch polling paused: %s", e.getClass().getSimpleName());
             return;
         }
-        for (Claimed bot : due) {
+        for (FetchLease bot : due) {
             inFlight.incrementAndGet();
             pollers.execute(() -> {
                 try (io.b24bots.web.PortalLogContext log = io.b24bots.web.PortalLogContext.of(bot.memberId())) {
@@ -104,32 +107,12 @@ public class FetchPoller {
         }
     }
 
-    @SuppressWarnings("unchecked")
-    List<Claimed> claimDue(int max) {
-        return QuarkusTransaction.requiringNew().call(() -> {
-            List<Object[]> rows = em.createNativeQuery("""
-                    update bot set poll_owner = :owner, poll_lease_until = now() + make_interval(secs => :lease)
-                    where id in (
-                        select id from bot
-                        where status = 'registered' and api = 'v2' and event_mode = 'fetch' and bot_id is not null
-                          and (next_poll_at is null or next_poll_at <= now())
-                          and (poll_lease_until is null or poll_lease_until < now())
-                        order by next_poll_at nulls first
-                        limit :max
-                        for update skip locked)
-                    returning id, member_id, bot_id, fetch_offset
-                    """)
-                    .setParameter("owner", owner)
-                    .setParameter("lease", (double) LEASE.toSeconds())
-                    .setParameter("max", max)
-                    .getResultList();
-            return rows.stream().map(r -> new Claimed(((Number) r[0]).longValue(), (String) r[1], ((Number) r[2]).longValue(),
-                    r[3] == null ? null : ((Number) r[3]).longValue())).toList();
-        });
+    List<FetchLease> claimDue(int max) {
+        return bots.leaseDueForFetch(owner, LEASE, max);
     }
 
     /** One page of events for one bot; the lease is released with the next poll time. */
-    void poll(Claimed bot) {
+    void poll(FetchLease bot) {
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("botId", bot.botId());
         if (bot.offset() != null) {
@@ -166,17 +149,7 @@ public class FetchPoller {
         boolean busy = page.hasMore() && (bot.offset() == null || page.nextOffset() > bot.offset());
         Instant next = Instant.now().plus(busy ? config.polling().busyInterval() : config.polling().interval());
         QuarkusTransaction.requiringNew().run(() -> {
-            int updated = em.createNativeQuery("""
-                    update bot set fetch_offset = :offset, next_poll_at = :next, poll_owner = null, poll_lease_until = null,
-                           updated_at = updated_at
-                    where id = :id and poll_owner = :owner and status = 'registered'
-                    """)
-                    .setParameter("offset", page.nextOffset())
-                    .setParameter("next", next)
-                    .setParameter("id", bot.rowId())
-                    .setParameter("owner", owner)
-                    .executeUpdate();
-            if (updated == 0) {
+            if (!bots.advanceFetch(bot.rowId(), owner, page.nextOffset(), next)) {
                 // Another replica took the bot over (or it was deleted): leave the events to it.
                 QuarkusTransaction.setRollbackOnly();
                 return;
@@ -196,7 +169,7 @@ public class FetchPoller {
     record Page(JsonNode events, boolean hasMore, long nextOffset) {
     }
 
-    static Page read(BitrixResponse answer, Claimed bot) {
+    static Page read(BitrixResponse answer, FetchLease bot) {
         JsonNode result = answer.requireObject(EVENT_GET);
         JsonNode events = BitrixResponse.optionalArray(result, "events", EVENT_GET);
         for (JsonNode event : events) {
@@ -217,7 +190,7 @@ public class FetchPoller {
      * permanent failure) doubled per failure, at most {@code b24.rest.breaker-max-pause}, never before
      * a time Bitrix24 or the portal's breaker named.
      */
-    private Instant afterFailure(Claimed bot, boolean permanent, Instant notBefore) {
+    private Instant afterFailure(FetchLease bot, boolean permanent, Instant notBefore) {
         int failed = failures.merge(bot.rowId(), 1, Integer::sum);
         Duration base = config.polling().interval().multipliedBy(permanent ? 12 : 1);
         Duration delay = base.multipliedBy(1L << Math.min(failed - 1, 16));
@@ -229,14 +202,7 @@ public class FetchPoller {
         return notBefore != null && notBefore.isAfter(next) ? notBefore : next;
     }
 
-    private void release(Claimed bot, Instant next) {
-        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("""
-                update bot set next_poll_at = :next, poll_owner = null, poll_lease_until = null
-                where id = :id and poll_owner = :owner
-                """)
-                .setParameter("next", next)
-                .setParameter("id", bot.rowId())
-                .setParameter("owner", owner)
-                .executeUpdate());
+    private void release(FetchLease bot, Instant next) {
+        bots.releaseFetch(bot.rowId(), owner, next);
     }
 }
