@@ -30,6 +30,14 @@ class ConfigurationFilesTest {
     }
 
     @Test
+    void testApplicationPropertiesOnlyAnchorsTheProfileFile() throws IOException {
+        // Quarkus finds application-test.properties only beside an application.properties; settings here
+        // would apply in every profile that sees test resources, so it stays empty.
+        assertThat(Files.readAllLines(Path.of("src/test/resources/application.properties")))
+                .allMatch(line -> line.isBlank() || line.startsWith("#"));
+    }
+
+    @Test
     void testConfigurationIsNotPackaged() {
         assertThat(Path.of("target/classes/application.properties")).exists();
         assertThat(Path.of("target/classes/application-test.properties")).doesNotExist();
