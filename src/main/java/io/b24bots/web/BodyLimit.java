@@ -39,7 +39,7 @@ public class BodyLimit {
         });
     }
 
-    private static boolean tooLarge(String length) {
+    static boolean tooLarge(String length) {
         try {
             return Long.parseLong(length.trim()) > MAX_BYTES;
         } catch (NumberFormatException e) {

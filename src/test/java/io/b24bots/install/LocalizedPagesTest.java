@@ -4,9 +4,13 @@ import static io.b24bots.testing.BitrixRequests.frame;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 
@@ -20,11 +24,21 @@ import io.quarkus.test.junit.QuarkusTest;
 /** The install, OAuth result and error pages speak the portal's language: Russian for LANG=ru, English otherwise. */
 @QuarkusTest
 @WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
-class PageLanguageTest {
+class LocalizedPagesTest {
 
     static final String FORM = "application/x-www-form-urlencoded";
 
     final Bitrix24Emulator bitrix = TestEnvironment.emulator();
+
+    /** Keeps a page as target/page-NAME.html, like the browser test's screenshots, to look at after a change. */
+    static String keep(String name, String page) {
+        try {
+            Files.writeString(Path.of("target", "page-" + name + ".html"), page);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return page;
+    }
 
     private String install(String lang) {
         Portal portal = bitrix.createPortal();
@@ -35,7 +49,7 @@ class PageLanguageTest {
 
     @Test
     void theInstallPageIsRussianForARussianPortal() {
-        assertThat(install("ru")).contains("<html lang=\"ru\">", "<title>b24bots установлен</title>",
+        assertThat(keep("installed-ru", install("ru"))).contains("<html lang=\"ru\">", "<title>b24bots установлен</title>",
                 "b24bots установлен на портале", "Завершаем установку", "BX24.installFinish()")
                 .doesNotContain("is installed on", "Finishing");
     }
@@ -43,16 +57,16 @@ class PageLanguageTest {
     @Test
     void theInstallPageIsEnglishForAnyOtherLanguage() {
         for (String lang : new String[] {"en", "de", "ua"}) {
-            assertThat(install(lang)).as(lang).contains("<html lang=\"en\">", "is installed on", "Finishing the installation")
+            assertThat(keep("installed-" + lang, install(lang))).as(lang).contains("<html lang=\"en\">", "is installed on", "Finishing the installation")
                     .doesNotContain("установлен");
         }
     }
 
     @Test
     void anErrorPageIsRussianForLangRuAndKeepsTheSpecificReasonBelow() {
-        String page = given().contentType(FORM).queryParam("DOMAIN", "x.bitrix24.test").queryParam("LANG", "ru")
-                .body("AUTH_ID=abc").post("/b24/install")
-                .then().statusCode(400).extract().asString();
+        String page = keep("error-ru", given().contentType(FORM).queryParam("DOMAIN", "x.bitrix24.test")
+                .queryParam("LANG", "ru").body("AUTH_ID=abc").post("/b24/install")
+                .then().statusCode(400).extract().asString());
 
         assertThat(page).contains("<html lang=\"ru\">", "<h1>Запрос неполный или искажён</h1>",
                 "Откройте приложение снова из вашего портала Битрикс24",
@@ -66,7 +80,7 @@ class PageLanguageTest {
             if (lang != null) {
                 request.queryParam("LANG", lang);
             }
-            String page = request.post("/b24/install").then().statusCode(400).extract().asString();
+            String page = keep("error-en", request.post("/b24/install").then().statusCode(400).extract().asString());
             assertThat(page).as(String.valueOf(lang)).contains("<html lang=\"en\">",
                     "<h1>The request is incomplete or malformed</h1>", "<p>The request is missing the field member_id.</p>")
                     .doesNotContain("Запрос");
@@ -94,8 +108,8 @@ class PageLanguageTest {
     @Test
     void theTooLargePageIsRussianForLangRuAndJsonStaysEnglish() {
         String big = "member_id=abc&x=" + "a".repeat(600 * 1024);
-        assertThat(given().contentType(FORM).queryParam("LANG", "ru").body(big).post("/b24/install")
-                .then().statusCode(413).extract().asString())
+        assertThat(keep("too-large-ru", given().contentType(FORM).queryParam("LANG", "ru").body(big).post("/b24/install")
+                .then().statusCode(413).extract().asString()))
                 .contains("<html lang=\"ru\">", "<h1>Слишком большой запрос</h1>", "Тело запроса слишком большое.",
                         "over 512 KB");
         assertThat(given().contentType(FORM).body(big).post("/b24/install")
@@ -105,7 +119,7 @@ class PageLanguageTest {
 
     @Test
     void theOAuthResultPageFollowsTheBrowsersLanguage() {
-        assertThat(authorize("ru-RU,ru;q=0.9")).contains("<html lang=\"ru\">", "b24bots авторизован для портала",
+        assertThat(keep("authorized-ru", authorize("ru-RU,ru;q=0.9"))).contains("<html lang=\"ru\">", "b24bots авторизован для портала",
                 "Откройте приложение один раз");
         assertThat(authorize("de-DE,de;q=0.9,en;q=0.5")).contains("<html lang=\"en\">", "authorised for", "Open the app once");
     }
