@@ -38,7 +38,7 @@ public class AppResource {
     static class Templates {
         static native TemplateInstance page(PageView view);
 
-        static native TemplateInstance denied(AdminDenied.Reason reason);
+        static native TemplateInstance denied(AdminDenied.Reason reason, String lang);
     }
 
     private final AdminPage page;
@@ -96,7 +96,7 @@ public class AppResource {
     public Response denied(AdminDenied e, @Context UriInfo uri) {
         String origin = FramePolicy.claimedOrigin(uri.getQueryParameters().getFirst("DOMAIN"),
                 uri.getQueryParameters().getFirst("PROTOCOL"));
-        TemplateInstance body = Templates.denied(e.reason()).setLocale(Locale.forLanguageTag(e.lang()));
+        TemplateInstance body = Templates.denied(e.reason(), e.lang()).setLocale(Locale.forLanguageTag(e.lang()));
         return FramePolicy.html(e.status(), body, origin).build();
     }
 

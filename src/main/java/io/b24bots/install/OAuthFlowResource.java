@@ -11,6 +11,7 @@ import io.b24bots.oauth.TrustedOAuthServers;
 import io.b24bots.portal.Portal;
 import io.b24bots.portal.PortalStore;
 import io.b24bots.web.FrameRequest;
+import io.b24bots.web.PageLanguage;
 import io.b24bots.web.PortalLogContext;
 import io.b24bots.web.RequestRejected;
 import io.quarkus.qute.CheckedTemplate;
@@ -22,6 +23,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestQuery;
 
 /** The OAuth authorization-code flow, for a person who authorises the app from outside the iframe. */
@@ -32,7 +34,7 @@ public class OAuthFlowResource {
 
     @CheckedTemplate
     static class Templates {
-        static native TemplateInstance authorized(String domain, boolean hasApplicationToken);
+        static native TemplateInstance authorized(String domain, boolean hasApplicationToken, String lang);
     }
 
     private final OAuthState states;
@@ -76,7 +78,8 @@ public class OAuthFlowResource {
     @Produces(MediaType.TEXT_HTML)
     @RunOnVirtualThread
     public Response callback(@RestQuery String code, @RestQuery String state, @RestQuery String domain,
-            @RestQuery("member_id") String memberId, @RestQuery("server_domain") String serverDomain) {
+            @RestQuery("member_id") String memberId, @RestQuery("server_domain") String serverDomain,
+            @RestQuery("LANG") String lang, @RestHeader("Accept-Language") String acceptLanguage) {
         if (state == null || state.isBlank()) {
             throw RequestRejected.badRequest("The authorization answer has no state. Start again from the app.");
         }
@@ -100,7 +103,11 @@ public class OAuthFlowResource {
         try (PortalLogContext log = PortalLogContext.of(memberId)) {
             portal = installs.installFromCode(server, code, memberId, stateDomain);
         }
-        return Response.ok(Templates.authorized(portal.domain, portal.hasApplicationToken()))
+        // Bitrix24's redirect names no language: the browser's preference decides, unless LANG is given.
+        String pageLang = PageLanguage.of(lang, acceptLanguage);
+        TemplateInstance page = Templates.authorized(portal.domain, portal.hasApplicationToken(), pageLang)
+                .setLocale(PageLanguage.locale(pageLang));
+        return Response.ok(page)
                 .type("text/html;charset=UTF-8")
                 .header("Cache-Control", "no-store")
                 .build();

@@ -466,7 +466,12 @@ public final class Bitrix24Emulator implements AutoCloseable {
             }
             answer(exchange, new Answer(404, Map.of("error", "NOT_FOUND")));
         } catch (RuntimeException e) {
-            e.printStackTrace();
+            // The JDK server drops a handler's exception silently; name it, but not its message or the
+            // query, which may hold tokens.
+            System.getLogger(Bitrix24Emulator.class.getName()).log(System.Logger.Level.WARNING,
+                    "Emulator failed on {0} {1}: {2} at {3}", exchange.getRequestMethod(),
+                    exchange.getRequestURI().getPath(), e.getClass().getName(),
+                    e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "?");
             throw e;
         }
     }
