@@ -13,9 +13,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.b24bots.admin.AdminDenied.Reason;
 import io.b24bots.admin.AdminSession.Session;
-import io.b24bots.bitrix.BitrixClient;
-import io.b24bots.bitrix.BitrixException;
 import io.b24bots.bot.Bot;
+import io.b24bots.bot.BotRepository;
 import io.b24bots.bot.administration.BotAdministration;
 import io.b24bots.bot.declaration.BotCatalog;
 import io.b24bots.bot.declaration.BotDefinition;
@@ -26,7 +25,7 @@ import io.b24bots.portal.PortalStatus;
 import io.b24bots.portal.PortalStore;
 import io.b24bots.web.FramePolicy;
 import io.b24bots.web.FrameRequest;
-import io.b24bots.web.RequestRejected;
+import io.b24bots.web.Refusal;
 import io.quarkus.qute.i18n.Localized;
 import io.quarkus.qute.i18n.MessageBundles;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -47,16 +46,16 @@ public class AdminPage {
 
     private final TokenProver prover;
     private final PortalStore portals;
-    private final BitrixClient bitrix;
+    private final BotRepository botRows;
     private final AdminSession sessions;
     private final BotAdministration bots;
     private final BotCatalog catalog;
 
-    AdminPage(TokenProver prover, PortalStore portals, BitrixClient bitrix, AdminSession sessions, BotAdministration bots,
+    AdminPage(TokenProver prover, PortalStore portals, BotRepository botRows, AdminSession sessions, BotAdministration bots,
             BotCatalog catalog) {
         this.prover = prover;
         this.portals = portals;
-        this.bitrix = bitrix;
+        this.botRows = botRows;
         this.sessions = sessions;
         this.bots = bots;
         this.catalog = catalog;
@@ -71,8 +70,8 @@ public class AdminPage {
         AppInfo info;
         try {
             info = prover.verify(prover.trustedServer(frame.serverEndpoint()), frame.authId(), frame.memberId(), frame.domain());
-        } catch (RequestRejected e) {
-            throw new AdminDenied(e.status() == 503 ? Reason.UNAVAILABLE : Reason.UNVERIFIED, lang);
+        } catch (Refusal e) {
+            throw new AdminDenied(e.kind() == Refusal.Kind.UNAVAILABLE ? Reason.UNAVAILABLE : Reason.UNVERIFIED, lang);
         }
         Optional<Portal> portal = portals.find(info.memberId());
         boolean admin = false;
@@ -116,7 +115,7 @@ public class AdminPage {
         int pending = 0;
         int failed = 0;
         int deleted = 0;
-        for (Bot bot : notInstalled ? List.<Bot>of() : bots.bots(session.memberId())) {
+        for (Bot bot : notInstalled ? List.<Bot>of() : botRows.forPortal(session.memberId())) {
             switch (bot.status) {
                 case REGISTERED -> registered++;
                 case PENDING -> pending++;
@@ -152,23 +151,18 @@ public class AdminPage {
     private boolean isAdmin(Portal portal, String authId, String lang) {
         try {
             // Asked at the endpoint stored for the portal, never at the DOMAIN the request names.
-            JsonNode admin = bitrix.callWithToken(portal.memberId, portal.clientEndpoint, authId, "profile", Map.of())
-                    .result().path("ADMIN");
-            return admin.asBoolean(false) || "Y".equalsIgnoreCase(admin.asText());
-        } catch (BitrixException e) {
-            if (e.isTransient()) {
-                throw new AdminDenied(Reason.UNAVAILABLE, lang);
-            }
-            throw new AdminDenied(Reason.UNVERIFIED, lang);
+            return prover.isAdmin(portal.memberId, portal.clientEndpoint, authId);
+        } catch (Refusal e) {
+            throw new AdminDenied(e.kind() == Refusal.Kind.UNAVAILABLE ? Reason.UNAVAILABLE : Reason.UNVERIFIED, lang);
         }
     }
 
     private long requireRow(String memberId, Long rowId) {
         if (rowId == null) {
-            throw RequestRejected.badRequest("The action names no bot.");
+            throw Refusal.invalid("The action names no bot.");
         }
         if (!bots.has(memberId, rowId)) {
-            throw new RequestRejected(404, "not_found", "This portal has no such bot.");
+            throw Refusal.notFound("This portal has no such bot.");
         }
         return rowId;
     }

@@ -13,7 +13,7 @@ import io.b24bots.portal.PortalStore;
 import io.b24bots.web.FrameRequest;
 import io.b24bots.web.PageLanguage;
 import io.b24bots.web.PortalLogContext;
-import io.b24bots.web.RequestRejected;
+import io.b24bots.web.Refusal;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.smallrye.common.annotation.RunOnVirtualThread;
@@ -59,13 +59,13 @@ public class OAuthFlowResource {
     @RunOnVirtualThread
     public Response start(@RestQuery String domain) {
         if (domain == null || !FrameRequest.HOST.matcher(domain.trim()).matches()) {
-            throw RequestRejected.badRequest("Give your portal's address as ?domain=yourcompany.bitrix24.com "
+            throw Refusal.invalid("Give your portal's address as ?domain=yourcompany.bitrix24.com "
                     + "(a host name, optionally with a port).");
         }
         String host = domain.trim().toLowerCase(Locale.ROOT);
         if (!isBitrix24Portal(host)) {
             LOG.infof("OAuth start refused for a domain that is not a Bitrix24 portal");
-            throw RequestRejected.badRequest("This is not the address of a Bitrix24 portal this app knows. "
+            throw Refusal.invalid("This is not the address of a Bitrix24 portal this app knows. "
                     + "Give your portal's address, e.g. ?domain=yourcompany.bitrix24.com.");
         }
         String location = "https://" + host + "/oauth/authorize/?client_id=" + encode(config.clientId())
@@ -81,23 +81,23 @@ public class OAuthFlowResource {
             @RestQuery("member_id") String memberId, @RestQuery("server_domain") String serverDomain,
             @RestQuery("LANG") String lang, @RestHeader("Accept-Language") String acceptLanguage) {
         if (state == null || state.isBlank()) {
-            throw RequestRejected.badRequest("The authorization answer has no state. Start again from the app.");
+            throw Refusal.invalid("The authorization answer has no state. Start again from the app.");
         }
-        String stateDomain = states.verify(state).orElseThrow(() -> RequestRejected.badRequest(
+        String stateDomain = states.verify(state).orElseThrow(() -> Refusal.invalid(
                 "The authorization state is invalid or expired. Start the authorization again."));
         if (domain != null && !stateDomain.equalsIgnoreCase(domain.trim())) {
             LOG.warnf("OAuth callback for %s carried a state issued for another portal", memberId);
-            throw RequestRejected.badRequest("The authorization state was issued for another portal.");
+            throw Refusal.invalid("The authorization state was issued for another portal.");
         }
         if (code == null || code.isBlank()) {
-            throw RequestRejected.badRequest("The authorization answer has no code.");
+            throw Refusal.invalid("The authorization answer has no code.");
         }
         if (memberId != null && !FrameRequest.MEMBER_ID.matcher(memberId).matches()) {
-            throw RequestRejected.badRequest("member_id is not a valid Bitrix24 member id.");
+            throw Refusal.invalid("member_id is not a valid Bitrix24 member id.");
         }
         String server = servers.forServerDomain(serverDomain).orElseThrow(() -> {
             LOG.warnf("OAuth callback named an untrusted OAuth server");
-            return RequestRejected.unauthorized("The authorization names an OAuth server this service does not trust.");
+            return Refusal.unverified("The authorization names an OAuth server this service does not trust.");
         });
         Portal portal;
         try (PortalLogContext log = PortalLogContext.of(memberId)) {

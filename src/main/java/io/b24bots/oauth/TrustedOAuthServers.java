@@ -88,11 +88,6 @@ public class TrustedOAuthServers {
         return Optional.empty();
     }
 
-    /** The server's REST endpoint as Bitrix24 writes it ({@code https://oauth.bitrix.info/rest/}). */
-    public static String restEndpoint(String base) {
-        return base + "/rest/";
-    }
-
     static String normalize(String url) {
         String trimmed = url.trim();
         while (trimmed.endsWith("/")) {

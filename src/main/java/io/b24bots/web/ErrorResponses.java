@@ -38,8 +38,8 @@ public class ErrorResponses {
     }
 
     @ServerExceptionMapper
-    public Response rejected(RequestRejected e, HttpServerRequest request) {
-        return respond(request, e.status(), e.code(), e.description());
+    public Response rejected(Refusal e, HttpServerRequest request) {
+        return respond(request, e.kind().status(), e.kind().code(), e.description());
     }
 
     @ServerExceptionMapper

@@ -41,11 +41,6 @@ class FormDataTest {
     }
 
     @Test
-    void canonicalFormIgnoresFieldOrder() {
-        assertThat(parse("b[y]=2&b[x]=1&a=0").canonical()).isEqualTo(parse("a=0&b[x]=1&b[y]=2").canonical());
-    }
-
-    @Test
     void refusesAmbiguousOrBrokenInput() {
         for (String body : new String[] {"a[b=1", "a]=1", "a[b]c=1", "a=1&a[b]=2", "a[b]=2&a=1", "=1", "[a]=1",
                 "a[[b]]=1", "a=%G1", "a=%4", "a=%ff"}) {
@@ -122,8 +117,7 @@ class FormDataTest {
         String longKey = "k".repeat(500) + "[a";
         assertThatThrownBy(() -> parse(longKey + "=1"))
                 .isInstanceOfSatisfying(FormData.MalformedForm.class, e -> {
-                    assertThat(e.status()).isEqualTo(400);
-                    assertThat(e.code()).isEqualTo("invalid_request");
+                    assertThat(e.kind()).isEqualTo(Refusal.Kind.INVALID);
                     assertThat(e.description()).contains("k".repeat(60) + "…").doesNotContain("k".repeat(61));
                 });
     }
@@ -146,11 +140,6 @@ class FormDataTest {
     }
 
     @Test
-    void canonicalFormSortsNestedLevelsToo() {
-        assertThat(parse("d[z][b]=1&d[z][a]=2&d[y]=3").canonical().toString()).isEqualTo("{d={y=3, z={a=2, b=1}}}");
-    }
-
-    @Test
     void onlyFormBodiesAreAccepted() {
         byte[] body = "a=1".getBytes(StandardCharsets.UTF_8);
 
@@ -158,7 +147,7 @@ class FormDataTest {
         assertThat(FormBodies.parse("Application/X-WWW-Form-Urlencoded; charset=UTF-8", body).text("a")).isEqualTo("1");
         for (String type : new String[] {null, "application/json", "multipart/form-data; boundary=x", "text/plain"}) {
             assertThatThrownBy(() -> FormBodies.parse(type, body)).as(String.valueOf(type))
-                    .isInstanceOfSatisfying(RequestRejected.class, e -> assertThat(e.status()).isEqualTo(415));
+                    .isInstanceOfSatisfying(Refusal.class, e -> assertThat(e.kind()).isEqualTo(Refusal.Kind.UNSUPPORTED_MEDIA_TYPE));
         }
         assertThat(FormBodies.parse("application/json", new byte[0]).isEmpty()).as("no body, nothing to refuse").isTrue();
     }

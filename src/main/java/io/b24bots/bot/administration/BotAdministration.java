@@ -79,11 +79,6 @@ public class BotAdministration {
         return jobs.unfinished(memberId);
     }
 
-    @Transactional
-    public List<Bot> bots(String memberId) {
-        return registry.forPortal(memberId);
-    }
-
     private Optional<Bot> row(String memberId, long rowId) {
         return registry.row(memberId, rowId);
     }
