@@ -1,5 +1,6 @@
 package io.b24bots.bitrix;
 
+import io.b24bots.support.Texts;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.time.Duration;
@@ -27,7 +28,7 @@ import org.eclipse.microprofile.rest.client.inject.RestClient;
 import org.jboss.logging.Logger;
 
 /**
- * The one client for every Bitrix24 REST call (DESIGN.md section 6). It sends the call to the
+ * The one client for every Bitrix24 REST call (README "Calling Bitrix24"). It sends the call to the
  * portal's stored endpoint only, refreshes on {@code expired_token}/{@code invalid_token} and
  * repeats once, learns a moved portal's endpoint from the OAuth server instead of following a
  * redirect, keeps each portal under its rate limit, backs off on 503/429, and turns every
@@ -158,8 +159,8 @@ public class BitrixClient {
             error = "HTTP_" + status;
         }
         // Both come from the portal and end up in logs, job rows and pages: bounded, on one line.
-        error = printable(error, 100);
-        String description = printable(errorDescription(node), 1000);
+        error = Texts.printable(error, 100);
+        String description = Texts.printable(errorDescription(node), 1000);
         throw new BitrixException(error, description, status, BitrixErrorCodes.isTransient(error, status),
                 operatingResetAt(node));
     }
@@ -236,11 +237,6 @@ public class BitrixClient {
             return error.path("message").asText("");
         }
         return node.path("error_description").asText("");
-    }
-
-    private static String printable(String text, int max) {
-        String oneLine = text.replaceAll("\\p{Cntrl}", " ");
-        return oneLine.length() <= max ? oneLine : oneLine.substring(0, max);
     }
 
     private static Instant operatingResetAt(JsonNode node) {

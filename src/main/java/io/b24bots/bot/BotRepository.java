@@ -1,5 +1,6 @@
 package io.b24bots.bot;
 
+import io.b24bots.support.Texts;
 import io.b24bots.bot.declaration.BotDefinition;
 
 import java.time.Duration;
@@ -85,8 +86,8 @@ public class BotRepository {
             return;
         }
         bot.attempts++;
-        bot.lastErrorCode = cut(code, 100);
-        bot.lastErrorText = cut(text, 1000);
+        bot.lastErrorCode = Texts.cut(code, 100);
+        bot.lastErrorText = Texts.cut(text, 1000);
         if (finalFailure) {
             bot.status = BotStatus.FAILED;
         } else if (bot.status != BotStatus.REGISTERED) {
@@ -205,7 +206,4 @@ public class BotRepository {
                 memberId, BotStatus.REGISTERED);
     }
 
-    static String cut(String value, int max) {
-        return value == null || value.length() <= max ? value : value.substring(0, max);
-    }
 }

@@ -8,7 +8,7 @@ import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** The service's own settings (DESIGN.md section 4), read once at start-up. */
+/** The service's own settings (README "Configuration"), read once at start-up. */
 @ConfigMapping(prefix = "b24")
 public interface B24Config {
 

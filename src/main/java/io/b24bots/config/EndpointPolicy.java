@@ -56,6 +56,19 @@ public final class EndpointPolicy {
         return host != null && (allowHttp || reach(host) != Reach.INTERNAL);
     }
 
+    /** {@code host} or {@code host:port} of a URL, as Bitrix24 writes a portal's domain; null when there is none. */
+    public static String authority(String url) {
+        try {
+            URI uri = URI.create(url);
+            if (uri.getHost() == null) {
+                return null;
+            }
+            return uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     /** The host of {@code url}, without brackets for IPv6 literals; null when there is none. */
     public static String host(String url) {
         try {

@@ -12,7 +12,7 @@ import io.b24bots.portal.Portal;
 import io.b24bots.portal.PortalStore;
 import io.b24bots.web.FrameRequest;
 import io.b24bots.web.PageLanguage;
-import io.b24bots.web.PortalLogContext;
+import io.b24bots.support.PortalLogContext;
 import io.b24bots.web.Refusal;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;

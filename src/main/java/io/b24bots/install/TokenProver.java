@@ -26,7 +26,7 @@ import org.jboss.logging.Logger;
 
 /**
  * Proves that a token from a request belongs to our application, to the portal the request
- * claims, and to a portal administrator (DESIGN.md section 2). Everything after this may trust
+ * claims, and to a portal administrator (docs/ARCHITECTURE.md, "Trust"). Everything after this may trust
  * the portal's domain and endpoint, because they come from the OAuth server, not the request.
  */
 @ApplicationScoped

@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jboss.logging.Logger;
 
-import io.b24bots.web.PortalLogContext;
+import io.b24bots.support.PortalLogContext;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**

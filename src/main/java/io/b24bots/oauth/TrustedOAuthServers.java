@@ -79,9 +79,7 @@ public class TrustedOAuthServers {
         }
         String host = serverDomain.trim().toLowerCase(Locale.ROOT);
         for (String base : bases) {
-            URI uri = URI.create(base);
-            String authority = uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
-            if (authority.equals(host)) {
+            if (host.equals(EndpointPolicy.authority(base))) {
                 return Optional.of(base);
             }
         }

@@ -154,10 +154,10 @@ class FormDataTest {
 
     @Test
     void aBodyDeclaredOver512KilobytesIsRefusedBeforeReading() {
-        assertThat(BodyLimit.tooLarge(String.valueOf(512 * 1024))).isFalse();
-        assertThat(BodyLimit.tooLarge(String.valueOf(512 * 1024 + 1))).isTrue();
-        assertThat(BodyLimit.tooLarge(" 600000 ")).isTrue();
+        assertThat(BodyLimit.tooLarge(String.valueOf(512 * 1024), 512 * 1024)).isFalse();
+        assertThat(BodyLimit.tooLarge(String.valueOf(512 * 1024 + 1), 512 * 1024)).isTrue();
+        assertThat(BodyLimit.tooLarge(" 600000 ", 512 * 1024)).isTrue();
         // Not a number: left to the HTTP server, which refuses a broken Content-Length itself.
-        assertThat(BodyLimit.tooLarge("abc")).isFalse();
+        assertThat(BodyLimit.tooLarge("abc", 512 * 1024)).isFalse();
     }
 }

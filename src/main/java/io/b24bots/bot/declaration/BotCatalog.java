@@ -32,6 +32,7 @@ import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
 import io.b24bots.config.B24Config;
+import io.b24bots.config.EndpointPolicy;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
@@ -236,7 +237,7 @@ public class BotCatalog {
 
     private static void requirePublicUrl(B24Config app) {
         String url = app.publicUrl();
-        if (!(url.startsWith("https://") || app.allowHttp() && url.startsWith("http://"))) {
+        if (!EndpointPolicy.secureScheme(url, app.allowHttp())) {
             throw new IllegalStateException("Invalid b24.public-url: '" + url + "' must be an https:// URL that Bitrix24 can reach"
                     + " (it becomes the bots' event handler URL)");
         }

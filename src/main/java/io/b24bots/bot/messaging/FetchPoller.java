@@ -88,7 +88,7 @@ public class FetchPoller {
         for (FetchLease bot : due) {
             inFlight.incrementAndGet();
             pollers.execute(() -> {
-                try (io.b24bots.web.PortalLogContext log = io.b24bots.web.PortalLogContext.of(bot.memberId())) {
+                try (io.b24bots.support.PortalLogContext log = io.b24bots.support.PortalLogContext.of(bot.memberId())) {
                     poll(bot);
                 } finally {
                     inFlight.decrementAndGet();

@@ -1,4 +1,4 @@
-package io.b24bots.web;
+package io.b24bots.support;
 
 import org.jboss.logging.MDC;
 
