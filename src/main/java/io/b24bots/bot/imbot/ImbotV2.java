@@ -1,5 +1,7 @@
 package io.b24bots.bot.imbot;
 
+import static io.b24bots.bot.imbot.ImbotV1.putIfPresent;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -14,8 +16,6 @@ import io.b24bots.bot.declaration.BotDefinition;
 import io.b24bots.config.B24Config;
 import io.b24bots.config.PublicUrls;
 import jakarta.enterprise.context.ApplicationScoped;
-
-import static io.b24bots.bot.imbot.ImbotV1.putIfPresent;
 
 /**
  * The v2 chat-bot methods, OAuth variant ({@code auth}, no {@code botToken}):
