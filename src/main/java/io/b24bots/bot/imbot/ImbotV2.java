@@ -74,15 +74,7 @@ public class ImbotV2 implements ImbotApi {
 
     @Override
     public boolean unregister(String memberId, long botId) {
-        try {
-            bitrix.call(memberId, "imbot.v2.Bot.unregister", Map.of("botId", botId));
-            return true;
-        } catch (BitrixException e) {
-            if ("BOT_NOT_FOUND".equals(e.code())) {
-                return false;
-            }
-            throw e;
-        }
+        return ImbotV1.unlessGone("BOT_NOT_FOUND", () -> bitrix.call(memberId, "imbot.v2.Bot.unregister", Map.of("botId", botId)));
     }
 
     /**
@@ -121,15 +113,7 @@ public class ImbotV2 implements ImbotApi {
 
     @Override
     public boolean exists(String memberId, long botId) {
-        try {
-            bitrix.call(memberId, "imbot.v2.Bot.get", Map.of("botId", botId));
-            return true;
-        } catch (BitrixException e) {
-            if ("BOT_NOT_FOUND".equals(e.code())) {
-                return false;
-            }
-            throw e;
-        }
+        return ImbotV1.unlessGone("BOT_NOT_FOUND", () -> bitrix.call(memberId, "imbot.v2.Bot.get", Map.of("botId", botId)));
     }
 
     @Override
