@@ -7,7 +7,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,6 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.b24bots.config.AnswerSizeLimit;
 import io.b24bots.config.B24Config;
 import io.b24bots.config.EndpointPolicy;
+import io.b24bots.jobs.Backoff;
 import io.b24bots.oauth.PortalAccess;
 import io.b24bots.oauth.TokenService;
 import io.b24bots.support.Texts;
@@ -249,13 +249,15 @@ public class BitrixClient {
     }
 
     /** Sleeps before a retry: exponential with jitter, or until {@code operating_reset_at} when given. */
+    private static final Duration UNCAPPED = Duration.ofDays(1);
+
     private void pause(BitrixException e, int attempt) {
         Duration wait;
         if (e.retryAfter() != null) {
             wait = Duration.between(Instant.now(), e.retryAfter()).plusMillis(100);
         } else {
-            long base = config.rest().backoff().toMillis() << Math.min(attempt, 10);
-            wait = Duration.ofMillis(base + ThreadLocalRandom.current().nextLong(base / 2 + 1));
+            // Uncapped here: a wait longer than b24.rest.max-backoff is not slept but handed to the caller.
+            wait = Backoff.delay(attempt + 1, config.rest().backoff(), UNCAPPED);
         }
         if (wait.compareTo(config.rest().maxBackoff()) > 0) {
             throw e;

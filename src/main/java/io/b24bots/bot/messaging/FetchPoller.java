@@ -20,6 +20,7 @@ import io.b24bots.bot.BotRepository;
 import io.b24bots.bot.FetchLease;
 import io.b24bots.bot.declaration.BotsConfig;
 import io.b24bots.config.B24Config;
+import io.b24bots.jobs.Backoff;
 import io.b24bots.oauth.OAuthUnavailableException;
 import io.b24bots.oauth.PortalUnavailableException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -189,12 +190,8 @@ public class FetchPoller {
     private Instant afterFailure(FetchLease bot, boolean permanent, Instant notBefore) {
         int failed = failures.merge(bot.rowId(), 1, Integer::sum);
         Duration base = config.polling().interval().multipliedBy(permanent ? 12 : 1);
-        Duration delay = base.multipliedBy(1L << Math.min(failed - 1, 16));
         Duration max = rest.rest().breakerMaxPause();
-        if (delay.compareTo(max) > 0) {
-            delay = max.compareTo(base) > 0 ? max : base;
-        }
-        Instant next = Instant.now().plus(delay);
+        Instant next = Instant.now().plus(Backoff.delay(failed, base, max.compareTo(base) > 0 ? max : base));
         return notBefore != null && notBefore.isAfter(next) ? notBefore : next;
     }
 
