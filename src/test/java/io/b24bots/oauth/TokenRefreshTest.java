@@ -150,17 +150,17 @@ class TokenRefreshTest {
         String inList = String.join(",", java.util.Collections.nCopies(memberIds.length, "?"));
         ExecutorService sampler = Executors.newSingleThreadExecutor();
         try {
-            // Samples while every portal's grant is at the OAuth server and none has been answered,
-            // after the callers' first short reads (slow on two busy cores) are over.
+            // Samples while every portal's grant is at the OAuth server and none has been answered.
             Future<long[]> sampling = sampler.submit(() -> {
                 await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
                         .until(() -> portals.stream().mapToInt(this::refreshesOf).sum() == portals.size());
-                long from = System.nanoTime() + Duration.ofMillis(500).toNanos();
+                // Every grant is at the OAuth server, so every lease transaction has committed.
+                long from = System.nanoTime();
                 long busiest = 0;
                 long samples = 0;
-                // Until the last grant is answered: the earliest may come back sooner on a busy machine.
+                // Until the first grant is answered: after that, storing the pairs takes the rows for a moment.
                 while (Database.count("select count(*) from portal_token where version > 0 and member_id in ("
-                        + inList + ")", memberIds) < memberIds.length) {
+                        + inList + ")", memberIds) == 0) {
                     if (System.nanoTime() > from) {
                         // Sessions parked in a transaction holding a token row (FOR UPDATE or a write):
                         // what a refresh holding its row and connection across the HTTP call looks like.
