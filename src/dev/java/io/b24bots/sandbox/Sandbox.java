@@ -243,10 +243,8 @@ public class Sandbox {
             String prefix = "data[BOT][" + bot.id() + "]";
             form.put(prefix + "[BOT_ID]", String.valueOf(bot.id()));
             form.put(prefix + "[BOT_CODE]", bot.code());
-            form.put(prefix + "[access_token]", emulator.issueTokens(sandbox.portal, bot.id()).accessToken());
+            botAuth(form, prefix, sandbox, bot.id());
             form.put(prefix + "[application_token]", sandbox.applicationToken);
-            form.put(prefix + "[domain]", sandbox.portal.domain);
-            form.put(prefix + "[member_id]", sandbox.portal.memberId);
             form.put("data[PARAMS][DIALOG_ID]", dialogId);
             form.put("data[PARAMS][MESSAGE]", text);
             form.put("data[PARAMS][MESSAGE_ID]", String.valueOf(messageId));
@@ -262,9 +260,7 @@ public class Sandbox {
             Map<String, String> form = event("ONIMBOTV2MESSAGEADD", sandbox);
             form.put("data[bot][id]", String.valueOf(bot.id()));
             form.put("data[bot][code]", bot.code());
-            form.put("data[bot][auth][access_token]", emulator.issueTokens(sandbox.portal, bot.id()).accessToken());
-            form.put("data[bot][auth][member_id]", sandbox.portal.memberId);
-            form.put("data[bot][auth][domain]", sandbox.portal.domain);
+            botAuth(form, "data[bot][auth]", sandbox, bot.id());
             form.put("data[language]", "en");
             form.put("data[message][id]", String.valueOf(messageId));
             form.put("data[message][chatId]", String.valueOf(userId));
@@ -319,7 +315,7 @@ public class Sandbox {
             Map<String, String> form = event("ONIMCOMMANDADD", sandbox);
             form.put("auth[access_token]", emulator.issueTokens(sandbox.portal, userId).accessToken());
             String prefix = "data[COMMAND][" + bot.id() + "]";
-            form.put(prefix + "[access_token]", emulator.issueTokens(sandbox.portal, bot.id()).accessToken());
+            botAuth(form, prefix, sandbox, bot.id());
             form.put(prefix + "[application_token]", sandbox.applicationToken);
             form.put(prefix + "[BOT_ID]", String.valueOf(bot.id()));
             form.put(prefix + "[BOT_CODE]", bot.code());
@@ -337,8 +333,7 @@ public class Sandbox {
             Map<String, String> form = event("ONIMBOTV2COMMANDADD", sandbox);
             form.put("data[bot][id]", String.valueOf(bot.id()));
             form.put("data[bot][code]", bot.code());
-            form.put("data[bot][auth][access_token]", emulator.issueTokens(sandbox.portal, bot.id()).accessToken());
-            form.put("data[bot][auth][member_id]", sandbox.portal.memberId);
+            botAuth(form, "data[bot][auth]", sandbox, bot.id());
             form.put("data[command][command]", command);
             form.put("data[command][params]", params);
             form.put("data[command][context]", "keyboard");
@@ -426,6 +421,20 @@ public class Sandbox {
         form.put("auth[member_id]", sandbox.portal.memberId);
         form.put("auth[application_token]", sandbox.applicationToken);
         return form;
+    }
+
+    /** The bot's own token block, as Bitrix24 puts it in bot events: the token and where it comes from. */
+    private void botAuth(Map<String, String> form, String prefix, SandboxPortal sandbox, long botId) {
+        form.put(prefix + "[access_token]", emulator.issueTokens(sandbox.portal, botId).accessToken());
+        form.put(prefix + "[expires_in]", "3600");
+        form.put(prefix + "[expires]", String.valueOf(Instant.now().getEpochSecond() + 3600));
+        form.put(prefix + "[scope]", "imbot");
+        form.put(prefix + "[domain]", sandbox.portal.domain);
+        form.put(prefix + "[server_endpoint]", emulator.oauthUrl() + "/rest/");
+        form.put(prefix + "[client_endpoint]", emulator.clientEndpoint(sandbox.portal));
+        form.put(prefix + "[member_id]", sandbox.portal.memberId);
+        form.put(prefix + "[user_id]", String.valueOf(botId));
+        form.put(prefix + "[client_id]", clientId);
     }
 
     /**
