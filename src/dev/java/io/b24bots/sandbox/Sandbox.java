@@ -363,8 +363,10 @@ public class Sandbox {
 
     public void rateLimit(SandboxPortal sandbox, boolean on) {
         sandbox.rateLimited = on;
-        sandbox.portal.ratePerSecond = on ? 0.2 : -1;
-        sandbox.log(on ? "Rate limit: 1 call per 5 s, more answer 503 QUERY_LIMIT_EXCEEDED" : "Rate limit lifted", false);
+        sandbox.portal.ratePerSecond = on ? 0.5 : -1;
+        sandbox.portal.rateBurst = on ? 2 : -1;
+        sandbox.log(on ? "Rate limit: 2 calls at once, then 1 every 2 s; more answer 503 QUERY_LIMIT_EXCEEDED"
+                : "Rate limit lifted", false);
     }
 
     public void slow(SandboxPortal sandbox, boolean on) {

@@ -71,8 +71,9 @@ public final class Bitrix24Emulator implements AutoCloseable {
         final Bucket bucket = new Bucket();
         /** Every REST call of this portal waits this long before it is answered (a slow portal). */
         public volatile long latencyMillis;
-        /** This portal's own sustained rate, or negative for the emulator-wide one (a portal on a small plan). */
+        /** This portal's own sustained rate and burst, or negative for the emulator-wide ones (a busy portal). */
         public volatile double ratePerSecond = -1;
+        public volatile int rateBurst = -1;
 
         Portal(String memberId, String domain) {
             this.memberId = memberId;
@@ -506,7 +507,7 @@ public final class Bitrix24Emulator implements AutoCloseable {
             return new Answer(401, Map.of("error", "expired_token", "error_description", "The access token provided has expired."));
         }
         double rate = portal.ratePerSecond >= 0 ? portal.ratePerSecond : ratePerSecond;
-        if (!portal.bucket.tryTake(rate, portal.ratePerSecond >= 0 ? 1 : rateBurst)) {
+        if (!portal.bucket.tryTake(rate, portal.rateBurst > 0 ? portal.rateBurst : rateBurst)) {
             return new Answer(503, Map.of("error", "QUERY_LIMIT_EXCEEDED", "error_description", "Too many requests"));
         }
         MethodHandler handler = methods.get(method);
