@@ -39,7 +39,7 @@ import io.restassured.RestAssured;
 /**
  * The sandbox portal in a real browser, as a new user tries it: install the app, see its bots in
  * the framed admin page, chat with a bot, press a keyboard button, expire the portal's tokens and
- * still get answers. Needs Debian's chromium and chromium-driver; skipped where they are missing.
+ * still get answers, then uninstall. Needs Debian's chromium and chromium-driver; skipped where they are missing.
  */
 @QuarkusTest
 @WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
@@ -122,6 +122,14 @@ class SandboxBrowserTest {
         awaitBotLine("You wrote: after expiry");
         assertThat(bitrix.refreshes(portal)).isNotEmpty();
         screenshot("sandbox-after-expiry.png");
+
+        // Uninstall: Bitrix24 deletes the bots and tells the service, and the admin page says so.
+        click(By.cssSelector("button[data-trouble='uninstall']"));
+        wait.until(d -> d.findElements(By.cssSelector("#bots button")).isEmpty());
+        wait.until(ExpectedConditions.frameToBeAvailableAndSwitchToIt("app"));
+        wait.until(d -> d.findElements(By.cssSelector(".alert-warning")).stream()
+                .anyMatch(e -> e.getText().contains("not installed on this portal")));
+        browser.switchTo().defaultContent();
     }
 
     private void selectBot(String code) {
