@@ -24,7 +24,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 /**
- * A Bitrix24 stand-in over real HTTP for the tests: two trusted OAuth servers ({@code /oauth},
+ * A Bitrix24 stand-in over real HTTP, for the tests and dev mode's sandbox portal: two trusted OAuth servers ({@code /oauth},
  * {@code /oauth-b}), an untrusted one ({@code /rogue}) and any number of portals
  * ({@code /portal/{member_id}/rest/{method}}). It issues and rotates tokens like the real OAuth
  * server (single-use refresh tokens, 30-second codes), answers REST methods with Bitrix24's error
