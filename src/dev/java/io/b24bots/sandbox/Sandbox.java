@@ -152,22 +152,21 @@ public class Sandbox {
 
     /**
      * The fields Bitrix24 POSTs into the app's iframe for {@code userId}: fresh tokens of that user,
-     * the OAuth server and the portal; at install also the application token.
+     * the OAuth server, the application token and the portal.
      */
-    public Map<String, String> frameFields(SandboxPortal sandbox, long userId, boolean install) {
+    public Map<String, String> frameFields(SandboxPortal sandbox, long userId) {
         Bitrix24Emulator.Tokens tokens = emulator.issueTokens(sandbox.portal, userId);
         Map<String, String> fields = new LinkedHashMap<>();
         fields.put("AUTH_ID", tokens.accessToken());
         fields.put("AUTH_EXPIRES", "3600");
         fields.put("REFRESH_ID", tokens.refreshToken());
         fields.put("SERVER_ENDPOINT", emulator.oauthUrl() + "/rest/");
+        fields.put("APPLICATION_TOKEN", sandbox.applicationToken);
+        fields.put("APPLICATION_SCOPE", "imbot");
         fields.put("member_id", sandbox.portal.memberId);
         fields.put("status", "L");
         fields.put("PLACEMENT", "DEFAULT");
         fields.put("PLACEMENT_OPTIONS", "{}");
-        if (install) {
-            fields.put("APPLICATION_TOKEN", sandbox.applicationToken);
-        }
         return fields;
     }
 

@@ -122,7 +122,7 @@ public class SandboxResource {
             }
             Map<String, Object> frame = new LinkedHashMap<>();
             frame.put("action", (install ? "/b24/install?" : "/b24/app?") + sandbox.frameQuery(p));
-            frame.put("fields", sandbox.frameFields(p, userId, install));
+            frame.put("fields", sandbox.frameFields(p, userId));
             return Response.ok(frame).header("Cache-Control", "no-store").build();
         });
     }
