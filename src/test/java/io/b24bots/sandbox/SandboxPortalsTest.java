@@ -90,6 +90,11 @@ class SandboxPortalsTest {
         // replies get 503 and wait in the job queue; once the limit is lifted they arrive.
         given().post("/dev/portal/api/portals/" + portal + "/trouble/rate-limit?on=true").then().statusCode(200)
                 .body("rateLimited", equalTo(true));
+        String token = bitrix.issueTokens(bitrix.portal(portal), 1).accessToken();
+        List<Integer> statuses = java.util.stream.IntStream.range(0, 4).mapToObj(i -> given().baseUri(bitrix.baseUrl())
+                .formParam("auth", token).post(bitrix.clientEndpoint(bitrix.portal(portal)).replace(bitrix.baseUrl(), "")
+                        + "server.time").statusCode()).toList();
+        assertThat(statuses).contains(503);
         int sendsBefore = bitrix.calls(portal, "imbot.message.add").size();
         write(portal, echo, 1, "limited one");
         write(portal, echo, 1, "limited two");
