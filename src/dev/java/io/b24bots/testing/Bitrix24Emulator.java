@@ -104,6 +104,15 @@ public final class Bitrix24Emulator implements AutoCloseable {
         }
     }
 
+    /** Writes a whole answer itself: an oversized body, a malformed one, a bare status. */
+    @FunctionalInterface
+    public interface RawAnswer {
+        void write(HttpExchange exchange) throws IOException;
+    }
+
+    private record RawFault(RawAnswer answer, java.util.concurrent.atomic.AtomicInteger remaining) {
+    }
+
     private record Grant(String memberId, long userId, Instant expiresAt, String server) {
     }
 
@@ -121,6 +130,9 @@ public final class Bitrix24Emulator implements AutoCloseable {
     private final Map<String, String> refreshTokenOwners = new ConcurrentHashMap<>();
     private final Map<String, ConcurrentLinkedDeque<Fault>> faults = new ConcurrentHashMap<>();
     private final Map<String, MethodHandler> methods = new ConcurrentHashMap<>();
+    private final Map<String, RawFault> rawFaults = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong rawBytesSent = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger oversizedFinished = new java.util.concurrent.atomic.AtomicInteger();
     private final List<Call> calls = new CopyOnWriteArrayList<>();
     private volatile double ratePerSecond = 20;
     private final ImbotEmulation imbot;
@@ -261,6 +273,86 @@ public final class Bitrix24Emulator implements AutoCloseable {
         }
     }
 
+    /** The next {@code times} calls of a portal's REST {@code method} get this raw answer; -1: every call from now on. */
+    public void answerRaw(Portal portal, String method, int times, RawAnswer answer) {
+        rawFaults.put(portal.memberId + ":" + method, new RawFault(answer, new java.util.concurrent.atomic.AtomicInteger(times)));
+    }
+
+    /** Like {@link #answerRaw} for the OAuth servers' {@code "oauth/token"} or {@code "app.info"} concerning the portal. */
+    public void answerOAuthRaw(Portal portal, String endpoint, int times, RawAnswer answer) {
+        rawFaults.put(portal.memberId + ":" + endpoint, new RawFault(answer, new java.util.concurrent.atomic.AtomicInteger(times)));
+    }
+
+    /** A JSON body as given, with its status. */
+    public static RawAnswer rawJson(int status, String body) {
+        return exchange -> {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json; charset=utf-8");
+            exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+            if (bytes.length > 0) {
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(bytes);
+                }
+            }
+        };
+    }
+
+    /**
+     * A valid JSON answer {@code {"result":"xxx..."}} of {@code bytes} bytes, announced with its
+     * Content-Length or sent chunked. Stops when the client hangs up; {@link #rawBytesSent()} counts
+     * what was actually written.
+     */
+    public RawAnswer oversized(long bytes, boolean chunked) {
+        return exchange -> {
+            byte[] head = "{\"result\":\"".getBytes(StandardCharsets.UTF_8);
+            byte[] tail = "\"}".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json; charset=utf-8");
+            exchange.sendResponseHeaders(200, chunked ? 0 : bytes);
+            byte[] filler = new byte[64 * 1024];
+            java.util.Arrays.fill(filler, (byte) 'x');
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(head);
+                rawBytesSent.addAndGet(head.length);
+                long left = bytes - head.length - tail.length;
+                while (left > 0) {
+                    int n = (int) Math.min(filler.length, left);
+                    out.write(filler, 0, n);
+                    rawBytesSent.addAndGet(n);
+                    left -= n;
+                }
+                out.write(tail);
+                rawBytesSent.addAndGet(tail.length);
+            } catch (IOException e) {
+                // The client hung up: what a capped reader should do.
+            } finally {
+                oversizedFinished.incrementAndGet();
+            }
+        };
+    }
+
+    /** Oversized answers written to the end or cut off by the client. */
+    public int oversizedFinished() {
+        return oversizedFinished.get();
+    }
+
+    /** Bytes the raw answers wrote before they finished or the client hung up. */
+    public long rawBytesSent() {
+        return rawBytesSent.get();
+    }
+
+    private RawAnswer nextRaw(String key) {
+        RawFault fault = rawFaults.get(key);
+        if (fault == null) {
+            return null;
+        }
+        int left = fault.remaining().getAndUpdate(n -> n > 0 ? n - 1 : n);
+        if (left == 0) {
+            rawFaults.remove(key, fault);
+            return null;
+        }
+        return fault.answer();
+    }
+
     public void setRateLimit(double perSecond, int burst) {
         this.ratePerSecond = perSecond;
         this.rateBurst = burst;
@@ -337,11 +429,21 @@ public final class Bitrix24Emulator implements AutoCloseable {
                 if (rest.startsWith("/oauth/token")) {
                     String owner = tokenRequestOwner(params);
                     record(serverName, owner, "oauth/token", params, body);
+                    RawAnswer rawToken = nextRaw(owner + ":oauth/token");
+                    if (rawToken != null) {
+                        rawToken.write(exchange);
+                        return;
+                    }
                     answer(exchange, withFault(owner + ":oauth/token", () -> token(serverName, params)));
                 } else if (rest.startsWith("/rest/app.info")) {
                     Grant grant = accessTokens.get(String.valueOf(params.get("auth")));
                     String owner = grant == null ? null : grant.memberId;
                     record(serverName, owner, "app.info", params, body);
+                    RawAnswer rawInfo = nextRaw(owner + ":app.info");
+                    if (rawInfo != null) {
+                        rawInfo.write(exchange);
+                        return;
+                    }
                     answer(exchange, withFault(owner + ":app.info", () -> oauthAppInfo(params)));
                 } else {
                     answer(exchange, new Answer(404, Map.of("error", "NOT_FOUND")));
@@ -358,6 +460,8 @@ public final class Bitrix24Emulator implements AutoCloseable {
                 } else if (!pathKey.equals(portal.pathKey)) {
                     exchange.getResponseHeaders().add("Location", clientEndpoint(portal) + method);
                     answer(exchange, new Answer(302, Map.of()));
+                } else if (nextRaw(portal.memberId + ":" + method) instanceof RawAnswer rawRest) {
+                    rawRest.write(exchange);
                 } else {
                     sleep(portal.latencyMillis);
                     Fault fault = nextFault(portal.memberId + ":" + method);
@@ -373,7 +477,12 @@ public final class Bitrix24Emulator implements AutoCloseable {
             }
             answer(exchange, new Answer(404, Map.of("error", "NOT_FOUND")));
         } catch (RuntimeException e) {
-            e.printStackTrace();
+            // The JDK server drops a handler's exception silently; name it, but not its message or the
+            // query, which may hold tokens.
+            System.getLogger(Bitrix24Emulator.class.getName()).log(System.Logger.Level.WARNING,
+                    "Emulator failed on {0} {1}: {2} at {3}", exchange.getRequestMethod(),
+                    exchange.getRequestURI().getPath(), e.getClass().getName(),
+                    e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "?");
             throw e;
         }
     }

@@ -1,5 +1,7 @@
 package io.b24bots.testing;
 
+import io.b24bots.bot.Bot;
+
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;

@@ -1,5 +1,7 @@
 package io.b24bots.admin;
 
+import io.b24bots.web.Refusal;
+
 /** The admin page cannot be shown or the action not done; {@link #reason} picks the localized text. */
 public class AdminDenied extends RuntimeException {
 
@@ -22,11 +24,12 @@ public class AdminDenied extends RuntimeException {
         return lang;
     }
 
-    public int status() {
+    /** The web layer's kind of refusal, which decides the HTTP status. */
+    public Refusal.Kind kind() {
         return switch (reason) {
-            case UNVERIFIED -> 401;
-            case FORBIDDEN -> 403;
-            case UNAVAILABLE -> 503;
+            case UNVERIFIED -> Refusal.Kind.UNVERIFIED;
+            case FORBIDDEN -> Refusal.Kind.FORBIDDEN;
+            case UNAVAILABLE -> Refusal.Kind.UNAVAILABLE;
         };
     }
 }

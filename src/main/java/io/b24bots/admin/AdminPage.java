@@ -1,5 +1,7 @@
 package io.b24bots.admin;
 
+import io.b24bots.bot.BotStatus;
+import io.b24bots.bot.EventMode;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -11,12 +13,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.b24bots.admin.AdminDenied.Reason;
 import io.b24bots.admin.AdminSession.Session;
-import io.b24bots.bitrix.BitrixClient;
-import io.b24bots.bitrix.BitrixException;
 import io.b24bots.bot.Bot;
-import io.b24bots.bot.BotAdministration;
-import io.b24bots.bot.BotCatalog;
-import io.b24bots.bot.BotDefinition;
+import io.b24bots.bot.BotRepository;
+import io.b24bots.bot.administration.BotAdministration;
+import io.b24bots.bot.declaration.BotCatalog;
+import io.b24bots.bot.declaration.BotDefinition;
 import io.b24bots.install.TokenProver;
 import io.b24bots.oauth.AppInfo;
 import io.b24bots.portal.Portal;
@@ -24,7 +25,7 @@ import io.b24bots.portal.PortalStatus;
 import io.b24bots.portal.PortalStore;
 import io.b24bots.web.FramePolicy;
 import io.b24bots.web.FrameRequest;
-import io.b24bots.web.RequestRejected;
+import io.b24bots.web.Refusal;
 import io.quarkus.qute.i18n.Localized;
 import io.quarkus.qute.i18n.MessageBundles;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -45,16 +46,16 @@ public class AdminPage {
 
     private final TokenProver prover;
     private final PortalStore portals;
-    private final BitrixClient bitrix;
+    private final BotRepository botRows;
     private final AdminSession sessions;
     private final BotAdministration bots;
     private final BotCatalog catalog;
 
-    AdminPage(TokenProver prover, PortalStore portals, BitrixClient bitrix, AdminSession sessions, BotAdministration bots,
+    AdminPage(TokenProver prover, PortalStore portals, BotRepository botRows, AdminSession sessions, BotAdministration bots,
             BotCatalog catalog) {
         this.prover = prover;
         this.portals = portals;
-        this.bitrix = bitrix;
+        this.botRows = botRows;
         this.sessions = sessions;
         this.bots = bots;
         this.catalog = catalog;
@@ -69,8 +70,8 @@ public class AdminPage {
         AppInfo info;
         try {
             info = prover.verify(prover.trustedServer(frame.serverEndpoint()), frame.authId(), frame.memberId(), frame.domain());
-        } catch (RequestRejected e) {
-            throw new AdminDenied(e.status() == 503 ? Reason.UNAVAILABLE : Reason.UNVERIFIED, lang);
+        } catch (Refusal e) {
+            throw new AdminDenied(e.kind() == Refusal.Kind.UNAVAILABLE ? Reason.UNAVAILABLE : Reason.UNVERIFIED, lang);
         }
         Optional<Portal> portal = portals.find(info.memberId());
         boolean admin = false;
@@ -114,12 +115,12 @@ public class AdminPage {
         int pending = 0;
         int failed = 0;
         int deleted = 0;
-        for (Bot bot : notInstalled ? List.<Bot>of() : bots.bots(session.memberId())) {
+        for (Bot bot : notInstalled ? List.<Bot>of() : botRows.forPortal(session.memberId())) {
             switch (bot.status) {
-                case Bot.REGISTERED -> registered++;
-                case Bot.PENDING -> pending++;
-                case Bot.FAILED -> failed++;
-                default -> deleted++;
+                case REGISTERED -> registered++;
+                case PENDING -> pending++;
+                case FAILED -> failed++;
+                case DELETED -> deleted++;
             }
             rows.add(row(bot, msg, session.admin()));
         }
@@ -134,15 +135,15 @@ public class AdminPage {
     private BotView row(Bot bot, AdminMessages msg, boolean admin) {
         String name = catalog.byCode(bot.code).map(BotDefinition::displayName).orElse(bot.code);
         String statusLabel = switch (bot.status) {
-            case Bot.REGISTERED -> msg.statusRegistered();
-            case Bot.PENDING -> msg.statusPending();
-            case Bot.FAILED -> msg.statusFailed();
-            default -> msg.statusDeleted();
+            case REGISTERED -> msg.statusRegistered();
+            case PENDING -> msg.statusPending();
+            case FAILED -> msg.statusFailed();
+            case DELETED -> msg.statusDeleted();
         };
-        String mode = bot.eventMode == null ? msg.modeV1() : "fetch".equals(bot.eventMode) ? msg.modeFetch() : msg.modeWebhook();
-        boolean canRetry = admin && (Bot.FAILED.equals(bot.status) || Bot.DELETED.equals(bot.status));
-        boolean canUnregister = admin && bot.botId != null && Bot.REGISTERED.equals(bot.status);
-        return new BotView(bot.id, name, bot.code, bot.api, bot.type, mode, bot.botId, bot.status, statusLabel,
+        String mode = bot.eventMode == null ? msg.modeV1() : bot.eventMode == EventMode.FETCH ? msg.modeFetch() : msg.modeWebhook();
+        boolean canRetry = admin && (bot.status == BotStatus.FAILED || bot.status == BotStatus.DELETED);
+        boolean canUnregister = admin && bot.botId != null && bot.status == BotStatus.REGISTERED;
+        return new BotView(bot.id, name, bot.code, bot.api.value(), bot.type, mode, bot.botId, bot.status.dbValue(), statusLabel,
                 bot.lastErrorCode, ErrorExplanations.explain(bot.lastErrorCode, msg), bot.attempts,
                 bot.updatedAt == null ? "" : TIME.format(bot.updatedAt), canRetry, canUnregister);
     }
@@ -150,23 +151,18 @@ public class AdminPage {
     private boolean isAdmin(Portal portal, String authId, String lang) {
         try {
             // Asked at the endpoint stored for the portal, never at the DOMAIN the request names.
-            JsonNode admin = bitrix.callWithToken(portal.memberId, portal.clientEndpoint, authId, "profile", Map.of())
-                    .result().path("ADMIN");
-            return admin.asBoolean(false) || "Y".equalsIgnoreCase(admin.asText());
-        } catch (BitrixException e) {
-            if (e.isTransient()) {
-                throw new AdminDenied(Reason.UNAVAILABLE, lang);
-            }
-            throw new AdminDenied(Reason.UNVERIFIED, lang);
+            return prover.isAdmin(portal.memberId, portal.clientEndpoint, authId);
+        } catch (Refusal e) {
+            throw new AdminDenied(e.kind() == Refusal.Kind.UNAVAILABLE ? Reason.UNAVAILABLE : Reason.UNVERIFIED, lang);
         }
     }
 
     private long requireRow(String memberId, Long rowId) {
         if (rowId == null) {
-            throw RequestRejected.badRequest("The action names no bot.");
+            throw Refusal.invalid("The action names no bot.");
         }
         if (!bots.has(memberId, rowId)) {
-            throw new RequestRejected(404, "not_found", "This portal has no such bot.");
+            throw Refusal.notFound("This portal has no such bot.");
         }
         return rowId;
     }

@@ -11,8 +11,8 @@ import io.b24bots.web.FormBodies;
 import io.b24bots.web.FormData;
 import io.b24bots.web.FramePolicy;
 import io.b24bots.web.FrameRequest;
-import io.b24bots.web.PortalLogContext;
-import io.b24bots.web.RequestRejected;
+import io.b24bots.support.PortalLogContext;
+import io.b24bots.web.Refusal;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.smallrye.common.annotation.RunOnVirtualThread;
@@ -38,7 +38,7 @@ public class AppResource {
     static class Templates {
         static native TemplateInstance page(PageView view);
 
-        static native TemplateInstance denied(AdminDenied.Reason reason);
+        static native TemplateInstance denied(AdminDenied.Reason reason, String lang);
     }
 
     private final AdminPage page;
@@ -82,7 +82,7 @@ public class AppResource {
         try {
             parsed = Action.valueOf(action.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new RequestRejected(404, "not_found", "No such action.");
+            throw Refusal.notFound("No such action.");
         }
         Long rowId = parseRow(form.text("bot"));
         try (PortalLogContext log = PortalLogContext.of(session.memberId())) {
@@ -96,8 +96,8 @@ public class AppResource {
     public Response denied(AdminDenied e, @Context UriInfo uri) {
         String origin = FramePolicy.claimedOrigin(uri.getQueryParameters().getFirst("DOMAIN"),
                 uri.getQueryParameters().getFirst("PROTOCOL"));
-        TemplateInstance body = Templates.denied(e.reason()).setLocale(Locale.forLanguageTag(e.lang()));
-        return FramePolicy.html(e.status(), body, origin).build();
+        TemplateInstance body = Templates.denied(e.reason(), e.lang()).setLocale(Locale.forLanguageTag(e.lang()));
+        return FramePolicy.html(e.kind().status(), body, origin).build();
     }
 
     private Response render(Session session, String token, boolean queued) {
@@ -113,7 +113,7 @@ public class AppResource {
         try {
             return Long.valueOf(value.trim());
         } catch (NumberFormatException e) {
-            throw RequestRejected.badRequest("The action names no valid bot.");
+            throw Refusal.invalid("The action names no valid bot.");
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.b24bots.bitrix;
 
+import io.b24bots.support.Texts;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,7 +14,9 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.b24bots.config.AnswerSizeLimit;
 import io.b24bots.config.B24Config;
+import io.b24bots.config.EndpointPolicy;
 import io.b24bots.oauth.PortalAccess;
 import io.b24bots.oauth.TokenService;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,11 +28,14 @@ import org.eclipse.microprofile.rest.client.inject.RestClient;
 import org.jboss.logging.Logger;
 
 /**
- * The one client for every Bitrix24 REST call (DESIGN.md section 6). It sends the call to the
+ * The one client for every Bitrix24 REST call (README "Calling Bitrix24"). It sends the call to the
  * portal's stored endpoint only, refreshes on {@code expired_token}/{@code invalid_token} and
  * repeats once, learns a moved portal's endpoint from the OAuth server instead of following a
  * redirect, keeps each portal under its rate limit, backs off on 503/429, and turns every
- * Bitrix24 error into a {@link BitrixException} that carries its code.
+ * Bitrix24 error into a {@link BitrixException} that carries its code. One portal cannot hurt the
+ * others: answers are read through a size cap, endpoints resolving to internal addresses are refused,
+ * a portal that keeps failing is cut off for a while ({@link PortalBreaker}), and metric tags take
+ * only catalogued codes ({@link BitrixErrorCodes}).
  */
 @ApplicationScoped
 public class BitrixClient {
@@ -37,8 +44,6 @@ public class BitrixClient {
     private static final Pattern METHOD = Pattern.compile("[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*");
     private static final Set<String> TOKEN_REJECTED = Set.of("expired_token", "invalid_token");
     private static final Set<String> LIMITED = Set.of("QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT");
-    /** 5xx answers that will not pass by waiting: a deleted portal, a manual block by Bitrix24 support. */
-    private static final Set<String> PERMANENT_SERVER_ERRORS = Set.of("PORTAL_DELETED", "OVERLOAD_LIMIT");
 
     private final BitrixRestApi api;
     private final TokenService tokens;
@@ -46,26 +51,31 @@ public class BitrixClient {
     private final B24Config config;
     private final ObjectMapper json;
     private final MeterRegistry meters;
+    private final PortalBreaker breaker;
 
     BitrixClient(@RestClient BitrixRestApi api, TokenService tokens, PortalRateLimiter limiter, B24Config config,
-            ObjectMapper json, MeterRegistry meters) {
+            ObjectMapper json, MeterRegistry meters, PortalBreaker breaker) {
         this.api = api;
         this.tokens = tokens;
         this.limiter = limiter;
         this.config = config;
         this.json = json;
         this.meters = meters;
+        this.breaker = breaker;
     }
 
     /** Calls {@code method} on the portal with its stored OAuth token. */
     public BitrixResponse call(String memberId, String method, Map<String, ?> params) {
         requireMethodName(method);
+        breaker.check(memberId);
         PortalAccess access = tokens.access(memberId);
         boolean refreshed = false;
         boolean relocated = false;
         int limitRetries = 0;
         while (true) {
             try {
+                // Background work waits out a failing portal's pause; a person waiting (callWithToken) does not.
+                breaker.check(memberId);
                 return send(memberId, access, method, params);
             } catch (BitrixException e) {
                 if (TOKEN_REJECTED.contains(e.code()) && !refreshed) {
@@ -105,18 +115,22 @@ public class BitrixClient {
         try {
             BitrixResponse response = exchange(limiterKey, access, method, params);
             meters.counter("b24.rest.calls", "method", method, "outcome", "ok").increment();
+            breaker.succeeded(access.memberId());
             return response;
         } catch (BitrixException e) {
-            meters.counter("b24.rest.calls", "method", method, "outcome", e.code()).increment();
+            meters.counter("b24.rest.calls", "method", method, "outcome", BitrixErrorCodes.tag(e.code())).increment();
+            if (portalFailed(e)) {
+                breaker.failed(access.memberId());
+            } else if (e.httpStatus() > 0) {
+                breaker.succeeded(access.memberId());
+            }
             throw e;
         }
     }
 
     private BitrixResponse exchange(String limiterKey, PortalAccess access, String method, Map<String, ?> params) {
         String endpoint = access.clientEndpoint();
-        if (!(endpoint.startsWith("https://") || config.allowHttp() && endpoint.startsWith("http://"))) {
-            throw new BitrixException("INSECURE_ENDPOINT", "portal endpoint is not https", 0, false, null);
-        }
+        requireAllowedEndpoint(access.memberId(), endpoint);
         limiter.acquire(limiterKey);
         Map<String, Object> body = new LinkedHashMap<>(params);
         body.put("auth", access.accessToken());
@@ -133,27 +147,78 @@ public class BitrixClient {
             // The token must not follow a redirect the OAuth server has not confirmed.
             throw new BitrixException(BitrixException.PORTAL_MOVED, "portal answered HTTP " + status, status, true, null);
         }
-        JsonNode node = readJson(response);
+        JsonNode node = readJson(response, access.memberId(), method);
         String error = errorCode(node);
         if (error == null && status < 400) {
+            if (!node.isObject() || !node.has("result")) {
+                throw BitrixException.malformed(method, "HTTP " + status + " without a result");
+            }
             return new BitrixResponse(node);
         }
         if (error == null) {
             error = "HTTP_" + status;
         }
-        String description = errorDescription(node);
-        boolean transientFailure = LIMITED.contains(error) || status >= 500 && !PERMANENT_SERVER_ERRORS.contains(error)
-                || TOKEN_REJECTED.contains(error);
-        throw new BitrixException(error, description, status, transientFailure, operatingResetAt(node));
+        // Both come from the portal and end up in logs, job rows and pages: bounded, on one line.
+        error = Texts.printable(error, 100);
+        String description = Texts.printable(errorDescription(node), 1000);
+        throw new BitrixException(error, description, status, BitrixErrorCodes.isTransient(error, status),
+                operatingResetAt(node));
     }
 
-    private JsonNode readJson(Response response) {
-        String body = response.hasEntity() ? response.readEntity(String.class) : "";
-        try {
-            return body.isBlank() ? json.createObjectNode() : json.readTree(body);
-        } catch (Exception e) {
+    /**
+     * The scheme rule, and in production no endpoint that resolves to an internal address (a
+     * portal's endpoint comes from the OAuth server, but the token must never go to our own network).
+     */
+    private void requireAllowedEndpoint(String memberId, String endpoint) {
+        if (!EndpointPolicy.secureScheme(endpoint, config.allowHttp()) || EndpointPolicy.host(endpoint) == null) {
+            throw new BitrixException(BitrixException.INSECURE_ENDPOINT, "portal endpoint is not https", 0, false, null);
+        }
+        if (config.allowHttp()) {
+            return;
+        }
+        switch (EndpointPolicy.reach(EndpointPolicy.host(endpoint))) {
+            case INTERNAL -> {
+                LOG.warnf("Refused to call portal %s: its endpoint host %s resolves to an internal address", memberId,
+                        EndpointPolicy.host(endpoint));
+                throw new BitrixException(BitrixException.ENDPOINT_REFUSED,
+                        "the portal's endpoint resolves to an internal address", 0, false, null);
+            }
+            case UNRESOLVED -> throw new BitrixException(BitrixException.NETWORK_ERROR, "the portal's host does not resolve",
+                    0, true, null);
+            case PUBLIC -> {
+            }
+        }
+    }
+
+    /** The answer as JSON, read through the size cap; an empty object when there is no JSON to read. */
+    private JsonNode readJson(Response response, String memberId, String method) {
+        if (!response.hasEntity()) {
             return json.createObjectNode();
         }
+        try (InputStream in = response.readEntity(InputStream.class)) {
+            JsonNode node = json.readTree(in);
+            return node == null || node.isMissingNode() ? json.createObjectNode() : node;
+        } catch (Exception e) {
+            if (AnswerSizeLimit.isTooLarge(e)) {
+                long limit = config.rest().maxAnswerSize().asLongValue();
+                LOG.warnf("Portal %s answered %s with more than %d bytes; the answer was refused unread", memberId,
+                        method, limit);
+                throw new BitrixException(BitrixException.ANSWER_TOO_LARGE,
+                        "the answer is larger than " + limit + " bytes (b24.rest.max-answer-size)", response.getStatus(),
+                        false, null);
+            }
+            if (e instanceof com.fasterxml.jackson.core.JsonProcessingException) {
+                return json.createObjectNode();
+            }
+            // The connection broke inside the body: the call may have been executed, so it is not repeated.
+            throw new BitrixException(BitrixException.TIMEOUT, "the answer was cut off", 0, true, null);
+        }
+    }
+
+    /** Failures that say the portal is not answering at all; they count towards its breaker. */
+    private static boolean portalFailed(BitrixException e) {
+        return BitrixException.NETWORK_ERROR.equals(e.code()) || BitrixException.TIMEOUT.equals(e.code())
+                || e.httpStatus() >= 500 && e.isTransient() && !LIMITED.contains(e.code());
     }
 
     private static String errorCode(JsonNode node) {
@@ -162,7 +227,8 @@ public class BitrixClient {
             return null;
         }
         // REST v3 style errors nest the code in an object.
-        return error.isObject() ? error.path("code").asText(null) : error.asText();
+        String code = error.isObject() ? error.path("code").asText(null) : error.asText();
+        return code == null || code.isBlank() ? null : code;
     }
 
     private static String errorDescription(JsonNode node) {
@@ -197,7 +263,7 @@ public class BitrixClient {
         if (wait.isNegative()) {
             return;
         }
-        meters.counter("b24.rest.backoffs", "code", e.code()).increment();
+        meters.counter("b24.rest.backoffs", "code", BitrixErrorCodes.tag(e.code())).increment();
         try {
             Thread.sleep(wait);
         } catch (InterruptedException ie) {

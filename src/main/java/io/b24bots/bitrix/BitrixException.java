@@ -1,18 +1,33 @@
 package io.b24bots.bitrix;
 
+import java.time.Duration;
 import java.time.Instant;
+
+import io.b24bots.jobs.JobFailure;
 
 /**
  * A Bitrix24 call that failed, with the error code Bitrix24 gave ({@code QUERY_LIMIT_EXCEEDED},
  * {@code BOT_CODE_ALREADY_TAKEN}, ...) or one of ours for failures without one
  * ({@link #NETWORK_ERROR}, {@link #TIMEOUT}, {@link #PORTAL_MOVED}, {@code HTTP_<status>}).
  */
-public class BitrixException extends RuntimeException {
+public class BitrixException extends RuntimeException implements JobFailure {
 
     public static final String NETWORK_ERROR = "NETWORK_ERROR";
     public static final String TIMEOUT = "TIMEOUT";
     public static final String PORTAL_MOVED = "PORTAL_MOVED";
     public static final String RATE_LIMITED = "RATE_LIMITED";
+    /** The portal's endpoint is not https (or http when allowed). */
+    public static final String INSECURE_ENDPOINT = "INSECURE_ENDPOINT";
+    /** The portal's endpoint resolves to a loopback, private, link-local or otherwise internal address. */
+    public static final String ENDPOINT_REFUSED = "ENDPOINT_REFUSED";
+    /** The answer was longer than {@code b24.rest.max-answer-size}; it was not read. */
+    public static final String ANSWER_TOO_LARGE = "ANSWER_TOO_LARGE";
+    /** The answer lacks a field the method always returns, or has it with the wrong type. */
+    public static final String MALFORMED_ANSWER = "MALFORMED_ANSWER";
+    /** A paged read went past {@code b24.rest.max-pages} or the portal repeated a page. */
+    public static final String TOO_MANY_PAGES = "TOO_MANY_PAGES";
+    /** The portal's calls kept failing; calls fail fast until its pause is over. */
+    public static final String PORTAL_BACKED_OFF = "PORTAL_BACKED_OFF";
 
     private final String code;
     private final int httpStatus;
@@ -25,6 +40,11 @@ public class BitrixException extends RuntimeException {
         this.httpStatus = httpStatus;
         this.transientFailure = transientFailure;
         this.retryAfter = retryAfter;
+    }
+
+    /** A permanent {@link #MALFORMED_ANSWER} for {@code method}, saying what was wrong. */
+    public static BitrixException malformed(String method, String what) {
+        return new BitrixException(MALFORMED_ANSWER, method + " answered " + what, 0, false, null);
     }
 
     /** The Bitrix24 error code, or one of this class's constants. */
@@ -52,5 +72,21 @@ public class BitrixException extends RuntimeException {
         String message = getMessage();
         int colon = message.indexOf(": ");
         return colon < 0 ? "" : message.substring(colon + 2);
+    }
+
+    @Override
+    public Kind jobFailureKind() {
+        return transientFailure ? Kind.TRANSIENT : Kind.PERMANENT;
+    }
+
+    @Override
+    public String jobFailureCode() {
+        return code;
+    }
+
+    @Override
+    public Duration retryDelay() {
+        return retryAfter == null ? null : Duration.between(Instant.now(), retryAfter).isNegative() ? Duration.ZERO
+                : Duration.between(Instant.now(), retryAfter);
     }
 }

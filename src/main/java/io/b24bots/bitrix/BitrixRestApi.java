@@ -2,6 +2,7 @@ package io.b24bots.bitrix;
 
 import java.util.Map;
 
+import io.b24bots.config.AnswerSizeLimit;
 import io.quarkus.rest.client.reactive.Url;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -10,10 +11,12 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.rest.client.annotation.RegisterProvider;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
 /** A portal's REST endpoint: JSON POST to {@code {client_endpoint}{method}}. Redirects are not followed. */
 @RegisterRestClient(configKey = "b24-rest")
+@RegisterProvider(AnswerSizeLimit.class)
 interface BitrixRestApi {
 
     @POST

@@ -32,8 +32,8 @@ public class PortalRateLimiter {
         this.maxWaitNanos = config.rest().maxLimiterWait().toNanos();
     }
 
-    /** Blocks until a call to {@code portalKey} may go; returns how long it waited. */
-    public Duration acquire(String portalKey) {
+    /** Blocks until a call to {@code portalKey} may go. */
+    public void acquire(String portalKey) {
         long waitNanos = buckets.computeIfAbsent(portalKey, k -> new Bucket(burst)).reserve(perSecond, burst, maxWaitNanos);
         if (waitNanos < 0) {
             throw new BitrixException(BitrixException.RATE_LIMITED,
@@ -48,7 +48,6 @@ public class PortalRateLimiter {
                 throw new BitrixException(BitrixException.RATE_LIMITED, "interrupted while rate limited", 0, true, null);
             }
         }
-        return Duration.ofNanos(waitNanos);
     }
 
     /** A token bucket whose reservations may go into debt; the debt is the caller's wait. */

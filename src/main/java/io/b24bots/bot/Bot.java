@@ -15,11 +15,6 @@ import jakarta.persistence.Table;
 @Table(name = "bot")
 public class Bot extends PanacheEntityBase {
 
-    public static final String PENDING = "pending";
-    public static final String REGISTERED = "registered";
-    public static final String FAILED = "failed";
-    public static final String DELETED = "deleted";
-
     @Id
     @GeneratedValue(strategy = GenerationType.IDENTITY)
     public Long id;
@@ -32,18 +27,19 @@ public class Bot extends PanacheEntityBase {
 
     public String code;
 
-    public String api;
+    public BotApi api;
 
     public String type;
 
     @Column(name = "event_mode")
-    public String eventMode;
+    /** v2 only; null for v1 bots. */
+    public EventMode eventMode;
 
     /** The bot's id in the portal; null until registered. */
     @Column(name = "bot_id")
     public Long botId;
 
-    public String status;
+    public BotStatus status;
 
     @Column(name = "last_error_code")
     public String lastErrorCode;

@@ -4,10 +4,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** The service's own settings (DESIGN.md section 4), read once at start-up. */
+/** The service's own settings (README "Configuration"), read once at start-up. */
 @ConfigMapping(prefix = "b24")
 public interface B24Config {
 
@@ -72,5 +73,25 @@ public interface B24Config {
         /** Longest back-off the client sleeps itself; a longer wait fails as transient. */
         @WithDefault("PT20S")
         Duration maxBackoff();
+
+        /** Largest answer read from a portal or an OAuth server; a longer one is refused, at most this much read. */
+        @WithDefault("4M")
+        MemorySize maxAnswerSize();
+
+        /** Pages one paged read (bot lists) may take before it stops as a permanent failure. */
+        @WithDefault("20")
+        int maxPages();
+
+        /** Consecutive transient failures of a portal's calls after which its calls fail fast for a while. */
+        @WithDefault("5")
+        int breakerThreshold();
+
+        /** First fail-fast pause of a failing portal; doubled each time it opens again. */
+        @WithDefault("PT5S")
+        Duration breakerPause();
+
+        /** Longest fail-fast pause. */
+        @WithDefault("PT5M")
+        Duration breakerMaxPause();
     }
 }

@@ -2,7 +2,7 @@ package io.b24bots.events;
 
 import java.util.Map;
 
-import io.b24bots.bot.BotEvents;
+import io.b24bots.bot.messaging.BotEventQueue;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
@@ -18,9 +18,9 @@ public class BotEventIntake {
     public enum Outcome { QUEUED, DUPLICATE, PORTAL_FULL }
 
     private final EventDedup dedup;
-    private final BotEvents botEvents;
+    private final BotEventQueue botEvents;
 
-    BotEventIntake(EventDedup dedup, BotEvents botEvents) {
+    BotEventIntake(EventDedup dedup, BotEventQueue botEvents) {
         this.dedup = dedup;
         this.botEvents = botEvents;
     }

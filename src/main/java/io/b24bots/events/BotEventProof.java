@@ -15,7 +15,7 @@ import io.b24bots.oauth.TrustedOAuthServers;
 import io.b24bots.portal.TokenCipher;
 import io.b24bots.web.FormData;
 import io.b24bots.web.KeyedLimiter;
-import io.b24bots.web.RequestRejected;
+import io.b24bots.web.Refusal;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -60,7 +60,7 @@ public class BotEventProof {
         this.limiter = new KeyedLimiter(events.proofsPerSecond(), events.proofBurst(), 100_000);
     }
 
-    /** Throws {@link RequestRejected} (401, 429 or 503) unless the event is proven for {@code memberId}. */
+    /** Throws {@link Refusal} (401, 429 or 503) unless the event is proven for {@code memberId}. */
     public void prove(String event, String memberId, FormData form) {
         if (EventNames.isBotDeletion(event)) {
             // The deleted bot's token may already be void: the worker asks Bitrix24 whether the bot is gone.
@@ -126,7 +126,7 @@ public class BotEventProof {
         String server = servers.forServerEndpoint(claimedServer).orElseThrow(
                 () -> refusals.refuse(event, memberId, "untrusted_server", "The event names an OAuth server this service does not trust."));
         if (!limiter.tryAcquire(memberId)) {
-            throw refusals.refuse(event, memberId, "proof_rate", 429, "too_many_requests",
+            throw refusals.refuse(event, memberId, "proof_rate", Refusal.Kind.TOO_MANY,
                     "Too many unproven tokens for this portal; try again shortly.");
         }
         AppInfo info;
@@ -136,8 +136,7 @@ public class BotEventProof {
             remember(refused, key, now.plus(REFUSAL_MEMORY));
             throw refusals.refuse(event, memberId, "token_refused", "The event could not be verified for this portal.");
         } catch (OAuthUnavailableException e) {
-            throw new RequestRejected(503, "temporarily_unavailable",
-                    "The Bitrix24 OAuth server could not be reached to verify this event. Please try again.");
+            throw Refusal.unavailable("The Bitrix24 OAuth server could not be reached to verify this event. Please try again.");
         }
         if (!config.clientId().equals(info.clientId()) || info.memberId() == null || info.userId() == null) {
             remember(refused, key, now.plus(REFUSAL_MEMORY));

@@ -1,6 +1,6 @@
 package io.b24bots.events;
 
-import io.b24bots.web.RequestRejected;
+import io.b24bots.web.Refusal;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
@@ -18,13 +18,13 @@ public class EventRefusals {
     }
 
     /** A 401 for an event that could not be verified; {@code reason} is a fixed word, never request data. */
-    public RequestRejected refuse(String event, String memberId, String reason, String description) {
-        return refuse(event, memberId, reason, 401, "unauthorized", description);
+    public Refusal refuse(String event, String memberId, String reason, String description) {
+        return refuse(event, memberId, reason, Refusal.Kind.UNVERIFIED, description);
     }
 
-    public RequestRejected refuse(String event, String memberId, String reason, int status, String code, String description) {
+    public Refusal refuse(String event, String memberId, String reason, Refusal.Kind kind, String description) {
         meters.counter("b24.events.refused", "reason", reason).increment();
         LOG.warnf("Refused %s for portal %s: %s", EventNames.known(event) ? event : "an unknown event", memberId, reason);
-        return new RequestRejected(status, code, description);
+        return new Refusal(kind, description);
     }
 }

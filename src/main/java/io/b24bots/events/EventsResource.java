@@ -7,8 +7,8 @@ import io.b24bots.install.InstallService;
 import io.b24bots.web.FormBodies;
 import io.b24bots.web.FormData;
 import io.b24bots.web.FrameRequest;
-import io.b24bots.web.PortalLogContext;
-import io.b24bots.web.RequestRejected;
+import io.b24bots.support.PortalLogContext;
+import io.b24bots.web.Refusal;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.RunOnVirtualThread;
 import jakarta.ws.rs.Consumes;
@@ -52,11 +52,11 @@ public class EventsResource {
     public Map<String, String> receive(@RestHeader("Content-Type") String contentType, byte[] body) {
         FormData form = FormBodies.parse(contentType, body);
         if (form.isEmpty()) {
-            throw RequestRejected.badRequest("The event body is empty.");
+            throw Refusal.invalid("The event body is empty.");
         }
         String event = form.text("event");
         if (event == null || event.isBlank()) {
-            throw RequestRejected.badRequest("The event has no 'event' field.");
+            throw Refusal.invalid("The event has no 'event' field.");
         }
         event = event.trim().toUpperCase(Locale.ROOT);
         if (!EventNames.known(event)) {
@@ -66,7 +66,7 @@ public class EventsResource {
         }
         String memberId = memberId(form);
         if (memberId == null || !FrameRequest.MEMBER_ID.matcher(memberId).matches()) {
-            throw RequestRejected.badRequest("The event has no valid auth[member_id].");
+            throw Refusal.invalid("The event has no valid auth[member_id].");
         }
         try (PortalLogContext log = PortalLogContext.of(memberId)) {
             return handle(event, memberId, form);
@@ -101,7 +101,7 @@ public class EventsResource {
                     meters.counter("b24.events", "kind", "duplicate").increment();
                     yield Map.of("result", "duplicate");
                 }
-                case PORTAL_FULL -> throw refusals.refuse(event, memberId, "portal_full", 429, "too_many_requests",
+                case PORTAL_FULL -> throw refusals.refuse(event, memberId, "portal_full", Refusal.Kind.TOO_MANY,
                         "This portal has too many events waiting to be handled; new ones are refused until they are.");
             };
         }

@@ -1,6 +1,7 @@
 package io.b24bots.install;
 
 import java.util.List;
+import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -12,11 +13,12 @@ public interface InstallConfig {
     /**
      * Domain suffixes of Bitrix24 cloud portals that {@code /b24/oauth/start} may send a browser to;
      * a portal already installed here is allowed whatever its domain (on-premise installations).
+     * Set empty, only installed portals are allowed.
      */
     @WithDefault("bitrix24.com,bitrix24.ru,bitrix24.de,bitrix24.eu,bitrix24.es,bitrix24.fr,bitrix24.it,bitrix24.pl,"
             + "bitrix24.uk,bitrix24.com.br,bitrix24.com.tr,bitrix24.in,bitrix24.id,bitrix24.vn,bitrix24.jp,bitrix24.cn,"
             + "bitrix24.kz,bitrix24.by,bitrix24.ua,bitrix24.site,bitrix24.shop")
-    List<String> portalDomains();
+    Optional<List<String>> portalDomains();
 
     /**
      * Failed token proofs (install, app opening, lifecycle events) one client address may cause per

@@ -4,7 +4,8 @@ import io.b24bots.portal.Portal;
 import io.b24bots.web.FormBodies;
 import io.b24bots.web.FramePolicy;
 import io.b24bots.web.FrameRequest;
-import io.b24bots.web.PortalLogContext;
+import io.b24bots.web.PageLanguage;
+import io.b24bots.support.PortalLogContext;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.smallrye.common.annotation.RunOnVirtualThread;
@@ -18,13 +19,13 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import org.jboss.resteasy.reactive.RestHeader;
 
-/** The install page Bitrix24 opens in its iframe when an admin installs the app. */
+/** The install page Bitrix24 opens in its iframe when an admin installs the app, in the portal's language ({@code LANG}). */
 @Path("/b24/install")
 public class InstallResource {
 
     @CheckedTemplate
     static class Templates {
-        static native TemplateInstance installed(String domain);
+        static native TemplateInstance installed(String domain, String lang);
     }
 
     private final InstallService installs;
@@ -41,8 +42,9 @@ public class InstallResource {
         FrameRequest frame = FrameRequest.from(uri.getQueryParameters(), FormBodies.parse(contentType, body));
         try (PortalLogContext log = PortalLogContext.of(frame.memberId())) {
             Portal portal = installs.installFromFrame(frame);
-            return FramePolicy.html(200, Templates.installed(portal.domain), FramePolicy.origin(portal.domain, frame.https()))
-                    .build();
+            String lang = PageLanguage.of(frame.lang());
+            TemplateInstance page = Templates.installed(portal.domain, lang).setLocale(PageLanguage.locale(lang));
+            return FramePolicy.html(200, page, FramePolicy.origin(portal.domain, frame.https())).build();
         }
     }
 }

@@ -8,13 +8,12 @@ import io.b24bots.oauth.OAuthClient;
 import io.b24bots.oauth.OAuthRejectedException;
 import io.b24bots.oauth.OAuthUnavailableException;
 import io.b24bots.oauth.TokenGrant;
-import io.b24bots.oauth.TrustedOAuthServers;
 import io.b24bots.portal.Portal;
 import io.b24bots.portal.PortalStore;
 import io.b24bots.portal.ProvenInstall;
 import io.b24bots.web.FormData;
 import io.b24bots.web.FrameRequest;
-import io.b24bots.web.RequestRejected;
+import io.b24bots.web.Refusal;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -70,7 +69,7 @@ public class InstallService {
         requireMemberId(memberId);
         String accessToken = auth.text("access_token");
         if (accessToken == null) {
-            throw RequestRejected.unauthorized("ONAPPINSTALL carries no auth[access_token] to verify.");
+            throw Refusal.unverified("ONAPPINSTALL carries no auth[access_token] to verify.");
         }
         require(auth.text("refresh_token"), "auth[refresh_token]");
         require(auth.text("application_token"), "auth[application_token]");
@@ -87,14 +86,13 @@ public class InstallService {
             grant = oauth.exchangeCode(server, code);
         } catch (OAuthRejectedException e) {
             LOG.infof("Authorization code refused by the OAuth server: %s", e.code());
-            throw RequestRejected.badRequest("The authorization code was not accepted (it may have expired: codes live 30 seconds). "
+            throw Refusal.invalid("The authorization code was not accepted (it may have expired: codes live 30 seconds). "
                     + "Start the authorization again.");
         } catch (OAuthUnavailableException e) {
-            throw new RequestRejected(503, "temporarily_unavailable",
-                    "The Bitrix24 OAuth server could not be reached. Please try again.");
+            throw Refusal.unavailable("The Bitrix24 OAuth server could not be reached. Please try again.");
         }
         if (claimedMemberId != null && grant.memberId() != null && !claimedMemberId.equals(grant.memberId())) {
-            throw RequestRejected.unauthorized("The authorization belongs to another portal.");
+            throw Refusal.unverified("The authorization belongs to another portal.");
         }
         ProvenToken proof = prover.proveAdmin(server, grant.accessToken(), grant.memberId(), stateDomain);
         return store(proof, grant.accessToken(), grant.refreshToken(), grant.expiresAt(), null, null, "oauth");
@@ -140,14 +138,14 @@ public class InstallService {
             String language, String applicationToken, String via) {
         AppInfo info = proof.appInfo();
         ProvenInstall install = new ProvenInstall(info.memberId(), info.domain().toLowerCase(java.util.Locale.ROOT),
-                info.clientEndpoint(), TrustedOAuthServers.restEndpoint(proof.oauthServer()), proof.oauthServer(),
+                info.clientEndpoint(), proof.oauthServer(),
                 accessToken, refreshToken, expiresAt, info.userId(), info.scope(), info.version(), language,
                 info.status(), applicationToken);
         Portal portal = QuarkusTransaction.requiringNew().call(() -> {
             Portal saved = portals.saveInstall(install);
             // Bitrix24 drops an app's event bindings on every install and update: bind them again.
             jobs.enqueue(AppEventBindingJob.KIND, saved.memberId, null, saved.memberId);
-            installed.fire(new PortalInstalled(saved.memberId, via));
+            installed.fire(new PortalInstalled(saved.memberId));
             return saved;
         });
         meters.counter("b24.installs", "via", via).increment();
@@ -177,13 +175,13 @@ public class InstallService {
 
     private static void require(String value, String field) {
         if (value == null || value.isBlank()) {
-            throw RequestRejected.badRequest("The request is missing the field " + field + ".");
+            throw Refusal.invalid("The request is missing the field " + field + ".");
         }
     }
 
     static void requireMemberId(String memberId) {
         if (!FrameRequest.MEMBER_ID.matcher(memberId).matches()) {
-            throw RequestRejected.badRequest("member_id is not a valid Bitrix24 member id.");
+            throw Refusal.invalid("member_id is not a valid Bitrix24 member id.");
         }
     }
 }

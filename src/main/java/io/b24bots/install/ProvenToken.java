@@ -4,8 +4,4 @@ import io.b24bots.oauth.AppInfo;
 
 /** An access token a trusted OAuth server vouched for, belonging to a portal administrator. */
 public record ProvenToken(String oauthServer, AppInfo appInfo) {
-
-    public String memberId() {
-        return appInfo.memberId();
-    }
 }

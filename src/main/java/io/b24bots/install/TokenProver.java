@@ -20,13 +20,13 @@ import io.b24bots.oauth.TrustedOAuthServers;
 import io.b24bots.portal.TokenCipher;
 import io.b24bots.web.ClientAddress;
 import io.b24bots.web.KeyedLimiter;
-import io.b24bots.web.RequestRejected;
+import io.b24bots.web.Refusal;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 /**
  * Proves that a token from a request belongs to our application, to the portal the request
- * claims, and to a portal administrator (DESIGN.md section 2). Everything after this may trust
+ * claims, and to a portal administrator (docs/ARCHITECTURE.md, "Trust"). Everything after this may trust
  * the portal's domain and endpoint, because they come from the OAuth server, not the request.
  */
 @ApplicationScoped
@@ -61,7 +61,7 @@ public class TokenProver {
     public String trustedServer(String claimedServerEndpoint) {
         return servers.forServerEndpoint(claimedServerEndpoint).orElseThrow(() -> {
             LOG.warnf("Refused a request naming an untrusted OAuth server");
-            return RequestRejected.unauthorized("The request names an OAuth server this service does not trust.");
+            return Refusal.unverified("The request names an OAuth server this service does not trust.");
         });
     }
 
@@ -71,26 +71,25 @@ public class TokenProver {
      */
     public AppInfo verify(String server, String accessToken, String claimedMemberId, String claimedDomain) {
         if (accessToken == null || accessToken.isBlank()) {
-            throw RequestRejected.unauthorized("The request carries no access token.");
+            throw Refusal.unverified("The request carries no access token.");
         }
         // Every proof costs an outbound call: a client that keeps presenting bad tokens is slowed
         // down, and a token just refused is refused again without asking.
         String address = client.current();
         if (!failuresByClient.hasBudget(address)) {
             LOG.warnf("Too many failed proofs from one client address; refused for claimed portal %s", claimedMemberId);
-            throw new RequestRejected(429, "too_many_requests",
-                    "Too many requests that could not be verified came from your address. Try again in a minute.");
+            throw Refusal.tooMany("Too many requests that could not be verified came from your address. Try again in a minute.");
         }
         String tokenKey = HexFormat.of().formatHex(TokenCipher.sha256(accessToken));
         Instant refusedUntil = refusedTokens.get(tokenKey);
         if (refusedUntil != null && refusedUntil.isAfter(Instant.now())) {
             failuresByClient.tryAcquire(address);
-            throw RequestRejected.unauthorized("The access token was not accepted by the Bitrix24 OAuth server.");
+            throw Refusal.unverified("The access token was not accepted by the Bitrix24 OAuth server.");
         }
         try {
             return check(server, accessToken, claimedMemberId, claimedDomain);
-        } catch (RequestRejected e) {
-            if (e.status() == 401) {
+        } catch (Refusal e) {
+            if (e.kind() == Refusal.Kind.UNVERIFIED) {
                 failuresByClient.tryAcquire(address);
                 if (refusedTokens.size() >= REFUSALS_KEPT) {
                     refusedTokens.clear();
@@ -107,43 +106,41 @@ public class TokenProver {
             info = oauth.appInfo(server, accessToken);
         } catch (OAuthRejectedException e) {
             LOG.infof("Token refused by the OAuth server (%s) for claimed portal %s", e.code(), claimedMemberId);
-            throw RequestRejected.unauthorized("The access token was not accepted by the Bitrix24 OAuth server.");
+            throw Refusal.unverified("The access token was not accepted by the Bitrix24 OAuth server.");
         } catch (OAuthUnavailableException e) {
-            throw new RequestRejected(503, "temporarily_unavailable",
-                    "The Bitrix24 OAuth server could not be reached to verify this request. Please try again.");
+            throw Refusal.unavailable("The Bitrix24 OAuth server could not be reached to verify this request. Please try again.");
         }
         if (!config.clientId().equals(info.clientId())) {
             LOG.warnf("Token of another application presented for claimed portal %s", claimedMemberId);
-            throw RequestRejected.unauthorized("The access token was issued to another application.");
+            throw Refusal.unverified("The access token was issued to another application.");
         }
         if (info.memberId() == null || claimedMemberId != null && !claimedMemberId.equals(info.memberId())) {
             LOG.warnf("Token of portal %s presented as portal %s", info.memberId(), claimedMemberId);
-            throw RequestRejected.unauthorized("The access token belongs to another portal.");
+            throw Refusal.unverified("The access token belongs to another portal.");
         }
         if (claimedDomain != null && info.domain() != null
                 && !claimedDomain.equalsIgnoreCase(info.domain().toLowerCase(Locale.ROOT))) {
             LOG.warnf("Token of portal %s presented with another domain", info.memberId());
-            throw RequestRejected.unauthorized("The access token belongs to another portal.");
+            throw Refusal.unverified("The access token belongs to another portal.");
         }
         String endpoint = info.clientEndpoint();
-        if (endpoint == null || !(endpoint.startsWith("https://") || config.allowHttp() && endpoint.startsWith("http://"))) {
-            throw RequestRejected.unauthorized("The OAuth server reported no usable REST endpoint for this portal.");
+        if (!io.b24bots.config.EndpointPolicy.acceptable(endpoint, config.allowHttp())) {
+            throw Refusal.unverified("The OAuth server reported no usable REST endpoint for this portal.");
         }
         return info;
     }
 
     /** True when the token's user is a portal administrator, asked at the endpoint the OAuth server reported. */
-    public boolean isAdmin(AppInfo info, String accessToken) {
+    public boolean isAdmin(String memberId, String clientEndpoint, String accessToken) {
         JsonNode profile;
         try {
-            profile = bitrix.callWithToken(info.memberId(), info.clientEndpoint(), accessToken, "profile", Map.of()).result();
+            profile = bitrix.callWithToken(memberId, clientEndpoint, accessToken, "profile", Map.of()).result();
         } catch (BitrixException e) {
             if (e.isTransient()) {
-                throw new RequestRejected(503, "temporarily_unavailable",
-                        "The portal could not be reached to check your permissions. Please try again.");
+                throw Refusal.unavailable("The portal could not be reached to check your permissions. Please try again.");
             }
-            LOG.infof("profile refused on portal %s: %s", info.memberId(), e.code());
-            throw RequestRejected.unauthorized("The portal did not accept the access token.");
+            LOG.infof("profile refused on portal %s: %s", memberId, e.code());
+            throw Refusal.unverified("The portal did not accept the access token.");
         }
         JsonNode admin = profile.path("ADMIN");
         return admin.asBoolean(false) || "Y".equalsIgnoreCase(admin.asText());
@@ -152,10 +149,10 @@ public class TokenProver {
     /** Verifies the token and requires an administrator; 401 or 403 otherwise. */
     public ProvenToken proveAdmin(String server, String accessToken, String claimedMemberId, String claimedDomain) {
         AppInfo info = verify(server, accessToken, claimedMemberId, claimedDomain);
-        if (!isAdmin(info, accessToken)) {
+        if (!isAdmin(info.memberId(), info.clientEndpoint(), accessToken)) {
             failuresByClient.tryAcquire(client.current());
             LOG.infof("Install attempt by a non-admin user %s of portal %s refused", info.userId(), info.memberId());
-            throw RequestRejected.forbidden("Only a Bitrix24 administrator can install this application.");
+            throw Refusal.forbidden("Only a Bitrix24 administrator can install this application.");
         }
         return new ProvenToken(server, info);
     }

@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jboss.logging.Logger;
 
-import io.b24bots.web.PortalLogContext;
+import io.b24bots.support.PortalLogContext;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
@@ -183,6 +183,23 @@ public class JobRunner {
             return "lost";
         } catch (RetryJobLater e) {
             return failed(job, e.delay(), e.getMessage(), e);
+        } catch (RuntimeException e) {
+            if (!(e instanceof JobFailure failure)) {
+                return failed(job, Backoff.delay(job.attempt(), config.backoff(), config.maxBackoff()),
+                        e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+            }
+            return switch (failure.jobFailureKind()) {
+                case SKIP -> {
+                    LOG.infof("%s skipped: %s", job, failure.jobFailureCode());
+                    yield recorded(job, store.complete(job.id(), workerId, job.attempt()), "done");
+                }
+                case PERMANENT -> {
+                    LOG.warnf("%s failed for good: %s", job, e.getMessage());
+                    yield recorded(job, store.fail(job.id(), workerId, job.attempt(), e.getMessage()), "failed");
+                }
+                case TRANSIENT -> failed(job, failure.retryDelay() != null ? failure.retryDelay()
+                        : Backoff.delay(job.attempt(), config.backoff(), config.maxBackoff()), e.getMessage(), e);
+            };
         } catch (Throwable e) {
             if (e instanceof Error) {
                 errors.seen(e, "handler");

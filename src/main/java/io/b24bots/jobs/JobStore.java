@@ -1,5 +1,6 @@
 package io.b24bots.jobs;
 
+import io.b24bots.support.Texts;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -167,7 +168,7 @@ public class JobStore {
     }
 
     private static String cut(String error) {
-        return error == null || error.length() <= 2000 ? error : error.substring(0, 2000);
+        return Texts.cut(error, 2000);
     }
 
     private static Instant toInstant(Object value) {

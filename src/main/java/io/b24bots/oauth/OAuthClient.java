@@ -5,7 +5,9 @@ import java.time.Instant;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.b24bots.config.AnswerSizeLimit;
 import io.b24bots.config.B24Config;
+import io.b24bots.config.EndpointPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.WebApplicationException;
@@ -83,6 +85,10 @@ public class OAuthClient {
         if (!servers.isTrusted(server)) {
             throw new IllegalArgumentException("refusing to call an OAuth server that is not trusted");
         }
+        if (!EndpointPolicy.acceptable(server, config.allowHttp())) {
+            LOG.warnf("Refused to call OAuth server %s: it resolves to an internal address", server);
+            throw new OAuthUnavailableException("OAuth server address refused");
+        }
         Response response;
         try {
             response = call.get();
@@ -92,12 +98,18 @@ public class OAuthClient {
             LOG.warnf("OAuth server %s unreachable: %s", server, rootMessage(e));
             throw new OAuthUnavailableException("OAuth server unreachable");
         }
-        String body = response.hasEntity() ? response.readEntity(String.class) : "";
-        JsonNode node;
-        try {
-            node = body.isBlank() ? json.createObjectNode() : json.readTree(body);
-        } catch (Exception e) {
-            node = json.createObjectNode();
+        JsonNode node = json.createObjectNode();
+        if (response.hasEntity()) {
+            try (java.io.InputStream in = response.readEntity(java.io.InputStream.class)) {
+                JsonNode read = json.readTree(in);
+                node = read == null || read.isMissingNode() ? node : read;
+            } catch (Exception e) {
+                if (AnswerSizeLimit.isTooLarge(e)) {
+                    LOG.warnf("OAuth server %s answered with more than %s bytes; refused unread", server,
+                            config.rest().maxAnswerSize().asLongValue());
+                    throw new OAuthUnavailableException("OAuth server answer too large");
+                }
+            }
         }
         int status = response.getStatus();
         String error = node.path("error").asText("");

@@ -1,7 +1,9 @@
 package io.b24bots.oauth;
 
+import io.b24bots.jobs.JobFailure;
+
 /** The OAuth server refused a request and said why ({@code invalid_grant}, {@code invalid_token}, ...). */
-public class OAuthRejectedException extends RuntimeException {
+public class OAuthRejectedException extends RuntimeException implements JobFailure {
 
     private final String code;
 
@@ -11,6 +13,16 @@ public class OAuthRejectedException extends RuntimeException {
     }
 
     public String code() {
+        return code;
+    }
+
+    @Override
+    public Kind jobFailureKind() {
+        return Kind.PERMANENT;
+    }
+
+    @Override
+    public String jobFailureCode() {
         return code;
     }
 }

@@ -1,5 +1,6 @@
 package io.b24bots.oauth;
 
+import io.b24bots.config.AnswerSizeLimit;
 import io.quarkus.rest.client.reactive.Url;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.FormParam;
@@ -8,6 +9,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.rest.client.annotation.RegisterProvider;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
 /**
@@ -16,6 +18,7 @@ import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
  * POSTs keep the client secret and tokens out of URLs and access logs.
  */
 @RegisterRestClient(configKey = "b24-oauth")
+@RegisterProvider(AnswerSizeLimit.class)
 @Produces(MediaType.APPLICATION_JSON)
 interface OAuthServerApi {
 

@@ -1,5 +1,6 @@
 package io.b24bots.oauth;
 
+import io.b24bots.config.AnswerSizeLimit;
 import io.quarkus.rest.client.reactive.Url;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -8,6 +9,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.rest.client.annotation.RegisterProvider;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
 /**
@@ -16,6 +18,7 @@ import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
  * giving up on a sent grant loses the pair the server already rotated.
  */
 @RegisterRestClient(configKey = "b24-oauth-token")
+@RegisterProvider(AnswerSizeLimit.class)
 @Produces(MediaType.APPLICATION_JSON)
 interface OAuthTokenApi {
 

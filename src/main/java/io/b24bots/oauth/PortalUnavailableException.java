@@ -1,12 +1,13 @@
 package io.b24bots.oauth;
 
+import io.b24bots.jobs.JobFailure;
 import io.b24bots.portal.PortalStatus;
 
 /**
  * No call can be made for this portal until an admin acts: it is unknown, uninstalled, or its
  * refresh token was refused ({@code reauth_required}).
  */
-public class PortalUnavailableException extends RuntimeException {
+public class PortalUnavailableException extends RuntimeException implements JobFailure {
 
     private final PortalStatus status;
 
@@ -18,5 +19,16 @@ public class PortalUnavailableException extends RuntimeException {
     /** Null when the portal is unknown. */
     public PortalStatus status() {
         return status;
+    }
+
+    /** Nothing can be done for the portal until an admin acts: its work is skipped, not retried. */
+    @Override
+    public Kind jobFailureKind() {
+        return Kind.SKIP;
+    }
+
+    @Override
+    public String jobFailureCode() {
+        return status == null ? "PORTAL_UNKNOWN" : status.dbValue().toUpperCase(java.util.Locale.ROOT);
     }
 }

@@ -1,13 +1,13 @@
 package io.b24bots.oauth;
 
 import java.lang.management.ManagementFactory;
-import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
 import io.b24bots.config.B24Config;
+import io.b24bots.config.EndpointPolicy;
 import io.b24bots.portal.PortalStatus;
 import io.b24bots.portal.PortalStore;
 import io.b24bots.portal.RefreshState;
@@ -212,7 +212,7 @@ public class TokenService {
             try {
                 return QuarkusTransaction.requiringNew().call(() -> store.saveRefreshed(tokens.memberId(),
                         tokens.version(), owner, grant.accessToken(), grant.refreshToken(), grant.expiresAt(),
-                        endpoint, hostOf(endpoint)));
+                        endpoint, EndpointPolicy.authority(endpoint)));
             } catch (RuntimeException e) {
                 if (System.nanoTime() + backoff.toNanos() > giveUpAt) {
                     meters.counter("b24.token.refreshes", "outcome", "not_stored").increment();
@@ -271,16 +271,7 @@ public class TokenService {
     }
 
     private boolean acceptableEndpoint(String endpoint) {
-        return endpoint != null && (endpoint.startsWith("https://") || config.allowHttp() && endpoint.startsWith("http://"));
-    }
-
-    private static String hostOf(String endpoint) {
-        try {
-            URI uri = URI.create(endpoint);
-            return uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
+        return EndpointPolicy.acceptable(endpoint, config.allowHttp());
     }
 
     private static void requireActive(StoredTokens tokens) {

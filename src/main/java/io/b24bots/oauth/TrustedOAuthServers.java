@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 import io.b24bots.config.B24Config;
+import io.b24bots.config.EndpointPolicy;
 import io.quarkus.runtime.Startup;
 import jakarta.inject.Singleton;
 
@@ -38,7 +39,7 @@ public class TrustedOAuthServers {
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("Invalid " + property + ": '" + url + "' is not a URL");
         }
-        if (uri.getHost() == null || !("https".equals(uri.getScheme()) || allowHttp && "http".equals(uri.getScheme()))) {
+        if (uri.getHost() == null || !EndpointPolicy.secureScheme(base, allowHttp)) {
             throw new IllegalStateException("Invalid " + property + ": '" + url + "' must be an https:// URL"
                     + (allowHttp ? " or http:// URL" : " (http:// only with b24.allow-http=true)"));
         }
@@ -78,18 +79,11 @@ public class TrustedOAuthServers {
         }
         String host = serverDomain.trim().toLowerCase(Locale.ROOT);
         for (String base : bases) {
-            URI uri = URI.create(base);
-            String authority = uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
-            if (authority.equals(host)) {
+            if (host.equals(EndpointPolicy.authority(base))) {
                 return Optional.of(base);
             }
         }
         return Optional.empty();
-    }
-
-    /** The server's REST endpoint as Bitrix24 writes it ({@code https://oauth.bitrix.info/rest/}). */
-    public static String restEndpoint(String base) {
-        return base + "/rest/";
     }
 
     static String normalize(String url) {

@@ -23,8 +23,6 @@ public class Portal extends PanacheEntityBase {
     @Column(name = "client_endpoint")
     public String clientEndpoint;
 
-    @Column(name = "server_endpoint")
-    public String serverEndpoint;
 
     /** Base URL of the trusted OAuth server that proved this portal; refreshes go there. */
     @Column(name = "oauth_server")

@@ -45,7 +45,6 @@ public class PortalStore {
         }
         portal.domain = install.domain();
         portal.clientEndpoint = install.clientEndpoint();
-        portal.serverEndpoint = install.serverEndpoint();
         portal.oauthServer = install.oauthServer();
         if (install.applicationToken() != null) {
             portal.applicationTokenHash = TokenCipher.sha256(install.applicationToken());

@@ -11,7 +11,6 @@ public record ProvenInstall(
         String memberId,
         String domain,
         String clientEndpoint,
-        String serverEndpoint,
         String oauthServer,
         String accessToken,
         String refreshToken,

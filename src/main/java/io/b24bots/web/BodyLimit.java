@@ -2,37 +2,43 @@ package io.b24bots.web;
 
 import java.util.Map;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.json.Json;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Refuses a body declared larger than 512 KB before reading any of it, with the same clear answer
- * as every other error. Bodies sent without a length are cut by Quarkus's own limit
- * ({@code quarkus.http.limits.max-body-size}), which also answers 413.
+ * Refuses a body declared larger than {@code quarkus.http.limits.max-body-size} (512 KB) before
+ * reading any of it, with the same clear answer (and the same error page) as every other error.
+ * Bodies sent without a length are cut by Quarkus itself at the same limit, which also answers 413.
  */
 @ApplicationScoped
 public class BodyLimit {
 
-    static final long MAX_BYTES = 512 * 1024;
+    private final long maxBytes;
+    private final String description;
+
+    BodyLimit(@ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBodySize) {
+        this.maxBytes = maxBodySize.asLongValue();
+        this.description = "The request body is over " + maxBytes / 1024 + " KB.";
+    }
 
     void install(@Observes Router router) {
         router.route().order(Integer.MIN_VALUE).handler(context -> {
             String length = context.request().getHeader("Content-Length");
-            if (length != null && tooLarge(length)) {
-                String path = context.request().path();
-                boolean page = path.startsWith("/b24/") && !path.startsWith("/b24/events");
+            if (length != null && tooLarge(length, maxBytes)) {
                 context.response().setStatusCode(413).putHeader("Connection", "close");
-                if (page) {
+                if (ErrorResponses.isPage(context.request().path())) {
+                    String origin = FramePolicy.claimedOrigin(context.request().getParam("DOMAIN"),
+                            context.request().getParam("PROTOCOL"));
                     context.response().putHeader("Content-Type", "text/html;charset=UTF-8")
-                            .end("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Request too large</title>"
-                                    + "<link rel=\"stylesheet\" href=\"/admin/admin.css\"></head><body><main class=\"panel panel-narrow\" role=\"alert\">"
-                                    + "<h1>Request too large</h1><p>The request body is over 512 KB.</p></main></body></html>");
+                            .putHeader("Content-Security-Policy", FramePolicy.frameAncestors(origin))
+                            .end(ErrorResponses.page(context.request(), 413, description).render());
                 } else {
                     context.response().putHeader("Content-Type", "application/json")
-                            .end(Json.encode(Map.of("error", "payload_too_large",
-                                    "error_description", "The request body is over 512 KB.")));
+                            .end(Json.encode(Map.of("error", "payload_too_large", "error_description", description)));
                 }
                 return;
             }
@@ -40,9 +46,9 @@ public class BodyLimit {
         });
     }
 
-    private static boolean tooLarge(String length) {
+    static boolean tooLarge(String length, long maxBytes) {
         try {
-            return Long.parseLong(length.trim()) > MAX_BYTES;
+            return Long.parseLong(length.trim()) > maxBytes;
         } catch (NumberFormatException e) {
             return false;
         }

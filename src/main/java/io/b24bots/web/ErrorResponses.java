@@ -2,9 +2,12 @@ package io.b24bots.web;
 
 import java.nio.channels.ClosedChannelException;
 import java.util.Map;
+import java.util.Objects;
 
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
+import io.quarkus.qute.i18n.Localized;
+import io.quarkus.qute.i18n.MessageBundles;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServerRequest;
@@ -16,7 +19,8 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
  * Turns every failure into a clear answer: JSON {@code {"error", "error_description"}} on API
- * paths, a readable page on the paths a person or the Bitrix24 iframe sees. Never a stack trace.
+ * paths, a readable page on the paths a person or the Bitrix24 iframe sees, in the portal's language
+ * ({@link PageLanguage}). Never a stack trace.
  */
 public class ErrorResponses {
 
@@ -30,12 +34,12 @@ public class ErrorResponses {
 
     @CheckedTemplate
     static class Templates {
-        static native TemplateInstance error(int status, String title, String message);
+        static native TemplateInstance error(int status, String lang, String title, String message, String detail);
     }
 
     @ServerExceptionMapper
-    public Response rejected(RequestRejected e, HttpServerRequest request) {
-        return respond(request, e.status(), e.code(), e.description());
+    public Response rejected(Refusal e, HttpServerRequest request) {
+        return respond(request, e.kind().status(), e.kind().code(), e.description());
     }
 
     @ServerExceptionMapper
@@ -43,17 +47,9 @@ public class ErrorResponses {
         int status = e.getResponse() == null ? 500 : e.getResponse().getStatus();
         if (status >= 500) {
             LOG.error("Request failed", e);
-            return respond(request, 500, "internal_error", "The service failed to handle this request.");
+            return respond(request, 500, "internal_error", null);
         }
-        String description = switch (status) {
-            case 404 -> "No such resource.";
-            case 405 -> "This method is not allowed here.";
-            case 406 -> "The requested media type is not available.";
-            case 413 -> "The request body is too large.";
-            case 415 -> "This content type is not accepted here.";
-            default -> "The request was not understood.";
-        };
-        return respond(request, status, codeFor(status), description);
+        return respond(request, status, codeFor(status), null);
     }
 
     @ServerExceptionMapper(priority = 10_000)
@@ -67,14 +63,13 @@ public class ErrorResponses {
         if (DatabaseFailures.isUnavailable(e)) {
             // Bitrix24 sends an event once; a clear 503 at least shows up in its delivery log.
             LOG.warnf("Database unavailable on %s %s: %s", request.method(), request.path(), DatabaseFailures.describe(e));
-            Response response = respond(request, 503, "temporarily_unavailable",
-                    "The service is temporarily unavailable. Please try again in a moment.");
+            Response response = respond(request, 503, "temporarily_unavailable", null);
             response.getHeaders().add("Retry-After", "5");
             return response;
         }
         // Log the type and stack for operators; messages of our exceptions never hold secrets.
         LOG.errorf(e, "Unexpected failure on %s %s", request.method(), request.path());
-        return respond(request, 500, "internal_error", "The service failed to handle this request.");
+        return respond(request, 500, "internal_error", null);
     }
 
     private static boolean isClientHangUp(Throwable e) {
@@ -86,16 +81,42 @@ public class ErrorResponses {
         return false;
     }
 
+    /**
+     * The answer to a refused request: {@code description} says what was wrong with this one (English,
+     * as API clients read it), null for the status's general text.
+     */
     static Response respond(HttpServerRequest request, int status, String code, String description) {
-        String path = request.path();
-        if (path.startsWith("/b24/") && !path.startsWith("/b24/events")) {
+        if (isPage(request.path())) {
             String origin = FramePolicy.claimedOrigin(request.getParam("DOMAIN"), request.getParam("PROTOCOL"));
-            return FramePolicy.html(status, Templates.error(status, titleFor(status), description), origin).build();
+            return FramePolicy.html(status, page(request, status, description), origin).build();
         }
         return Response.status(status)
                 .type(MediaType.APPLICATION_JSON)
-                .entity(Map.of("error", code, "error_description", description))
+                .entity(Map.of("error", code, "error_description",
+                        Objects.requireNonNullElseGet(description, () -> text(messages(PageLanguage.ENGLISH), status))))
                 .build();
+    }
+
+    /** Pages are what a person or the Bitrix24 iframe sees; /b24/events and everything else answer JSON. */
+    static boolean isPage(String path) {
+        return path.startsWith("/b24/") && !path.startsWith("/b24/events");
+    }
+
+    /**
+     * The error page in the request's language: in English the description itself; in Russian what the
+     * status means and what to do, with the (English) description below it.
+     */
+    static TemplateInstance page(HttpServerRequest request, int status, String description) {
+        String lang = PageLanguage.of(request.getParam("LANG"), request.getHeader("Accept-Language"));
+        ErrorMessages msg = messages(lang);
+        boolean english = PageLanguage.ENGLISH.equals(lang);
+        String message = description == null ? text(msg, status) : english ? description : advice(msg, status);
+        String detail = english ? null : description;
+        return Templates.error(status, lang, title(msg, status), message, detail).setLocale(PageLanguage.locale(lang));
+    }
+
+    static ErrorMessages messages(String lang) {
+        return MessageBundles.get(ErrorMessages.class, Localized.Literal.of(lang));
     }
 
     private static String codeFor(int status) {
@@ -110,14 +131,41 @@ public class ErrorResponses {
         };
     }
 
-    private static String titleFor(int status) {
+    /** The page title for an HTTP status. */
+    private static String title(ErrorMessages msg, int status) {
         return switch (status) {
-            case 400 -> "The request is incomplete or malformed";
-            case 401 -> "We could not verify this request";
-            case 403 -> "Only a portal administrator can do this";
-            case 404 -> "Not found";
-            case 503 -> "Temporarily unavailable";
-            default -> status >= 500 ? "Something went wrong" : "The request was refused";
+            case 400 -> msg.title400();
+            case 401 -> msg.title401();
+            case 403 -> msg.title403();
+            case 404 -> msg.title404();
+            case 413 -> msg.title413();
+            case 429 -> msg.title429();
+            case 503 -> msg.title503();
+            default -> status >= 500 ? msg.title500() : msg.titleOther();
+        };
+    }
+
+    /** What a refusal with this status means, when nothing more specific is known. */
+    private static String text(ErrorMessages msg, int status) {
+        return switch (status) {
+            case 404 -> msg.text404();
+            case 405 -> msg.text405();
+            case 406 -> msg.text406();
+            case 413 -> msg.text413();
+            case 415 -> msg.text415();
+            case 503 -> msg.text503();
+            default -> status >= 500 ? msg.text500() : msg.textOther();
+        };
+    }
+
+    /** What to do about a refusal with this status, above its (English) description on a Russian page. */
+    private static String advice(ErrorMessages msg, int status) {
+        return switch (status) {
+            case 400 -> msg.advice400();
+            case 401 -> msg.advice401();
+            case 403 -> msg.advice403();
+            case 429 -> msg.advice429();
+            default -> text(msg, status);
         };
     }
 }

@@ -11,8 +11,7 @@ public final class FormBodies {
             return FormData.empty();
         }
         if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
-            throw new RequestRejected(415, "unsupported_media_type",
-                    "The body must be application/x-www-form-urlencoded, as Bitrix24 sends it.");
+            throw new Refusal(Refusal.Kind.UNSUPPORTED_MEDIA_TYPE, "The body must be application/x-www-form-urlencoded, as Bitrix24 sends it.");
         }
         return FormData.parse(body);
     }

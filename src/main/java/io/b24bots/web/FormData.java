@@ -10,7 +10,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * A parsed {@code application/x-www-form-urlencoded} body with PHP-style nested keys, as Bitrix24
@@ -200,25 +199,10 @@ public final class FormData {
         return Collections.unmodifiableMap(root);
     }
 
-    /**
-     * The same content with keys sorted at every level, so two deliveries of one payload compare
-     * equal whatever order the fields came in.
-     */
-    public Map<String, Object> canonical() {
-        return sorted(root);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> sorted(Map<String, Object> map) {
-        Map<String, Object> out = new TreeMap<>();
-        map.forEach((k, v) -> out.put(k, v instanceof Map ? sorted((Map<String, Object>) v) : v));
-        return out;
-    }
-
     /** The body was not a well-formed form. */
-    public static final class MalformedForm extends RequestRejected {
+    public static final class MalformedForm extends Refusal {
         public MalformedForm(String description) {
-            super(400, "invalid_request", description);
+            super(Kind.INVALID, description);
         }
     }
 }

@@ -6,23 +6,20 @@ import jakarta.ws.rs.core.MultivaluedMap;
 
 /**
  * What Bitrix24 posts to a page it opens in its iframe (install URL, app URL): query
- * {@code DOMAIN, PROTOCOL, LANG, APP_SID}, form {@code AUTH_ID, REFRESH_ID, member_id, ...}.
+ * {@code DOMAIN, PROTOCOL, LANG}, form {@code AUTH_ID, REFRESH_ID, member_id, ...}; the fields the
+ * service uses, the rest ({@code APP_SID}, {@code PLACEMENT}, ...) is not read.
  * Every value is a claim until a trusted OAuth server confirms the token.
  */
 public record FrameRequest(
         String domain,
         boolean https,
         String lang,
-        String appSid,
         String authId,
         int authExpires,
         String refreshId,
         String serverEndpoint,
         String applicationToken,
-        String memberId,
-        String status,
-        String placement,
-        String placementOptions) {
+        String memberId) {
 
     public static final Pattern HOST = Pattern.compile(
             "(?i)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::[0-9]{1,5})?");
@@ -39,16 +36,12 @@ public record FrameRequest(
                 !"0".equals(field("PROTOCOL", query, form)),
                 lang != null && LANG.matcher(lang.toLowerCase(java.util.Locale.ROOT)).matches()
                         ? lang.toLowerCase(java.util.Locale.ROOT) : null,
-                field("APP_SID", query, form),
                 field("AUTH_ID", query, form),
                 parseExpires(expires),
                 field("REFRESH_ID", query, form),
                 field("SERVER_ENDPOINT", query, form),
                 field("APPLICATION_TOKEN", query, form),
-                field("member_id", query, form),
-                field("status", query, form),
-                field("PLACEMENT", query, form),
-                field("PLACEMENT_OPTIONS", query, form));
+                field("member_id", query, form));
     }
 
     private static String field(String name, MultivaluedMap<String, String> query, FormData form) {
@@ -72,6 +65,6 @@ public record FrameRequest(
 
     @Override
     public String toString() {
-        return "FrameRequest[domain=" + domain + ", memberId=" + memberId + ", placement=" + placement + "]";
+        return "FrameRequest[domain=" + domain + ", memberId=" + memberId + "]";
     }
 }

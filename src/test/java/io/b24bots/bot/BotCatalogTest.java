@@ -1,5 +1,11 @@
 package io.b24bots.bot;
 
+import io.b24bots.bot.declaration.BotDefinition;
+
+import io.b24bots.bot.declaration.BotCatalog;
+
+import io.b24bots.bot.declaration.BotsConfig;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -53,7 +59,7 @@ class BotCatalogTest {
                 "b24.bots.b.api", "v1", "b24.bots.b.code", "b", "b24.bots.b.last-name", "B", "b24.bots.b.type", "O"));
         assertThat(bots).hasSize(2);
         assertThat(bots.get(0)).extracting(BotDefinition::api, BotDefinition::type, BotDefinition::eventMode)
-                .containsExactly(BotApi.V2, "bot", "fetch");
+                .containsExactly(BotApi.V2, "bot", EventMode.FETCH);
         assertThat(bots.get(1)).extracting(BotDefinition::api, BotDefinition::type, BotDefinition::openline)
                 .containsExactly(BotApi.V1, "O", true);
     }

@@ -1,5 +1,7 @@
 package io.b24bots.bot;
 
+import io.b24bots.bot.declaration.BotCatalog;
+
 import static io.b24bots.testing.BitrixRequests.appInstallEvent;
 import static io.b24bots.testing.BitrixRequests.event;
 import static io.b24bots.testing.BitrixRequests.frameInstall;
@@ -47,7 +49,7 @@ public class BotRegistrationTest {
     JobWorker worker;
 
     @Inject
-    BotRegistry registry;
+    BotRepository registry;
 
     @Inject
     jakarta.persistence.EntityManager em;

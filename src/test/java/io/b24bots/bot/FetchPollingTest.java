@@ -73,6 +73,47 @@ class FetchPollingTest {
         assertThat(imbot.messages(portal)).extracting(SentMessage::text).containsExactly("You wrote: after the reactions");
     }
 
+    @Test
+    void anEventGetAnswerWithoutNextOffsetLeavesTheOffsetAndTheBotIsPolledAgain() {
+        Portal portal = TestPortals.installed(bitrix);
+        long helper = imbot.liveBots(portal, "b24bots_helper").getFirst().id;
+        imbot.pushEvent(portal, helper, "ONIMBOTV2MESSAGEADD", message(helper, 31, "before", "31"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> imbot.messages(portal).size() == 1);
+        await().until(() -> BotRegistrationTest.bot(portal, "b24bots_helper").get("fetch_offset") != null);
+        Object offset = BotRegistrationTest.bot(portal, "b24bots_helper").get("fetch_offset");
+        int pollsBefore = bitrix.calls(portal.memberId, "imbot.v2.Event.get").size();
+
+        bitrix.answerRaw(portal, "imbot.v2.Event.get", 2, Bitrix24Emulator.rawJson(200,
+                "{\"result\":{\"events\":[{\"eventId\":999,\"type\":\"ONIMBOTV2MESSAGEADD\",\"data\":{}}],\"hasMore\":false}}"));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> bitrix.calls(portal.memberId, "imbot.v2.Event.get").size() >= pollsBefore + 2);
+        assertThat(BotRegistrationTest.bot(portal, "b24bots_helper").get("fetch_offset")).isEqualTo(offset);
+
+        // Polled again after the malformed answers (an exception in the poller would hold the lease for a minute).
+        imbot.pushEvent(portal, helper, "ONIMBOTV2MESSAGEADD", message(helper, 32, "after", "32"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> imbot.messages(portal).size() == 2);
+        assertThat(imbot.messages(portal)).extracting(SentMessage::text).containsExactly("You wrote: before", "You wrote: after");
+    }
+
+    @Test
+    void aPortalWhoseEventGetKeepsFailingIsPolledLessAndLessOften() {
+        Portal failing = TestPortals.installed(bitrix);
+        Portal healthy = TestPortals.installed(bitrix);
+        bitrix.answerRaw(failing, "imbot.v2.Event.get", -1, Bitrix24Emulator.rawJson(503, ""));
+        int failingBefore = bitrix.calls(failing.memberId, "imbot.v2.Event.get").size();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> bitrix.calls(failing.memberId, "imbot.v2.Event.get").size() > failingBefore);
+        int failingAtStart = bitrix.calls(failing.memberId, "imbot.v2.Event.get").size();
+        int healthyAtStart = bitrix.calls(healthy.memberId, "imbot.v2.Event.get").size();
+
+        // The interval is 1 s in tests: while the healthy bot is polled six times, the failing one waits
+        // 1, 2, 4 and 8 seconds between polls (without the back-off it would be polled about six times too).
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> bitrix.calls(healthy.memberId, "imbot.v2.Event.get").size() >= healthyAtStart + 6);
+        assertThat(bitrix.calls(failing.memberId, "imbot.v2.Event.get").size() - failingAtStart).isLessThanOrEqualTo(3);
+        bitrix.answerRaw(failing, "imbot.v2.Event.get", 0, Bitrix24Emulator.rawJson(503, ""));
+    }
+
     private static Map<String, Object> message(long botId, long authorId, String text, String dialogId) {
         return Map.of(
                 "bot", Map.of("id", botId, "code", "b24bots_helper"),

@@ -61,6 +61,8 @@ class ExtraOAuthServersConfigTest {
         all.putAll(values);
         SmallRyeConfig config = new SmallRyeConfigBuilder()
                 .withMapping(B24Config.class)
+                .withConverter(io.quarkus.runtime.configuration.MemorySize.class, 100,
+                        new io.quarkus.runtime.configuration.MemorySizeConverter())
                 .withSources(new PropertiesConfigSource(all, "test", 500))
                 .build();
         return config.getConfigMapping(B24Config.class);

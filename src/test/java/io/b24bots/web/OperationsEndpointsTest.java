@@ -1,5 +1,7 @@
 package io.b24bots.web;
 
+import io.b24bots.bot.Bot;
+
 import static io.b24bots.testing.BitrixRequests.appUpdateEvent;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;

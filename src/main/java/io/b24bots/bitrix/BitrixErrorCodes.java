@@ -1,0 +1,112 @@
+package io.b24bots.bitrix;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The one catalogue of Bitrix24 error codes this service knows (from the REST and chat-bot pages,
+ * plus the codes of its own {@link BitrixException}s), each with whether waiting can help. It decides
+ * which failures are transient, and which codes may become metric tags: an answer is written by a
+ * portal, so an unknown code is tagged {@value #OTHER} instead of growing the metrics without bound.
+ */
+public final class BitrixErrorCodes {
+
+    /** The metric tag of every code not in the catalogue. */
+    public static final String OTHER = "other";
+    /** The tag of an outcome without an error. */
+    public static final String NONE = "none";
+
+    private static final Pattern HTTP_STATUS = Pattern.compile("HTTP_[1-5][0-9]{2}");
+    private static final Map<String, Boolean> TRANSIENT = new HashMap<>();
+
+    static {
+        transientCodes(
+                // Limits: a pause helps.
+                "QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT",
+                // Bitrix24 trouble.
+                "INTERNAL_SERVER_ERROR", "ERROR_UNEXPECTED_ANSWER",
+                // Token trouble: a refresh helps.
+                "expired_token", "invalid_token",
+                // Ours.
+                BitrixException.NETWORK_ERROR, BitrixException.TIMEOUT, BitrixException.PORTAL_MOVED,
+                BitrixException.RATE_LIMITED, BitrixException.PORTAL_BACKED_OFF,
+                // The service's own codes on bot rows.
+                "OAUTH_UNAVAILABLE");
+        permanentCodes(
+                // Portal and access.
+                "PORTAL_DELETED", "OVERLOAD_LIMIT", "NO_AUTH_FOUND", "ACCESS_DENIED", "ACCESS_ERROR",
+                "insufficient_scope", "INVALID_CREDENTIALS", "WRONG_AUTH_TYPE", "user_access_error",
+                "METHOD_CONFIRM_WAITING", "PAYMENT_REQUIRED", "STATUS_PAYMENT_REQUIRED", "invalid_grant",
+                "invalid_client", "invalid_request", "AUTHORIZE_ERROR", "SCOPE_ERROR", "APP_ID_ERROR",
+                "CLIENT_ID_NOT_SPECIFIED",
+                // Requests.
+                "ERROR_METHOD_NOT_FOUND", "METHOD_NOT_FOUND", "METHOD_NOT_SUPPORTED_ON_DEVICE", "INVALID_REQUEST",
+                "WRONG_REQUEST", "PARAMS_REQUIRED", "INVALID_LIMIT", "ERROR_BATCH_METHOD_NOT_ALLOWED",
+                "ERROR_BATCH_LENGTH_EXCEEDED", "ERROR_MANIFEST_IS_NOT_AVAILABLE", "JSON_THROW_ON_ERROR",
+                // Events.
+                "ERROR_EVENT_NOT_FOUND", "ERROR_HANDLER_ALREADY_EXIST", "WRONG_HANDLER_URL",
+                // Bots.
+                "BOT_CODE_ALREADY_TAKEN", "BOT_LIMIT_EXCEEDED", "MAX_COUNT_ERROR", "BOT_OWNERSHIP_ERROR",
+                "BOT_NOT_FOUND", "BOT_ID_ERROR", "BOT_ID_REQUIRED", "BOT_CODE_REQUIRED", "BOT_PROPERTIES_REQUIRED",
+                "BOT_INVALID_TYPE", "BOT_TYPE_NOT_ALLOWED", "BOT_INVALID_EVENT_MODE", "BOT_INVALID_CALLBACK",
+                "BOT_WEBHOOK_URL_REQUIRED", "BOT_AVATAR_INCORRECT_TYPE", "BOT_AVATAR_INCORRECT_SIZE",
+                "BOT_REGISTER_FAILED", "BOT_UNREGISTER_FAILED", "BOT_TOKEN_NOT_SPECIFIED", "BOT_TOKEN_ROTATION_FAILED",
+                "CODE_ERROR", "NAME_ERROR", "AVATAR_ERROR", "IMBOT_ERROR", "EVENT_MESSAGE_ADD_ERROR",
+                "EVENT_MESSAGE_UPDATE_ERROR", "EVENT_MESSAGE_DELETE_ERROR", "EVENT_WELCOME_MESSAGE_ERROR",
+                "EVENT_BOT_DELETE_ERROR", "EVENT_COMMAND_ADD_ERROR",
+                // Commands, chats and messages.
+                "COMMAND_ERROR", "COMMAND_ID_ERROR", "COMMAND_NOT_FOUND", "COMMAND_REQUIRED", "COMMAND_TITLE_REQUIRED",
+                "COMMAND_REGISTER_FAILED", "COMMAND_ANSWER_FAILED", "CHAT_NOT_FOUND", "DIALOG_ID_EMPTY",
+                "DIALOG_ID_REQUIRED", "MESSAGE_EMPTY", "MESSAGE_ID_ERROR", "MESSAGE_NOT_FOUND", "MESSAGE_ACCESS_DENIED",
+                "USER_MESSAGE_LIMIT", "ATTACH_ERROR", "KEYBOARD_ERROR", "REACTION_NOT_FOUND", "SENDING_FAILED",
+                "LINE_NOT_FOUND",
+                // Files.
+                "FILE_NOT_FOUND", "FILE_ACCESS_ERROR", "FILE_UPLOAD_FAILED", "FILE_SEND_FAILED", "FILE_FOLDER_ERROR",
+                "FOLDER_ERROR", "UPLOAD_FAILED",
+                // Ours.
+                BitrixException.INSECURE_ENDPOINT, BitrixException.ENDPOINT_REFUSED, BitrixException.ANSWER_TOO_LARGE,
+                BitrixException.MALFORMED_ANSWER, BitrixException.TOO_MANY_PAGES,
+                "REAUTH_REQUIRED", "UNINSTALLED", "PORTAL_UNKNOWN");
+    }
+
+    private BitrixErrorCodes() {
+    }
+
+    private static void transientCodes(String... codes) {
+        for (String code : codes) {
+            TRANSIENT.put(code, true);
+        }
+    }
+
+    private static void permanentCodes(String... codes) {
+        for (String code : codes) {
+            TRANSIENT.put(code, false);
+        }
+    }
+
+    /** True for a code in the catalogue, or one of ours for an HTTP status without a code. */
+    public static boolean isKnown(String code) {
+        return code != null && (TRANSIENT.containsKey(code) || HTTP_STATUS.matcher(code).matches());
+    }
+
+    /** The code itself when known, else {@value #OTHER}: safe as a metric tag. */
+    public static String tag(String code) {
+        return isKnown(code) || NONE.equals(code) ? code : OTHER;
+    }
+
+    /**
+     * Whether an error answer may succeed later: a catalogued code says so itself; any other code
+     * is transient only when the portal answered 5xx (its server in trouble).
+     */
+    public static boolean isTransient(String code, int httpStatus) {
+        Boolean known = TRANSIENT.get(code);
+        return known != null ? known : httpStatus >= 500;
+    }
+
+    /** Every catalogued code (for tests and documentation). */
+    public static Set<String> all() {
+        return Set.copyOf(TRANSIENT.keySet());
+    }
+}

@@ -1,0 +1,80 @@
+package io.b24bots.bitrix;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.b24bots.config.B24Config;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+/**
+ * A circuit breaker per portal, in memory per replica: after {@code b24.rest.breaker-threshold}
+ * consecutive transient failures (network errors, timeouts, 5xx) the portal's background calls fail
+ * fast for a pause that doubles each time it opens again (up to {@code b24.rest.breaker-max-pause}),
+ * so a dead portal does not hold job and poller threads through its timeouts. Any answer closes it.
+ */
+@ApplicationScoped
+public class PortalBreaker {
+
+    private static final Logger LOG = Logger.getLogger(PortalBreaker.class);
+
+    private static final class State {
+        int failures;
+        int opened;
+        Instant openUntil = Instant.MIN;
+    }
+
+    private final Map<String, State> states = new ConcurrentHashMap<>();
+    private final B24Config config;
+
+    PortalBreaker(B24Config config) {
+        this.config = config;
+    }
+
+    /** Throws a transient PORTAL_BACKED_OFF while the portal's pause lasts. */
+    public void check(String memberId) {
+        State state = states.get(memberId);
+        if (state == null) {
+            return;
+        }
+        Instant until;
+        synchronized (state) {
+            until = state.openUntil;
+        }
+        if (Instant.now().isBefore(until)) {
+            throw new BitrixException(BitrixException.PORTAL_BACKED_OFF,
+                    "the portal's calls keep failing; next try after " + until, 0, true, until);
+        }
+    }
+
+    /** The portal answered (even with a Bitrix24 error): it is reachable again. */
+    public void succeeded(String memberId) {
+        if (states.remove(memberId) != null) {
+            LOG.infof("Portal %s answers again; its calls are no longer held back", memberId);
+        }
+    }
+
+    /** A call failed with no usable answer (network, timeout, 5xx). */
+    public void failed(String memberId) {
+        State state = states.computeIfAbsent(memberId, k -> new State());
+        Duration pause = null;
+        synchronized (state) {
+            state.failures++;
+            if (state.failures >= config.rest().breakerThreshold() && !Instant.now().isBefore(state.openUntil)) {
+                long first = Math.max(1, config.rest().breakerPause().toMillis());
+                pause = Duration.ofMillis(first << Math.min(state.opened, 20));
+                if (pause.compareTo(config.rest().breakerMaxPause()) > 0) {
+                    pause = config.rest().breakerMaxPause();
+                }
+                state.opened++;
+                state.openUntil = Instant.now().plus(pause);
+            }
+        }
+        if (pause != null) {
+            LOG.warnf("Portal %s failed %d calls in a row; its background calls fail fast for %d s", memberId,
+                    state.failures, pause.toSeconds());
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package io.b24bots.bot;
+
+import io.b24bots.support.Texts;
+import io.b24bots.bot.declaration.BotDefinition;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+import jakarta.transaction.Transactional;
+
+/** The bot rows of each portal: what was registered, with which id, and what went wrong. */
+@ApplicationScoped
+public class BotRepository {
+
+    private final EntityManager em;
+
+    BotRepository(EntityManager em) {
+        this.em = em;
+    }
+
+    /**
+     * The row for a declared bot in a portal, created {@code pending} on first sight; empty once the
+     * portal is no longer active (an uninstall can land while a registration runs).
+     */
+    @Transactional
+    public Optional<Bot> rowFor(String memberId, BotDefinition definition) {
+        em.createNativeQuery("""
+                insert into bot (member_id, config_id, code, api, type, event_mode, status, attempts, created_at, updated_at)
+                select :member, :config, :code, :api, :type, :mode, 'pending', 0, now(), now()
+                where exists (select 1 from portal where member_id = :member and status = 'active')
+                on conflict (member_id, code) do nothing
+                """)
+                .setParameter("member", memberId)
+                .setParameter("config", definition.configId())
+                .setParameter("code", definition.code())
+                .setParameter("api", definition.api().value())
+                .setParameter("type", definition.type())
+                .setParameter("mode", definition.eventMode() == null ? null : definition.eventMode().value())
+                .executeUpdate();
+        Optional<Bot> row = Bot.find("memberId = ?1 and code = ?2", memberId, definition.code()).firstResultOptional();
+        row.ifPresent(bot -> {
+            // A changed declaration (type, mode) shows on the admin page from the next registration on.
+            bot.configId = definition.configId();
+            bot.api = definition.api();
+            bot.type = definition.type();
+            bot.eventMode = definition.eventMode();
+        });
+        return row;
+    }
+
+    /** Records a registration; nothing when the row was purged meanwhile (uninstall with CLEAN). */
+    @Transactional
+    public void registered(long rowId, long botId, String botObject) {
+        Bot bot = em.find(Bot.class, rowId, LockModeType.PESSIMISTIC_WRITE);
+        if (bot == null) {
+            return;
+        }
+        Instant now = Instant.now();
+        if (bot.botId == null || bot.botId != botId || bot.status != BotStatus.REGISTERED) {
+            bot.registeredAt = now;
+        }
+        if (bot.botId == null || bot.botId != botId) {
+            // A new bot in the portal starts reading its events from the beginning.
+            bot.fetchOffset = null;
+        }
+        bot.botId = botId;
+        bot.botObject = botObject;
+        bot.status = BotStatus.REGISTERED;
+        bot.attempts++;
+        bot.lastErrorCode = null;
+        bot.lastErrorText = null;
+        bot.nextPollAt = now;
+        bot.updatedAt = now;
+    }
+
+    /** Records a failed attempt; {@code finalFailure} turns the bot {@code failed}, otherwise it stays pending. */
+    @Transactional
+    public void attemptFailed(long rowId, String code, String text, boolean finalFailure) {
+        Bot bot = em.find(Bot.class, rowId, LockModeType.PESSIMISTIC_WRITE);
+        if (bot == null) {
+            return;
+        }
+        bot.attempts++;
+        bot.lastErrorCode = Texts.cut(code, 100);
+        bot.lastErrorText = Texts.cut(text, 1000);
+        if (finalFailure) {
+            bot.status = BotStatus.FAILED;
+        } else if (bot.status != BotStatus.REGISTERED) {
+            bot.status = BotStatus.PENDING;
+        }
+        bot.updatedAt = Instant.now();
+    }
+
+    /** Bitrix24 deleted the bot (ONIMBOTDELETE, ONIMBOTV2DELETE). */
+    @Transactional
+    public boolean markDeleted(String memberId, long botId) {
+        return Bot.update("status = ?1, updatedAt = ?2, pollOwner = null, pollLeaseUntil = null "
+                + "where memberId = ?3 and botId = ?4 and status <> ?1", BotStatus.DELETED, Instant.now(), memberId, botId) > 0;
+    }
+
+    /** The app was uninstalled: Bitrix24 removes its bots itself. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void portalUninstalled(String memberId, boolean purge) {
+        if (purge) {
+            Bot.delete("memberId", memberId);
+        } else {
+            Bot.update("status = ?1, updatedAt = ?2, pollOwner = null, pollLeaseUntil = null where memberId = ?3",
+                    BotStatus.DELETED, Instant.now(), memberId);
+        }
+    }
+
+    @Transactional
+    public Optional<Bot> registered(String memberId, long botId) {
+        return Bot.find("memberId = ?1 and botId = ?2 and status = ?3", memberId, botId, BotStatus.REGISTERED).firstResultOptional();
+    }
+
+    @Transactional
+    public List<Long> registeredBotIds(String memberId) {
+        return em.createQuery("select b.botId from Bot b where b.memberId = :m and b.botId is not null", Long.class)
+                .setParameter("m", memberId)
+                .getResultList();
+    }
+
+    @Transactional
+    public Optional<Bot> byCode(String memberId, String code) {
+        return Bot.find("memberId = ?1 and code = ?2", memberId, code).firstResultOptional();
+    }
+
+    @Transactional
+    public List<Bot> forPortal(String memberId) {
+        return Bot.list("memberId = ?1 order by code", memberId);
+    }
+
+    /**
+     * Leases up to {@code max} fetch-mode bots whose poll is due to {@code owner}, one replica per
+     * bot: rows taken with SKIP LOCKED, held until the lease runs out unless released first.
+     */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    @SuppressWarnings("unchecked")
+    public List<FetchLease> leaseDueForFetch(String owner, Duration lease, int max) {
+        List<Object[]> rows = em.createNativeQuery("""
+                update bot set poll_owner = :owner, poll_lease_until = now() + make_interval(secs => :lease)
+                where id in (
+                    select id from bot
+                    where status = 'registered' and api = 'v2' and event_mode = 'fetch' and bot_id is not null
+                      and (next_poll_at is null or next_poll_at <= now())
+                      and (poll_lease_until is null or poll_lease_until < now())
+                    order by next_poll_at nulls first
+                    limit :max
+                    for update skip locked)
+                returning id, member_id, bot_id, fetch_offset
+                """)
+                .setParameter("owner", owner)
+                .setParameter("lease", (double) lease.toSeconds())
+                .setParameter("max", max)
+                .getResultList();
+        return rows.stream().map(r -> new FetchLease(((Number) r[0]).longValue(), (String) r[1], ((Number) r[2]).longValue(),
+                r[3] == null ? null : ((Number) r[3]).longValue())).toList();
+    }
+
+    /**
+     * Stores the offset after a page and ends the lease, in the caller's transaction (the one that
+     * queues the page's events); false when the lease is no longer {@code owner}'s.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public boolean advanceFetch(long rowId, String owner, long offset, Instant nextPoll) {
+        return em.createNativeQuery("""
+                update bot set fetch_offset = :offset, next_poll_at = :next, poll_owner = null, poll_lease_until = null
+                where id = :id and poll_owner = :owner and status = 'registered'
+                """)
+                .setParameter("offset", offset)
+                .setParameter("next", nextPoll)
+                .setParameter("id", rowId)
+                .setParameter("owner", owner)
+                .executeUpdate() == 1;
+    }
+
+    /** Ends a poll lease without reading anything; the bot is due again at {@code nextPoll}. */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public void releaseFetch(long rowId, String owner, Instant nextPoll) {
+        em.createNativeQuery("""
+                update bot set next_poll_at = :next, poll_owner = null, poll_lease_until = null
+                where id = :id and poll_owner = :owner
+                """)
+                .setParameter("next", nextPoll)
+                .setParameter("id", rowId)
+                .setParameter("owner", owner)
+                .executeUpdate();
+    }
+
+    /** A bot row of this portal (actions name rows; another portal's row is never found). */
+    @Transactional
+    public Optional<Bot> row(String memberId, long rowId) {
+        return Bot.find("id = ?1 and memberId = ?2", rowId, memberId).firstResultOptional();
+    }
+
+    /** Marks every bot of the portal that is not registered as pending (a re-registration is queued). */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void markUnregisteredPending(String memberId) {
+        Bot.update("status = ?1, updatedAt = ?2 where memberId = ?3 and status <> ?4", BotStatus.PENDING, Instant.now(),
+                memberId, BotStatus.REGISTERED);
+    }
+
+}

@@ -1,0 +1,85 @@
+package io.b24bots.bot.administration;
+
+import io.b24bots.bot.BotStatus;
+import io.b24bots.bot.Bot;
+import io.b24bots.bot.BotRepository;
+
+
+import io.b24bots.bot.registration.RegisterBotsJob;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import io.b24bots.jobs.JobQueue;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+
+/**
+ * What a portal administrator can ask for on the admin page. Each request is queued as a durable
+ * job in the same transaction that marks the affected bots, so the page shows the work at once.
+ */
+@ApplicationScoped
+public class BotAdministration {
+
+    private final JobQueue jobs;
+    private final BotRepository registry;
+
+    BotAdministration(JobQueue jobs, BotRepository registry) {
+        this.jobs = jobs;
+        this.registry = registry;
+    }
+
+    /** Whether the portal has this bot row; actions name rows, and a row of another portal is refused. */
+    @Transactional
+    public boolean has(String memberId, long rowId) {
+        return row(memberId, rowId).isPresent();
+    }
+
+    /** Registers one failed, pending or deleted bot again. */
+    @Transactional
+    public boolean retry(String memberId, long rowId) {
+        Optional<Bot> bot = row(memberId, rowId);
+        if (bot.isEmpty() || bot.get().status == BotStatus.REGISTERED) {
+            return false;
+        }
+        bot.get().status = BotStatus.PENDING;
+        bot.get().updatedAt = Instant.now();
+        jobs.enqueue(RegisterBotsJob.KIND, memberId, bot.get().code, memberId + ":" + bot.get().code);
+        return true;
+    }
+
+    /** Runs the registration of every declared bot again (v2 refreshes, v1 bots on record stay). */
+    @Transactional
+    public void reregisterAll(String memberId) {
+        registry.markUnregisteredPending(memberId);
+        jobs.enqueue(RegisterBotsJob.KIND, memberId, null, memberId);
+    }
+
+    /** Removes one bot from the portal. */
+    @Transactional
+    public boolean unregister(String memberId, long rowId) {
+        Optional<Bot> bot = row(memberId, rowId);
+        if (bot.isEmpty() || bot.get().botId == null || bot.get().status == BotStatus.DELETED) {
+            return false;
+        }
+        jobs.enqueue(UnregisterBotJob.KIND, memberId, bot.get().code, memberId + ":" + bot.get().code);
+        return true;
+    }
+
+    /** Compares the stored bots with what the portal reports. */
+    @Transactional
+    public void reconcile(String memberId) {
+        jobs.enqueue(ReconcileBotsJob.KIND, memberId, null, memberId);
+    }
+
+    /** Jobs of the portal that are waiting or running. */
+    @Transactional
+    public long workInProgress(String memberId) {
+        return jobs.unfinished(memberId);
+    }
+
+    private Optional<Bot> row(String memberId, long rowId) {
+        return registry.row(memberId, rowId);
+    }
+}

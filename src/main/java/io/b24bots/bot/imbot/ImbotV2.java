@@ -1,0 +1,140 @@
+package io.b24bots.bot.imbot;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.b24bots.bitrix.BitrixClient;
+import io.b24bots.bitrix.BitrixException;
+import io.b24bots.bitrix.BitrixResponse;
+import io.b24bots.bot.BotApi;
+import io.b24bots.bot.EventMode;
+import io.b24bots.bot.declaration.BotDefinition;
+import io.b24bots.config.B24Config;
+import io.b24bots.config.PublicUrls;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import static io.b24bots.bot.imbot.ImbotV1.putIfPresent;
+
+/**
+ * The v2 chat-bot methods, OAuth variant ({@code auth}, no {@code botToken}):
+ * {@code imbot.v2.Bot.register/unregister/list/get} and {@code imbot.v2.Chat.Message.send}.
+ */
+@ApplicationScoped
+public class ImbotV2 implements ImbotApi {
+
+    private static final int PAGE = 50;
+
+    private final BitrixClient bitrix;
+    private final B24Config config;
+
+    ImbotV2(BitrixClient bitrix, B24Config config) {
+        this.bitrix = bitrix;
+        this.config = config;
+    }
+
+    @Override
+    public BotApi version() {
+        return BotApi.V2;
+    }
+
+    @Override
+    public RegisteredBot register(String memberId, BotDefinition bot) {
+        String method = "imbot.v2.Bot.register";
+        JsonNode created = bitrix.call(memberId, method, Map.of("fields", fields(bot))).requireObject(method).path("bot");
+        if (!created.isObject()) {
+            throw BitrixException.malformed(method, "without result.bot");
+        }
+        return new RegisteredBot(BitrixResponse.requireLong(created, "id", method), created.toString());
+    }
+
+    Map<String, Object> fields(BotDefinition bot) {
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("name", bot.name());
+        putIfPresent(properties, "lastName", bot.lastName());
+        putIfPresent(properties, "workPosition", bot.workPosition());
+        putIfPresent(properties, "color", bot.color());
+        putIfPresent(properties, "gender", bot.gender());
+        putIfPresent(properties, "avatar", bot.avatarBase64());
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("code", bot.code());
+        fields.put("type", bot.type());
+        fields.put("eventMode", bot.eventMode().value());
+        if (bot.eventMode() == EventMode.WEBHOOK) {
+            fields.put("webhookUrl", PublicUrls.events(config));
+        }
+        fields.put("properties", properties);
+        putIfPresent(fields, "isHidden", bot.isHidden());
+        putIfPresent(fields, "isReactionsEnabled", bot.isReactionsEnabled());
+        putIfPresent(fields, "isSupportOpenline", bot.isSupportOpenline());
+        putIfPresent(fields, "backgroundId", bot.backgroundId());
+        return fields;
+    }
+
+    @Override
+    public boolean unregister(String memberId, long botId) {
+        try {
+            bitrix.call(memberId, "imbot.v2.Bot.unregister", Map.of("botId", botId));
+            return true;
+        } catch (BitrixException e) {
+            if ("BOT_NOT_FOUND".equals(e.code())) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Every page of imbot.v2.Bot.list, at most {@code b24.rest.max-pages} of them: a portal that says
+     * {@code hasNextPage} for ever, or sends a page with nothing new, ends the read with TOO_MANY_PAGES.
+     */
+    @Override
+    public Map<String, Long> list(String memberId) {
+        String method = "imbot.v2.Bot.list";
+        Map<String, Long> byCode = new LinkedHashMap<>();
+        int offset = 0;
+        for (int pages = 1; ; pages++) {
+            JsonNode page = bitrix.call(memberId, method, Map.of("limit", PAGE, "offset", offset)).requireObject(method);
+            JsonNode bots = BitrixResponse.optionalArray(page, "bots", method);
+            int before = byCode.size();
+            for (JsonNode bot : bots) {
+                if (!bot.isObject() || !bot.path("code").isTextual()) {
+                    throw BitrixException.malformed(method, "a bot without a code");
+                }
+                byCode.put(bot.path("code").asText(), BitrixResponse.requireLong(bot, "id", method));
+            }
+            if (!BitrixResponse.optionalBoolean(page, "hasNextPage", false, method) || bots.isEmpty()) {
+                return byCode;
+            }
+            if (byCode.size() == before) {
+                throw new BitrixException(BitrixException.TOO_MANY_PAGES,
+                        method + " repeated a page it had already sent (offset " + offset + ")", 0, false, null);
+            }
+            if (pages >= config.rest().maxPages()) {
+                throw new BitrixException(BitrixException.TOO_MANY_PAGES,
+                        method + " still had more after " + pages + " pages (b24.rest.max-pages)", 0, false, null);
+            }
+            offset += bots.size();
+        }
+    }
+
+    @Override
+    public boolean exists(String memberId, long botId) {
+        try {
+            bitrix.call(memberId, "imbot.v2.Bot.get", Map.of("botId", botId));
+            return true;
+        } catch (BitrixException e) {
+            if ("BOT_NOT_FOUND".equals(e.code())) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void send(String memberId, long botId, String dialogId, String text) {
+        bitrix.call(memberId, "imbot.v2.Chat.Message.send",
+                Map.of("botId", botId, "dialogId", dialogId, "fields", Map.of("message", text)));
+    }
+}
