@@ -1,7 +1,6 @@
 package io.b24bots.admin;
 
 import io.b24bots.bot.Bot;
-
 import io.quarkus.qute.i18n.Message;
 import io.quarkus.qute.i18n.MessageBundle;
 

@@ -1,20 +1,17 @@
 package io.b24bots.admin;
 
-import io.b24bots.bot.BotStatus;
-import io.b24bots.bot.EventMode;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 import io.b24bots.admin.AdminDenied.Reason;
 import io.b24bots.admin.AdminSession.Session;
 import io.b24bots.bot.Bot;
 import io.b24bots.bot.BotRepository;
+import io.b24bots.bot.BotStatus;
+import io.b24bots.bot.EventMode;
 import io.b24bots.bot.administration.BotAdministration;
 import io.b24bots.bot.declaration.BotCatalog;
 import io.b24bots.bot.declaration.BotDefinition;

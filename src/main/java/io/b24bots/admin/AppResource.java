@@ -7,11 +7,11 @@ import java.util.Locale;
 
 import io.b24bots.admin.AdminPage.Action;
 import io.b24bots.admin.AdminSession.Session;
+import io.b24bots.support.PortalLogContext;
 import io.b24bots.web.FormBodies;
 import io.b24bots.web.FormData;
 import io.b24bots.web.FramePolicy;
 import io.b24bots.web.FrameRequest;
-import io.b24bots.support.PortalLogContext;
 import io.b24bots.web.Refusal;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;

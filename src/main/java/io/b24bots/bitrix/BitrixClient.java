@@ -1,6 +1,5 @@
 package io.b24bots.bitrix;
 
-import io.b24bots.support.Texts;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.time.Duration;
@@ -19,6 +18,7 @@ import io.b24bots.config.B24Config;
 import io.b24bots.config.EndpointPolicy;
 import io.b24bots.oauth.PortalAccess;
 import io.b24bots.oauth.TokenService;
+import io.b24bots.support.Texts;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.ProcessingException;

@@ -18,8 +18,34 @@ public final class BitrixErrorCodes {
     /** The tag of an outcome without an error. */
     public static final String NONE = "none";
 
+    /** What an administrator can do about a failure: the admin page explains each in plain words. */
+    public enum Advice {
+        /** Another app (or a bot of another app) holds the code. */
+        TAKEN,
+        /** The portal's bot limit is reached. */
+        LIMIT,
+        /** The app lacks a permission, scope or plan. */
+        PERMISSION,
+        /** Bitrix24 refused our handler URL. */
+        CALLBACK,
+        /** The bot's declaration is wrong for Bitrix24. */
+        SETTINGS,
+        /** Limits: it passes by itself. */
+        SLOW_DOWN,
+        /** Bitrix24 or the network failed: it passes by itself. */
+        UNAVAILABLE,
+        /** The app's access to the portal is gone: an admin must open or reinstall it. */
+        ACCESS,
+        /** Bitrix24 support blocked the app's calls. */
+        BLOCKED,
+        /** The bot is gone from the portal. */
+        NOT_FOUND,
+        OTHER
+    }
+
     private static final Pattern HTTP_STATUS = Pattern.compile("HTTP_[1-5][0-9]{2}");
     private static final Map<String, Boolean> TRANSIENT = new HashMap<>();
+    private static final Map<String, Advice> ADVICE = new HashMap<>();
 
     static {
         transientCodes(
@@ -69,6 +95,46 @@ public final class BitrixErrorCodes {
                 BitrixException.INSECURE_ENDPOINT, BitrixException.ENDPOINT_REFUSED, BitrixException.ANSWER_TOO_LARGE,
                 BitrixException.MALFORMED_ANSWER, BitrixException.TOO_MANY_PAGES,
                 "REAUTH_REQUIRED", "UNINSTALLED", "PORTAL_UNKNOWN");
+
+        advice(Advice.TAKEN, "BOT_CODE_ALREADY_TAKEN", "APP_ID_ERROR", "BOT_OWNERSHIP_ERROR");
+        advice(Advice.LIMIT, "BOT_LIMIT_EXCEEDED", "MAX_COUNT_ERROR");
+        advice(Advice.PERMISSION, "ACCESS_DENIED", "insufficient_scope", "INVALID_CREDENTIALS", "WRONG_AUTH_TYPE",
+                "user_access_error", "METHOD_CONFIRM_WAITING", "PAYMENT_REQUIRED");
+        advice(Advice.CALLBACK, "BOT_INVALID_CALLBACK", "BOT_WEBHOOK_URL_REQUIRED", "EVENT_MESSAGE_ADD_ERROR",
+                "EVENT_MESSAGE_UPDATE_ERROR", "EVENT_MESSAGE_DELETE_ERROR", "EVENT_WELCOME_MESSAGE_ERROR",
+                "EVENT_BOT_DELETE_ERROR", "INVALID_REQUEST");
+        advice(Advice.SETTINGS, "BOT_CODE_REQUIRED", "BOT_PROPERTIES_REQUIRED", "BOT_INVALID_TYPE",
+                "BOT_INVALID_EVENT_MODE", "BOT_AVATAR_INCORRECT_TYPE", "BOT_AVATAR_INCORRECT_SIZE", "BOT_REGISTER_FAILED",
+                "BOT_TOKEN_NOT_SPECIFIED", "CODE_ERROR", "NAME_ERROR", "WRONG_REQUEST", "ERROR_BATCH_METHOD_NOT_ALLOWED",
+                "ERROR_BATCH_LENGTH_EXCEEDED", "ERROR_MANIFEST_IS_NOT_AVAILABLE");
+        advice(Advice.SLOW_DOWN, "QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT", BitrixException.RATE_LIMITED);
+        advice(Advice.UNAVAILABLE, "INTERNAL_SERVER_ERROR", "ERROR_UNEXPECTED_ANSWER", BitrixException.NETWORK_ERROR,
+                BitrixException.TIMEOUT, "OAUTH_UNAVAILABLE", BitrixException.PORTAL_MOVED);
+        advice(Advice.ACCESS, "REAUTH_REQUIRED", "UNINSTALLED", "PORTAL_UNKNOWN", "expired_token", "invalid_token",
+                "NO_AUTH_FOUND", "invalid_grant", "PORTAL_DELETED");
+        advice(Advice.BLOCKED, "OVERLOAD_LIMIT");
+        advice(Advice.NOT_FOUND, "BOT_NOT_FOUND", "BOT_ID_ERROR");
+    }
+
+    private static void advice(Advice advice, String... codes) {
+        for (String code : codes) {
+            if (ADVICE.put(code, advice) != null) {
+                throw new IllegalStateException(code + " has two pieces of advice");
+            }
+        }
+    }
+
+    /** What an administrator can do about {@code code}; {@link Advice#OTHER} for codes without advice. */
+    public static Advice advice(String code) {
+        if (code != null && code.startsWith("HTTP_5")) {
+            return Advice.UNAVAILABLE;
+        }
+        return ADVICE.getOrDefault(code, Advice.OTHER);
+    }
+
+    /** Every code with its own advice (for tests and documentation). */
+    public static Map<String, Advice> advised() {
+        return Map.copyOf(ADVICE);
     }
 
     private BitrixErrorCodes() {

@@ -1,13 +1,12 @@
 package io.b24bots.bot;
 
-import io.b24bots.support.Texts;
-import io.b24bots.bot.declaration.BotDefinition;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
+import io.b24bots.bot.declaration.BotDefinition;
+import io.b24bots.support.Texts;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;

@@ -2,8 +2,8 @@ package io.b24bots.events;
 
 import java.util.Locale;
 
-import io.b24bots.portal.PortalStore;
 import io.b24bots.portal.PortalStore.TokenCheck;
+import io.b24bots.portal.PortalStore;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**

@@ -4,10 +4,10 @@ import java.util.Locale;
 import java.util.Map;
 
 import io.b24bots.install.InstallService;
+import io.b24bots.support.PortalLogContext;
 import io.b24bots.web.FormBodies;
 import io.b24bots.web.FormData;
 import io.b24bots.web.FrameRequest;
-import io.b24bots.support.PortalLogContext;
 import io.b24bots.web.Refusal;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.RunOnVirtualThread;

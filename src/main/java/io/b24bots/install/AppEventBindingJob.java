@@ -1,6 +1,5 @@
 package io.b24bots.install;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -12,9 +11,6 @@ import io.b24bots.config.B24Config;
 import io.b24bots.config.PublicUrls;
 import io.b24bots.jobs.JobHandler;
 import io.b24bots.jobs.QueuedJob;
-import io.b24bots.jobs.RetryJobLater;
-import io.b24bots.oauth.OAuthUnavailableException;
-import io.b24bots.oauth.PortalUnavailableException;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
@@ -44,25 +40,15 @@ public class AppEventBindingJob implements JobHandler {
         return KIND;
     }
 
+    /** Failures follow the queue's policy: transient ones retry, a refusal fails the job, an unavailable portal skips it. */
     @Override
     public void run(QueuedJob job) {
         String handler = PublicUrls.events(config);
-        try {
-            JsonNode bound = bitrix.call(job.memberId(), "event.get", Map.of()).result();
-            for (String event : EVENTS) {
-                if (!isBound(bound, event, handler)) {
-                    bind(job.memberId(), event, handler);
-                }
+        JsonNode bound = bitrix.call(job.memberId(), "event.get", Map.of()).result();
+        for (String event : EVENTS) {
+            if (!isBound(bound, event, handler)) {
+                bind(job.memberId(), event, handler);
             }
-        } catch (BitrixException e) {
-            if (e.isTransient()) {
-                throw new RetryJobLater(Duration.ofSeconds(30), e.code());
-            }
-            LOG.warnf("Could not bind app events in portal %s: %s", job.memberId(), e.code());
-        } catch (OAuthUnavailableException e) {
-            throw new RetryJobLater(Duration.ofSeconds(30), "OAuth server unavailable");
-        } catch (PortalUnavailableException e) {
-            LOG.infof("Skipped binding app events in portal %s: %s", job.memberId(), e.getMessage());
         }
     }
 

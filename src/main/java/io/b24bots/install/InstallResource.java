@@ -1,11 +1,11 @@
 package io.b24bots.install;
 
 import io.b24bots.portal.Portal;
+import io.b24bots.support.PortalLogContext;
 import io.b24bots.web.FormBodies;
 import io.b24bots.web.FramePolicy;
 import io.b24bots.web.FrameRequest;
 import io.b24bots.web.PageLanguage;
-import io.b24bots.support.PortalLogContext;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.smallrye.common.annotation.RunOnVirtualThread;

@@ -2,12 +2,11 @@ package io.b24bots.jobs;
 
 import java.time.Instant;
 
+import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
-
-import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * Readiness of this replica's job worker: DOWN while its dispatcher should run but is gone, and for

@@ -11,10 +11,9 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.jboss.logging.Logger;
-
 import io.b24bots.support.PortalLogContext;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.jboss.logging.Logger;
 
 /**
  * One taker of jobs from the shared queue: a dispatcher loop that leases due jobs, runs each on a

@@ -1,12 +1,12 @@
 package io.b24bots.jobs;
 
-import io.b24bots.support.Texts;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.b24bots.support.Texts;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;

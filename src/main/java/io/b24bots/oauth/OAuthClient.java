@@ -2,6 +2,7 @@ package io.b24bots.oauth;
 
 import java.time.Instant;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -56,21 +57,24 @@ public class OAuthClient {
 
     /** Asks the server whom {@code accessToken} belongs to; throws OAuthRejectedException for a bad token. */
     public AppInfo appInfo(String server, String accessToken) {
-        JsonNode result = send(server, () -> api.appInfo(server, accessToken)).path("result");
-        JsonNode install = result.path("install");
-        if (!result.isObject() || !install.isObject()) {
+        OAuthAnswers.AppInfoAnswer answer = read(send(server, () -> api.appInfo(server, accessToken)),
+                OAuthAnswers.AppInfoAnswer.class, "app.info");
+        if (answer.result() == null || answer.result().install() == null) {
             throw new OAuthUnavailableException("app.info answered without result.install");
         }
-        return new AppInfo(
-                text(result, "client_id"),
-                longOrNull(result, "user_id"),
-                text(result, "scope"),
-                install.path("installed").asBoolean(false),
-                install.hasNonNull("version") ? install.path("version").asInt() : null,
-                text(install, "status"),
-                text(install, "domain"),
-                text(install, "client_endpoint"),
-                text(install, "member_id"));
+        OAuthAnswers.AppInfoAnswer.Result result = answer.result();
+        OAuthAnswers.AppInfoAnswer.Install install = result.install();
+        return new AppInfo(result.clientId(), result.userId(), result.scope(), Boolean.TRUE.equals(install.installed()),
+                install.version(), install.status(), install.domain(), install.clientEndpoint(), install.memberId());
+    }
+
+    /** An answer in the shape of {@code type}; a broken shape is the server's trouble, not a verdict on the token. */
+    private <T> T read(JsonNode node, Class<T> type, String what) {
+        try {
+            return json.treeToValue(node, type);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw new OAuthUnavailableException(what + " answered in an unexpected shape");
+        }
     }
 
     private MultivaluedMap<String, String> credentials(String grantType) {
@@ -123,32 +127,13 @@ public class OAuthClient {
     }
 
     private TokenGrant grant(JsonNode node) {
-        String accessToken = text(node, "access_token");
-        String refreshToken = text(node, "refresh_token");
-        if (accessToken == null || refreshToken == null) {
+        OAuthAnswers.Grant grant = read(node, OAuthAnswers.Grant.class, "oauth/token");
+        if (grant.accessToken() == null || grant.refreshToken() == null) {
             throw new OAuthUnavailableException("OAuth server answered without tokens");
         }
-        long expiresIn = node.path("expires_in").asLong(3600);
-        return new TokenGrant(accessToken, refreshToken, Instant.now().plusSeconds(Math.max(0, expiresIn)),
-                text(node, "member_id"), text(node, "client_endpoint"), text(node, "server_endpoint"),
-                text(node, "domain"), text(node, "scope"), text(node, "status"), longOrNull(node, "user_id"));
-    }
-
-    private static String text(JsonNode node, String field) {
-        JsonNode value = node.get(field);
-        return value == null || value.isNull() ? null : value.asText();
-    }
-
-    private static Long longOrNull(JsonNode node, String field) {
-        JsonNode value = node.get(field);
-        if (value == null || value.isNull() || value.asText().isBlank()) {
-            return null;
-        }
-        try {
-            return Long.valueOf(value.asText());
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        long expiresIn = grant.expiresIn() == null ? 3600 : grant.expiresIn();
+        return new TokenGrant(grant.accessToken(), grant.refreshToken(), Instant.now().plusSeconds(Math.max(0, expiresIn)),
+                grant.memberId(), grant.clientEndpoint());
     }
 
     static String rootMessage(Throwable e) {

@@ -8,12 +8,7 @@ public record TokenGrant(
         String refreshToken,
         Instant expiresAt,
         String memberId,
-        String clientEndpoint,
-        String serverEndpoint,
-        String domain,
-        String scope,
-        String status,
-        Long userId) {
+        String clientEndpoint) {
 
     @Override
     public String toString() {

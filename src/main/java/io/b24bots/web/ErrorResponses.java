@@ -4,11 +4,11 @@ import java.nio.channels.ClosedChannelException;
 import java.util.Map;
 import java.util.Objects;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.qute.i18n.Localized;
 import io.quarkus.qute.i18n.MessageBundles;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.WebApplicationException;

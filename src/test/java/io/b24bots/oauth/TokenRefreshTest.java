@@ -158,8 +158,9 @@ class TokenRefreshTest {
                 long from = System.nanoTime() + Duration.ofMillis(500).toNanos();
                 long busiest = 0;
                 long samples = 0;
+                // Until the last grant is answered: the earliest may come back sooner on a busy machine.
                 while (Database.count("select count(*) from portal_token where version > 0 and member_id in ("
-                        + inList + ")", memberIds) == 0) {
+                        + inList + ")", memberIds) < memberIds.length) {
                     if (System.nanoTime() > from) {
                         // Sessions parked in a transaction holding a token row (FOR UPDATE or a write):
                         // what a refresh holding its row and connection across the HTTP call looks like.

@@ -1,16 +1,12 @@
 package io.b24bots.bot.administration;
 
-import io.b24bots.bot.BotStatus;
-import io.b24bots.bot.Bot;
-import io.b24bots.bot.BotRepository;
-
-
-import io.b24bots.bot.registration.RegisterBotsJob;
-
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 
+import io.b24bots.bot.Bot;
+import io.b24bots.bot.BotRepository;
+import io.b24bots.bot.BotStatus;
+import io.b24bots.bot.registration.RegisterBotsJob;
 import io.b24bots.jobs.JobQueue;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;

@@ -1,15 +1,5 @@
 package io.b24bots.bot.declaration;
 
-import io.b24bots.bot.Bot;
-import io.b24bots.bot.BotApi;
-import io.b24bots.bot.EventMode;
-
-import io.b24bots.bot.declaration.BotsConfig.BotDeclaration;
-import io.b24bots.bot.messaging.BotMessageHandler;
-
-
-
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,11 +16,15 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
-
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
+import io.b24bots.bot.Bot;
+import io.b24bots.bot.BotApi;
+import io.b24bots.bot.EventMode;
+import io.b24bots.bot.declaration.BotsConfig.BotDeclaration;
+import io.b24bots.bot.messaging.BotMessageHandler;
 import io.b24bots.config.B24Config;
 import io.b24bots.config.EndpointPolicy;
 import io.quarkus.runtime.Startup;

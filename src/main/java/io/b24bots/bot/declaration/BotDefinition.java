@@ -1,8 +1,7 @@
 package io.b24bots.bot.declaration;
 
-import io.b24bots.bot.EventMode;
-
 import io.b24bots.bot.BotApi;
+import io.b24bots.bot.EventMode;
 
 
 /** One declared bot after validation: what is sent to Bitrix24 when it is registered. */

@@ -1,13 +1,10 @@
 package io.b24bots.bot.declaration;
 
-import io.b24bots.bot.messaging.BotMessageHandler;
-
-
-
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
+import io.b24bots.bot.messaging.BotMessageHandler;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;

@@ -65,11 +65,16 @@ public class ImbotV1 implements ImbotApi {
 
     @Override
     public boolean unregister(String memberId, long botId) {
+        return unlessGone("BOT_ID_ERROR", () -> bitrix.call(memberId, "imbot.unregister", Map.of("BOT_ID", botId)));
+    }
+
+    /** Runs a call about one bot: true when it went through, false when Bitrix24 said the bot does not exist. */
+    static boolean unlessGone(String goneCode, Runnable call) {
         try {
-            bitrix.call(memberId, "imbot.unregister", Map.of("BOT_ID", botId));
+            call.run();
             return true;
         } catch (BitrixException e) {
-            if ("BOT_ID_ERROR".equals(e.code())) {
+            if (goneCode.equals(e.code())) {
                 return false;
             }
             throw e;

@@ -1,5 +1,7 @@
 package io.b24bots.bot.imbot;
 
+import static io.b24bots.bot.imbot.ImbotV1.putIfPresent;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -14,8 +16,6 @@ import io.b24bots.bot.declaration.BotDefinition;
 import io.b24bots.config.B24Config;
 import io.b24bots.config.PublicUrls;
 import jakarta.enterprise.context.ApplicationScoped;
-
-import static io.b24bots.bot.imbot.ImbotV1.putIfPresent;
 
 /**
  * The v2 chat-bot methods, OAuth variant ({@code auth}, no {@code botToken}):
@@ -74,15 +74,7 @@ public class ImbotV2 implements ImbotApi {
 
     @Override
     public boolean unregister(String memberId, long botId) {
-        try {
-            bitrix.call(memberId, "imbot.v2.Bot.unregister", Map.of("botId", botId));
-            return true;
-        } catch (BitrixException e) {
-            if ("BOT_NOT_FOUND".equals(e.code())) {
-                return false;
-            }
-            throw e;
-        }
+        return ImbotV1.unlessGone("BOT_NOT_FOUND", () -> bitrix.call(memberId, "imbot.v2.Bot.unregister", Map.of("botId", botId)));
     }
 
     /**
@@ -121,15 +113,7 @@ public class ImbotV2 implements ImbotApi {
 
     @Override
     public boolean exists(String memberId, long botId) {
-        try {
-            bitrix.call(memberId, "imbot.v2.Bot.get", Map.of("botId", botId));
-            return true;
-        } catch (BitrixException e) {
-            if ("BOT_NOT_FOUND".equals(e.code())) {
-                return false;
-            }
-            throw e;
-        }
+        return ImbotV1.unlessGone("BOT_NOT_FOUND", () -> bitrix.call(memberId, "imbot.v2.Bot.get", Map.of("botId", botId)));
     }
 
     @Override

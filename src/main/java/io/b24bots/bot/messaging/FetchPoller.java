@@ -1,12 +1,5 @@
 package io.b24bots.bot.messaging;
 
-import io.b24bots.bot.BotRepository;
-import io.b24bots.bot.FetchLease;
-
-
-
-import io.b24bots.bot.declaration.BotsConfig;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -23,6 +16,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.b24bots.bitrix.BitrixClient;
 import io.b24bots.bitrix.BitrixException;
 import io.b24bots.bitrix.BitrixResponse;
+import io.b24bots.bot.BotRepository;
+import io.b24bots.bot.FetchLease;
+import io.b24bots.bot.declaration.BotsConfig;
 import io.b24bots.config.B24Config;
 import io.b24bots.oauth.OAuthUnavailableException;
 import io.b24bots.oauth.PortalUnavailableException;

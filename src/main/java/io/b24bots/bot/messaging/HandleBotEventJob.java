@@ -1,19 +1,5 @@
 package io.b24bots.bot.messaging;
 
-import io.b24bots.bot.imbot.Imbot;
-
-import io.b24bots.bot.Bot;
-import io.b24bots.bot.BotApi;
-import io.b24bots.bot.BotRepository;
-
-
-
-
-
-import io.b24bots.bot.declaration.BotDefinition;
-
-import io.b24bots.bot.declaration.BotCatalog;
-
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Locale;
@@ -25,6 +11,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.b24bots.bitrix.BitrixException;
+import io.b24bots.bot.Bot;
+import io.b24bots.bot.BotRepository;
+import io.b24bots.bot.declaration.BotCatalog;
+import io.b24bots.bot.declaration.BotDefinition;
+import io.b24bots.bot.imbot.Imbot;
 import io.b24bots.jobs.JobHandler;
 import io.b24bots.jobs.QueuedJob;
 import io.b24bots.oauth.PortalUnavailableException;

@@ -1,9 +1,6 @@
 package io.b24bots.bot.registration;
 
 import io.b24bots.bot.BotRepository;
-
-
-
 import io.b24bots.install.PortalInstalled;
 import io.b24bots.install.PortalUninstalled;
 import io.b24bots.jobs.JobQueue;

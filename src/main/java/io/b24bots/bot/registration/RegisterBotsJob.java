@@ -1,26 +1,20 @@
 package io.b24bots.bot.registration;
 
-import io.b24bots.bot.BotStatus;
-import io.b24bots.bot.Bot;
-import io.b24bots.bot.BotApi;
-import io.b24bots.bot.BotRepository;
-import io.b24bots.bot.imbot.Imbot;
-import io.b24bots.bot.imbot.ImbotApi;
-import io.b24bots.bot.imbot.RegisteredBot;
-
-
-
-import io.b24bots.bot.declaration.BotDefinition;
-
-import io.b24bots.bot.declaration.BotCatalog;
-
-import io.b24bots.bot.declaration.BotsConfig;
-
 import java.time.Duration;
 import java.util.Optional;
 
 import io.b24bots.bitrix.BitrixErrorCodes;
 import io.b24bots.bitrix.BitrixException;
+import io.b24bots.bot.Bot;
+import io.b24bots.bot.BotApi;
+import io.b24bots.bot.BotRepository;
+import io.b24bots.bot.BotStatus;
+import io.b24bots.bot.declaration.BotCatalog;
+import io.b24bots.bot.declaration.BotDefinition;
+import io.b24bots.bot.declaration.BotsConfig;
+import io.b24bots.bot.imbot.Imbot;
+import io.b24bots.bot.imbot.ImbotApi;
+import io.b24bots.bot.imbot.RegisteredBot;
 import io.b24bots.jobs.Backoff;
 import io.b24bots.jobs.JobFailure;
 import io.b24bots.jobs.JobHandler;
