@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.Map;
 
+import io.b24bots.sandbox.Sandbox;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
@@ -30,6 +31,7 @@ public class TestEnvironment implements QuarkusTestResourceLifecycleManager {
         Map<String, String> config = new HashMap<>();
         try {
             emulator = new Bitrix24Emulator(CLIENT_ID, CLIENT_SECRET);
+            Sandbox.useEmulator(emulator);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

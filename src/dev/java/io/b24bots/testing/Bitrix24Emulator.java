@@ -24,7 +24,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 /**
- * A Bitrix24 stand-in over real HTTP for the tests: two trusted OAuth servers ({@code /oauth},
+ * A Bitrix24 stand-in over real HTTP, for the tests and dev mode's sandbox portal: two trusted OAuth servers ({@code /oauth},
  * {@code /oauth-b}), an untrusted one ({@code /rogue}) and any number of portals
  * ({@code /portal/{member_id}/rest/{method}}). It issues and rotates tokens like the real OAuth
  * server (single-use refresh tokens, 30-second codes), answers REST methods with Bitrix24's error
@@ -69,6 +69,11 @@ public final class Bitrix24Emulator implements AutoCloseable {
         /** Filled by REST method handlers that keep state (bots, messages). */
         public final Map<String, Object> state = new ConcurrentHashMap<>();
         final Bucket bucket = new Bucket();
+        /** Every REST call of this portal waits this long before it is answered (a slow portal). */
+        public volatile long latencyMillis;
+        /** This portal's own sustained rate and burst, or negative for the emulator-wide ones (a busy portal). */
+        public volatile double ratePerSecond = -1;
+        public volatile int rateBurst = -1;
 
         Portal(String memberId, String domain) {
             this.memberId = memberId;
@@ -134,9 +139,14 @@ public final class Bitrix24Emulator implements AutoCloseable {
     private volatile int rateBurst = 50;
 
     public Bitrix24Emulator(String clientId, String clientSecret) throws IOException {
+        this(clientId, clientSecret, 0);
+    }
+
+    /** An emulator listening on {@code port} of 127.0.0.1 (0: any free port). */
+    public Bitrix24Emulator(String clientId, String clientSecret, int port) throws IOException {
         this.clientId = clientId;
         this.clientSecret = clientSecret;
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 200);
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 200);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::handle);
         server.start();
@@ -453,6 +463,7 @@ public final class Bitrix24Emulator implements AutoCloseable {
                 } else if (nextRaw(portal.memberId + ":" + method) instanceof RawAnswer rawRest) {
                     rawRest.write(exchange);
                 } else {
+                    sleep(portal.latencyMillis);
                     Fault fault = nextFault(portal.memberId + ":" + method);
                     if (fault != null && fault.status() == 0 && fault.processFirst()) {
                         Answer normal = rest(portal, method, params);
@@ -604,7 +615,8 @@ public final class Bitrix24Emulator implements AutoCloseable {
         if (grant.expiresAt.isBefore(Instant.now())) {
             return new Answer(401, Map.of("error", "expired_token", "error_description", "The access token provided has expired."));
         }
-        if (!portal.bucket.tryTake(ratePerSecond, rateBurst)) {
+        double rate = portal.ratePerSecond >= 0 ? portal.ratePerSecond : ratePerSecond;
+        if (!portal.bucket.tryTake(rate, portal.rateBurst > 0 ? portal.rateBurst : rateBurst)) {
             return new Answer(503, Map.of("error", "QUERY_LIMIT_EXCEEDED", "error_description", "Too many requests"));
         }
         MethodHandler handler = methods.get(method);

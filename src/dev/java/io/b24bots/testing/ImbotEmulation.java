@@ -47,6 +47,14 @@ public final class ImbotEmulation {
     public record SentMessage(long botId, String dialogId, String text, String api) {
     }
 
+    /**
+     * A message a bot sent, with its id and the keyboard buttons it carried ({@code KEYBOARD} of
+     * {@code imbot.message.add}, {@code fields.keyboard} of {@code imbot.v2.Chat.Message.send}).
+     */
+    public record PostedMessage(long id, long botId, String dialogId, String text, String api,
+            List<Map<String, Object>> buttons, java.time.Instant at) {
+    }
+
     static final int V1_LIMIT = 5;
     static final int V2_LIMIT = 100;
     private static final Set<String> V2_TYPES = Set.of("bot", "network", "openline", "supervisor", "personal");
@@ -56,6 +64,8 @@ public final class ImbotEmulation {
     private final Map<String, List<EmuBot>> bots = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> codesOfOtherApps = new ConcurrentHashMap<>();
     private final Map<String, List<SentMessage>> messages = new ConcurrentHashMap<>();
+    private final Map<String, List<PostedMessage>> posted = new ConcurrentHashMap<>();
+    private final com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
     private final Map<String, List<Map<String, Object>>> bindings = new ConcurrentHashMap<>();
 
     ImbotEmulation(Bitrix24Emulator emulator, String appId) {
@@ -114,6 +124,48 @@ public final class ImbotEmulation {
 
     public List<SentMessage> messages(Portal portal) {
         return List.copyOf(messages.getOrDefault(portal.memberId, List.of()));
+    }
+
+    /** The messages bots sent in the portal, with ids and keyboards, oldest first. */
+    public List<PostedMessage> posted(Portal portal) {
+        return List.copyOf(posted.getOrDefault(portal.memberId, List.of()));
+    }
+
+    private long post(Portal portal, EmuBot bot, String dialog, String text, String api, Object keyboard) {
+        long id = ids.incrementAndGet();
+        messages.computeIfAbsent(portal.memberId, k -> new CopyOnWriteArrayList<>()).add(new SentMessage(bot.id, dialog, text, api));
+        posted.computeIfAbsent(portal.memberId, k -> new CopyOnWriteArrayList<>())
+                .add(new PostedMessage(id, bot.id, dialog, text, api, buttons(keyboard), java.time.Instant.now()));
+        return id;
+    }
+
+    /** The buttons of a keyboard in any of its accepted forms: JSON text, {BUTTONS: [...]}, or [...]. */
+    @SuppressWarnings("unchecked")
+    private List<Map<String, Object>> buttons(Object keyboard) {
+        Object value = keyboard;
+        if (value instanceof String text) {
+            if (text.isBlank() || text.equals("N")) {
+                return List.of();
+            }
+            try {
+                value = json.readValue(text, Object.class);
+            } catch (java.io.IOException e) {
+                throw new RestError(400, "KEYBOARD_ERROR", "Keyboard is not valid JSON");
+            }
+        }
+        if (value instanceof Map<?, ?> map) {
+            value = map.get("BUTTONS");
+        }
+        if (!(value instanceof List<?> list)) {
+            return List.of();
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Object button : list) {
+            if (button instanceof Map<?, ?> b) {
+                out.add(java.util.Collections.unmodifiableMap(new LinkedHashMap<>((Map<String, Object>) b)));
+            }
+        }
+        return List.copyOf(out);
     }
 
     /** Another application already owns this code in the portal. */
@@ -202,8 +254,7 @@ public final class ImbotEmulation {
         if (text.isEmpty()) {
             throw new RestError(400, "MESSAGE_EMPTY", "Message can't be empty");
         }
-        messages.computeIfAbsent(portal.memberId, k -> new CopyOnWriteArrayList<>()).add(new SentMessage(bot.id, dialog, text, "v1"));
-        return ids.incrementAndGet();
+        return post(portal, bot, dialog, text, "v1", p.get("KEYBOARD"));
     }
 
     // ---- v2 ------------------------------------------------------------------------------------
@@ -298,8 +349,7 @@ public final class ImbotEmulation {
         if (text.isBlank()) {
             throw new RestError(400, "MESSAGE_EMPTY", "Message is empty");
         }
-        messages.computeIfAbsent(portal.memberId, k -> new CopyOnWriteArrayList<>()).add(new SentMessage(bot.id, dialog, text, "v2"));
-        return Map.of("id", ids.incrementAndGet(), "uuidMap", Map.of());
+        return Map.of("id", post(portal, bot, dialog, text, "v2", fields.get("keyboard")), "uuidMap", Map.of());
     }
 
     private Object eventGet(Portal portal, long userId, Map<String, Object> p) {
