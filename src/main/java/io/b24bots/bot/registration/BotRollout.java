@@ -50,9 +50,6 @@ public class BotRollout {
 
     /** Records the declaration's fingerprint; a changed one starts a rollout (logged), found by the next ticks. */
     void started(@Observes StartupEvent event) {
-        if (!config.rollout().enabled()) {
-            return;
-        }
         try {
             boolean changed = QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery("""
                     insert into bot_declaration (id, fingerprint, changed_at) values (1, :fp, now())

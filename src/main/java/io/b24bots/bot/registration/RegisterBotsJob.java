@@ -159,7 +159,7 @@ public class RegisterBotsJob implements JobHandler {
         }
         if (permanentUpdateFailure != null) {
             // The job fails, so the portal is left alone for a while instead of being updated in a loop.
-            throw permanentUpdateFailure;
+            throw new BotsNotInStep(permanentUpdateFailure.code(), "a bot could not be updated: " + permanentUpdateFailure.code());
         }
     }
 
