@@ -286,11 +286,11 @@ public class HandleBotEventJob implements JobHandler {
     private void message(QueuedJob job, IncomingMessage message) {
         BotDefinition bot = message.bot();
         String text = message.text().trim();
-        boolean command = text.startsWith("/");
-        if (command && bot.command(text.substring(1).split("\\s", 2)[0]).isPresent()) {
+        if (text.startsWith("/") && bot.command(text.substring(1).split("\\s", 2)[0]).isPresent()) {
             return;
         }
-        if (message.chatType() == ChatType.GROUP && !bot.allGroupMessages() && !message.mentioned() && !command) {
+        // Its own commands reach the bot as command events; another "/text" in a group is not for it.
+        if (message.chatType() == ChatType.GROUP && !bot.allGroupMessages() && !message.mentioned()) {
             meters.counter("b24.bot.messages.skipped", "reason", "not_addressed").increment();
             return;
         }
