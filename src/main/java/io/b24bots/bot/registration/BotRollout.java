@@ -48,8 +48,15 @@ public class BotRollout {
         this.registration = registration;
     }
 
-    /** Records the declaration's fingerprint; a changed one starts a rollout (logged), found by the next ticks. */
+    /**
+     * Records the declaration's fingerprint; a changed one starts a rollout (logged), found by the
+     * next ticks. The last replica to start wins: replicas of an older declaration stop rolling out.
+     */
     void started(@Observes StartupEvent event) {
+        if (config.rollout().dryRun()) {
+            // A dry run only looks: it does not make its declaration the one the others give way to.
+            return;
+        }
         try {
             boolean changed = QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery("""
                     insert into bot_declaration (id, fingerprint, changed_at) values (1, :fp, now())
@@ -74,7 +81,8 @@ public class BotRollout {
         try {
             if (config.rollout().dryRun()) {
                 dryRun();
-            } else {
+            } else if (fingerprints.isCurrent()) {
+                // Otherwise a newer declaration started elsewhere (a rolling deployment): it rolls out, not this one.
                 queueNext();
             }
         } catch (RuntimeException e) {

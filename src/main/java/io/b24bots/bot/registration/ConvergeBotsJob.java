@@ -1,6 +1,10 @@
 package io.b24bots.bot.registration;
 
+import java.time.Duration;
+
+import io.b24bots.bot.declaration.BotsConfig;
 import io.b24bots.jobs.JobHandler;
+import io.b24bots.jobs.RetryJobLater;
 import io.b24bots.jobs.QueuedJob;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -15,9 +19,13 @@ public class ConvergeBotsJob implements JobHandler {
     public static final String KIND = "converge-bots";
 
     private final RegisterBotsJob registration;
+    private final Fingerprints fingerprints;
+    private final BotsConfig config;
 
-    ConvergeBotsJob(RegisterBotsJob registration) {
+    ConvergeBotsJob(RegisterBotsJob registration, Fingerprints fingerprints, BotsConfig config) {
         this.registration = registration;
+        this.fingerprints = fingerprints;
+        this.config = config;
     }
 
     @Override
@@ -27,6 +35,10 @@ public class ConvergeBotsJob implements JobHandler {
 
     @Override
     public void run(QueuedJob job) {
-        registration.converge(job, null, false);
+        if (config.rollout().dryRun() || !fingerprints.isCurrent()) {
+            // Taken by a dry-run replica or one still running an older declaration: left to one running the newest.
+            throw new RetryJobLater(Duration.ofSeconds(30), "a newer bot declaration is running on other replicas");
+        }
+        registration.converge(job, null);
     }
 }

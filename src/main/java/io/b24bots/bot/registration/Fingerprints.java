@@ -29,7 +29,10 @@ public class Fingerprints {
     private final Map<String, String> byCode = new TreeMap<>();
     private final String declaration;
 
-    Fingerprints(BotCatalog catalog, B24Config config) {
+    private final jakarta.persistence.EntityManager em;
+
+    Fingerprints(BotCatalog catalog, B24Config config, jakarta.persistence.EntityManager em) {
+        this.em = em;
         this.eventsUrl = PublicUrls.events(config);
         StringBuilder all = new StringBuilder();
         for (BotDefinition bot : catalog.all()) {
@@ -42,6 +45,17 @@ public class Fingerprints {
     /** The whole declaration: every bot's code and fingerprint. */
     public String declaration() {
         return declaration;
+    }
+
+    /**
+     * Whether this replica's declaration is the newest one started (the last replica to start
+     * records its own). During a rolling deployment the replicas still running the old declaration
+     * must not undo the new one: they leave updates, removals and rollouts to the new replicas.
+     */
+    @jakarta.transaction.Transactional
+    public boolean isCurrent() {
+        java.util.List<?> stored = em.createNativeQuery("select fingerprint from bot_declaration where id = 1").getResultList();
+        return stored.isEmpty() || declaration.equals(stored.getFirst());
     }
 
     /** Declared bot codes with their fingerprints. */

@@ -87,28 +87,27 @@ public class RegisterBotsJob implements JobHandler {
 
     @Override
     public void run(QueuedJob job) {
-        converge(job, codes(job.payload()), false);
+        converge(job, codes(job.payload()));
     }
 
     /**
      * One run for a portal; {@code only} limits it to some codes (an admin's retry of one bot), and
      * only a run for every code retires undeclared bots.
      */
-    void converge(QueuedJob job, Set<String> only, boolean dryRun) {
+    void converge(QueuedJob job, Set<String> only) {
         Optional<Portal> portal = portals.find(job.memberId());
         if (portal.isEmpty() || portal.get().status != PortalStatus.ACTIVE) {
             LOG.infof("Skipped the bots of portal %s: not active", job.memberId());
             return;
         }
         boolean lastAttempt = job.attempt() >= config.registration().maxAttempts();
+        // An older replica of a rolling deployment registers what is missing, and changes nothing else.
+        // A dry-run replica is as careful: its workers may take jobs the others queued.
+        boolean current = !config.rollout().dryRun() && fingerprints.isCurrent();
         boolean retry = false;
         BitrixException permanentUpdateFailure = null;
         for (BotDefinition definition : catalog.all()) {
             if (only != null && !only.contains(definition.code())) {
-                continue;
-            }
-            if (dryRun) {
-                dryRun(job.memberId(), definition);
                 continue;
             }
             Optional<Bot> found = registry.rowFor(job.memberId(), definition);
@@ -118,7 +117,7 @@ public class RegisterBotsJob implements JobHandler {
             }
             Bot row = found.get();
             boolean registered = row.status == BotStatus.REGISTERED && row.botId != null;
-            if (registered && fingerprints.of(definition).equals(row.appliedFingerprint)) {
+            if (registered && (fingerprints.of(definition).equals(row.appliedFingerprint) || !current)) {
                 continue;
             }
             try {
@@ -151,8 +150,8 @@ public class RegisterBotsJob implements JobHandler {
                 retry |= !finalFailure;
             }
         }
-        if (only == null) {
-            retry |= retireUndeclared(job, dryRun);
+        if (only == null && current) {
+            retry |= retireUndeclared(job);
         }
         if (retry) {
             throw new RetryJobLater(backoff(job.attempt()), "some bots failed transiently");
@@ -259,16 +258,10 @@ public class RegisterBotsJob implements JobHandler {
     }
 
     /** Retires bots this app registered that are no longer declared; true when one failed transiently. */
-    private boolean retireUndeclared(QueuedJob job, boolean dryRun) {
+    private boolean retireUndeclared(QueuedJob job) {
         boolean retry = false;
         for (Bot row : registry.forPortal(job.memberId())) {
             if (catalog.byCode(row.code).isPresent()) {
-                continue;
-            }
-            if (dryRun) {
-                if (row.status == BotStatus.REGISTERED) {
-                    LOG.infof("Dry run: bot %s would be unregistered from portal %s (no longer declared)", row.code, job.memberId());
-                }
                 continue;
             }
             try {
