@@ -163,6 +163,28 @@ class BotRolloutTest {
     }
 
     @Test
+    void aReplicaOfAnOlderDeclarationDoesNotUndoTheNewestOne() {
+        Portal portal = TestPortals.installed(bitrix);
+        olderDeclarationApplied(portal, "b24bots_support");
+        String ours = (String) Database.rows("select fingerprint from bot_declaration").getFirst().get("fingerprint");
+        // Another replica started later with another declaration: it is now the current one.
+        Database.update("update bot_declaration set fingerprint = 'newer'");
+        try {
+            appUpdateEvent(portal, TestPortals.applicationToken(portal)).post("/b24/events").then().statusCode(200);
+            await().atMost(Duration.ofSeconds(5)).until(() -> Database.count("select count(*) from job where member_id = ? "
+                    + "and kind = 'converge-bots' and status = 'queued' and attempts > 0", portal.memberId) > 0);
+            assertThat(bitrix.calls(portal.memberId, "imbot.v2.Bot.update")).as("left to the newest replicas").isEmpty();
+
+            // Installs still get their bots from this replica.
+            Portal fresh = TestPortals.installed(bitrix);
+            assertThat(imbot.liveBots(fresh, "b24bots_support")).hasSize(1);
+        } finally {
+            Database.update("update bot_declaration set fingerprint = ?", ours);
+            Database.update("delete from job where member_id = ? and kind = 'converge-bots'", portal.memberId);
+        }
+    }
+
+    @Test
     void theDeclarationsFingerprintIsRecordedAtStart() {
         assertThat(Database.count("select count(*) from bot_declaration where id = 1 and length(fingerprint) = 64")).isEqualTo(1);
     }
