@@ -6,9 +6,17 @@ public final class BbCode {
     private BbCode() {
     }
 
-    /** User-supplied text shown literally: square brackets cannot start a tag. */
+    /**
+     * User-supplied text shown as written: an invisible zero-width space after every {@code [} keeps
+     * it from opening a tag (Bitrix24 documents no escape for its BB-code), and a leading {@code >>}
+     * from quoting.
+     */
     public static String escape(String text) {
-        return text == null ? "" : text.replace("[", "&#91;").replace("]", "&#93;");
+        if (text == null) {
+            return "";
+        }
+        String out = text.replace("[", "[\u200B").replace("\n>>", "\n\u200B>>");
+        return out.startsWith(">>") ? "\u200B" + out : out;
     }
 
     public static String bold(String text) {
