@@ -364,11 +364,10 @@ public class HandleBotEventJob implements JobHandler {
                         "handler " + handlerName + " failed: " + what);
             }
             meters.counter("b24.bot.handler", "hook", hook, "outcome", "failed").increment();
-            LOG.warnf("Handler %s of bot %s gave up on %s in portal %s after %d runs: %s", handlerName, bot.code(), hook,
-                    memberId, job.attempt(), what);
-            registry.handlerFailed(memberId, botId, HANDLER_FAILED,
-                    hook + " (" + handlerName + "): " + what + (e.getMessage() == null || e instanceof BitrixException ? ""
-                            : ": " + e.getMessage()));
+            LOG.warnf("Handler %s of bot %s gave up on %s in portal %s after %d runs: %s%s", handlerName, bot.code(), hook,
+                    memberId, job.attempt(), what, e instanceof BitrixException || e.getMessage() == null ? "" : ": " + e.getMessage());
+            // The page shows what failed, not the exception's message: the handler's own text may hold anything.
+            registry.handlerFailed(memberId, botId, HANDLER_FAILED, hook + " (" + handlerName + "): " + what);
         } finally {
             if (indicator != null) {
                 indicator.cancel(false);
