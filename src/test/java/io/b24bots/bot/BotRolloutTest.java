@@ -156,9 +156,12 @@ class BotRolloutTest {
         // Fails every run until its job gives up (b24.registration.max-attempts=4).
         bitrix.failNext(failing, "imbot.v2.Bot.update", 4, Fault.error(500, "INTERNAL_SERVER_ERROR"));
 
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            rollout.queueNext();
+            return bitrix.calls(failing.memberId, "imbot.v2.Bot.update").size() >= 2;
+        });
         converge(a, b);
 
-        assertThat(bitrix.calls(failing.memberId, "imbot.v2.Bot.update")).isNotEmpty();
         assertThat(BotRegistrationTest.bot(failing, "b24bots_support").get("applied_fingerprint")).isEqualTo("old");
     }
 
@@ -182,6 +185,25 @@ class BotRolloutTest {
             Database.update("update bot_declaration set fingerprint = ?", ours);
             Database.update("delete from job where member_id = ? and kind = 'converge-bots'", portal.memberId);
         }
+    }
+
+    @Test
+    void aBotWhoseCommandsFailStaysRegisteredAndGetsThemLater() {
+        Portal portal = bitrix.createPortal();
+        bitrix.failNext(portal, "imbot.v2.Command.register", 1, Fault.error(400, "COMMAND_INVALID"));
+        io.b24bots.testing.BitrixRequests.frameInstall(portal, bitrix.issueTokens(portal, 1), TestPortals.applicationToken(portal))
+                .then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+        Map<String, Object> support = BotRegistrationTest.bot(portal, "b24bots_support");
+        assertThat(support.get("status")).isEqualTo("registered");
+        assertThat(support.get("last_error_code")).isEqualTo("COMMAND_INVALID");
+        assertThat(imbot.commands(portal)).extracting(c -> c.api).containsExactly("v1");
+
+        appUpdateEvent(portal, TestPortals.applicationToken(portal)).post("/b24/events").then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+        assertThat(imbot.commands(portal)).extracting(c -> c.api).containsExactlyInAnyOrder("v1", "v2");
+        assertThat(BotRegistrationTest.bot(portal, "b24bots_support").get("last_error_code")).isNull();
+        assertThat(bitrix.calls(portal.memberId, "imbot.v2.Bot.update")).as("its fields were already applied").isEmpty();
     }
 
     @Test

@@ -147,7 +147,9 @@ public class HandleBotEventJob implements JobHandler {
                     return;
                 }
                 boolean mentioned = params.path("MENTIONED_LIST").has(String.valueOf(botId)) || mentions(original, botId);
-                IncomingMessage message = new IncomingMessage(memberId, bot, botId, dialogId, authorId, text, language,
+                // v1 removes the mention from MESSAGE but keeps what followed it (", how do I …").
+                String shown = mentioned ? text.replaceFirst("^\\s*,\\s*", "") : text;
+                IncomingMessage message = new IncomingMessage(memberId, bot, botId, dialogId, authorId, shown, language,
                         messageId, params.path("CHAT_ID").asLong(params.path("TO_CHAT_ID").asLong()), type, mentioned,
                         user.path("NAME").asText(""), truthy(user.path("IS_EXTRANET")), truthy(user.path("IS_CONNECTOR")),
                         values(params.path("FILES")), data);

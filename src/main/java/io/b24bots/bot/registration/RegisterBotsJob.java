@@ -136,6 +136,9 @@ public class RegisterBotsJob implements JobHandler {
                 JobFailure failure = (JobFailure) e;
                 String text = e instanceof BitrixException b ? b.description() : "The Bitrix24 OAuth server could not be reached";
                 boolean finalFailure = failure.jobFailureKind() != JobFailure.Kind.TRANSIENT || lastAttempt;
+                // Registered by now (its commands failed): the bot works and stays registered.
+                registered |= registry.byCode(job.memberId(), definition.code())
+                        .map(r -> r.status == BotStatus.REGISTERED && r.botId != null).orElse(false);
                 if (registered) {
                     registry.updateFailed(row.id, failure.jobFailureCode(), text);
                     if (finalFailure && e instanceof BitrixException b) {
@@ -190,8 +193,9 @@ public class RegisterBotsJob implements JobHandler {
         registry.registered(row.id, registered.botId(), registered.botObject());
         count(definition, "registered", "none");
         LOG.infof("Bot %s registered in portal %s as %d", definition.code(), memberId, registered.botId());
-        applyCommands(job, definition, registered.botId(), new LinkedHashMap<>());
+        // Once per registration: a run that fails on the commands goes on with them as an update.
         registeredEvents.fire(new BotRegistered(job, definition, registered.botId()));
+        applyCommands(job, definition, registered.botId(), new LinkedHashMap<>());
     }
 
     /** A registered bot whose declaration changed: only the parts that changed are sent. */
