@@ -160,6 +160,18 @@ class BotHandlerApiTest {
     }
 
     @Test
+    void anHttp429IsRetriedWithBackOffWhateverItsCode() {
+        // The imbot.v2 limits page: over 2 requests per second "HTTP 429, use exponential backoff".
+        bitrix.failNext(portal, "imbot.v2.Chat.Message.send", 2, io.b24bots.testing.Bitrix24Emulator.Fault.error(429, "TOO_MANY_REQUESTS"));
+        v2Message("7", 45, "after the limit").post("/b24/events").then().statusCode(200);
+        await().until(() -> imbot.messages(portal).size() == 1);
+        assertThat(imbot.messages(portal).getFirst().text()).isEqualTo("You wrote: after the limit");
+        assertThat(bitrix.calls(portal.memberId, "imbot.v2.Chat.Message.send")).hasSize(3);
+        assertThat(RecordingHandler.runs(portal.memberId + ":45")).as("retried inside the call, not by re-running the handler")
+                .isEqualTo(1);
+    }
+
+    @Test
     void aSlowHandlerShowsTyping() {
         v2Message("7", 41, "slow").post("/b24/events").then().statusCode(200);
         await().until(() -> imbot.messages(portal).size() == 1);
