@@ -19,8 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
+import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.ImbotEmulation.EmuBot;
 import io.b24bots.testing.ImbotEmulation.PostedMessage;
 import io.quarkus.runtime.LaunchMode;

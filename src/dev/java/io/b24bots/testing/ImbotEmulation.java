@@ -1,7 +1,5 @@
 package io.b24bots.testing;
 
-import io.b24bots.bot.Bot;
-
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -12,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.b24bots.bot.Bot;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Bitrix24Emulator.RestError;
 
@@ -67,6 +66,9 @@ public final class ImbotEmulation {
     private final Map<String, List<PostedMessage>> posted = new ConcurrentHashMap<>();
     private final com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
     private final Map<String, List<Map<String, Object>>> bindings = new ConcurrentHashMap<>();
+    private final Map<String, List<EmuCommand>> commands = new ConcurrentHashMap<>();
+    private final Map<String, List<Map<String, Object>>> sentParams = new ConcurrentHashMap<>();
+    private final Map<String, Map<Long, EmuMessage>> sentById = new ConcurrentHashMap<>();
 
     ImbotEmulation(Bitrix24Emulator emulator, String appId) {
         this.appId = appId;
@@ -82,6 +84,320 @@ public final class ImbotEmulation {
         emulator.register("imbot.v2.Event.get", this::eventGet);
         emulator.register("event.bind", this::eventBind);
         emulator.register("event.get", this::eventList);
+        emulator.register("imbot.update", this::updateV1);
+        emulator.register("imbot.v2.Bot.update", this::updateV2);
+        emulator.register("imbot.command.register", this::commandRegisterV1);
+        emulator.register("imbot.command.update", this::commandUpdateV1);
+        emulator.register("imbot.command.unregister", this::commandUnregisterV1);
+        emulator.register("imbot.command.answer", this::commandAnswerV1);
+        emulator.register("imbot.v2.Command.register", this::commandRegisterV2);
+        emulator.register("imbot.v2.Command.update", this::commandUpdateV2);
+        emulator.register("imbot.v2.Command.unregister", this::commandUnregisterV2);
+        emulator.register("imbot.v2.Command.answer", this::commandAnswerV2);
+        emulator.register("imbot.v2.Command.list", this::commandListV2);
+        emulator.register("imbot.message.update", this::messageUpdateV1);
+        emulator.register("imbot.message.delete", this::messageDeleteV1);
+        emulator.register("imbot.v2.Chat.Message.update", this::messageUpdateV2);
+        emulator.register("imbot.v2.Chat.Message.delete", this::messageDeleteV2);
+        emulator.register("imbot.chat.sendTyping", this::typingV1);
+        emulator.register("imbot.v2.Chat.InputAction.notify", this::typingV2);
+    }
+
+    // ---- commands, updates, message edits (imbot.update, imbot.v2.Bot.update, the command and message methods) ----
+
+    /** A command as the portal knows it. */
+    public static final class EmuCommand {
+        public final long id;
+        public final long botId;
+        public final String api;
+        public final String appId;
+        public volatile String command;
+        public final Map<String, Object> params;
+        public volatile boolean deleted;
+
+        EmuCommand(long id, long botId, String api, String appId, String command, Map<String, Object> params) {
+            this.id = id;
+            this.botId = botId;
+            this.api = api;
+            this.appId = appId;
+            this.command = command;
+            this.params = new ConcurrentHashMap<>(params);
+        }
+    }
+
+    /** A message a bot sent, as it is now (edited or deleted later). */
+    public static final class EmuMessage {
+        public final long id;
+        public final long botId;
+        public final String dialogId;
+        public volatile String text;
+        public volatile boolean deleted;
+        public volatile Map<String, Object> params;
+
+        EmuMessage(long id, long botId, String dialogId, String text, Map<String, Object> params) {
+            this.id = id;
+            this.botId = botId;
+            this.dialogId = dialogId;
+            this.text = text;
+            this.params = params;
+        }
+    }
+
+    /** The live commands of the portal's bots. */
+    public List<EmuCommand> commands(Portal portal) {
+        return commands.getOrDefault(portal.memberId, List.of()).stream().filter(c -> !c.deleted).toList();
+    }
+
+    /** Every message sent, answered or edited, with all its parameters (ATTACH, KEYBOARD, replyId, …), in order. */
+    public List<Map<String, Object>> sentParams(Portal portal) {
+        return List.copyOf(sentParams.getOrDefault(portal.memberId, List.of()));
+    }
+
+    public EmuMessage message(Portal portal, long id) {
+        return sentById.getOrDefault(portal.memberId, Map.of()).get(id);
+    }
+
+    /** A bot of another application in the portal (imbot.bot.list shows it; only its owner may change it). */
+    public EmuBot addBotOfAnotherApp(Portal portal, String api, String code) {
+        EmuBot bot = new EmuBot(ids.incrementAndGet(), api, "other.app", code, new LinkedHashMap<>(Map.of("CODE", code)));
+        bots.computeIfAbsent(portal.memberId, k -> new CopyOnWriteArrayList<>()).add(bot);
+        return bot;
+    }
+
+    /** A bot of this application registered in the portal earlier (e.g. by an older declaration). */
+    public EmuBot addOwnBot(Portal portal, String api, String code, Map<String, Object> params) {
+        EmuBot bot = new EmuBot(ids.incrementAndGet(), api, appId, code, new LinkedHashMap<>(params));
+        bots.computeIfAbsent(portal.memberId, k -> new CopyOnWriteArrayList<>()).add(bot);
+        return bot;
+    }
+
+    /** The bot's properties now: what it was registered with, changed by every update since. */
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> properties(EmuBot bot) {
+        Object props = bot.params.get(bot.api.equals("v1") ? "PROPERTIES" : "properties");
+        return props instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    }
+
+    /** Keeps what a send carried under the message id {@link #post} gave it, for edits, deletes and tests. */
+    private void record(Portal portal, long id, long botId, String dialogId, String text, Map<String, Object> p) {
+        sentParams.computeIfAbsent(portal.memberId, k -> new CopyOnWriteArrayList<>()).add(p);
+        sentById.computeIfAbsent(portal.memberId, k -> new ConcurrentHashMap<>()).put(id, new EmuMessage(id, botId, dialogId, text, p));
+    }
+
+    @SuppressWarnings("unchecked")
+    private Object updateV1(Portal portal, long userId, Map<String, Object> p) {
+        EmuBot bot = liveById(portal, num(p.get("BOT_ID")), "BOT_ID_ERROR");
+        if (!bot.appId.equals(appId)) {
+            throw new RestError(400, "APP_ID_ERROR", "Chat-bot was installed by another REST application");
+        }
+        Map<String, Object> fields = p.get("FIELDS") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        if (fields.isEmpty()) {
+            throw new RestError(400, "WRONG_REQUEST", "Fields are empty");
+        }
+        if (fields.get("PROPERTIES") instanceof Map<?, ?> props) {
+            Map<String, Object> merged = new LinkedHashMap<>(properties(bot));
+            merged.putAll((Map<String, Object>) props);
+            bot.params.put("PROPERTIES", merged);
+        }
+        fields.forEach((k, v) -> {
+            if (!k.equals("PROPERTIES")) {
+                bot.params.put(k, v);
+            }
+        });
+        return true;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Object updateV2(Portal portal, long userId, Map<String, Object> p) {
+        EmuBot bot = liveById(portal, num(p.get("botId")), "BOT_NOT_FOUND");
+        if (!bot.appId.equals(appId)) {
+            throw new RestError(403, "BOT_OWNERSHIP_ERROR", "Bot belongs to another application");
+        }
+        Map<String, Object> fields = p.get("fields") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        String mode = fields.containsKey("eventMode") ? str(fields.get("eventMode")) : str(bot.params.getOrDefault("eventMode", "fetch"));
+        if (!mode.equals("fetch") && !mode.equals("webhook")) {
+            throw new RestError(400, "BOT_INVALID_EVENT_MODE", "Invalid event mode");
+        }
+        if (mode.equals("webhook") && str(fields.getOrDefault("webhookUrl", bot.params.get("webhookUrl"))).isEmpty()) {
+            throw new RestError(400, "BOT_WEBHOOK_URL_REQUIRED", "Webhook URL is required");
+        }
+        if (fields.get("properties") instanceof Map<?, ?> props) {
+            if (props.containsKey("avatar") && !looksLikeImage(str(props.get("avatar")))) {
+                throw new RestError(400, "BOT_AVATAR_INCORRECT_TYPE", "Avatar must be an image");
+            }
+            Map<String, Object> merged = new LinkedHashMap<>(properties(bot));
+            merged.putAll((Map<String, Object>) props);
+            bot.params.put("properties", merged);
+        }
+        fields.forEach((k, v) -> {
+            if (!k.equals("properties")) {
+                bot.params.put(k, v);
+            }
+        });
+        return Map.of("bot", botObject(bot));
+    }
+
+    private EmuCommand command(Portal portal, long id, String error) {
+        return commands.getOrDefault(portal.memberId, List.of()).stream().filter(c -> c.id == id && !c.deleted).findFirst()
+                .orElseThrow(() -> new RestError(400, error, "Command not found"));
+    }
+
+    private synchronized EmuCommand addCommand(Portal portal, EmuBot bot, String command, Map<String, Object> params) {
+        if (!command.matches("[A-Za-z0-9]+")) {
+            throw new RestError(400, bot.api.equals("v1") ? "COMMAND_ERROR" : "COMMAND_INVALID", "Command is invalid");
+        }
+        for (EmuCommand c : commands(portal)) {
+            if (c.botId == bot.id && c.command.equalsIgnoreCase(command)) {
+                // Idempotent per bot and command (the v2 page); the existing command, unchanged.
+                return c;
+            }
+        }
+        EmuCommand c = new EmuCommand(ids.incrementAndGet(), bot.id, bot.api, appId, command.toLowerCase(java.util.Locale.ROOT), params);
+        commands.computeIfAbsent(portal.memberId, k -> new CopyOnWriteArrayList<>()).add(c);
+        return c;
+    }
+
+    private Object commandRegisterV1(Portal portal, long userId, Map<String, Object> p) {
+        EmuBot bot = liveById(portal, num(p.get("BOT_ID")), "BOT_ID_ERROR");
+        if (!bot.appId.equals(appId)) {
+            throw new RestError(400, "APP_ID_ERROR", "Chat-bot was installed by another REST application");
+        }
+        requireUrl(p, "EVENT_COMMAND_ADD", "Command add", true);
+        if (!(p.get("LANG") instanceof List<?>)) {
+            throw new RestError(400, "LANG_ERROR", "Lang isn't specified");
+        }
+        return addCommand(portal, bot, str(p.get("COMMAND")), p).id;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Object commandUpdateV1(Portal portal, long userId, Map<String, Object> p) {
+        EmuCommand c = command(portal, num(p.get("COMMAND_ID")), "COMMAND_ID_ERROR");
+        Map<String, Object> fields = p.get("FIELDS") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        c.params.putAll(fields);
+        if (fields.containsKey("COMMAND")) {
+            c.command = str(fields.get("COMMAND"));
+        }
+        return true;
+    }
+
+    private Object commandUnregisterV1(Portal portal, long userId, Map<String, Object> p) {
+        command(portal, num(p.get("COMMAND_ID")), "COMMAND_ID_ERROR").deleted = true;
+        return true;
+    }
+
+    private Object commandAnswerV1(Portal portal, long userId, Map<String, Object> p) {
+        EmuCommand c = command(portal, num(p.get("COMMAND_ID")), "COMMAND_ID_ERROR");
+        String text = str(p.get("MESSAGE")).trim();
+        if (text.isEmpty() && !p.containsKey("ATTACH")) {
+            throw new RestError(400, "MESSAGE_EMPTY", "Message can't be empty");
+        }
+        messages.computeIfAbsent(portal.memberId, k -> new CopyOnWriteArrayList<>())
+                .add(new SentMessage(c.botId, "command:" + num(p.get("MESSAGE_ID")), text, "v1"));
+        long id = ids.incrementAndGet();
+        record(portal, id, c.botId, null, text, p);
+        return id;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Object commandRegisterV2(Portal portal, long userId, Map<String, Object> p) {
+        EmuBot bot = liveById(portal, num(p.get("botId")), "BOT_NOT_FOUND");
+        if (!bot.appId.equals(appId)) {
+            throw new RestError(403, "BOT_OWNERSHIP_ERROR", "Bot belongs to another application");
+        }
+        Map<String, Object> fields = p.get("fields") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        EmuCommand c = addCommand(portal, bot, str(fields.get("command")), fields);
+        return Map.of("command", Map.of("id", c.id, "botId", bot.id, "command", "/" + c.command));
+    }
+
+    @SuppressWarnings("unchecked")
+    private Object commandUpdateV2(Portal portal, long userId, Map<String, Object> p) {
+        EmuCommand c = command(portal, num(p.get("commandId")), "COMMAND_NOT_FOUND");
+        Map<String, Object> fields = p.get("fields") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        c.params.putAll(fields);
+        if (fields.containsKey("command")) {
+            c.command = str(fields.get("command"));
+        }
+        return Map.of("command", Map.of("id", c.id, "botId", c.botId, "command", "/" + c.command));
+    }
+
+    private Object commandUnregisterV2(Portal portal, long userId, Map<String, Object> p) {
+        command(portal, num(p.get("commandId")), "COMMAND_NOT_FOUND").deleted = true;
+        return Map.of("result", true);
+    }
+
+    private Object commandListV2(Portal portal, long userId, Map<String, Object> p) {
+        long botId = num(p.get("botId"));
+        return Map.of("commands", commands(portal).stream().filter(c -> c.botId == botId)
+                .map(c -> Map.of("id", c.id, "botId", c.botId, "command", "/" + c.command)).toList());
+    }
+
+    @SuppressWarnings("unchecked")
+    private Object commandAnswerV2(Portal portal, long userId, Map<String, Object> p) {
+        EmuCommand c = command(portal, num(p.get("commandId")), "COMMAND_NOT_FOUND");
+        if (c.botId != num(p.get("botId"))) {
+            throw new RestError(400, "COMMAND_NOT_FOUND", "Command not found");
+        }
+        Map<String, Object> fields = p.get("fields") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        String text = str(fields.get("message"));
+        if (text.isBlank() && !fields.containsKey("attach")) {
+            throw new RestError(400, "MESSAGE_EMPTY", "Message is empty");
+        }
+        messages.computeIfAbsent(portal.memberId, k -> new CopyOnWriteArrayList<>())
+                .add(new SentMessage(c.botId, str(p.get("dialogId")), text, "v2"));
+        long id = ids.incrementAndGet();
+        record(portal, id, c.botId, str(p.get("dialogId")), text, p);
+        return Map.of("id", id);
+    }
+
+    private EmuMessage ownMessage(Portal portal, long botId, long messageId, String error) {
+        EmuMessage m = sentById.getOrDefault(portal.memberId, Map.of()).get(messageId);
+        if (m == null || m.deleted || m.botId != botId) {
+            throw new RestError(400, error, "Message not found");
+        }
+        return m;
+    }
+
+    private Object messageUpdateV1(Portal portal, long userId, Map<String, Object> p) {
+        EmuBot bot = liveById(portal, num(p.get("BOT_ID")), "BOT_ID_ERROR");
+        EmuMessage m = ownMessage(portal, bot.id, num(p.get("MESSAGE_ID")), "CANT_EDIT_MESSAGE");
+        m.text = str(p.get("MESSAGE"));
+        m.params = p;
+        return true;
+    }
+
+    private Object messageDeleteV1(Portal portal, long userId, Map<String, Object> p) {
+        EmuBot bot = liveById(portal, num(p.get("BOT_ID")), "BOT_ID_ERROR");
+        ownMessage(portal, bot.id, num(p.get("MESSAGE_ID")), "CANT_EDIT_MESSAGE").deleted = true;
+        return true;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Object messageUpdateV2(Portal portal, long userId, Map<String, Object> p) {
+        EmuBot bot = liveById(portal, num(p.get("botId")), "BOT_NOT_FOUND");
+        EmuMessage m = ownMessage(portal, bot.id, num(p.get("messageId")), "MESSAGE_NOT_FOUND");
+        Map<String, Object> fields = p.get("fields") instanceof Map<?, ?> f ? (Map<String, Object>) f : Map.of();
+        m.text = str(fields.get("message"));
+        m.params = p;
+        return Map.of("result", true);
+    }
+
+    private Object messageDeleteV2(Portal portal, long userId, Map<String, Object> p) {
+        EmuBot bot = liveById(portal, num(p.get("botId")), "BOT_NOT_FOUND");
+        ownMessage(portal, bot.id, num(p.get("messageId")), "MESSAGE_NOT_FOUND").deleted = true;
+        return Map.of("result", true);
+    }
+
+    private Object typingV1(Portal portal, long userId, Map<String, Object> p) {
+        liveById(portal, num(p.get("BOT_ID")), "BOT_ID_ERROR");
+        return true;
+    }
+
+    private Object typingV2(Portal portal, long userId, Map<String, Object> p) {
+        liveById(portal, num(p.get("botId")), "BOT_NOT_FOUND");
+        if (str(p.get("dialogId")).isEmpty()) {
+            throw new RestError(400, "DIALOG_ID_REQUIRED", "Dialog ID is required");
+        }
+        return Map.of("result", true);
     }
 
     /** The app's event handlers bound in the portal, as {@code event.get} lists them. */
@@ -254,7 +570,9 @@ public final class ImbotEmulation {
         if (text.isEmpty()) {
             throw new RestError(400, "MESSAGE_EMPTY", "Message can't be empty");
         }
-        return post(portal, bot, dialog, text, "v1", p.get("KEYBOARD"));
+        long id = post(portal, bot, dialog, text, "v1", p.get("KEYBOARD"));
+        record(portal, id, bot.id, dialog, text, p);
+        return id;
     }
 
     // ---- v2 ------------------------------------------------------------------------------------
@@ -349,7 +667,9 @@ public final class ImbotEmulation {
         if (text.isBlank()) {
             throw new RestError(400, "MESSAGE_EMPTY", "Message is empty");
         }
-        return Map.of("id", post(portal, bot, dialog, text, "v2", fields.get("keyboard")), "uuidMap", Map.of());
+        long id = post(portal, bot, dialog, text, "v2", fields.get("keyboard"));
+        record(portal, id, bot.id, dialog, text, p);
+        return Map.of("id", id, "uuidMap", Map.of());
     }
 
     private Object eventGet(Portal portal, long userId, Map<String, Object> p) {

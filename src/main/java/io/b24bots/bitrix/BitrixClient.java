@@ -244,8 +244,9 @@ public class BitrixClient {
         return reset.isNumber() ? Instant.ofEpochSecond(reset.asLong()) : null;
     }
 
+    /** The imbot.v2 limits page: an HTTP 429 is retried with back-off, whatever error code it carries. */
     private static boolean isRetriableLimit(BitrixException e) {
-        return LIMITED.contains(e.code()) || BitrixException.NETWORK_ERROR.equals(e.code());
+        return LIMITED.contains(e.code()) || e.httpStatus() == 429 || BitrixException.NETWORK_ERROR.equals(e.code());
     }
 
     /** Sleeps before a retry: exponential with jitter, or until {@code operating_reset_at} when given. */

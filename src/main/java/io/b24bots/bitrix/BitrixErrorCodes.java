@@ -167,6 +167,10 @@ public final class BitrixErrorCodes {
      * is transient only when the portal answered 5xx (its server in trouble).
      */
     public static boolean isTransient(String code, int httpStatus) {
+        if (httpStatus == 429) {
+            // "Too many requests" passes with time, whichever code names it (imbot.v2 limits page).
+            return true;
+        }
         Boolean known = TRANSIENT.get(code);
         return known != null ? known : httpStatus >= 500;
     }

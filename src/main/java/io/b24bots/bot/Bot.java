@@ -66,6 +66,14 @@ public class Bot extends PanacheEntityBase {
     @Column(name = "poll_lease_until")
     public Instant pollLeaseUntil;
 
+    /** Fingerprint of the declaration last applied to this bot in its portal (fields and commands). */
+    @Column(name = "applied_fingerprint")
+    public String appliedFingerprint;
+
+    /** What the fingerprint was made of, JSON {@code {"properties": fp, "commands": {"help": {"id": 42, "fp": fp}}}}. */
+    @Column(name = "applied_state")
+    public String appliedState;
+
     @Column(name = "registered_at")
     public Instant registeredAt;
 

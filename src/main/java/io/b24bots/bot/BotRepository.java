@@ -43,11 +43,14 @@ public class BotRepository {
                 .executeUpdate();
         Optional<Bot> row = Bot.find("memberId = ?1 and code = ?2", memberId, definition.code()).firstResultOptional();
         row.ifPresent(bot -> {
-            // A changed declaration (type, mode) shows on the admin page from the next registration on.
             bot.configId = definition.configId();
-            bot.api = definition.api();
-            bot.type = definition.type();
-            bot.eventMode = definition.eventMode();
+            if (bot.status != BotStatus.REGISTERED) {
+                // A registered bot keeps what Bitrix24 holds (its event mode decides who polls) until
+                // the new declaration is applied there (applied()).
+                bot.api = definition.api();
+                bot.type = definition.type();
+                bot.eventMode = definition.eventMode();
+            }
         });
         return row;
     }
@@ -77,6 +80,110 @@ public class BotRepository {
         bot.updatedAt = now;
     }
 
+    /**
+     * Records that the declaration with {@code fingerprint} now holds in Bitrix24 for this bot; its
+     * event mode takes effect (a bot switched to fetch is polled from now on).
+     */
+    @Transactional
+    public void applied(long rowId, BotDefinition definition, String fingerprint, String state) {
+        Bot bot = em.find(Bot.class, rowId, LockModeType.PESSIMISTIC_WRITE);
+        if (bot == null) {
+            return;
+        }
+        if (bot.eventMode != definition.eventMode()) {
+            bot.nextPollAt = Instant.now();
+        }
+        bot.api = definition.api();
+        bot.type = definition.type();
+        bot.eventMode = definition.eventMode();
+        bot.appliedFingerprint = fingerprint;
+        bot.appliedState = state;
+        if (clearedByApply(bot.lastErrorCode)) {
+            bot.lastErrorCode = null;
+            bot.lastErrorText = null;
+        }
+        bot.updatedAt = Instant.now();
+    }
+
+    /** Errors an applied declaration clears: none of the handler's, which are about events, not registration. */
+    private static boolean clearedByApply(String code) {
+        return code != null && !"HANDLER_FAILED".equals(code);
+    }
+
+    /**
+     * A bot no longer declared, removed from its portal (or never registered there): its row goes,
+     * so declaring the code again registers it afresh.
+     */
+    @Transactional
+    public void retired(long rowId) {
+        Bot.delete("id", rowId);
+    }
+
+    /**
+     * Active portals whose bots are not in step with the declaration (a declared bot without a
+     * registered row, a registered one with another fingerprint, a registered one no longer declared),
+     * at most {@code max}, skipping those with bot work already waiting or running.
+     */
+    @Transactional
+    @SuppressWarnings("unchecked")
+    public List<String> portalsOutOfStep(java.util.Map<String, String> declared, int max) {
+        if (max <= 0) {
+            return List.of();
+        }
+        String[] codes = declared.keySet().toArray(String[]::new);
+        String[] prints = declared.values().toArray(String[]::new);
+        return em.createNativeQuery("""
+                with d as (select * from unnest(cast(:codes as text[]), cast(:prints as text[])) as t(code, fp))
+                select p.member_id from portal p
+                where p.status = 'active'
+                  and (exists (select 1 from d where not exists (select 1 from bot b
+                            where b.member_id = p.member_id and b.code = d.code
+                              and (b.status in ('failed', 'deleted') or b.status = 'registered' and b.applied_fingerprint = d.fp)))
+                       or exists (select 1 from bot b where b.member_id = p.member_id and b.status = 'registered'
+                            and b.code <> all(cast(:codes as text[]))))
+                  and not exists (select 1 from job j where j.member_id = p.member_id
+                            and j.kind in ('register-bots', 'converge-bots')
+                            and (j.status in ('queued', 'running') or j.status = 'failed' and j.updated_at > now() - interval '15 minutes'))
+                order by p.member_id
+                limit :max
+                """)
+                .setParameter("codes", codes)
+                .setParameter("prints", prints)
+                .setParameter("max", max)
+                .getResultList();
+    }
+
+    /** An update of a registered bot failed: the error is shown, the bot stays registered and keeps working. */
+    @Transactional
+    public void updateFailed(long rowId, String code, String text) {
+        Bot.update("lastErrorCode = ?1, lastErrorText = ?2, updatedAt = ?3 where id = ?4", Texts.cut(code, 100), Texts.cut(text, 1000),
+                Instant.now(), rowId);
+    }
+
+    /**
+     * Forgets what was applied to the portal's bots, so the next run sends every bot's properties
+     * again (an administrator's "register again" repairs a bot changed by hand in Bitrix24).
+     * Command ids are kept, so commands are updated, not registered twice.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void forgetApplied(String memberId) {
+        em.createNativeQuery("""
+                update bot set applied_fingerprint = null,
+                    applied_state = case when applied_state is null then null
+                                         else jsonb_set(cast(applied_state as jsonb), '{properties}', '""')::text end
+                where member_id = :m
+                """).setParameter("m", memberId).executeUpdate();
+    }
+
+    /** Rollout jobs waiting to run now or running, across all replicas. */
+    @Transactional
+    public long rolloutJobsInFlight() {
+        return ((Number) em.createNativeQuery("""
+                select count(*) from job where kind = 'converge-bots'
+                  and (status = 'running' or status = 'queued' and run_at <= now())
+                """).getSingleResult()).longValue();
+    }
+
     /** Records a failed attempt; {@code finalFailure} turns the bot {@code failed}, otherwise it stays pending. */
     @Transactional
     public void attemptFailed(long rowId, String code, String text, boolean finalFailure) {
@@ -93,6 +200,13 @@ public class BotRepository {
             bot.status = BotStatus.PENDING;
         }
         bot.updatedAt = Instant.now();
+    }
+
+    /** A handler gave up on an event: kept on the row for the admin page until the next successful registration or update. */
+    @Transactional
+    public void handlerFailed(String memberId, long botId, String code, String text) {
+        Bot.update("lastErrorCode = ?1, lastErrorText = ?2, updatedAt = ?3 where memberId = ?4 and botId = ?5",
+                Texts.cut(code, 100), Texts.printable(text, 1000), Instant.now(), memberId, botId);
     }
 
     /** Bitrix24 deleted the bot (ONIMBOTDELETE, ONIMBOTV2DELETE). */

@@ -71,7 +71,8 @@ public class BotEventProof {
             proveUser(event, memberId, bot.group("auth"), number(bot.text("id")), "bot_token");
             return;
         }
-        FormData bots = form.group("data", "BOT");
+        // A v1 command names its bot inside data[COMMAND][<command id>], with the bot's token there.
+        FormData bots = form.group("data", "ONIMCOMMANDADD".equals(event) ? "COMMAND" : "BOT");
         if (bots.isEmpty()) {
             throw refusals.refuse(event, memberId, "no_bot_token", "The event names no bot.");
         }

@@ -34,6 +34,8 @@ public class EventsResource {
     private final BotEventIntake botEvents;
     private final EventRefusals refusals;
     private final MeterRegistry meters;
+    @jakarta.inject.Inject
+    io.b24bots.portal.PortalStore portals;
 
     EventsResource(EventVerifier verifier, BotEventProof botProof, InstallService installs, BotEventIntake botEvents,
             EventRefusals refusals, MeterRegistry meters) {
@@ -74,12 +76,25 @@ public class EventsResource {
     }
 
     /**
-     * v2 webhook events may carry the portal's member id only inside {@code data[bot][auth]}; the
-     * top-level {@code auth} then holds just the domain and the application token.
+     * v2 webhook events may carry the portal's member id only inside {@code data[bot][auth]}, or not
+     * at all: the top-level {@code auth} then holds just the domain and the application token, and
+     * the portal is the one stored for that domain. Whichever names it, the top-level application
+     * token must then match that portal's.
      */
-    private static String memberId(FormData form) {
+    private String memberId(FormData form) {
         String top = form.text("auth", "member_id");
-        return top != null ? top : form.text("data", "bot", "auth", "member_id");
+        if (top != null) {
+            return top;
+        }
+        String inside = form.text("data", "bot", "auth", "member_id");
+        if (inside != null) {
+            return inside;
+        }
+        String domain = form.text("auth", "domain");
+        if (domain == null || domain.isBlank() || domain.length() > 255) {
+            return null;
+        }
+        return portals.activeMemberIdForDomain(domain.trim().toLowerCase(Locale.ROOT)).orElse(null);
     }
 
     private Map<String, String> handle(String event, String memberId, FormData form) {

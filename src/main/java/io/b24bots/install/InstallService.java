@@ -36,6 +36,9 @@ public class InstallService {
     private final JobQueue jobs;
     private final Event<PortalInstalled> installed;
     private final Event<PortalUninstalled> uninstalled;
+    /** Field-injected, so the constructor stays as it is. */
+    @jakarta.inject.Inject
+    Event<PortalUpdated> updated;
     private final MeterRegistry meters;
 
     InstallService(TokenProver prover, OAuthClient oauth, PortalStore portals, JobQueue jobs,
@@ -107,6 +110,7 @@ public class InstallService {
         prover.verify(prover.trustedServer(auth.text("server_endpoint")), auth.text("access_token"), memberId, null);
         portals.recordUpdate(memberId, intOrNull(event.text("data", "VERSION")), event.text("data", "LANGUAGE_ID"));
         LOG.infof("Portal %s updated the app to version %s", memberId, event.text("data", "VERSION"));
+        updated.fire(new PortalUpdated(memberId));
     }
 
     /**

@@ -87,6 +87,16 @@ public class PortalStore {
         return Portal.count("domain", domain) > 0;
     }
 
+    /**
+     * The active portal stored for a domain: v2 webhook events may name the portal by
+     * {@code auth[domain]} only. Empty when none (or more than one) is active there.
+     */
+    @Transactional
+    public Optional<String> activeMemberIdForDomain(String domain) {
+        java.util.List<Portal> found = Portal.<Portal>find("domain = ?1 and status = ?2", domain, PortalStatus.ACTIVE).page(0, 2).list();
+        return found.size() == 1 ? Optional.of(found.getFirst().memberId) : Optional.empty();
+    }
+
     /** Compares in constant time, so response timing does not reveal how much of a guess was right. */
     @Transactional
     public TokenCheck checkApplicationToken(String memberId, String applicationToken) {

@@ -6,6 +6,8 @@ import io.b24bots.bot.declaration.BotCatalog;
 
 import io.b24bots.bot.declaration.BotsConfig;
 
+import io.b24bots.bot.declaration.CommandDefinition;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -122,5 +124,35 @@ class BotCatalogTest {
     void aMisspelledPropertyIsRefused() {
         assertThatThrownBy(() -> validate(bot("x", "code", "x", "name", "X", "colour", "RED")))
                 .hasMessageContaining("b24.bots.x.colour");
+    }
+
+    @Test
+    void v2ColoursAreTheColourCodesNotHexValues() {
+        refused(bot("x", "code", "x", "name", "X", "color", "#df532d"), "b24.bots.x.color", "not a v2 colour code");
+        refused(bot("x", "code", "x", "name", "X", "color", "RED"), "b24.bots.x.color", "lightBlue");
+        assertThat(validate(bot("x", "code", "x", "name", "X", "color", "lightBlue")).getFirst().color()).isEqualTo("lightBlue");
+    }
+
+    @Test
+    void commandsAndGroupMessagesAreDeclaredPerBot() {
+        List<BotDefinition> bots = validate(bot("x", "code", "x", "name", "X", "group-messages", "all",
+                "commands.help.title.en", "Help", "commands.help.title.ru", "Помощь", "commands.help.params.en", "topic",
+                "commands.help.common", "true", "commands.secret.hidden", "true", "commands.secret.handler", "other"));
+        BotDefinition x = bots.getFirst();
+        assertThat(x.allGroupMessages()).isTrue();
+        assertThat(x.commands()).extracting(CommandDefinition::command).containsExactly("help", "secret");
+        assertThat(x.command("/HELP")).get().satisfies(c -> {
+            assertThat(c.title()).containsEntry("en", "Help").containsEntry("ru", "Помощь");
+            assertThat(c.params()).containsEntry("en", "topic");
+            assertThat(c.common()).isTrue();
+            assertThat(c.handler()).isEqualTo("echo");
+        });
+        assertThat(x.command("secret")).get().extracting(CommandDefinition::handler).isEqualTo("other");
+        assertThat(validate(bot("y", "code", "y", "name", "Y")).getFirst().allGroupMessages()).isFalse();
+
+        refused(bot("x", "code", "x", "name", "X", "commands.help.common", "true"), "b24.bots.x.commands.help.title", "needs a title");
+        refused(bot("x", "code", "x", "name", "X", "commands.he-lp.title.en", "H"), "b24.bots.x.commands.he-lp", "Latin letters");
+        refused(bot("x", "code", "x", "name", "X", "commands.help.title.english", "H"), "commands.help.title.english", "two-letter");
+        refused(bot("x", "code", "x", "name", "X", "group-messages", "some"), "b24.bots.x.group-messages", "addressed or all");
     }
 }

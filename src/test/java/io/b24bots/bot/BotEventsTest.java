@@ -56,7 +56,8 @@ class BotEventsTest {
 
     @Test
     void v1HelpAndJoinAndDelete() {
-        v1Message("chat7", "help", 42).post("/b24/events").then().statusCode(200);
+        v1Message("chat7", "help", 42).formParam("data[PARAMS][MENTIONED_LIST][" + echo + "]", String.valueOf(echo))
+                .post("/b24/events").then().statusCode(200);
         v1Event("ONIMBOTJOINCHAT", botToken(echo)).formParam("data[PARAMS][DIALOG_ID]", "chat8")
                 .formParam("data[PARAMS][CHAT_TYPE]", "C").post("/b24/events").then().statusCode(200);
 
@@ -118,13 +119,17 @@ class BotEventsTest {
         v2Event("ONIMBOTV2JOINCHAT").formParam("data[dialogId]", "chat9")
                 .formParam("data[chat][dialogId]", "chat9").formParam("data[user][id]", "7")
                 .post("/b24/events").then().statusCode(200);
+        // A supervisor bot sees every message of its group chats, but answers only when addressed.
         v2Message("chat5", "in a group").formParam("data[chat][dialogId]", "chat5").post("/b24/events").then().statusCode(200);
+        v2Message("chat5", "[USER=" + support + "]Support[/USER] in a group, to you")
+                .formParam("data[chat][dialogId]", "chat5").post("/b24/events").then().statusCode(200);
 
         await().until(() -> imbot.messages(portal).size() == 3);
+        TestPortals.awaitJobsSettled(portal);
         assertThat(imbot.messages(portal)).containsExactlyInAnyOrder(
                 new SentMessage(support, "7", "You wrote: Hi v2", "v2"),
                 new SentMessage(support, "chat9", "Support here.", "v2"),
-                new SentMessage(support, "chat5", "You wrote: in a group", "v2"));
+                new SentMessage(support, "chat5", "You wrote: in a group, to you", "v2"));
         var send = bitrix.calls(portal.memberId, "imbot.v2.Chat.Message.send").getFirst();
         assertThat(send.params()).containsKeys("botId", "dialogId", "fields", "auth");
 

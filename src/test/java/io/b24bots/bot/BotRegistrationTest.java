@@ -78,7 +78,7 @@ public class BotRegistrationTest {
                 "eventMode", "webhook",
                 "webhookUrl", EVENTS_URL,
                 "properties", Map.of("name", "Support", "lastName", "Desk", "workPosition", "First line",
-                        "color", "#df532d", "gender", "F", "avatar", avatar),
+                        "color", "red", "gender", "F", "avatar", avatar),
                 "isHidden", true,
                 "isReactionsEnabled", false,
                 "isSupportOpenline", true,

@@ -35,7 +35,9 @@ class FetchPollingTest {
         long first = imbot.pushEvent(portal, helper, "ONIMBOTV2MESSAGEADD", message(helper, 11, "one", "11"));
         imbot.pushEvent(portal, helper, "ONIMBOTV2JOINCHAT", Map.of("bot", Map.of("id", helper), "dialogId", "chat3",
                 "chat", Map.of("id", 3, "dialogId", "chat3"), "user", Map.of("id", 11, "bot", false), "language", "en"));
-        long last = imbot.pushEvent(portal, helper, "ONIMBOTV2MESSAGEADD", message(helper, 12, "two", "chat3"));
+        // In a group chat the bot answers only when mentioned; the mention is not part of the text it sees.
+        long last = imbot.pushEvent(portal, helper, "ONIMBOTV2MESSAGEADD",
+                message(helper, 12, "[USER=" + helper + "]Helper[/USER] two", "chat3"));
 
         await().atMost(Duration.ofSeconds(10)).until(() -> imbot.messages(portal).size() == 3);
         assertThat(imbot.messages(portal)).containsExactly(

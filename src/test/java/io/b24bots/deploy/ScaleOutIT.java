@@ -279,6 +279,14 @@ class ScaleOutIT {
         env.put("B24_OAUTH_EXTRA_URLS", bitrix.secondOauthUrl());
         env.put("B24_ALLOW_HTTP", "true");
         env.put("B24_TOKEN_KEYS", KEYS);
+        // Production ships without bots: they are declared the way an operator does it, in the environment.
+        env.put("B24_BOTS_HELPER_API", "v2");
+        env.put("B24_BOTS_HELPER_CODE", "b24bots_helper");
+        env.put("B24_BOTS_HELPER_EVENT_MODE", "fetch");
+        env.put("B24_BOTS_HELPER_NAME", "Helper");
+        env.put("B24_BOTS_ECHO_API", "v1");
+        env.put("B24_BOTS_ECHO_CODE", "b24bots_echo");
+        env.put("B24_BOTS_ECHO_NAME", "Echo");
         // Short leases and polls so a dead replica's work moves within seconds; the emulator allows 20 calls/s.
         env.put("B24_JOBS_LEASE", "PT5S");
         env.put("B24_JOBS_WORKER_NAME", name);

@@ -6,6 +6,7 @@ import java.util.Optional;
 import io.b24bots.bot.Bot;
 import io.b24bots.bot.BotRepository;
 import io.b24bots.bot.BotStatus;
+import io.b24bots.bot.registration.ConvergeBotsJob;
 import io.b24bots.bot.registration.RegisterBotsJob;
 import io.b24bots.jobs.JobQueue;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -45,11 +46,15 @@ public class BotAdministration {
         return true;
     }
 
-    /** Runs the registration of every declared bot again (v2 refreshes, v1 bots on record stay). */
+    /**
+     * Brings the portal's bots in step with the declaration again: registers the missing ones,
+     * updates what changed, unregisters what is no longer declared (bots on record stay as they are).
+     */
     @Transactional
     public void reregisterAll(String memberId) {
         registry.markUnregisteredPending(memberId);
-        jobs.enqueue(RegisterBotsJob.KIND, memberId, null, memberId);
+        registry.forgetApplied(memberId);
+        jobs.enqueue(ConvergeBotsJob.KIND, memberId, null, memberId);
     }
 
     /** Removes one bot from the portal. */

@@ -51,7 +51,11 @@ public class BotCatalog {
     static final Set<String> BACKGROUNDS = Set.of("azure", "mint", "steel", "slate", "teal", "cornflower", "sky", "peach", "frost");
     static final Set<String> V1_COLORS = Set.of("RED", "GREEN", "MINT", "LIGHT_BLUE", "DARK_BLUE", "PURPLE", "AQUA", "PINK",
             "LIME", "BROWN", "AZURE", "KHAKI", "SAND", "MARENGO", "GRAY", "GRAPHITE");
+    /** The colour codes of imbot.v2 (the "available colours" table of imbot.v2.Chat.add), not hex values. */
+    static final Set<String> V2_COLORS = Set.of("red", "green", "mint", "lightBlue", "darkBlue", "purple", "aqua", "pink",
+            "lime", "brown", "azure", "khaki", "sand", "marengo", "gray", "graphite");
     private static final Pattern CODE = Pattern.compile("[A-Za-z0-9_.-]{1,100}");
+    private static final Pattern COMMAND = Pattern.compile("[A-Za-z0-9]{1,100}");
 
     private final List<BotDefinition> bots;
     private final Map<String, BotDefinition> byCode = new HashMap<>();
@@ -59,9 +63,20 @@ public class BotCatalog {
     @jakarta.inject.Inject
     BotCatalog(BotsConfig config, B24Config app, @Any Instance<BotMessageHandler> handlers) {
         this(validate(config));
+        if (bots.isEmpty() && io.quarkus.runtime.LaunchMode.current() == io.quarkus.runtime.LaunchMode.NORMAL) {
+            throw new IllegalStateException("No bot is declared: set b24.bots.<id>.* (for example b24.bots.support.code,"
+                    + " b24.bots.support.name, or the environment variables B24_BOTS_SUPPORT_CODE, B24_BOTS_SUPPORT_NAME);"
+                    + " the example bots exist in dev mode only");
+        }
         for (BotDefinition bot : bots) {
             if (handlers.select(NamedLiteral.of(bot.handler())).isUnsatisfied()) {
                 throw invalid(bot.configId(), "handler", "no BotMessageHandler bean is named '" + bot.handler() + "'");
+            }
+            for (CommandDefinition command : bot.commands()) {
+                if (handlers.select(NamedLiteral.of(command.handler())).isUnsatisfied()) {
+                    throw invalid(bot.configId(), "commands." + command.command() + ".handler",
+                            "no BotMessageHandler bean is named '" + command.handler() + "'");
+                }
             }
             if (bot.api() == BotApi.V1 || bot.eventMode() == EventMode.WEBHOOK) {
                 requirePublicUrl(app);
@@ -93,7 +108,8 @@ public class BotCatalog {
             String other = codes.put(bot.code(), entry.getKey());
             if (other != null) {
                 throw invalid(entry.getKey(), "code", "'" + bot.code() + "' is also the code of b24.bots." + other
-                        + " (a code must be unique within the application)");
+                        + " (a code must be unique within the application; a v1 CODE must even be unique"
+                        + " across the whole portal, other applications' bots included)");
             }
             bots.add(bot);
         }
@@ -143,14 +159,19 @@ public class BotCatalog {
             throw invalid(id, "background-id", "'" + background + "' is not a Bitrix24 chat background (allowed: "
                     + String.join(", ", new java.util.TreeSet<>(BACKGROUNDS)) + ")");
         }
+        String color = text(d.color()).orElse(null);
+        if (color != null && !V2_COLORS.contains(color)) {
+            throw invalid(id, "color", "'" + color + "' is not a v2 colour code (allowed: "
+                    + String.join(", ", new java.util.TreeSet<>(V2_COLORS)) + "; not a hex value)");
+        }
         refuseOnV2(id, "email", d.email());
         refuseOnV2(id, "birthday", d.birthday());
         refuseOnV2(id, "www", d.www());
         refuseOnV2(id, "openline", d.openline());
         return new BotDefinition(id, BotApi.V2, code, type, eventMode, name, text(d.lastName()).orElse(null),
-                text(d.workPosition()).orElse(null), text(d.color()).orElse(null), gender, avatar, null, null, null,
+                text(d.workPosition()).orElse(null), color, gender, avatar, null, null, null,
                 false, d.isHidden().orElse(null), d.isReactionsEnabled().orElse(null), d.isSupportOpenline().orElse(null),
-                background, text(d.welcomeMessage()).orElse(null), d.handler());
+                background, text(d.welcomeMessage()).orElse(null), d.handler(), allGroupMessages(id, d), commands(id, d));
     }
 
     private static BotDefinition v1(String id, BotDeclaration d, String code, String avatar, String gender) {
@@ -198,7 +219,37 @@ public class BotCatalog {
         boolean openline = type.equals("O") || openlineText.equals("Y");
         return new BotDefinition(id, BotApi.V1, code, type, null, name, lastName, text(d.workPosition()).orElse(null),
                 color, gender, avatar, email, birthday, text(d.www()).orElse(null), openline, null, null, null, null,
-                text(d.welcomeMessage()).orElse(null), d.handler());
+                text(d.welcomeMessage()).orElse(null), d.handler(), allGroupMessages(id, d), commands(id, d));
+    }
+
+    private static boolean allGroupMessages(String id, BotDeclaration d) {
+        String value = d.groupMessages().trim();
+        if (!value.equals("addressed") && !value.equals("all")) {
+            throw invalid(id, "group-messages", "'" + value + "' is not allowed (addressed or all)");
+        }
+        return value.equals("all");
+    }
+
+    private static List<CommandDefinition> commands(String id, BotDeclaration d) {
+        List<CommandDefinition> commands = new ArrayList<>();
+        for (Map.Entry<String, BotsConfig.CommandDeclaration> entry : new TreeMap<>(d.commands()).entrySet()) {
+            String name = entry.getKey();
+            BotsConfig.CommandDeclaration c = entry.getValue();
+            if (!COMMAND.matcher(name).matches()) {
+                throw invalid(id, "commands." + name, "a command is Latin letters and digits, without spaces or a slash");
+            }
+            if (!c.hidden() && c.title().values().stream().allMatch(String::isBlank)) {
+                throw invalid(id, "commands." + name + ".title", "a visible command needs a title, e.g. title.en");
+            }
+            for (String language : c.title().keySet()) {
+                if (!language.matches("[a-z]{2}")) {
+                    throw invalid(id, "commands." + name + ".title." + language, "the language is a two-letter code such as en");
+                }
+            }
+            commands.add(new CommandDefinition(name.toLowerCase(java.util.Locale.ROOT), new TreeMap<>(c.title()),
+                    new TreeMap<>(c.params()), c.common(), c.hidden(), c.extranetSupport(), c.handler().orElse(d.handler())));
+        }
+        return List.copyOf(commands);
     }
 
     private static String avatarBase64(String id, String file) {

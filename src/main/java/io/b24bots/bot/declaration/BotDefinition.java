@@ -27,7 +27,16 @@ public record BotDefinition(
         Boolean isSupportOpenline,
         String backgroundId,
         String welcomeMessage,
-        String handler) {
+        String handler,
+        /** Group-chat messages that do not address the bot reach its handler too. */
+        boolean allGroupMessages,
+        java.util.List<CommandDefinition> commands) {
+
+    /** The declared command, matched without the slash and case-insensitively as Bitrix24 does. */
+    public java.util.Optional<CommandDefinition> command(String name) {
+        String bare = name == null ? "" : name.startsWith("/") ? name.substring(1) : name;
+        return commands.stream().filter(c -> c.command().equalsIgnoreCase(bare)).findFirst();
+    }
 
     /** The name shown in lists: name and last name as far as given. */
     public String displayName() {

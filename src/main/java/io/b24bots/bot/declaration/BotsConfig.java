@@ -23,6 +23,10 @@ public interface BotsConfig {
 
     Polling polling();
 
+    Handlers handlers();
+
+    Rollout rollout();
+
     interface BotDeclaration {
         /** {@code v2} (default) or {@code v1}. */
         @WithDefault("v2")
@@ -79,6 +83,38 @@ public interface BotsConfig {
         /** Name of the {@link BotMessageHandler} bean that answers messages. */
         @WithDefault("echo")
         String handler();
+
+        /**
+         * Which group-chat messages reach the handler: {@code addressed} (default: the bot is
+         * mentioned, or the message is a command or a reply to the bot) or {@code all}. Personal chats
+         * always reach it. A supervisor-type bot sees every message of its chats; this keeps it quiet.
+         */
+        @WithDefault("addressed")
+        String groupMessages();
+
+        /** Slash commands, {@code b24.bots.<id>.commands.<command>.*}, registered with the bot in every portal. */
+        Map<String, CommandDeclaration> commands();
+    }
+
+    interface CommandDeclaration {
+        /** The title shown in the command list, per language: {@code title.en=Show help}. */
+        Map<String, String> title();
+
+        /** The hint for the command's parameters, per language. */
+        Map<String, String> params();
+
+        /** Available in every chat, not only where the bot is. */
+        @WithDefault("false")
+        boolean common();
+
+        @WithDefault("false")
+        boolean hidden();
+
+        @WithDefault("false")
+        boolean extranetSupport();
+
+        /** The handler bean that answers the command; the bot's handler when absent. */
+        Optional<String> handler();
     }
 
     interface Registration {
@@ -92,6 +128,50 @@ public interface BotsConfig {
 
         @WithDefault("PT15M")
         Duration maxBackoff();
+    }
+
+    interface Handlers {
+        /**
+         * Runs of a bot event whose handler throws, before the failure is kept on the bot row; keep
+         * it below {@code b24.jobs.max-attempts}.
+         */
+        @WithDefault("5")
+        int maxAttempts();
+
+        /** First wait before running a failed handler again; doubles per run, with jitter. */
+        @WithDefault("PT5S")
+        Duration backoff();
+
+        @WithDefault("PT5M")
+        Duration maxBackoff();
+
+        /** A handler still running after this long without having sent anything shows "typing…". */
+        @WithDefault("PT2S")
+        Duration typingAfter();
+    }
+
+    interface Rollout {
+        /** Log what a rollout would change in each portal, and change nothing. */
+        @WithDefault("false")
+        boolean dryRun();
+
+        /**
+         * Whether this replica looks for portals out of step with the declaration (at start-up and
+         * every {@code b24.rollout.tick}, 10 s); ONAPPUPDATE and the admin page work either way.
+         */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How often a replica looks for portals out of step. */
+        @WithDefault("10s")
+        String tick();
+
+        /**
+         * Portals brought in step at once, across all replicas; the other job workers stay free for
+         * events and installs.
+         */
+        @WithDefault("2")
+        int concurrency();
     }
 
     interface Polling {

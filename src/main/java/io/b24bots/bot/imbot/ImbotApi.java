@@ -4,6 +4,7 @@ import java.util.Map;
 
 import io.b24bots.bot.BotApi;
 import io.b24bots.bot.declaration.BotDefinition;
+import io.b24bots.bot.declaration.CommandDefinition;
 
 /**
  * The chat-bot methods of one Bitrix24 API version, called for a portal through its stored OAuth
@@ -30,5 +31,36 @@ public interface ImbotApi {
     boolean exists(String memberId, long botId);
 
     /** Sends a text message as the bot into a dialog ({@code "<userId>"} or {@code "chat<id>"}). */
-    void send(String memberId, long botId, String dialogId, String text);
+    default void send(String memberId, long botId, String dialogId, String text) {
+        send(memberId, botId, dialogId, OutgoingMessage.text(text));
+    }
+
+    /** Sends a message as the bot; the new message's id (0 when Bitrix24 did not say). */
+    long send(String memberId, long botId, String dialogId, OutgoingMessage message);
+
+    /** Replaces the text, attachments and keyboard of a message the bot sent. */
+    void update(String memberId, long botId, long messageId, OutgoingMessage message);
+
+    /** Deletes a message the bot sent. */
+    void delete(String memberId, long botId, long messageId);
+
+    /** Shows "typing…" in the dialog for a while (or until the bot's next message). */
+    void typing(String memberId, long botId, String dialogId);
+
+    /** Answers a slash command in the chat it came from; the answer's message id when Bitrix24 says it. */
+    long answerCommand(String memberId, long botId, long commandId, long messageId, String dialogId, OutgoingMessage message);
+
+    /** Registers a command of the bot; its id in the portal. */
+    long registerCommand(String memberId, long botId, CommandDefinition command);
+
+    void updateCommand(String memberId, long botId, long commandId, CommandDefinition command);
+
+    /** Removes a command; false when Bitrix24 no longer knew it. */
+    boolean unregisterCommand(String memberId, long botId, long commandId);
+
+    /**
+     * Applies the declaration to a registered bot: properties, avatar, colour and (v2) the event
+     * mode and webhook URL. Registering again does not, Bitrix24 returns the bot unchanged.
+     */
+    void updateBot(String memberId, long botId, BotDefinition bot);
 }

@@ -10,6 +10,7 @@ import io.b24bots.bitrix.BitrixException;
 import io.b24bots.bitrix.BitrixResponse;
 import io.b24bots.bot.BotApi;
 import io.b24bots.bot.declaration.BotDefinition;
+import io.b24bots.bot.declaration.CommandDefinition;
 import io.b24bots.config.B24Config;
 import io.b24bots.config.PublicUrls;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -105,8 +106,101 @@ public class ImbotV1 implements ImbotApi {
     }
 
     @Override
-    public void send(String memberId, long botId, String dialogId, String text) {
-        bitrix.call(memberId, "imbot.message.add", Map.of("BOT_ID", botId, "DIALOG_ID", dialogId, "MESSAGE", text));
+    public long send(String memberId, long botId, String dialogId, OutgoingMessage message) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("BOT_ID", botId);
+        params.put("DIALOG_ID", dialogId);
+        params.putAll(message.v1());
+        return bitrix.call(memberId, "imbot.message.add", params).result().asLong(0);
+    }
+
+    @Override
+    public void update(String memberId, long botId, long messageId, OutgoingMessage message) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("BOT_ID", botId);
+        params.put("MESSAGE_ID", messageId);
+        params.putAll(message.v1());
+        params.remove("SYSTEM");
+        bitrix.call(memberId, "imbot.message.update", params);
+    }
+
+    @Override
+    public void delete(String memberId, long botId, long messageId) {
+        bitrix.call(memberId, "imbot.message.delete", Map.of("BOT_ID", botId, "MESSAGE_ID", messageId, "COMPLETE", "Y"));
+    }
+
+    @Override
+    public void typing(String memberId, long botId, String dialogId) {
+        bitrix.call(memberId, "imbot.chat.sendTyping", Map.of("BOT_ID", botId, "DIALOG_ID", dialogId));
+    }
+
+    @Override
+    public long answerCommand(String memberId, long botId, long commandId, long messageId, String dialogId,
+            OutgoingMessage message) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("COMMAND_ID", commandId);
+        params.put("MESSAGE_ID", messageId);
+        params.putAll(message.v1());
+        return bitrix.call(memberId, "imbot.command.answer", params).result().asLong(0);
+    }
+
+    @Override
+    public long registerCommand(String memberId, long botId, CommandDefinition command) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("BOT_ID", botId);
+        params.putAll(commandFields(command));
+        params.put("EVENT_COMMAND_ADD", PublicUrls.events(config));
+        JsonNode answer = bitrix.call(memberId, "imbot.command.register", params).body();
+        return BitrixResponse.requireLong(answer, "result", "imbot.command.register");
+    }
+
+    @Override
+    public void updateCommand(String memberId, long botId, long commandId, CommandDefinition command) {
+        Map<String, Object> fields = commandFields(command);
+        fields.put("EVENT_COMMAND_ADD", PublicUrls.events(config));
+        bitrix.call(memberId, "imbot.command.update", Map.of("COMMAND_ID", commandId, "FIELDS", fields));
+    }
+
+    @Override
+    public boolean unregisterCommand(String memberId, long botId, long commandId) {
+        try {
+            bitrix.call(memberId, "imbot.command.unregister", Map.of("COMMAND_ID", commandId));
+            return true;
+        } catch (BitrixException e) {
+            if ("COMMAND_ID_ERROR".equals(e.code())) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private static Map<String, Object> commandFields(CommandDefinition command) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("COMMAND", command.command());
+        fields.put("COMMON", command.common() ? "Y" : "N");
+        fields.put("HIDDEN", command.hidden() ? "Y" : "N");
+        fields.put("EXTRANET_SUPPORT", command.extranetSupport() ? "Y" : "N");
+        java.util.List<Map<String, Object>> lang = new java.util.ArrayList<>();
+        java.util.Set<String> languages = new java.util.TreeSet<>(command.title().keySet());
+        languages.addAll(command.params().keySet());
+        for (String language : languages) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("LANGUAGE_ID", language);
+            entry.put("TITLE", command.title().getOrDefault(language, command.command()));
+            putIfPresent(entry, "PARAMS", command.params().get(language));
+            lang.add(entry);
+        }
+        fields.put("LANG", lang);
+        return fields;
+    }
+
+    /** imbot.update with every field imbot.register got, so the portal holds what is declared. */
+    @Override
+    public void updateBot(String memberId, long botId, BotDefinition bot) {
+        Map<String, Object> fields = new LinkedHashMap<>(params(bot));
+        fields.remove("TYPE");
+        fields.remove("OPENLINE");
+        bitrix.call(memberId, "imbot.update", Map.of("BOT_ID", botId, "FIELDS", fields));
     }
 
     static void putIfPresent(Map<String, Object> map, String key, Object value) {

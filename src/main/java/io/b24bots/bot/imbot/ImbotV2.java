@@ -13,6 +13,7 @@ import io.b24bots.bitrix.BitrixResponse;
 import io.b24bots.bot.BotApi;
 import io.b24bots.bot.EventMode;
 import io.b24bots.bot.declaration.BotDefinition;
+import io.b24bots.bot.declaration.CommandDefinition;
 import io.b24bots.config.B24Config;
 import io.b24bots.config.PublicUrls;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -117,8 +118,89 @@ public class ImbotV2 implements ImbotApi {
     }
 
     @Override
-    public void send(String memberId, long botId, String dialogId, String text) {
-        bitrix.call(memberId, "imbot.v2.Chat.Message.send",
-                Map.of("botId", botId, "dialogId", dialogId, "fields", Map.of("message", text)));
+    public long send(String memberId, long botId, String dialogId, OutgoingMessage message) {
+        JsonNode result = bitrix.call(memberId, "imbot.v2.Chat.Message.send",
+                Map.of("botId", botId, "dialogId", dialogId, "fields", message.v2(true))).result();
+        return result.path("id").asLong(0);
+    }
+
+    @Override
+    public void update(String memberId, long botId, long messageId, OutgoingMessage message) {
+        Map<String, Object> fields = message.v2(false);
+        fields.remove("system");
+        bitrix.call(memberId, "imbot.v2.Chat.Message.update", Map.of("botId", botId, "messageId", messageId, "fields", fields));
+    }
+
+    @Override
+    public void delete(String memberId, long botId, long messageId) {
+        bitrix.call(memberId, "imbot.v2.Chat.Message.delete", Map.of("botId", botId, "messageId", messageId, "complete", true));
+    }
+
+    @Override
+    public void typing(String memberId, long botId, String dialogId) {
+        bitrix.call(memberId, "imbot.v2.Chat.InputAction.notify", Map.of("botId", botId, "dialogId", dialogId));
+    }
+
+    @Override
+    public long answerCommand(String memberId, long botId, long commandId, long messageId, String dialogId,
+            OutgoingMessage message) {
+        Map<String, Object> fields = message.v2(false);
+        JsonNode result = bitrix.call(memberId, "imbot.v2.Command.answer", Map.of("botId", botId, "commandId", commandId,
+                "messageId", messageId, "dialogId", dialogId, "fields", fields)).result();
+        return result.path("id").asLong(0);
+    }
+
+    @Override
+    public long registerCommand(String memberId, long botId, CommandDefinition command) {
+        String method = "imbot.v2.Command.register";
+        JsonNode created = bitrix.call(memberId, method, Map.of("botId", botId, "fields", commandFields(command)))
+                .requireObject(method).path("command");
+        if (!created.isObject()) {
+            throw BitrixException.malformed(method, "without result.command");
+        }
+        return BitrixResponse.requireLong(created, "id", method);
+    }
+
+    @Override
+    public void updateCommand(String memberId, long botId, long commandId, CommandDefinition command) {
+        bitrix.call(memberId, "imbot.v2.Command.update",
+                Map.of("botId", botId, "commandId", commandId, "fields", commandFields(command)));
+    }
+
+    @Override
+    public boolean unregisterCommand(String memberId, long botId, long commandId) {
+        try {
+            bitrix.call(memberId, "imbot.v2.Command.unregister", Map.of("botId", botId, "commandId", commandId));
+            return true;
+        } catch (BitrixException e) {
+            if ("COMMAND_NOT_FOUND".equals(e.code()) || "BOT_NOT_FOUND".equals(e.code())) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private static Map<String, Object> commandFields(CommandDefinition command) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("command", command.command());
+        if (!command.title().isEmpty()) {
+            fields.put("title", command.title());
+        }
+        if (!command.params().isEmpty()) {
+            fields.put("params", command.params());
+        }
+        fields.put("common", command.common());
+        fields.put("hidden", command.hidden());
+        fields.put("extranetSupport", command.extranetSupport());
+        return fields;
+    }
+
+    /** imbot.v2.Bot.update with what registration sends but the code and type, which cannot change. */
+    @Override
+    public void updateBot(String memberId, long botId, BotDefinition bot) {
+        Map<String, Object> fields = new LinkedHashMap<>(fields(bot));
+        fields.remove("code");
+        fields.remove("type");
+        bitrix.call(memberId, "imbot.v2.Bot.update", Map.of("botId", botId, "fields", fields));
     }
 }

@@ -1,8 +1,5 @@
 package io.b24bots.bot.messaging;
 
-
-
-
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;

@@ -1,56 +1,87 @@
 package io.b24bots.bot.messaging;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.b24bots.bitrix.BitrixClient;
 import io.b24bots.bitrix.BitrixException;
 import io.b24bots.bot.Bot;
 import io.b24bots.bot.BotRepository;
 import io.b24bots.bot.declaration.BotCatalog;
 import io.b24bots.bot.declaration.BotDefinition;
+import io.b24bots.bot.declaration.BotsConfig;
+import io.b24bots.bot.declaration.CommandDefinition;
 import io.b24bots.bot.imbot.Imbot;
+import io.b24bots.bot.messaging.ChatEvent.Kind;
+import io.b24bots.bot.messaging.IncomingMessage.ChatType;
+import io.b24bots.jobs.Backoff;
 import io.b24bots.jobs.JobHandler;
+import io.b24bots.jobs.LeaseLostException;
 import io.b24bots.jobs.QueuedJob;
+import io.b24bots.jobs.RetryJobLater;
 import io.b24bots.oauth.PortalUnavailableException;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.literal.NamedLiteral;
 import org.jboss.logging.Logger;
 
 /**
- * Acts on one bot event from the queue: replies to messages through the bot's handler, greets a
- * chat the bot joined, records a deleted bot. The same code serves v1 events, v2 webhook events
- * (scalars as strings) and v2 fetched events (typed JSON). A bot never answers a bot.
+ * Acts on one bot event from the queue: turns v1 events, v2 webhook events (scalars as strings)
+ * and v2 fetched events (typed JSON) into the same {@link IncomingMessage}, {@link IncomingCommand}
+ * or {@link ChatEvent} and calls the bot's {@link BotMessageHandler}. A bot never answers a bot, and
+ * in a group chat only when addressed (unless declared {@code group-messages=all}). A handler that
+ * throws is retried with back-off, {@code b24.handlers.max-attempts} runs at most, then its failure
+ * is recorded on the bot row for the admin page.
  */
 @ApplicationScoped
 public class HandleBotEventJob implements JobHandler {
 
     private static final Logger LOG = Logger.getLogger(HandleBotEventJob.class);
+    public static final String HANDLER_FAILED = "HANDLER_FAILED";
 
     private final ObjectMapper json;
     private final BotRepository registry;
     private final BotCatalog catalog;
     private final Imbot imbot;
+    private final BitrixClient bitrix;
     private final Instance<BotMessageHandler> handlers;
     private final MeterRegistry meters;
+    private final BotsConfig config;
+    private final ScheduledExecutorService typing = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofVirtual().name("bot-typing").factory());
 
-    HandleBotEventJob(ObjectMapper json, BotRepository registry, BotCatalog catalog, Imbot imbot,
-            @Any Instance<BotMessageHandler> handlers, MeterRegistry meters) {
+    HandleBotEventJob(ObjectMapper json, BotRepository registry, BotCatalog catalog, Imbot imbot, BitrixClient bitrix,
+            @Any Instance<BotMessageHandler> handlers, MeterRegistry meters, BotsConfig config) {
         this.json = json;
         this.registry = registry;
         this.catalog = catalog;
         this.imbot = imbot;
+        this.bitrix = bitrix;
         this.handlers = handlers;
         this.meters = meters;
+        this.config = config;
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        typing.shutdownNow();
     }
 
     @Override
@@ -71,12 +102,19 @@ public class HandleBotEventJob implements JobHandler {
         JsonNode data = payload.path("data");
         try {
             switch (event) {
-                case "ONIMBOTMESSAGEADD" -> v1Message(job, data);
+                case "ONIMBOTMESSAGEADD" -> v1Message(job, data, false);
+                case "ONIMBOTMESSAGEUPDATE" -> v1Message(job, data, true);
+                case "ONIMBOTMESSAGEDELETE" -> v1Deleted(job, data);
                 case "ONIMBOTJOINCHAT" -> v1Join(job, data);
-                case "ONIMBOTDELETE" -> deleted(job.memberId(), data.path("BOT_ID").asLong());
-                case "ONIMBOTV2MESSAGEADD" -> v2Message(job, data);
-                case "ONIMBOTV2JOINCHAT" -> v2Join(job, data);
-                case "ONIMBOTV2DELETE" -> deleted(job.memberId(), data.path("bot").path("id").asLong());
+                case "ONIMCOMMANDADD" -> v1Command(job, data);
+                case "ONIMBOTDELETE" -> deleted(job, data.path("BOT_ID").asLong(), data);
+                case "ONIMBOTV2MESSAGEADD" -> v2Message(job, data, false);
+                case "ONIMBOTV2MESSAGEUPDATE" -> v2Message(job, data, true);
+                case "ONIMBOTV2MESSAGEDELETE" -> v2Simple(job, data, Kind.MESSAGE_DELETED);
+                case "ONIMBOTV2REACTIONCHANGE" -> v2Simple(job, data, Kind.REACTION);
+                case "ONIMBOTV2JOINCHAT" -> v2Simple(job, data, Kind.JOINED);
+                case "ONIMBOTV2COMMANDADD" -> v2Command(job, data);
+                case "ONIMBOTV2DELETE" -> deleted(job, data.path("bot").path("id").asLong(), data);
                 default -> LOG.debugf("Recorded %s for portal %s", event, job.memberId());
             }
         } catch (PortalUnavailableException e) {
@@ -84,111 +122,320 @@ public class HandleBotEventJob implements JobHandler {
         }
     }
 
-    private void v1Message(QueuedJob job, JsonNode data) {
+    // ---- v1 ------------------------------------------------------------------------------------
+
+    private void v1Message(QueuedJob job, JsonNode data, boolean update) {
         String memberId = job.memberId();
         JsonNode params = data.path("PARAMS");
+        JsonNode user = data.path("USER");
         long authorId = firstLong(params, "FROM_USER_ID", "AUTHOR_ID");
-        if (truthy(data.path("USER").path("IS_BOT")) || truthy(params.path("SYSTEM"))) {
+        if (truthy(user.path("IS_BOT")) || truthy(params.path("SYSTEM")) || fromOurBot(memberId, authorId)) {
             return;
         }
-        Set<Long> ourBots = new HashSet<>(registry.registeredBotIds(memberId));
-        if (ourBots.contains(authorId)) {
-            return;
+        String text = params.path("MESSAGE").asText("");
+        String original = params.path("MESSAGE_ORIGINAL").asText(text);
+        String dialogId = params.path("DIALOG_ID").asText();
+        ChatType type = v1ChatType(params.path("MESSAGE_TYPE").asText(params.path("CHAT_TYPE").asText("")), dialogId);
+        String language = language(params.path("LANGUAGE"), data.path("LANGUAGE"));
+        long messageId = params.path("MESSAGE_ID").asLong();
+        for (long botId : v1Bots(data.path("BOT"))) {
+            ours(memberId, botId).ifPresent(bot -> {
+                if (update) {
+                    hook(job, bot, botId, "message-update", dialogId, null, h -> chat -> h.onMessageUpdated(new ChatEvent(
+                            Kind.MESSAGE_UPDATED, memberId, bot, botId, dialogId, authorId, messageId, text, null, false,
+                            language, data), chat));
+                    return;
+                }
+                boolean mentioned = params.path("MENTIONED_LIST").has(String.valueOf(botId)) || mentions(original, botId);
+                // v1 removes the mention from MESSAGE but keeps what followed it (", how do I …").
+                String shown = mentioned ? text.replaceFirst("^\\s*,\\s*", "") : text;
+                IncomingMessage message = new IncomingMessage(memberId, bot, botId, dialogId, authorId, shown, language,
+                        messageId, params.path("CHAT_ID").asLong(params.path("TO_CHAT_ID").asLong()), type, mentioned,
+                        user.path("NAME").asText(""), truthy(user.path("IS_EXTRANET")), truthy(user.path("IS_CONNECTOR")),
+                        values(params.path("FILES")), data);
+                message(job, message);
+            });
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = data.path("BOT").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
-            long botId = entry.getValue().path("BOT_ID").asLong(parseLong(entry.getKey()));
-            ours(memberId, botId).ifPresent(bot -> reply(job, new IncomingMessage(memberId, bot, botId,
-                    params.path("DIALOG_ID").asText(), authorId, params.path("MESSAGE").asText(""),
-                    language(params.path("LANGUAGE"), data.path("LANGUAGE")))));
+    }
+
+    private void v1Deleted(QueuedJob job, JsonNode data) {
+        JsonNode params = data.path("PARAMS");
+        String dialogId = params.path("DIALOG_ID").asText();
+        for (long botId : v1Bots(data.path("BOT"))) {
+            ours(job.memberId(), botId).ifPresent(bot -> hook(job, bot, botId, "message-delete", dialogId, null,
+                    h -> chat -> h.onMessageDeleted(new ChatEvent(Kind.MESSAGE_DELETED, job.memberId(), bot, botId, dialogId,
+                            firstLong(params, "FROM_USER_ID", "AUTHOR_ID"), params.path("MESSAGE_ID").asLong(), null, null,
+                            false, language(params.path("LANGUAGE"), data.path("LANGUAGE")), data), chat)));
         }
     }
 
     private void v1Join(QueuedJob job, JsonNode data) {
-        String memberId = job.memberId();
         JsonNode params = data.path("PARAMS");
-        for (Iterator<Map.Entry<String, JsonNode>> it = data.path("BOT").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
-            long botId = entry.getValue().path("BOT_ID").asLong(parseLong(entry.getKey()));
-            ours(memberId, botId).filter(bot -> bot.welcomeMessage() != null)
-                    .ifPresent(bot -> send(job, bot, botId, params.path("DIALOG_ID").asText(), bot.welcomeMessage()));
+        String dialogId = params.path("DIALOG_ID").asText();
+        for (long botId : v1Bots(data.path("BOT"))) {
+            ours(job.memberId(), botId).ifPresent(bot -> hook(job, bot, botId, "join", dialogId, null,
+                    h -> chat -> h.onJoin(new ChatEvent(Kind.JOINED, job.memberId(), bot, botId, dialogId,
+                            firstLong(params, "USER_ID", "FROM_USER_ID"), 0, null, null, false,
+                            language(params.path("LANGUAGE"), data.path("LANGUAGE")), data), chat)));
         }
     }
 
-    private void v2Message(QueuedJob job, JsonNode data) {
+    /** {@code data[COMMAND]} is keyed by command id; each entry names its bot. */
+    private void v1Command(QueuedJob job, JsonNode data) {
+        JsonNode params = data.path("PARAMS");
+        if (truthy(data.path("USER").path("IS_BOT"))) {
+            return;
+        }
+        String dialogId = params.path("DIALOG_ID").asText();
+        for (Iterator<Map.Entry<String, JsonNode>> it = data.path("COMMAND").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            JsonNode c = entry.getValue();
+            long botId = c.path("BOT_ID").asLong();
+            ours(job.memberId(), botId).ifPresent(bot -> command(job, new IncomingCommand(job.memberId(), bot, botId, dialogId,
+                    bare(c.path("COMMAND").asText()), c.path("COMMAND_PARAMS").asText(""),
+                    c.path("COMMAND_ID").asLong(parseLong(entry.getKey())), c.path("MESSAGE_ID").asLong(params.path("MESSAGE_ID").asLong()),
+                    firstLong(params, "FROM_USER_ID", "AUTHOR_ID"), language(params.path("LANGUAGE"), data.path("LANGUAGE")),
+                    c.path("COMMAND_CONTEXT").asText("textarea").toLowerCase(Locale.ROOT), data)));
+        }
+    }
+
+    // ---- v2 ------------------------------------------------------------------------------------
+
+    private void v2Message(QueuedJob job, JsonNode data, boolean update) {
         String memberId = job.memberId();
         long botId = data.path("bot").path("id").asLong();
         JsonNode message = data.path("message");
         JsonNode user = data.path("user");
+        JsonNode chatNode = data.path("chat");
         long authorId = message.path("authorId").asLong(user.path("id").asLong());
         if (truthy(user.path("bot")) || "bot".equals(user.path("type").asText()) || truthy(message.path("isSystem"))
-                || registry.registeredBotIds(memberId).contains(authorId)) {
+                || fromOurBot(memberId, authorId)) {
             return;
         }
-        String dialogId = dialogId(data.path("chat").path("dialogId").asText(""), authorId);
-        ours(memberId, botId).ifPresent(bot -> reply(job, new IncomingMessage(memberId, bot, botId, dialogId, authorId,
-                message.path("text").asText(""), language(data.path("language"), null))));
+        String dialogId = dialogId(chatNode.path("dialogId").asText(""), authorId);
+        String text = message.path("text").asText("");
+        String language = language(data.path("language"), null);
+        ours(memberId, botId).ifPresent(bot -> {
+            if (update) {
+                hook(job, bot, botId, "message-update", dialogId, null, h -> chat -> h.onMessageUpdated(new ChatEvent(
+                        Kind.MESSAGE_UPDATED, memberId, bot, botId, dialogId, authorId, message.path("id").asLong(), text,
+                        null, false, language, data), chat));
+                return;
+            }
+            JsonNode params = message.path("params");
+            List<JsonNode> files = values(params.path("FILES"));
+            if (files.isEmpty()) {
+                files = values(data.path("files"));
+            }
+            message(job, new IncomingMessage(memberId, bot, botId, dialogId, authorId, withoutMention(text, botId), language,
+                    message.path("id").asLong(), message.path("chatId").asLong(chatNode.path("id").asLong()),
+                    v2ChatType(chatNode, dialogId), mentions(text, botId), user.path("name").asText(""),
+                    truthy(user.path("extranet")) || "extranet".equals(user.path("type").asText()),
+                    truthy(user.path("connector")), files, data));
+        });
     }
 
-    private void v2Join(QueuedJob job, JsonNode data) {
+    private void v2Simple(QueuedJob job, JsonNode data, Kind kind) {
         String memberId = job.memberId();
         long botId = data.path("bot").path("id").asLong();
+        JsonNode user = data.path("user");
+        long userId = user.path("id").asLong();
         String dialogId = data.path("dialogId").asText("");
         if (dialogId.isEmpty()) {
-            dialogId = dialogId(data.path("chat").path("dialogId").asText(""), data.path("user").path("id").asLong());
+            dialogId = dialogId(data.path("chat").path("dialogId").asText(""), userId);
         }
         String target = dialogId;
-        ours(memberId, botId).filter(bot -> bot.welcomeMessage() != null)
-                .ifPresent(bot -> send(job, bot, botId, target, bot.welcomeMessage()));
+        long messageId = data.path("messageId").asLong(data.path("message").path("id").asLong());
+        String language = language(data.path("language"), null);
+        if (kind == Kind.REACTION && (truthy(user.path("bot")) || fromOurBot(memberId, userId))) {
+            return;
+        }
+        ours(memberId, botId).ifPresent(bot -> {
+            ChatEvent event = new ChatEvent(kind, memberId, bot, botId, target, userId, messageId, null,
+                    kind == Kind.REACTION ? data.path("reaction").asText(null) : null,
+                    kind == Kind.REACTION && !"delete".equals(data.path("action").asText("add")), language, data);
+            switch (kind) {
+                case JOINED -> hook(job, bot, botId, "join", target, null, h -> chat -> h.onJoin(event, chat));
+                case MESSAGE_DELETED -> hook(job, bot, botId, "message-delete", target, null, h -> chat -> h.onMessageDeleted(event, chat));
+                case REACTION -> hook(job, bot, botId, "reaction", target, null, h -> chat -> h.onReaction(event, chat));
+                default -> throw new IllegalArgumentException(kind.name());
+            }
+        });
+    }
+
+    private void v2Command(QueuedJob job, JsonNode data) {
+        String memberId = job.memberId();
+        long botId = data.path("bot").path("id").asLong();
+        JsonNode c = data.path("command");
+        JsonNode message = data.path("message");
+        JsonNode user = data.path("user");
+        if (truthy(user.path("bot"))) {
+            return;
+        }
+        long authorId = message.path("authorId").asLong(user.path("id").asLong());
+        String dialogId = dialogId(data.path("chat").path("dialogId").asText(""), authorId);
+        ours(memberId, botId).ifPresent(bot -> command(job, new IncomingCommand(memberId, bot, botId, dialogId,
+                bare(c.path("command").asText()), c.path("params").asText(""), c.path("id").asLong(), message.path("id").asLong(),
+                authorId, language(data.path("language"), null), c.path("context").asText("textarea").toLowerCase(Locale.ROOT),
+                data)));
+    }
+
+    // ---- shared --------------------------------------------------------------------------------
+
+    /** The group-chat rule, then the handler's onMessage; a declared command typed as text is left to its command event. */
+    private void message(QueuedJob job, IncomingMessage message) {
+        BotDefinition bot = message.bot();
+        String text = message.text().trim();
+        if (text.startsWith("/") && bot.command(text.substring(1).split("\\s", 2)[0]).isPresent()) {
+            return;
+        }
+        // Its own commands reach the bot as command events; another "/text" in a group is not for it.
+        if (message.chatType() == ChatType.GROUP && !bot.allGroupMessages() && !message.mentioned()) {
+            meters.counter("b24.bot.messages.skipped", "reason", "not_addressed").increment();
+            return;
+        }
+        hook(job, bot, message.botId(), "message", message.dialogId(), null, h -> chat -> h.onMessage(message, chat));
+    }
+
+    private void command(QueuedJob job, IncomingCommand command) {
+        String handler = command.bot().command(command.command()).map(CommandDefinition::handler).orElse(command.bot().handler());
+        hook(job, command.bot(), handler, command.botId(), "command", command.dialogId(), command,
+                h -> chat -> h.onCommand(command, chat));
     }
 
     /**
      * A deletion event proves nothing by itself (its application token is known to every portal
      * user), so the bot is marked deleted only when Bitrix24 no longer knows it.
      */
-    private void deleted(String memberId, long botId) {
+    private void deleted(QueuedJob job, long botId, JsonNode data) {
+        String memberId = job.memberId();
         Optional<Bot> row = registry.registered(memberId, botId);
         if (row.isEmpty()) {
             return;
         }
-        if (!goneFromPortal(memberId, row.get())) {
+        if (imbot.of(row.get().api).exists(memberId, botId)) {
             meters.counter("b24.events.refused", "reason", "bot_still_exists").increment();
             LOG.warnf("Ignored a deletion of bot %d in portal %s: Bitrix24 still lists it", botId, memberId);
             return;
         }
+        Optional<BotDefinition> bot = catalog.byCode(row.get().code);
         if (registry.markDeleted(memberId, botId)) {
             LOG.infof("Bot %d was deleted in portal %s", botId, memberId);
+            bot.ifPresent(definition -> hook(job, definition, botId, "bot-delete", null, null,
+                    h -> chat -> h.onBotDeleted(new ChatEvent(Kind.BOT_DELETED, memberId, definition, botId, null, 0, 0, null,
+                            null, false, null, data))));
         }
     }
 
-    private boolean goneFromPortal(String memberId, Bot bot) {
-        return !imbot.of(bot.api).exists(memberId, bot.botId);
+    private void hook(QueuedJob job, BotDefinition bot, long botId, String hook, String dialogId, IncomingCommand command,
+            java.util.function.Function<BotMessageHandler, Consumer<BotChat>> call) {
+        hook(job, bot, bot.handler(), botId, hook, dialogId, command, call);
+    }
+
+    /**
+     * Runs one hook of a handler: "typing…" after {@code b24.handlers.typing-after} if nothing was
+     * sent yet, retries with back-off on failure, and the last failure kept on the bot row.
+     */
+    private void hook(QueuedJob job, BotDefinition bot, String handlerName, long botId, String hook, String dialogId,
+            IncomingCommand command, java.util.function.Function<BotMessageHandler, Consumer<BotChat>> call) {
+        String memberId = job.memberId();
+        BotMessageHandler handler = handlers.select(NamedLiteral.of(handlerName)).get();
+        BotChat chat = new BotChat(imbot.of(bot.api()), bitrix, memberId, botId, dialogId, command, job::confirmLease);
+        ScheduledFuture<?> indicator = dialogId == null ? null : typing.schedule(() -> {
+            if (!chat.wrote()) {
+                try {
+                    chat.typing();
+                } catch (RuntimeException e) {
+                    LOG.debugf("Typing indicator of bot %d in portal %s not shown: %s", botId, memberId, e.toString());
+                }
+            }
+        }, config.handlers().typingAfter().toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            call.apply(handler).accept(chat);
+            meters.counter("b24.bot.handler", "hook", hook, "outcome", "ok").increment();
+        } catch (LeaseLostException | PortalUnavailableException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            String what = e instanceof BitrixException b ? b.code() : e.getClass().getSimpleName();
+            boolean permanent = e instanceof BitrixException b && !b.isTransient();
+            if (!permanent && job.attempt() < config.handlers().maxAttempts()) {
+                meters.counter("b24.bot.handler", "hook", hook, "outcome", "retry").increment();
+                LOG.infof("Handler %s of bot %s failed on %s in portal %s (%s); run %d, retried later", handlerName, bot.code(),
+                        hook, memberId, what, job.attempt());
+                throw new RetryJobLater(Backoff.delay(job.attempt(), config.handlers().backoff(), config.handlers().maxBackoff()),
+                        "handler " + handlerName + " failed: " + what);
+            }
+            meters.counter("b24.bot.handler", "hook", hook, "outcome", "failed").increment();
+            LOG.warnf("Handler %s of bot %s gave up on %s in portal %s after %d runs: %s%s", handlerName, bot.code(), hook,
+                    memberId, job.attempt(), what, e instanceof BitrixException || e.getMessage() == null ? "" : ": " + e.getMessage());
+            // The page shows what failed, not the exception's message: the handler's own text may hold anything.
+            registry.handlerFailed(memberId, botId, HANDLER_FAILED, hook + " (" + handlerName + "): " + what);
+        } finally {
+            if (indicator != null) {
+                indicator.cancel(false);
+            }
+        }
     }
 
     private Optional<BotDefinition> ours(String memberId, long botId) {
         return registry.registered(memberId, botId).flatMap(row -> catalog.byCode(row.code));
     }
 
-    private void reply(QueuedJob job, IncomingMessage message) {
-        BotMessageHandler handler = handlers.select(NamedLiteral.of(message.bot().handler())).get();
-        handler.reply(message).filter(text -> !text.isBlank())
-                .ifPresent(text -> send(job, message.bot(), message.botId(), message.dialogId(), text));
+    private boolean fromOurBot(String memberId, long authorId) {
+        return new HashSet<>(registry.registeredBotIds(memberId)).contains(authorId);
     }
 
-    private void send(QueuedJob job, BotDefinition bot, long botId, String dialogId, String text) {
-        String memberId = job.memberId();
-        // A worker that lost its lease (stalled past it) must not send what the job's new owner sends.
-        job.confirmLease();
-        try {
-            imbot.of(bot.api()).send(memberId, botId, dialogId, text);
-        } catch (BitrixException e) {
-            if (BitrixException.TIMEOUT.equals(e.code()) || !e.isTransient()) {
-                // A message that may have been delivered is not sent twice; a refused one will not pass later.
-                LOG.warnf("Reply of bot %d in portal %s not sent: %s", botId, memberId, e.code());
-                return;
-            }
-            throw e;
+    private static List<Long> v1Bots(JsonNode bots) {
+        List<Long> ids = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = bots.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            ids.add(entry.getValue().path("BOT_ID").asLong(parseLong(entry.getKey())));
         }
+        return ids;
+    }
+
+    /** A mention of the bot in BB-code: {@code [USER=<id>]…[/USER]}, any case. */
+    static boolean mentions(String text, long botId) {
+        return text != null && Pattern.compile("\\[user=" + botId + "]", Pattern.CASE_INSENSITIVE).matcher(text).find();
+    }
+
+    /** The text without the bot's own mention (v1 sends it so already; v2 keeps the BB-code). */
+    static String withoutMention(String text, long botId) {
+        return Pattern.compile("\\[user=" + botId + "].*?\\[/user]\\s*,?\\s*", Pattern.CASE_INSENSITIVE).matcher(text)
+                .replaceAll("").trim();
+    }
+
+    private static ChatType v1ChatType(String type, String dialogId) {
+        return switch (type) {
+            case "P" -> ChatType.PRIVATE;
+            case "L" -> ChatType.OPEN_LINE;
+            case "C", "O", "N", "J" -> ChatType.GROUP;
+            default -> dialogId.startsWith("chat") ? ChatType.GROUP : ChatType.PRIVATE;
+        };
+    }
+
+    private static ChatType v2ChatType(JsonNode chat, String dialogId) {
+        if (!dialogId.startsWith("chat")) {
+            return ChatType.PRIVATE;
+        }
+        if ("LINES".equalsIgnoreCase(chat.path("entityType").asText()) || "L".equals(chat.path("messageType").asText())
+                || "lines".equalsIgnoreCase(chat.path("type").asText())) {
+            return ChatType.OPEN_LINE;
+        }
+        return ChatType.GROUP;
+    }
+
+    private static List<JsonNode> values(JsonNode node) {
+        List<JsonNode> out = new ArrayList<>();
+        if (node.isObject() || node.isArray()) {
+            node.forEach(out::add);
+        }
+        return List.copyOf(out);
+    }
+
+    private static String bare(String command) {
+        String c = command.trim();
+        return (c.startsWith("/") ? c.substring(1) : c).toLowerCase(Locale.ROOT);
     }
 
     /** Personal chats are addressed by the other participant's id, group chats as {@code chat<id>}. */
@@ -229,4 +476,5 @@ public class HandleBotEventJob implements JobHandler {
             return 0;
         }
     }
+
 }

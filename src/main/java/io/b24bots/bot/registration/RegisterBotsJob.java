@@ -1,7 +1,15 @@
 package io.b24bots.bot.registration;
 
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.b24bots.bitrix.BitrixErrorCodes;
 import io.b24bots.bitrix.BitrixException;
@@ -12,6 +20,7 @@ import io.b24bots.bot.BotStatus;
 import io.b24bots.bot.declaration.BotCatalog;
 import io.b24bots.bot.declaration.BotDefinition;
 import io.b24bots.bot.declaration.BotsConfig;
+import io.b24bots.bot.declaration.CommandDefinition;
 import io.b24bots.bot.imbot.Imbot;
 import io.b24bots.bot.imbot.ImbotApi;
 import io.b24bots.bot.imbot.RegisteredBot;
@@ -27,13 +36,19 @@ import io.b24bots.portal.PortalStatus;
 import io.b24bots.portal.PortalStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import org.jboss.logging.Logger;
 
 /**
- * Registers every declared bot in one portal, once per install. Never creates a second bot for a
- * code: v2 registration is idempotent per code, and a v1 bot that is recorded is not registered
- * again (after an unanswered v1 call the portal's bot list is asked first). Transient failures
- * retry the job with back-off; permanent ones are recorded on the bot with the Bitrix24 code.
+ * Brings one portal's bots in step with the declaration: registers what is missing, updates what
+ * changed since it was last applied (properties, avatar, colour, event mode and handler URL with
+ * {@code imbot.update} / {@code imbot.v2.Bot.update}; commands one by one), and, on a full run,
+ * unregisters the bots this app registered that are no longer declared. What was applied is kept
+ * per bot as a fingerprint, so a run can stop anywhere and the next one continues, and a run with
+ * nothing changed makes no call. Never creates a second bot for a code: v2 registration is
+ * idempotent per code, and a v1 bot on record is not registered again (after an unanswered v1 call
+ * the portal's bot list is asked first). Transient failures retry the job with back-off; permanent
+ * ones are recorded on the bot with the Bitrix24 code.
  */
 @ApplicationScoped
 public class RegisterBotsJob implements JobHandler {
@@ -48,15 +63,21 @@ public class RegisterBotsJob implements JobHandler {
     private final PortalStore portals;
     private final BotsConfig config;
     private final MeterRegistry meters;
+    private final Fingerprints fingerprints;
+    private final ObjectMapper json;
+    private final Event<BotRegistered> registeredEvents;
 
     RegisterBotsJob(BotCatalog catalog, BotRepository registry, Imbot imbot, PortalStore portals, BotsConfig config,
-            MeterRegistry meters) {
+            MeterRegistry meters, Fingerprints fingerprints, ObjectMapper json, Event<BotRegistered> registeredEvents) {
         this.catalog = catalog;
         this.registry = registry;
         this.imbot = imbot;
         this.portals = portals;
         this.config = config;
         this.meters = meters;
+        this.fingerprints = fingerprints;
+        this.json = json;
+        this.registeredEvents = registeredEvents;
     }
 
     @Override
@@ -66,74 +87,105 @@ public class RegisterBotsJob implements JobHandler {
 
     @Override
     public void run(QueuedJob job) {
+        converge(job, codes(job.payload()));
+    }
+
+    /**
+     * One run for a portal; {@code only} limits it to some codes (an admin's retry of one bot), and
+     * only a run for every code retires undeclared bots.
+     */
+    void converge(QueuedJob job, Set<String> only) {
         Optional<Portal> portal = portals.find(job.memberId());
         if (portal.isEmpty() || portal.get().status != PortalStatus.ACTIVE) {
-            LOG.infof("Skipped bot registration for portal %s: not active", job.memberId());
+            LOG.infof("Skipped the bots of portal %s: not active", job.memberId());
             return;
         }
         boolean lastAttempt = job.attempt() >= config.registration().maxAttempts();
+        // An older replica of a rolling deployment registers what is missing, and changes nothing else.
+        // A dry-run replica is as careful: its workers may take jobs the others queued.
+        boolean current = !config.rollout().dryRun() && fingerprints.isCurrent();
         boolean retry = false;
-        java.util.Set<String> only = codes(job.payload());
+        BitrixException permanentUpdateFailure = null;
         for (BotDefinition definition : catalog.all()) {
             if (only != null && !only.contains(definition.code())) {
                 continue;
             }
             Optional<Bot> found = registry.rowFor(job.memberId(), definition);
             if (found.isEmpty()) {
-                LOG.infof("Stopped registering bots in portal %s: it is no longer active", job.memberId());
+                LOG.infof("Stopped bringing the bots of portal %s in step: it is no longer active", job.memberId());
                 return;
             }
             Bot row = found.get();
-            if (alreadyDone(row, definition, job)) {
+            boolean registered = row.status == BotStatus.REGISTERED && row.botId != null;
+            if (registered && (fingerprints.of(definition).equals(row.appliedFingerprint) || !current)) {
                 continue;
             }
             try {
-                // imbot.register is not idempotent: a worker that lost its lease leaves it to the new owner.
-                job.confirmLease();
-                register(job.memberId(), definition, row);
+                if (registered) {
+                    update(job, definition, row);
+                } else {
+                    // imbot.register is not idempotent: a worker that lost its lease leaves it to the new owner.
+                    job.confirmLease();
+                    register(job, definition, row);
+                }
             } catch (PortalUnavailableException e) {
                 registry.attemptFailed(row.id, e.jobFailureCode(), e.getMessage(), false);
-                LOG.infof("Stopped registering bots in portal %s: %s", job.memberId(), e.getMessage());
+                LOG.infof("Stopped bringing the bots of portal %s in step: %s", job.memberId(), e.getMessage());
                 return;
             } catch (BitrixException | OAuthUnavailableException e) {
                 JobFailure failure = (JobFailure) e;
                 String text = e instanceof BitrixException b ? b.description() : "The Bitrix24 OAuth server could not be reached";
                 boolean finalFailure = failure.jobFailureKind() != JobFailure.Kind.TRANSIENT || lastAttempt;
-                registry.attemptFailed(row.id, failure.jobFailureCode(), text, finalFailure);
-                count(definition, finalFailure ? "failed" : "retry", failure.jobFailureCode());
-                LOG.infof("Registering bot %s in portal %s failed: %s (%s)", definition.code(), job.memberId(),
-                        failure.jobFailureCode(), finalFailure ? "final" : "will retry");
+                // Registered by now (its commands failed): the bot works and stays registered.
+                registered |= registry.byCode(job.memberId(), definition.code())
+                        .map(r -> r.status == BotStatus.REGISTERED && r.botId != null).orElse(false);
+                if (registered) {
+                    registry.updateFailed(row.id, failure.jobFailureCode(), text);
+                    if (finalFailure && e instanceof BitrixException b) {
+                        permanentUpdateFailure = b;
+                    }
+                } else {
+                    registry.attemptFailed(row.id, failure.jobFailureCode(), text, finalFailure);
+                }
+                count(definition, (registered ? "update_" : "") + (finalFailure ? "failed" : "retry"), failure.jobFailureCode());
+                LOG.infof("%s bot %s in portal %s failed: %s (%s)", registered ? "Updating" : "Registering", definition.code(),
+                        job.memberId(), failure.jobFailureCode(), finalFailure ? "final" : "will retry");
                 retry |= !finalFailure;
             }
+        }
+        if (only == null && current) {
+            retry |= retireUndeclared(job);
         }
         if (retry) {
             throw new RetryJobLater(backoff(job.attempt()), "some bots failed transiently");
         }
+        if (permanentUpdateFailure != null) {
+            // The job fails, so the portal is left alone for a while instead of being updated in a loop.
+            throw new BotsNotInStep(permanentUpdateFailure.code(), "a bot could not be updated: " + permanentUpdateFailure.code());
+        }
     }
 
     /** The codes a job is limited to (an admin's retry of one bot); null for every declared bot. */
-    static java.util.Set<String> codes(String payload) {
+    static Set<String> codes(String payload) {
         if (payload == null || payload.isBlank()) {
             return null;
         }
-        return java.util.Set.of(payload.split(","));
+        return Set.of(payload.split(","));
     }
 
-    /** A v1 bot on record is never registered again; a v2 bot registered by an earlier run of this job is skipped. */
-    private static boolean alreadyDone(Bot row, BotDefinition definition, QueuedJob job) {
-        if (row.status != BotStatus.REGISTERED || row.botId == null) {
-            return false;
-        }
-        return definition.api() == BotApi.V1 || row.updatedAt != null && row.updatedAt.isAfter(job.createdAt());
-    }
-
-    private void register(String memberId, BotDefinition definition, Bot row) {
+    private void register(QueuedJob job, BotDefinition definition, Bot row) {
+        String memberId = job.memberId();
         ImbotApi api = imbot.of(definition.api());
         if (definition.api() == BotApi.V1 && BitrixException.TIMEOUT.equals(row.lastErrorCode)) {
             // The unanswered call may have created the bot; imbot.register must not make a second one.
+            // A v1 CODE is unique in the whole portal and imbot.bot.list lists other apps' bots too:
+            // only imbot.update, which Bitrix24 allows the owning app alone, proves the bot is ours.
             Long existing = api.list(memberId).get(definition.code());
             if (existing != null) {
+                job.confirmLease();
+                api.updateBot(memberId, existing, definition);
                 registry.registered(row.id, existing, null);
+                applyCommands(job, definition, existing, new LinkedHashMap<>());
                 return;
             }
         }
@@ -141,6 +193,138 @@ public class RegisterBotsJob implements JobHandler {
         registry.registered(row.id, registered.botId(), registered.botObject());
         count(definition, "registered", "none");
         LOG.infof("Bot %s registered in portal %s as %d", definition.code(), memberId, registered.botId());
+        // Once per registration: a run that fails on the commands goes on with them as an update.
+        registeredEvents.fire(new BotRegistered(job, definition, registered.botId()));
+        applyCommands(job, definition, registered.botId(), new LinkedHashMap<>());
+    }
+
+    /** A registered bot whose declaration changed: only the parts that changed are sent. */
+    private void update(QueuedJob job, BotDefinition definition, Bot row) {
+        JsonNode state = state(row.appliedState);
+        if (!fingerprints.properties(definition).equals(state.path("properties").asText(null))) {
+            job.confirmLease();
+            imbot.of(definition.api()).updateBot(job.memberId(), row.botId, definition);
+            count(definition, "updated", "none");
+            LOG.infof("Bot %s updated in portal %s", definition.code(), job.memberId());
+        }
+        Map<String, JsonNode> commands = new LinkedHashMap<>();
+        state.path("commands").fields().forEachRemaining(e -> commands.put(e.getKey(), e.getValue()));
+        applyCommands(job, definition, row.botId, commands);
+    }
+
+    /**
+     * Registers, updates and unregisters the bot's commands so the portal holds the declared ones;
+     * each step is recorded as soon as it is done, so a failure part-way loses nothing.
+     */
+    private void applyCommands(QueuedJob job, BotDefinition definition, long botId, Map<String, JsonNode> applied) {
+        ImbotApi api = imbot.of(definition.api());
+        String memberId = job.memberId();
+        Optional<Bot> row = registry.byCode(memberId, definition.code());
+        if (row.isEmpty()) {
+            return;
+        }
+        long rowId = row.get().id;
+        Map<String, Object> done = new LinkedHashMap<>();
+        applied.forEach((name, node) -> done.put(name, Map.of("id", node.path("id").asLong(), "fp", node.path("fp").asText(""))));
+        Set<String> declared = new HashSet<>();
+        try {
+            for (CommandDefinition command : definition.commands()) {
+                declared.add(command.command());
+                String fp = fingerprints.command(command);
+                JsonNode before = applied.get(command.command());
+                if (before != null && fp.equals(before.path("fp").asText())) {
+                    continue;
+                }
+                job.confirmLease();
+                long id;
+                if (before != null) {
+                    id = before.path("id").asLong();
+                    api.updateCommand(memberId, botId, id, command);
+                } else {
+                    id = api.registerCommand(memberId, botId, command);
+                }
+                done.put(command.command(), Map.of("id", id, "fp", fp));
+            }
+            for (String name : applied.keySet()) {
+                if (!declared.contains(name)) {
+                    job.confirmLease();
+                    api.unregisterCommand(memberId, botId, applied.get(name).path("id").asLong());
+                    done.remove(name);
+                }
+            }
+        } finally {
+            boolean complete = done.keySet().equals(declared) && definition.commands().stream()
+                    .allMatch(c -> fingerprints.command(c).equals(((Map<?, ?>) done.get(c.command())).get("fp")));
+            // An incomplete state keeps the old fingerprint, so the next run finishes the job.
+            String fingerprint = complete ? fingerprints.of(definition) : null;
+            registry.applied(rowId, definition, fingerprint, stateJson(fingerprints.properties(definition), done));
+        }
+    }
+
+    /** Retires bots this app registered that are no longer declared; true when one failed transiently. */
+    private boolean retireUndeclared(QueuedJob job) {
+        boolean retry = false;
+        for (Bot row : registry.forPortal(job.memberId())) {
+            if (catalog.byCode(row.code).isPresent()) {
+                continue;
+            }
+            try {
+                if (row.status == BotStatus.REGISTERED && row.botId != null) {
+                    job.confirmLease();
+                    imbot.of(row.api).unregister(job.memberId(), row.botId);
+                    meters.counter("b24.bot.registrations", "api", row.api.value(), "outcome", "unregistered", "error", "none")
+                            .increment();
+                    LOG.infof("Bot %s unregistered from portal %s: no longer declared", row.code, job.memberId());
+                }
+                registry.retired(row.id);
+            } catch (BitrixException e) {
+                registry.updateFailed(row.id, e.code(), e.description());
+                LOG.infof("Unregistering bot %s from portal %s failed: %s", row.code, job.memberId(), e.code());
+                retry |= e.isTransient();
+            }
+        }
+        return retry;
+    }
+
+    /** Logs what a run would change in the portal, without a call or a change. */
+    void dryRun(String memberId) {
+        for (BotDefinition definition : catalog.all()) {
+            dryRun(memberId, definition);
+        }
+        for (Bot row : registry.forPortal(memberId)) {
+            if (catalog.byCode(row.code).isEmpty() && row.status == BotStatus.REGISTERED) {
+                LOG.infof("Dry run: bot %s would be unregistered from portal %s (no longer declared)", row.code, memberId);
+            }
+        }
+    }
+
+    private void dryRun(String memberId, BotDefinition definition) {
+        Optional<Bot> row = registry.byCode(memberId, definition.code());
+        if (row.isEmpty() || row.get().status != BotStatus.REGISTERED) {
+            LOG.infof("Dry run: bot %s would be registered in portal %s", definition.code(), memberId);
+        } else if (!fingerprints.of(definition).equals(row.get().appliedFingerprint)) {
+            boolean properties = !fingerprints.properties(definition).equals(state(row.get().appliedState).path("properties").asText(null));
+            LOG.infof("Dry run: bot %s would be updated in portal %s (%s)", definition.code(), memberId,
+                    properties ? "properties and commands" : "commands");
+        }
+    }
+
+    private JsonNode state(String text) {
+        if (text == null || text.isBlank()) {
+            return json.createObjectNode();
+        }
+        try {
+            return json.readTree(text);
+        } catch (Exception e) {
+            return json.createObjectNode();
+        }
+    }
+
+    private String stateJson(String properties, Map<String, Object> commands) {
+        ObjectNode node = json.createObjectNode();
+        node.put("properties", properties);
+        node.set("commands", json.valueToTree(commands));
+        return node.toString();
     }
 
     private void count(BotDefinition definition, String outcome, String error) {

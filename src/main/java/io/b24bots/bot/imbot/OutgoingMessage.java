@@ -1,0 +1,121 @@
+package io.b24bots.bot.imbot;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A message a bot sends or edits: text with BB-code ({@link BbCode}), attachments, a keyboard, the
+ * message it replies to (v2; v1 has no reply), a system flag and link previews.
+ */
+public final class OutgoingMessage {
+
+    private final String text;
+    private final List<Attachment> attachments = new ArrayList<>();
+    private Keyboard keyboard;
+    private Long replyTo;
+    private boolean system;
+    private Boolean urlPreview;
+
+    private OutgoingMessage(String text) {
+        this.text = text == null ? "" : text;
+    }
+
+    public static OutgoingMessage text(String text) {
+        return new OutgoingMessage(text);
+    }
+
+    public OutgoingMessage attach(Attachment attachment) {
+        attachments.add(attachment);
+        return this;
+    }
+
+    public OutgoingMessage keyboard(Keyboard keyboard) {
+        this.keyboard = keyboard;
+        return this;
+    }
+
+    public OutgoingMessage replyTo(long messageId) {
+        this.replyTo = messageId;
+        return this;
+    }
+
+    public OutgoingMessage system() {
+        this.system = true;
+        return this;
+    }
+
+    public OutgoingMessage urlPreview(boolean show) {
+        this.urlPreview = show;
+        return this;
+    }
+
+    public String text() {
+        return text;
+    }
+
+    public Long replyTo() {
+        return replyTo;
+    }
+
+    public Keyboard keyboard() {
+        return keyboard;
+    }
+
+    /** Nothing to show: Bitrix24 refuses an empty message, so it is not sent. */
+    public boolean isEmpty() {
+        return text.isBlank() && attachments.stream().allMatch(Attachment::isEmpty);
+    }
+
+    /** v1 parameters ({@code MESSAGE, ATTACH, KEYBOARD, SYSTEM, URL_PREVIEW}). */
+    Map<String, Object> v1() {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("MESSAGE", text);
+        if (!attachments.isEmpty()) {
+            p.put("ATTACH", attach());
+        }
+        if (keyboard != null && !keyboard.isEmpty()) {
+            p.put("KEYBOARD", keyboard.toBitrix());
+        }
+        if (system) {
+            p.put("SYSTEM", "Y");
+        }
+        if (urlPreview != null) {
+            p.put("URL_PREVIEW", urlPreview ? "Y" : "N");
+        }
+        return p;
+    }
+
+    /** v2 {@code fields} ({@code message, attach, keyboard, replyId, system, urlPreview}). */
+    Map<String, Object> v2(boolean withReply) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("message", text);
+        if (!attachments.isEmpty()) {
+            f.put("attach", attach());
+        }
+        if (keyboard != null && !keyboard.isEmpty()) {
+            f.put("keyboard", keyboard.toBitrix());
+        }
+        if (withReply && replyTo != null) {
+            f.put("replyId", replyTo);
+        }
+        if (system) {
+            f.put("system", true);
+        }
+        if (urlPreview != null) {
+            f.put("urlPreview", urlPreview);
+        }
+        return f;
+    }
+
+    private Object attach() {
+        // One attachment in the full form; several as the blocks of all, in order.
+        if (attachments.size() == 1) {
+            return attachments.getFirst().toBitrix();
+        }
+        List<Object> blocks = new ArrayList<>();
+        attachments.forEach(a -> blocks.addAll((List<?>) a.toBitrix().get("BLOCKS")));
+        return blocks;
+    }
+}

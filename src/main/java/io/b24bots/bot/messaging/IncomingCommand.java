@@ -1,0 +1,28 @@
+package io.b24bots.bot.messaging;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.b24bots.bot.declaration.BotDefinition;
+
+/**
+ * A slash command of one of our bots (typed, or a keyboard button pressed), from
+ * {@code ONIMCOMMANDADD} or {@code ONIMBOTV2COMMANDADD}. Answers given through the chat go out with
+ * {@code imbot.command.answer} / {@code imbot.v2.Command.answer}.
+ */
+public record IncomingCommand(
+        String memberId,
+        BotDefinition bot,
+        long botId,
+        String dialogId,
+        /** Without the slash, lower case. */
+        String command,
+        /** The text after the command (a button's {@code COMMAND_PARAMS}). */
+        String params,
+        long commandId,
+        long messageId,
+        long authorId,
+        String language,
+        /** {@code textarea} (typed), {@code keyboard} (a button) or {@code menu}. */
+        String context,
+        JsonNode raw) {
+}

@@ -1,0 +1,134 @@
+package io.b24bots.bot.registration;
+
+import java.util.List;
+
+import io.b24bots.bot.BotRepository;
+import io.b24bots.bot.declaration.BotsConfig;
+import io.b24bots.install.PortalUpdated;
+import io.b24bots.jobs.JobQueue;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.persistence.EntityManager;
+import org.jboss.logging.Logger;
+
+/**
+ * Keeps every active portal in step with the declared bots. Each tick, one replica (a database
+ * lock) looks for portals whose bots differ from the declaration and queues a
+ * {@link ConvergeBotsJob} for as many as {@code b24.rollout.concurrency} allows in flight across
+ * all replicas; the other job workers stay free for events and installs, and each portal's calls
+ * go through its own rate limit. Progress lives in the bot rows (fingerprints), so a rollout
+ * survives restarts and crashes, and once every portal is in step a tick makes no call at all.
+ * A portal whose run failed for good waits 15 minutes before it is tried again.
+ */
+@ApplicationScoped
+public class BotRollout {
+
+    private static final Logger LOG = Logger.getLogger(BotRollout.class);
+
+    private final BotRepository bots;
+    private final Fingerprints fingerprints;
+    private final JobQueue jobs;
+    private final BotsConfig config;
+    private final MeterRegistry meters;
+    private final EntityManager em;
+    private final RegisterBotsJob registration;
+
+    BotRollout(BotRepository bots, Fingerprints fingerprints, JobQueue jobs, BotsConfig config, MeterRegistry meters,
+            EntityManager em, RegisterBotsJob registration) {
+        this.bots = bots;
+        this.fingerprints = fingerprints;
+        this.jobs = jobs;
+        this.config = config;
+        this.meters = meters;
+        this.em = em;
+        this.registration = registration;
+    }
+
+    /**
+     * Records the declaration's fingerprint; a changed one starts a rollout (logged), found by the
+     * next ticks. The last replica to start wins: replicas of an older declaration stop rolling out.
+     */
+    void started(@Observes StartupEvent event) {
+        if (config.rollout().dryRun()) {
+            // A dry run only looks: it does not make its declaration the one the others give way to.
+            return;
+        }
+        try {
+            boolean changed = QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery("""
+                    insert into bot_declaration (id, fingerprint, changed_at) values (1, :fp, now())
+                    on conflict (id) do update set fingerprint = excluded.fingerprint, changed_at = now()
+                    where bot_declaration.fingerprint <> excluded.fingerprint
+                    """).setParameter("fp", fingerprints.declaration()).executeUpdate() > 0);
+            if (changed) {
+                LOG.infof("The bot declaration changed (%d bots); every active portal is brought in step%s",
+                        fingerprints.bots().size(), config.rollout().dryRun() ? " (dry run: changes are only logged)" : "");
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("Could not record the bot declaration's fingerprint: %s", e.getClass().getSimpleName());
+        }
+    }
+
+    @Scheduled(every = "${b24.rollout.tick:10s}", delayed = "${b24.rollout.tick:10s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void tick() {
+        if (!config.rollout().enabled()) {
+            return;
+        }
+        try {
+            if (config.rollout().dryRun()) {
+                dryRun();
+            } else if (fingerprints.isCurrent()) {
+                // Otherwise a newer declaration started elsewhere (a rolling deployment): it rolls out, not this one.
+                queueNext();
+            }
+        } catch (RuntimeException e) {
+            LOG.debugf("Rollout tick skipped: %s", e.getClass().getSimpleName());
+        }
+    }
+
+    /** Queues the next portals; returns how many. */
+    public int queueNext() {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Object locked = em.createNativeQuery("select pg_try_advisory_xact_lock(hashtext('b24-bot-rollout'))").getSingleResult();
+            if (!Boolean.TRUE.equals(locked)) {
+                return 0;
+            }
+            int free = config.rollout().concurrency() - (int) bots.rolloutJobsInFlight();
+            List<String> portals = bots.portalsOutOfStep(fingerprints.bots(), free);
+            for (String memberId : portals) {
+                jobs.enqueue(ConvergeBotsJob.KIND, memberId, null, memberId);
+            }
+            if (!portals.isEmpty()) {
+                meters.counter("b24.bot.rollout.portals").increment(portals.size());
+                LOG.infof("Bot rollout: bringing %d more portal(s) in step", portals.size());
+            }
+            return portals.size();
+        });
+    }
+
+    private volatile boolean dryRunDone;
+
+    /** Once per start: what a rollout would change, per portal, without a call or a change. */
+    private void dryRun() {
+        if (dryRunDone) {
+            return;
+        }
+        dryRunDone = true;
+        List<String> portals = QuarkusTransaction.requiringNew().call(() -> bots.portalsOutOfStep(fingerprints.bots(), 10_000));
+        LOG.infof("Dry run: %d portal(s) are not in step with the bot declaration", portals.size());
+        for (String memberId : portals) {
+            registration.dryRun(memberId);
+        }
+    }
+
+    /** {@code ONAPPUPDATE}: the portal runs a new version of the app, so its bots are brought in step at once. */
+    void updated(@Observes PortalUpdated event) {
+        if (!config.rollout().dryRun()) {
+            QuarkusTransaction.requiringNew().run(() -> jobs.enqueue(ConvergeBotsJob.KIND, event.memberId(), null, event.memberId()));
+        }
+    }
+}

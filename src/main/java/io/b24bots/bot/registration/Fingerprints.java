@@ -1,0 +1,102 @@
+package io.b24bots.bot.registration;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import io.b24bots.bot.declaration.BotCatalog;
+import io.b24bots.bot.declaration.BotDefinition;
+import io.b24bots.bot.declaration.CommandDefinition;
+import io.b24bots.config.B24Config;
+import io.b24bots.config.PublicUrls;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Fingerprints of what each declared bot looks like in Bitrix24: its properties, avatar, colour,
+ * event mode and handler URL (the {@code properties} part) and each of its commands. Comparing
+ * them with what was last applied in a portal tells what to update there, and nothing else.
+ * Local settings (the handler bean, the welcome text, which group messages it sees) are not part
+ * of them: they change nothing in Bitrix24.
+ */
+@ApplicationScoped
+public class Fingerprints {
+
+    private final String eventsUrl;
+    private final Map<String, String> byCode = new TreeMap<>();
+    private final String declaration;
+
+    private final jakarta.persistence.EntityManager em;
+
+    Fingerprints(BotCatalog catalog, B24Config config, jakarta.persistence.EntityManager em) {
+        this.em = em;
+        this.eventsUrl = PublicUrls.events(config);
+        StringBuilder all = new StringBuilder();
+        for (BotDefinition bot : catalog.all()) {
+            byCode.put(bot.code(), bot(bot));
+        }
+        byCode.forEach((code, fp) -> all.append(code).append('=').append(fp).append('\n'));
+        this.declaration = sha256(all.toString());
+    }
+
+    /** The whole declaration: every bot's code and fingerprint. */
+    public String declaration() {
+        return declaration;
+    }
+
+    /**
+     * Whether this replica's declaration is the newest one started (the last replica to start
+     * records its own). During a rolling deployment the replicas still running the old declaration
+     * must not undo the new one: they leave updates, removals and rollouts to the new replicas.
+     */
+    @jakarta.transaction.Transactional
+    public boolean isCurrent() {
+        java.util.List<?> stored = em.createNativeQuery("select fingerprint from bot_declaration where id = 1").getResultList();
+        return stored.isEmpty() || declaration.equals(stored.getFirst());
+    }
+
+    /** Declared bot codes with their fingerprints. */
+    public Map<String, String> bots() {
+        return byCode;
+    }
+
+    public String of(BotDefinition bot) {
+        return byCode.getOrDefault(bot.code(), bot(bot));
+    }
+
+    /** The bot's own fields and handler URL, without its commands. */
+    String properties(BotDefinition bot) {
+        return sha256(String.join("\u0000", List.of(bot.api().value(), bot.code(), bot.type(),
+                String.valueOf(bot.eventMode()), String.valueOf(bot.name()), String.valueOf(bot.lastName()),
+                String.valueOf(bot.workPosition()), String.valueOf(bot.color()), String.valueOf(bot.gender()),
+                String.valueOf(bot.avatarBase64()), String.valueOf(bot.email()), String.valueOf(bot.birthday()),
+                String.valueOf(bot.www()), String.valueOf(bot.openline()), String.valueOf(bot.isHidden()),
+                String.valueOf(bot.isReactionsEnabled()), String.valueOf(bot.isSupportOpenline()),
+                String.valueOf(bot.backgroundId()), eventsUrl)));
+    }
+
+    String command(CommandDefinition command) {
+        return sha256(String.join("\u0000", List.of(command.command(), new TreeMap<>(command.title()).toString(),
+                new TreeMap<>(command.params()).toString(), String.valueOf(command.common()), String.valueOf(command.hidden()),
+                String.valueOf(command.extranetSupport()), eventsUrl)));
+    }
+
+    private String bot(BotDefinition bot) {
+        StringBuilder text = new StringBuilder(properties(bot));
+        for (CommandDefinition command : bot.commands()) {
+            text.append('\n').append(command.command()).append('=').append(command(command));
+        }
+        return sha256(text.toString());
+    }
+
+    static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

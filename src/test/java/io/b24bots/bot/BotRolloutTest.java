@@ -1,0 +1,246 @@
+package io.b24bots.bot;
+
+import static io.b24bots.testing.BitrixRequests.appUpdateEvent;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.b24bots.bot.registration.BotRollout;
+import io.b24bots.testing.Bitrix24Emulator;
+import io.b24bots.testing.Bitrix24Emulator.Fault;
+import io.b24bots.testing.Bitrix24Emulator.Portal;
+import io.b24bots.testing.Database;
+import io.b24bots.testing.ImbotEmulation;
+import io.b24bots.testing.ImbotEmulation.EmuBot;
+import io.b24bots.testing.TestEnvironment;
+import io.b24bots.testing.TestPortals;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+
+/**
+ * Installed portals converge on the declared bots: what Bitrix24 holds is compared (by fingerprint)
+ * with the declaration, and only what differs is updated, registered or unregistered. A portal is
+ * made "out of step" here the way an older declaration would have left it: Bitrix24 holding other
+ * values, and the bot row recording that an older declaration was applied.
+ */
+@QuarkusTest
+@WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
+class BotRolloutTest {
+
+    static final List<String> WRITES = List.of("imbot.update", "imbot.v2.Bot.update", "imbot.register", "imbot.v2.Bot.register",
+            "imbot.unregister", "imbot.v2.Bot.unregister", "imbot.command.register", "imbot.v2.Command.register",
+            "imbot.command.update", "imbot.v2.Command.update");
+
+    final Bitrix24Emulator bitrix = TestEnvironment.emulator();
+    final ImbotEmulation imbot = bitrix.imbot();
+
+    @Inject
+    BotRollout rollout;
+
+    @Test
+    void aChangedNameAvatarAndModeConvergeOnEveryPortalAndASecondRunChangesNothing() {
+        Portal first = TestPortals.installed(bitrix);
+        Portal second = TestPortals.installed(bitrix);
+        for (Portal portal : List.of(first, second)) {
+            olderDeclarationApplied(portal, "b24bots_support");
+            olderDeclarationApplied(portal, "b24bots_echo");
+            EmuBot support = bot(portal, "b24bots_support");
+            imbot.properties(support).put("name", "Old support");
+            imbot.properties(support).remove("avatar");
+            support.params.put("eventMode", "fetch");
+            support.params.remove("webhookUrl");
+            Database.update("update bot set event_mode = 'fetch' where member_id = ? and code = 'b24bots_support'", portal.memberId);
+            imbot.properties(bot(portal, "b24bots_echo")).put("NAME", "Old echo");
+        }
+        int before = writes(first) + writes(second);
+
+        converge(first, second);
+
+        for (Portal portal : List.of(first, second)) {
+            EmuBot support = bot(portal, "b24bots_support");
+            assertThat(imbot.properties(support)).containsEntry("name", "Support").containsEntry("color", "red")
+                    .containsKey("avatar");
+            assertThat(support.params).containsEntry("eventMode", "webhook").containsEntry("webhookUrl", "http://b24bots.test/b24/events");
+            assertThat(BotRegistrationTest.bot(portal, "b24bots_support").get("event_mode")).isEqualTo("webhook");
+            assertThat(imbot.properties(bot(portal, "b24bots_echo"))).containsEntry("NAME", "Echo");
+            assertThat(bitrix.calls(portal.memberId, "imbot.v2.Bot.update")).hasSize(1);
+            assertThat(bitrix.calls(portal.memberId, "imbot.update")).hasSize(1);
+            assertThat(bitrix.calls(portal.memberId, "imbot.v2.Bot.register")).as("not registered again").hasSize(2);
+            assertThat(imbot.liveBots(portal, "b24bots_support")).hasSize(1);
+        }
+        int after = writes(first) + writes(second);
+        assertThat(after - before).as("only the changed bots were written").isEqualTo(4);
+
+        // The next run (another start of the same declaration) finds nothing to do.
+        assertThat(rollout.queueNext()).isZero();
+        TestPortals.awaitJobsSettled(first);
+        assertThat(writes(first) + writes(second)).isEqualTo(after);
+    }
+
+    @Test
+    void aBotSwitchedToFetchIsPolledAfterTheUpdate() {
+        Portal portal = TestPortals.installed(bitrix);
+        olderDeclarationApplied(portal, "b24bots_helper");
+        EmuBot helper = bot(portal, "b24bots_helper");
+        helper.params.put("eventMode", "webhook");
+        helper.params.put("webhookUrl", "http://b24bots.test/b24/events");
+        Database.update("update bot set event_mode = 'webhook' where member_id = ? and code = 'b24bots_helper'", portal.memberId);
+
+        converge(portal);
+
+        assertThat(helper.params).containsEntry("eventMode", "fetch");
+        int polls = bitrix.calls(portal.memberId, "imbot.v2.Event.get").size();
+        await().atMost(Duration.ofSeconds(10)).until(() -> bitrix.calls(portal.memberId, "imbot.v2.Event.get").size() > polls);
+    }
+
+    @Test
+    void aBotRemovedFromTheDeclarationIsUnregistered() {
+        Portal portal = TestPortals.installed(bitrix);
+        EmuBot retired = imbot.addOwnBot(portal, "v2", "b24bots_retired", Map.of("code", "b24bots_retired", "eventMode", "fetch"));
+        Database.update("""
+                insert into bot (member_id, config_id, code, api, type, event_mode, bot_id, status, attempts, created_at, updated_at,
+                                 applied_fingerprint)
+                values (?, 'retired', 'b24bots_retired', 'v2', 'bot', 'fetch', ?, 'registered', 1, now(), now(), 'old')
+                """, portal.memberId, retired.id);
+        EmuBot foreign = imbot.addBotOfAnotherApp(portal, "v1", "b24bots_foreign");
+
+        converge(portal);
+
+        assertThat(retired.deleted).isTrue();
+        assertThat(bitrix.calls(portal.memberId, "imbot.v2.Bot.unregister")).singleElement()
+                .satisfies(c -> assertThat(((Number) c.params().get("botId")).longValue()).isEqualTo(retired.id));
+        assertThat(Database.count("select count(*) from bot where member_id = ? and code = 'b24bots_retired'", portal.memberId)).isZero();
+        assertThat(foreign.deleted).as("another app's bot is not ours to remove").isFalse();
+        assertThat(bitrix.calls(portal.memberId, "imbot.unregister")).isEmpty();
+    }
+
+    @Test
+    void aRolloutInterruptedPartWayResumesWithoutRepeatingWhatWasDone() {
+        Portal portal = TestPortals.installed(bitrix);
+        olderDeclarationApplied(portal, "b24bots_support");
+        olderDeclarationApplied(portal, "b24bots_echo");
+        // The v1 update fails on every run of the job (b24.registration.max-attempts=4), then the job gives up:
+        // the v2 bot is done, the v1 bot is not.
+        bitrix.failNext(portal, "imbot.update", 4, Fault.error(500, "INTERNAL_SERVER_ERROR"));
+        appUpdateEvent(portal, TestPortals.applicationToken(portal)).post("/b24/events").then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+        assertThat(bitrix.calls(portal.memberId, "imbot.v2.Bot.update")).hasSize(1);
+        assertThat(BotRegistrationTest.bot(portal, "b24bots_echo").get("last_error_code")).isEqualTo("INTERNAL_SERVER_ERROR");
+        assertThat(BotRegistrationTest.bot(portal, "b24bots_echo").get("status")).as("still answering").isEqualTo("registered");
+
+        assertThat(bitrix.calls(portal.memberId, "imbot.update")).hasSize(4);
+        appUpdateEvent(portal, TestPortals.applicationToken(portal)).post("/b24/events").then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+
+        assertThat(bitrix.calls(portal.memberId, "imbot.v2.Bot.update")).as("done before, not repeated").hasSize(1);
+        assertThat(BotRegistrationTest.bot(portal, "b24bots_echo").get("last_error_code")).isNull();
+        assertThat(bitrix.calls(portal.memberId, "imbot.update")).hasSize(5);
+        assertThat(BotRegistrationTest.bot(portal, "b24bots_echo").get("applied_fingerprint")).isNotEqualTo("old");
+    }
+
+    @Test
+    void aFailingPortalDoesNotHoldUpTheOthers() {
+        Portal failing = TestPortals.installed(bitrix);
+        Portal a = TestPortals.installed(bitrix);
+        Portal b = TestPortals.installed(bitrix);
+        for (Portal portal : List.of(failing, a, b)) {
+            olderDeclarationApplied(portal, "b24bots_support");
+        }
+        // Fails every run until its job gives up (b24.registration.max-attempts=4).
+        bitrix.failNext(failing, "imbot.v2.Bot.update", 4, Fault.error(500, "INTERNAL_SERVER_ERROR"));
+
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            rollout.queueNext();
+            return bitrix.calls(failing.memberId, "imbot.v2.Bot.update").size() >= 2;
+        });
+        converge(a, b);
+
+        assertThat(BotRegistrationTest.bot(failing, "b24bots_support").get("applied_fingerprint")).isEqualTo("old");
+    }
+
+    @Test
+    void aReplicaOfAnOlderDeclarationDoesNotUndoTheNewestOne() {
+        Portal portal = TestPortals.installed(bitrix);
+        olderDeclarationApplied(portal, "b24bots_support");
+        String ours = (String) Database.rows("select fingerprint from bot_declaration").getFirst().get("fingerprint");
+        // Another replica started later with another declaration: it is now the current one.
+        Database.update("update bot_declaration set fingerprint = 'newer'");
+        try {
+            appUpdateEvent(portal, TestPortals.applicationToken(portal)).post("/b24/events").then().statusCode(200);
+            await().atMost(Duration.ofSeconds(5)).until(() -> Database.count("select count(*) from job where member_id = ? "
+                    + "and kind = 'converge-bots' and status = 'queued' and attempts > 0", portal.memberId) > 0);
+            assertThat(bitrix.calls(portal.memberId, "imbot.v2.Bot.update")).as("left to the newest replicas").isEmpty();
+
+            // Installs still get their bots from this replica.
+            Portal fresh = TestPortals.installed(bitrix);
+            assertThat(imbot.liveBots(fresh, "b24bots_support")).hasSize(1);
+        } finally {
+            Database.update("update bot_declaration set fingerprint = ?", ours);
+            Database.update("delete from job where member_id = ? and kind = 'converge-bots'", portal.memberId);
+        }
+    }
+
+    @Test
+    void aBotWhoseCommandsFailStaysRegisteredAndGetsThemLater() {
+        Portal portal = bitrix.createPortal();
+        bitrix.failNext(portal, "imbot.v2.Command.register", 1, Fault.error(400, "COMMAND_INVALID"));
+        io.b24bots.testing.BitrixRequests.frameInstall(portal, bitrix.issueTokens(portal, 1), TestPortals.applicationToken(portal))
+                .then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+        Map<String, Object> support = BotRegistrationTest.bot(portal, "b24bots_support");
+        assertThat(support.get("status")).isEqualTo("registered");
+        assertThat(support.get("last_error_code")).isEqualTo("COMMAND_INVALID");
+        assertThat(imbot.commands(portal)).extracting(c -> c.api).containsExactly("v1");
+
+        appUpdateEvent(portal, TestPortals.applicationToken(portal)).post("/b24/events").then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+        assertThat(imbot.commands(portal)).extracting(c -> c.api).containsExactlyInAnyOrder("v1", "v2");
+        assertThat(BotRegistrationTest.bot(portal, "b24bots_support").get("last_error_code")).isNull();
+        assertThat(bitrix.calls(portal.memberId, "imbot.v2.Bot.update")).as("its fields were already applied").isEmpty();
+    }
+
+    @Test
+    void theDeclarationsFingerprintIsRecordedAtStart() {
+        assertThat(Database.count("select count(*) from bot_declaration where id = 1 and length(fingerprint) = 64")).isEqualTo(1);
+    }
+
+    /** Runs the rollout (as its ticks would) until the portals' bots are all in step. */
+    private void converge(Portal... portals) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            rollout.queueNext();
+            for (Portal portal : portals) {
+                if (Database.count("select count(*) from bot where member_id = ? and (applied_fingerprint is null "
+                        + "or applied_fingerprint = 'old' or status <> 'registered')", portal.memberId) > 0
+                        || Database.count("select count(*) from job where member_id = ? and status in ('queued', 'running')",
+                                portal.memberId) > 0) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
+
+    /** The row says an older declaration was applied (its fields differ; its commands stay as they are). */
+    private static void olderDeclarationApplied(Portal portal, String code) {
+        Database.update("""
+                update bot set applied_fingerprint = 'old',
+                    applied_state = jsonb_set(cast(applied_state as jsonb), '{properties}', '"old"')::text
+                where member_id = ? and code = ?
+                """, portal.memberId, code);
+    }
+
+    private EmuBot bot(Portal portal, String code) {
+        return imbot.liveBots(portal, code).getFirst();
+    }
+
+    private int writes(Portal portal) {
+        return bitrix.calls(c -> portal.memberId.equals(c.memberId()) && WRITES.contains(c.method())).size();
+    }
+}
