@@ -167,6 +167,9 @@ public interface AdminMessages {
     @Message("The bot no longer exists in the portal.")
     String explainNotFound();
 
+    @Message("The bot's own code failed on an event, even after retries. The text names the hook and the handler; the service's log has the details.")
+    String explainHandler();
+
     @Message("Bitrix24 answered with an error this page does not know yet.")
     String explainOther();
 }

@@ -23,6 +23,7 @@ final class ErrorExplanations {
             case ACCESS -> msg.explainAccess();
             case BLOCKED -> msg.explainBlocked();
             case NOT_FOUND -> msg.explainNotFound();
+            case HANDLER -> msg.explainHandler();
             case OTHER -> msg.explainOther();
         };
     }

@@ -40,6 +40,8 @@ public final class BitrixErrorCodes {
         BLOCKED,
         /** The bot is gone from the portal. */
         NOT_FOUND,
+        /** The bot's own handler code failed. */
+        HANDLER,
         OTHER
     }
 
@@ -94,7 +96,7 @@ public final class BitrixErrorCodes {
                 // Ours.
                 BitrixException.INSECURE_ENDPOINT, BitrixException.ENDPOINT_REFUSED, BitrixException.ANSWER_TOO_LARGE,
                 BitrixException.MALFORMED_ANSWER, BitrixException.TOO_MANY_PAGES,
-                "REAUTH_REQUIRED", "UNINSTALLED", "PORTAL_UNKNOWN");
+                "REAUTH_REQUIRED", "UNINSTALLED", "PORTAL_UNKNOWN", "HANDLER_FAILED");
 
         advice(Advice.TAKEN, "BOT_CODE_ALREADY_TAKEN", "APP_ID_ERROR", "BOT_OWNERSHIP_ERROR");
         advice(Advice.LIMIT, "BOT_LIMIT_EXCEEDED", "MAX_COUNT_ERROR");
@@ -114,6 +116,7 @@ public final class BitrixErrorCodes {
                 "NO_AUTH_FOUND", "invalid_grant", "PORTAL_DELETED");
         advice(Advice.BLOCKED, "OVERLOAD_LIMIT");
         advice(Advice.NOT_FOUND, "BOT_NOT_FOUND", "BOT_ID_ERROR");
+        advice(Advice.HANDLER, "HANDLER_FAILED");
     }
 
     private static void advice(Advice advice, String... codes) {

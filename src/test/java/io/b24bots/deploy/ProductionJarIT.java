@@ -52,6 +52,9 @@ class ProductionJarIT {
         env.put("B24_CLIENT_SECRET", "production-check-secret");
         env.put("B24_PUBLIC_URL", "https://bots.example.com");
         env.put("B24_TOKEN_KEYS", "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=");
+        // Production ships without bots and refuses to start with none: one, declared as an operator would.
+        env.put("B24_BOTS_SUPPORT_CODE", "support");
+        env.put("B24_BOTS_SUPPORT_NAME", "Support");
         File log = Path.of("target", "production-jar.log").toFile();
         service = builder.redirectErrorStream(true).redirectOutput(log).start();
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
