@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.ImbotEmulation.EmuBot;
+import io.b24bots.testing.ImbotEmulation.EmuCommand;
 import io.b24bots.testing.ImbotEmulation.PostedMessage;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
@@ -234,6 +235,13 @@ public class Sandbox {
         sandbox.lines.add(new UserLine(botId, userId, text, Instant.now()));
         long messageId = messageIds.incrementAndGet();
         String dialogId = String.valueOf(userId);
+        Optional<EmuCommand> typed = typedCommand(sandbox, bot, text);
+        if (typed.isPresent()) {
+            // A registered command typed as text: Bitrix24 sends the command event instead of the message.
+            String rest = text.trim().substring(typed.get().command.length() + 1).trim();
+            sendCommand(sandbox, bot, userId, typed.get().id, typed.get().command, rest, "TEXTAREA", messageId, service);
+            return;
+        }
         if (bot.api().equals("v1")) {
             Map<String, String> form = event("ONIMBOTMESSAGEADD", sandbox);
             form.put("auth[access_token]", emulator.issueTokens(sandbox.portal, userId).accessToken());
@@ -309,17 +317,40 @@ public class Sandbox {
         BotInfo bot = bots(sandbox).stream().filter(b -> b.id() == botId).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("This portal has no bot " + botId));
         String params = str(button.get("COMMAND_PARAMS"));
+        long commandId = emulator.imbot().commands(sandbox.portal).stream()
+                .filter(c -> c.botId == bot.id() && c.command.equalsIgnoreCase(command)).mapToLong(c -> c.id).findFirst()
+                .orElse(bot.id());
+        sendCommand(sandbox, bot, userId, commandId, command, params, "KEYBOARD", messageId, service);
+        return "command";
+    }
+
+    /** The command a text starts with ({@code /help ...}), when the bot registered it in the portal. */
+    private Optional<EmuCommand> typedCommand(SandboxPortal sandbox, BotInfo bot, String text) {
+        String trimmed = text.trim();
+        if (!trimmed.startsWith("/") || trimmed.length() < 2) {
+            return Optional.empty();
+        }
+        String name = trimmed.substring(1).split("\\s+", 2)[0];
+        return emulator.imbot().commands(sandbox.portal).stream()
+                .filter(c -> c.botId == bot.id() && c.command.equalsIgnoreCase(name)).findFirst();
+    }
+
+    /** What Bitrix24 sends when a user runs a bot's command: typed ({@code TEXTAREA}) or a button ({@code KEYBOARD}). */
+    private void sendCommand(SandboxPortal sandbox, BotInfo bot, long userId, long commandId, String command, String params,
+            String context, long messageId, URI service) {
+        emulator.imbot().commandRunIn(sandbox.portal, messageId, String.valueOf(userId));
         if (bot.api().equals("v1")) {
             Map<String, String> form = event("ONIMCOMMANDADD", sandbox);
             form.put("auth[access_token]", emulator.issueTokens(sandbox.portal, userId).accessToken());
-            String prefix = "data[COMMAND][" + bot.id() + "]";
+            String prefix = "data[COMMAND][" + commandId + "]";
             botAuth(form, prefix, sandbox, bot.id());
             form.put(prefix + "[application_token]", sandbox.applicationToken);
             form.put(prefix + "[BOT_ID]", String.valueOf(bot.id()));
             form.put(prefix + "[BOT_CODE]", bot.code());
             form.put(prefix + "[COMMAND]", command);
             form.put(prefix + "[COMMAND_PARAMS]", params);
-            form.put(prefix + "[COMMAND_CONTEXT]", "KEYBOARD");
+            form.put(prefix + "[COMMAND_ID]", String.valueOf(commandId));
+            form.put(prefix + "[COMMAND_CONTEXT]", context);
             form.put(prefix + "[MESSAGE_ID]", String.valueOf(messageId));
             form.put("data[PARAMS][DIALOG_ID]", String.valueOf(userId));
             form.put("data[PARAMS][MESSAGE]", "/" + command + (params.isBlank() ? "" : " " + params));
@@ -334,7 +365,8 @@ public class Sandbox {
             botAuth(form, "data[bot][auth]", sandbox, bot.id());
             form.put("data[command][command]", command);
             form.put("data[command][params]", params);
-            form.put("data[command][context]", "keyboard");
+            form.put("data[command][id]", String.valueOf(commandId));
+            form.put("data[command][context]", context.toLowerCase(java.util.Locale.ROOT));
             form.put("data[message][id]", String.valueOf(messageId));
             form.put("data[chat][dialogId]", String.valueOf(userId));
             form.put("data[user][id]", String.valueOf(userId));
@@ -342,14 +374,14 @@ public class Sandbox {
         } else {
             emulator.imbot().pushEvent(sandbox.portal, bot.id(), "ONIMBOTV2COMMANDADD", Map.of(
                     "bot", Map.of("id", bot.id(), "code", bot.code()),
-                    "command", Map.of("command", command, "params", params, "context", "keyboard"),
+                    "command", Map.of("id", commandId, "command", command, "params", params,
+                            "context", context.toLowerCase(java.util.Locale.ROOT)),
                     "message", Map.of("id", messageId),
                     "chat", Map.of("dialogId", String.valueOf(userId)),
                     "user", Map.of("id", userId, "bot", false, "type", "employee"),
                     "language", "en"));
             sandbox.log("ONIMBOTV2COMMANDADD /" + command + " queued for " + bot.name(), false);
         }
-        return "command";
     }
 
     // ---- what goes wrong ---------------------------------------------------------------------

@@ -67,6 +67,7 @@ public final class ImbotEmulation {
     private final com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
     private final Map<String, List<Map<String, Object>>> bindings = new ConcurrentHashMap<>();
     private final Map<String, List<EmuCommand>> commands = new ConcurrentHashMap<>();
+    private final Map<String, String> commandDialogs = new ConcurrentHashMap<>();
     private final Map<String, List<Map<String, Object>>> sentParams = new ConcurrentHashMap<>();
     private final Map<String, Map<Long, EmuMessage>> sentById = new ConcurrentHashMap<>();
 
@@ -144,6 +145,11 @@ public final class ImbotEmulation {
     }
 
     /** The live commands of the portal's bots. */
+    /** A user ran a command in a dialog (message {@code messageId}): its v1 answer appears there. */
+    public void commandRunIn(Portal portal, long messageId, String dialogId) {
+        commandDialogs.put(portal.memberId + ":" + messageId, dialogId);
+    }
+
     public List<EmuCommand> commands(Portal portal) {
         return commands.getOrDefault(portal.memberId, List.of()).stream().filter(c -> !c.deleted).toList();
     }
@@ -291,9 +297,10 @@ public final class ImbotEmulation {
         if (text.isEmpty() && !p.containsKey("ATTACH")) {
             throw new RestError(400, "MESSAGE_EMPTY", "Message can't be empty");
         }
-        messages.computeIfAbsent(portal.memberId, k -> new CopyOnWriteArrayList<>())
-                .add(new SentMessage(c.botId, "command:" + num(p.get("MESSAGE_ID")), text, "v1"));
-        long id = ids.incrementAndGet();
+        // The answer goes to the chat the command was run in; a test that did not say which sees "command:<message id>".
+        String dialog = commandDialogs.getOrDefault(portal.memberId + ":" + num(p.get("MESSAGE_ID")),
+                "command:" + num(p.get("MESSAGE_ID")));
+        long id = post(portal, byId(portal, c.botId), dialog, text, "v1", p.get("KEYBOARD"));
         record(portal, id, c.botId, null, text, p);
         return id;
     }
@@ -342,9 +349,7 @@ public final class ImbotEmulation {
         if (text.isBlank() && !fields.containsKey("attach")) {
             throw new RestError(400, "MESSAGE_EMPTY", "Message is empty");
         }
-        messages.computeIfAbsent(portal.memberId, k -> new CopyOnWriteArrayList<>())
-                .add(new SentMessage(c.botId, str(p.get("dialogId")), text, "v2"));
-        long id = ids.incrementAndGet();
+        long id = post(portal, byId(portal, c.botId), str(p.get("dialogId")), text, "v2", fields.get("keyboard"));
         record(portal, id, c.botId, str(p.get("dialogId")), text, p);
         return Map.of("id", id);
     }

@@ -81,8 +81,11 @@ class SandboxBrowserTest {
     void aNewUserInstallsTheAppChatsWithABotAndSurvivesExpiredTokens() throws Exception {
         browser.get("http://localhost:" + RestAssured.port + "/dev/portal");
         // The page creates a first portal by itself.
-        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#portals li.selected")));
-        String memberId = browser.findElement(By.cssSelector("#portals li.selected")).getAttribute("data-member-id");
+        // The list is drawn again on every refresh, so read it in one go, again if it was redrawn meanwhile.
+        String memberId = wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(driver -> {
+            var selected = driver.findElements(By.cssSelector("#portals li.selected"));
+            return selected.isEmpty() ? null : selected.getFirst().getAttribute("data-member-id");
+        });
         Portal portal = bitrix.portal(memberId);
         assertThat(portal).isNotNull();
 
@@ -114,6 +117,13 @@ class SandboxBrowserTest {
         screenshot("sandbox.png");
         click(button);
         awaitBotLine("You wrote: ping");
+
+        // A declared command typed as text reaches the bot as a command; its answer's command button too.
+        write("/menu");
+        By more = By.xpath("//div[@class='line' and contains(., 'of Echo')]//button[text()='More']");
+        wait.until(ExpectedConditions.elementToBeClickable(more));
+        click(more);
+        awaitBotLine("More for Echo");
 
         // Every access token expires: the service refreshes and still answers.
         browser.findElement(By.cssSelector("button[data-trouble='expire-tokens']")).click();

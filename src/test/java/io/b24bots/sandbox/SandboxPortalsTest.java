@@ -152,6 +152,25 @@ class SandboxPortalsTest {
         assertThat(home).contains("href=\"/dev/portal\"", "href=\"/q/health\"", "href=\"/q/metrics\"", "href=\"/q/dev-ui\"");
     }
 
+    @Test
+    void aTypedCommandAndItsKeyboardButtonReachTheBotAsCommands() {
+        String portal = installedPortal();
+        long echo = bot(portal, "b24bots_echo");
+
+        // The test declarations give Echo a /menu command, answered with a keyboard.
+        write(portal, echo, 1, "/menu");
+        awaitReply(portal, echo, 1, "[b]Menu[/b] of Echo");
+        JsonPath state = state(portal, echo, 1);
+        Map<String, Object> answer = state.getList("current.chat", Map.class).stream()
+                .filter(line -> "[b]Menu[/b] of Echo".equals(line.get("text"))).findFirst().orElseThrow();
+        assertThat((List<?>) answer.get("buttons")).isNotEmpty();
+
+        given().contentType(ContentType.JSON).body(Map.of("bot", echo, "user", 1, "message", answer.get("id"), "button", 0))
+                .post("/dev/portal/api/portals/" + portal + "/press").then().statusCode(200).body("pressed", equalTo("command"));
+        awaitReply(portal, echo, 1, "More for Echo");
+        assertThat(chat(portal, echo, 1)).as("a command is not echoed as a message").doesNotContain("You wrote: /menu");
+    }
+
     // ---- helpers -----------------------------------------------------------------------------
 
     private String newPortal() {

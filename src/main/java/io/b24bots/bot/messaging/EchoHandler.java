@@ -2,10 +2,15 @@ package io.b24bots.bot.messaging;
 
 import java.util.Optional;
 
+import io.b24bots.bot.imbot.Keyboard;
+import io.b24bots.bot.imbot.OutgoingMessage;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 
-/** The default answer: a short help text for "help" or an empty message, otherwise an echo. */
+/**
+ * The example bots' handler: a short help text for "help" or an empty message, otherwise an echo;
+ * a declared {@code /help} command answers with the help text and a keyboard (dev mode declares it).
+ */
 @ApplicationScoped
 @Named("echo")
 public class EchoHandler implements BotMessageHandler {
@@ -20,5 +25,20 @@ public class EchoHandler implements BotMessageHandler {
                     : "I am " + message.bot().displayName() + ". Write anything and I will repeat it.");
         }
         return Optional.of((russian ? "Вы написали: " : "You wrote: ") + text);
+    }
+
+    @Override
+    public void onCommand(IncomingCommand command, BotChat chat) {
+        if (!"help".equals(command.command())) {
+            return;
+        }
+        boolean russian = command.language() != null && command.language().startsWith("ru");
+        chat.send(OutgoingMessage.text(russian
+                        ? "Я " + command.bot().displayName() + ". Напишите что-нибудь, и я повторю это."
+                        : "I am " + command.bot().displayName() + ". Write anything and I will repeat it.")
+                .keyboard(Keyboard.create()
+                        .command(russian ? "Ещё раз" : "Once more", "help")
+                        .link(russian ? "О чат-ботах Битрикс24" : "About Bitrix24 chat bots",
+                                "https://apidocs.bitrix24.com/api-reference/chat-bots/")));
     }
 }
