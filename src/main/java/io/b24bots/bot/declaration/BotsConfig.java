@@ -175,9 +175,13 @@ public interface BotsConfig {
     }
 
     interface Polling {
-        /** How often a fetch-mode bot asks imbot.v2.Event.get when idle (Bitrix24 suggests 5-30 s). */
+        /** How often a fetch-mode bot asks imbot.v2.Event.get after it had events (Bitrix24 suggests 5-30 s). */
         @WithDefault("PT5S")
         Duration interval();
+
+        /** The longest pause of a bot that keeps finding nothing: the pause doubles from the interval up to this. */
+        @WithDefault("PT30S")
+        Duration idleInterval();
 
         /** Pause between pages while events remain (Bitrix24: no faster than every 2 s). */
         @WithDefault("PT2S")

@@ -23,6 +23,7 @@ import io.b24bots.config.B24Config;
 import io.b24bots.jobs.Backoff;
 import io.b24bots.oauth.OAuthUnavailableException;
 import io.b24bots.oauth.PortalUnavailableException;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -52,9 +53,14 @@ public class FetchPoller {
     private final B24Config rest;
     /** Consecutive failed polls per bot row, on this replica; a successful poll clears its entry. */
     private final Map<Long, Integer> failures = new ConcurrentHashMap<>();
+    /** Consecutive polls per bot row that found no event, on this replica; an event clears its entry. */
+    private final Map<Long, Integer> quiet = new ConcurrentHashMap<>();
+    private final MeterRegistry meters;
 
-    FetchPoller(BotRepository bots, BitrixClient bitrix, BotEventQueue events, BotsConfig config, B24Config rest) {
+    FetchPoller(BotRepository bots, BitrixClient bitrix, BotEventQueue events, BotsConfig config, B24Config rest,
+            MeterRegistry meters) {
         this.bots = bots;
+        this.meters = meters;
         this.rest = rest;
         this.bitrix = bitrix;
         this.events = events;
@@ -144,7 +150,13 @@ public class FetchPoller {
         failures.remove(bot.rowId());
         // hasMore with an offset that does not move would poll the same page at the busy pace for ever.
         boolean busy = page.hasMore() && (bot.offset() == null || page.nextOffset() > bot.offset());
-        Instant next = Instant.now().plus(busy ? config.polling().busyInterval() : config.polling().interval());
+        int quietPolls = page.events().isEmpty() ? quiet.merge(bot.rowId(), 1, Integer::sum) : 0;
+        if (quietPolls == 0) {
+            quiet.remove(bot.rowId());
+        }
+        meters.counter("b24.fetch.polls", "outcome", quietPolls == 0 ? "events" : "empty").increment();
+        Instant next = Instant.now().plus(busy ? config.polling().busyInterval()
+                : pauseAfter(quietPolls, config.polling().interval(), config.polling().idleInterval()));
         QuarkusTransaction.requiringNew().run(() -> {
             if (!bots.advanceFetch(bot.rowId(), owner, page.nextOffset(), next)) {
                 // Another replica took the bot over (or it was deleted): leave the events to it.
@@ -183,11 +195,25 @@ public class FetchPoller {
     }
 
     /**
+     * The pause before the next poll of a bot whose last {@code quietPolls} polls found nothing: the
+     * interval while it is active, growing (doubling) to {@code idle} while it stays quiet, so an idle
+     * fleet costs about one call per bot every {@code idle} and a bot that just spoke is read again soon.
+     */
+    public static Duration pauseAfter(int quietPolls, Duration interval, Duration idle) {
+        if (quietPolls <= 1 || idle.compareTo(interval) <= 0) {
+            return interval;
+        }
+        Duration grown = interval.multipliedBy(1L << Math.min(quietPolls - 1, 16));
+        return grown.compareTo(idle) > 0 ? idle : grown;
+    }
+
+    /**
      * When to poll a bot again after its n-th failure in a row: the interval (twelve of them for a
      * permanent failure) doubled per failure, at most {@code b24.rest.breaker-max-pause}, never before
      * a time Bitrix24 or the portal's breaker named.
      */
     private Instant afterFailure(FetchLease bot, boolean permanent, Instant notBefore) {
+        meters.counter("b24.fetch.polls", "outcome", "failed").increment();
         int failed = failures.merge(bot.rowId(), 1, Integer::sum);
         Duration base = config.polling().interval().multipliedBy(permanent ? 12 : 1);
         Duration max = rest.rest().breakerMaxPause();
