@@ -19,8 +19,12 @@ public interface JobsConfig {
     @WithDefault("true")
     boolean enabled();
 
-    /** Jobs this replica runs at once. */
-    @WithDefault("8")
+    /**
+     * Jobs this replica runs at once. Jobs wait on Bitrix24 far more than they compute and run on
+     * virtual threads, holding a database connection only for their short transactions, so this is
+     * sized for I/O (README "Scaling": it is not the number of connections).
+     */
+    @WithDefault("32")
     int concurrency();
 
     /** A taken job is the taker's for this long, renewed while it runs; a dead taker's job is free after it. */
