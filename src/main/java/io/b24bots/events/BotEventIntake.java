@@ -57,20 +57,26 @@ public class BotEventIntake {
     public Outcome accept(String memberId, String event, Map<String, Object> data) {
         Pending mine = new Pending(memberId, event, data, dedup.hash(memberId, event, data), new CompletableFuture<>());
         waiting.add(mine);
-        while (!mine.outcome().isDone()) {
-            writers.acquireUninterruptibly();
-            try {
-                // Another writer may have taken this event while we waited for the slot.
-                if (!mine.outcome().isDone()) {
-                    write(drain());
+        writers.acquireUninterruptibly();
+        try {
+            while (!mine.outcome().isDone()) {
+                List<Pending> batch = drain();
+                if (batch.isEmpty()) {
+                    // Another writer holds this event and completes it; wait for that, never spin
+                    // (a spinning virtual thread would keep that writer off the carrier threads).
+                    break;
                 }
-            } finally {
-                writers.release();
+                write(batch);
             }
+        } finally {
+            writers.release();
         }
         try {
             return mine.outcome().join();
         } catch (CompletionException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
             throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
     }
@@ -94,9 +100,10 @@ public class BotEventIntake {
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).outcome().complete(outcomes[i]);
             }
-        } catch (RuntimeException e) {
-            if (batch.size() == 1) {
-                batch.getFirst().outcome().completeExceptionally(e);
+        } catch (RuntimeException | Error e) {
+            // Every event of the batch must be completed one way or another: its caller waits for it.
+            if (batch.size() == 1 || e instanceof Error) {
+                batch.forEach(p -> p.outcome().completeExceptionally(e));
                 return;
             }
             // One bad event must not fail its neighbours: write each alone, each gets its own answer.
