@@ -60,7 +60,7 @@ def cell(values):
 labels = [l for l in ("before", "after", "current") if load(l)]
 runs = {l: load(l) for l in labels}
 lines = ["# Event path benchmark results", "",
-         "Written by `bench/run` (see bench/README section in the notes / README \"Benchmark\"). "
+         "Written by `bench/run` (README \"Benchmark\"). "
          "Each cell: median (min–max) over the runs of one `bench/run`; every run measures the floors beside the figures, "
          "on the same machine at the same time, because two cores are shared by the load generator, PostgreSQL and the service.", ""]
 for l in labels:
