@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -140,7 +141,10 @@ public class PortalStore {
                 // Bounded memory; a miss only costs a read.
                 knownTokens.clear();
             }
-            knownTokens.put(memberId, new KnownToken(portal.applicationTokenHash, System.nanoTime() + TOKEN_MEMORY.toNanos()));
+            // Between half and all of TOKEN_MEMORY: entries read together (a busy minute's first
+            // events) must not all expire together and come back to the database as one wave.
+            long memory = TOKEN_MEMORY.toNanos() / 2 + ThreadLocalRandom.current().nextLong(TOKEN_MEMORY.toNanos() / 2);
+            knownTokens.put(memberId, new KnownToken(portal.applicationTokenHash, System.nanoTime() + memory));
         }
         return equal ? TokenCheck.MATCH : TokenCheck.MISMATCH;
     }
