@@ -101,7 +101,19 @@ public class Bench {
         Path data = work.resolve("pg");
         deleteTree(data);
         postgres = EmbeddedPostgres.builder().setPort(dbPort).setDataDirectory(data).setCleanDataDirectory(true)
-                .setServerConfig("max_connections", "200").start();
+                .setServerConfig("max_connections", "200")
+                // The embedded server starts with fsync off (-F); durable means flushed, for the
+                // service and for the pgbench floor alike.
+                .setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on").start();
+        try (Connection connection = connect(); Statement statement = connection.createStatement();
+                ResultSet fsync = statement.executeQuery("select current_setting('fsync'), current_setting('synchronous_commit')")) {
+            fsync.next();
+            log("PostgreSQL %s: fsync=%s, synchronous_commit=%s", postgres.getJdbcUrl("postgres", "postgres"),
+                    fsync.getString(1), fsync.getString(2));
+            if (!"on".equals(fsync.getString(1))) {
+                throw new IllegalStateException("PostgreSQL runs with fsync off: the durable-write figures would mean nothing");
+            }
+        }
 
         // Phase 1: installs, through the real install flow, with the worker registering the bots.
         long installStart = System.nanoTime();

@@ -9,6 +9,8 @@ work, out = sys.argv[1], sys.argv[2]
 # name: (what, unit, target text, higher is better, floor figure to compare with)
 FIGURES = [
     ("intake_rps", "1. intake at saturation (16 connections), events/s", "≥ 5,000", True, "floor_http_rps"),
+    ("intake_rps", "1. the same against the durable-write floor (pgbench, 1 client)", "", True, "floor_pg_tps_c1"),
+    ("intake_rps", "1. the same against the durable-write floor (pgbench, 8 clients)", "", True, "floor_pg_tps_c8"),
     ("intake_p50_ms", "1. intake at saturation, ack p50 ms", "", False, None),
     ("intake_p99_ms", "1. intake at saturation, ack p99 ms", "", False, "floor_http_p99_ms"),
     ("fixed_rate_achieved", "1. fixed 1,000 events/s: rate achieved", "1,000", True, None),
@@ -71,7 +73,7 @@ lines += [header, "|" + "---|" * (2 + 2 * len(labels))]
 for name, what, target, higher, floor in FIGURES:
     row = ["| " + what, target]
     for l in labels:
-        row.append(cell(runs[l]["figures"].get(name, [])))
+        row.append(cell(runs[l]["figures"].get(name, [])) if not what.startswith("1. the same") else "")
     for l in labels:
         f = runs[l]["figures"]
         if floor and f.get(name) and f.get(floor):
