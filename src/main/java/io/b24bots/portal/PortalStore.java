@@ -1,6 +1,8 @@
 package io.b24bots.portal;
 
 import java.security.MessageDigest;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -13,6 +15,7 @@ import jakarta.persistence.LockModeType;
 import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.Transactional;
+import org.hibernate.Session;
 
 /**
  * Tenant records and their encrypted tokens. Callers hold the transaction: an install stores
@@ -122,20 +125,32 @@ public class PortalStore {
         return checkStoredToken(memberId, presented);
     }
 
+    /** The two columns the check needs, read as scalars: loading the whole entity cost most of a miss. */
+    private record StoredAppToken(byte[] hash, String status) {
+    }
+
     @Transactional
     TokenCheck checkStoredToken(String memberId, byte[] presented) {
-        Portal portal = Portal.findById(memberId);
-        if (portal == null) {
+        StoredAppToken stored = em.unwrap(Session.class).doReturningWork(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(
+                    "select application_token_hash, status from portal where member_id = ?")) {
+                statement.setString(1, memberId);
+                try (ResultSet row = statement.executeQuery()) {
+                    return row.next() ? new StoredAppToken(row.getBytes(1), row.getString(2)) : null;
+                }
+            }
+        });
+        if (stored == null) {
             return TokenCheck.UNKNOWN_PORTAL;
         }
-        if (portal.applicationTokenHash == null) {
+        if (stored.hash() == null) {
             return TokenCheck.NO_TOKEN_STORED;
         }
-        if (portal.status == PortalStatus.UNINSTALLED) {
+        if (PortalStatus.UNINSTALLED.dbValue().equals(stored.status())) {
             // After a confirmed uninstall only a reinstall (ONAPPINSTALL, proven by its own tokens) is heard.
             return TokenCheck.UNINSTALLED;
         }
-        boolean equal = MessageDigest.isEqual(portal.applicationTokenHash, presented);
+        boolean equal = MessageDigest.isEqual(stored.hash(), presented);
         if (equal) {
             if (knownTokens.size() >= TOKEN_MEMORY_LIMIT) {
                 // Bounded memory; a miss only costs a read.
@@ -144,7 +159,7 @@ public class PortalStore {
             // Between half and all of TOKEN_MEMORY: entries read together (a busy minute's first
             // events) must not all expire together and come back to the database as one wave.
             long memory = TOKEN_MEMORY.toNanos() / 2 + ThreadLocalRandom.current().nextLong(TOKEN_MEMORY.toNanos() / 2);
-            knownTokens.put(memberId, new KnownToken(portal.applicationTokenHash, System.nanoTime() + memory));
+            knownTokens.put(memberId, new KnownToken(stored.hash(), System.nanoTime() + memory));
         }
         return equal ? TokenCheck.MATCH : TokenCheck.MISMATCH;
     }
