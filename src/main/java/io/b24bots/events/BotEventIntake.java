@@ -1,15 +1,29 @@
 package io.b24bots.events;
 
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
 
 import io.b24bots.bot.messaging.BotEventQueue;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.transaction.Transactional;
 
 /**
- * Stores a proven bot event: its dedup mark and its job commit together or not at all, so a
- * failed enqueue never turns Bitrix24's next delivery of the same event into a "duplicate".
+ * Stores proven bot events: each event's dedup mark and its job commit together or not at all, so
+ * a failed enqueue never turns Bitrix24's next delivery of the same event into a "duplicate".
+ *
+ * <p>Group commit: events arriving together are written in one transaction (one dedup statement
+ * for all, their jobs, one notification, one commit) by whichever of their request threads gets a
+ * writer slot first; every caller returns only after the transaction holding its event has
+ * committed, so an event answered 200 is in PostgreSQL. Under light load a batch is one event and
+ * nobody waits for company; under load the commits, not the events, are what the database counts.
  */
 @ApplicationScoped
 public class BotEventIntake {
@@ -17,24 +31,108 @@ public class BotEventIntake {
     /** What became of an event. */
     public enum Outcome { QUEUED, DUPLICATE, PORTAL_FULL }
 
+    /** At most this many events per transaction: bounds the statement and what one failure touches. */
+    static final int MAX_BATCH = 64;
+    /**
+     * Batches written at the same time: while one waits for its commit (a round trip per
+     * statement) others fill and write; fewer would leave the database idle between round trips.
+     */
+    static final int WRITERS = 4;
+
+    private record Pending(String memberId, String event, Map<String, Object> data, byte[] hash,
+            CompletableFuture<Outcome> outcome) {
+    }
+
     private final EventDedup dedup;
     private final BotEventQueue botEvents;
+    private final ConcurrentLinkedQueue<Pending> waiting = new ConcurrentLinkedQueue<>();
+    private final Semaphore writers = new Semaphore(WRITERS);
 
     BotEventIntake(EventDedup dedup, BotEventQueue botEvents) {
         this.dedup = dedup;
         this.botEvents = botEvents;
     }
 
-    @Transactional
+    /** Blocks until the event is committed (or known to be a duplicate, or refused); callers run on virtual threads. */
     public Outcome accept(String memberId, String event, Map<String, Object> data) {
-        if (!dedup.firstDelivery(memberId, event, data)) {
-            return Outcome.DUPLICATE;
+        Pending mine = new Pending(memberId, event, data, dedup.hash(memberId, event, data), new CompletableFuture<>());
+        waiting.add(mine);
+        writers.acquireUninterruptibly();
+        try {
+            while (!mine.outcome().isDone()) {
+                List<Pending> batch = drain();
+                if (batch.isEmpty()) {
+                    // Another writer holds this event and completes it; wait for that, never spin
+                    // (a spinning virtual thread would keep that writer off the carrier threads).
+                    break;
+                }
+                write(batch);
+            }
+        } finally {
+            writers.release();
         }
-        if (!botEvents.accept(memberId, event, data)) {
-            // Not remembered either, so the event is not a "duplicate" when the portal's queue has room again.
-            QuarkusTransaction.setRollbackOnly();
-            return Outcome.PORTAL_FULL;
+        try {
+            return mine.outcome().join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
-        return Outcome.QUEUED;
+    }
+
+    private List<Pending> drain() {
+        List<Pending> batch = new ArrayList<>();
+        Pending next;
+        while (batch.size() < MAX_BATCH && (next = waiting.poll()) != null) {
+            batch.add(next);
+        }
+        return batch;
+    }
+
+    private void write(List<Pending> batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        try {
+            Outcome[] outcomes = QuarkusTransaction.requiringNew().call(() -> store(batch));
+            // Only now, after the commit, may anyone answer 200.
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).outcome().complete(outcomes[i]);
+            }
+        } catch (RuntimeException | Error e) {
+            // Every event of the batch must be completed one way or another: its caller waits for it.
+            if (batch.size() == 1 || e instanceof Error) {
+                batch.forEach(p -> p.outcome().completeExceptionally(e));
+                return;
+            }
+            // One bad event must not fail its neighbours: write each alone, each gets its own answer.
+            for (Pending one : batch) {
+                write(List.of(one));
+            }
+        }
+    }
+
+    private Outcome[] store(List<Pending> batch) {
+        List<byte[]> hashes = new ArrayList<>(batch.size());
+        batch.forEach(p -> hashes.add(p.hash()));
+        boolean[] first = dedup.firstDeliveries(hashes);
+        Outcome[] outcomes = new Outcome[batch.size()];
+        Set<ByteBuffer> refused = new HashSet<>();
+        for (int i = 0; i < batch.size(); i++) {
+            Pending event = batch.get(i);
+            if (!first[i]) {
+                // A second copy in the same batch shares its first copy's fate.
+                outcomes[i] = refused.contains(ByteBuffer.wrap(event.hash())) ? Outcome.PORTAL_FULL : Outcome.DUPLICATE;
+            } else if (botEvents.accept(event.memberId(), event.event(), event.data())) {
+                outcomes[i] = Outcome.QUEUED;
+            } else {
+                // Not remembered either, so the event is not a "duplicate" when the portal's queue has room again.
+                dedup.forget(event.hash());
+                refused.add(ByteBuffer.wrap(event.hash()));
+                outcomes[i] = Outcome.PORTAL_FULL;
+            }
+        }
+        return outcomes;
     }
 }

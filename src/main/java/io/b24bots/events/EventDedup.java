@@ -1,9 +1,15 @@
 package io.b24bots.events;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,6 +19,7 @@ import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
+import org.hibernate.Session;
 
 /**
  * Recognises an event delivered twice: the hash of member_id, event name and the canonical
@@ -29,14 +36,41 @@ public class EventDedup {
         this.json = json;
     }
 
-    /** True the first time this event is seen; false for a repeat. Part of the caller's transaction. */
+    /**
+     * Remembers the events of a batch (hashes from {@link #hash}) in one statement, part of the
+     * caller's transaction. Index i of the answer is true when hashes[i] is seen for the first
+     * time; a hash repeated inside the batch is new only at its first place.
+     */
     @Transactional(Transactional.TxType.MANDATORY)
-    public boolean firstDelivery(String memberId, String event, Map<String, Object> canonicalData) {
-        byte[] hash = hash(memberId, event, canonicalData);
-        return em.createNativeQuery(
-                "insert into event_dedup (hash, received_at) values (:hash, now()) on conflict (hash) do nothing")
-                .setParameter("hash", hash)
-                .executeUpdate() == 1;
+    public boolean[] firstDeliveries(List<byte[]> hashes) {
+        // One statement text for every batch size (an array parameter), so PostgreSQL plans it once
+        // per connection; plain JDBC on the transaction's connection, no ORM mapping per row.
+        Set<ByteBuffer> inserted = em.unwrap(Session.class).doReturningWork(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement("""
+                    insert into event_dedup (hash, received_at) select h, now() from unnest(?) as t(h)
+                    on conflict (hash) do nothing returning hash""")) {
+                statement.setArray(1, connection.createArrayOf("bytea", hashes.toArray(new byte[0][])));
+                Set<ByteBuffer> rows = new HashSet<>();
+                try (ResultSet result = statement.executeQuery()) {
+                    while (result.next()) {
+                        rows.add(ByteBuffer.wrap(result.getBytes(1)));
+                    }
+                }
+                return rows;
+            }
+        });
+        boolean[] first = new boolean[hashes.size()];
+        for (int i = 0; i < first.length; i++) {
+            // remove: the second copy of a hash in the same batch is the duplicate.
+            first[i] = inserted.remove(ByteBuffer.wrap(hashes.get(i)));
+        }
+        return first;
+    }
+
+    /** Takes back a mark of the current transaction, for an event that was then not queued. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void forget(byte[] hash) {
+        em.createNativeQuery("delete from event_dedup where hash = :hash").setParameter("hash", hash).executeUpdate();
     }
 
     @Scheduled(every = "1h", delayed = "10m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -45,7 +79,8 @@ public class EventDedup {
                 "delete from event_dedup where received_at < now() - interval '24 hours'").executeUpdate());
     }
 
-    private byte[] hash(String memberId, String event, Map<String, Object> canonicalData) {
+    /** The event's identity: member_id, event name and the canonical {@code data}. */
+    public byte[] hash(String memberId, String event, Map<String, Object> canonicalData) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             digest.update(memberId.getBytes(StandardCharsets.UTF_8));

@@ -1,11 +1,22 @@
 package io.b24bots.jobs;
 
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Status;
 import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.Transactional;
+import org.hibernate.Session;
 
 /** Puts work on the durable queue inside the caller's transaction, so work and data commit together. */
 @ApplicationScoped
@@ -46,6 +57,12 @@ public class JobQueue {
                                    select 1 from job where member_id = :memberId and status = 'running'
                                    limit :cap) active) < :cap""");
     private static final String UNCAPPED = INSERT.formatted("true");
+    private static final Pattern NAMED = Pattern.compile("(?<!:):([a-zA-Z]\\w*)");
+    private static final Positional CAPPED_JDBC = Positional.of(CAPPED);
+    private static final Positional UNCAPPED_JDBC = Positional.of(UNCAPPED);
+
+    /** Marks a transaction that already carries its notification. */
+    private static final Object ANNOUNCED = new Object();
 
     private final EntityManager em;
     private final TransactionSynchronizationRegistry transactions;
@@ -81,22 +98,69 @@ public class JobQueue {
     }
 
     private Enqueued insert(boolean capped, String kind, String memberId, String payload, String dedupKey) {
-        jakarta.persistence.Query query = em.createNativeQuery(capped ? CAPPED : UNCAPPED)
-                .setParameter("kind", kind)
-                .setParameter("memberId", memberId)
-                .setParameter("payload", payload)
-                .setParameter("dedupKey", dedupKey);
-        if (capped) {
-            query.setParameter("cap", config.maxQueuedPerPortal());
-        }
-        Object[] row = (Object[]) query.getSingleResult();
-        if (((Number) row[1]).longValue() > 0) {
-            wakeAfterCommit();
-            // Delivered to every replica's listener when this transaction commits, not before.
-            em.createNativeQuery("select pg_notify('" + JobNotifications.CHANNEL + "', '')").getSingleResult();
+        Map<String, Object> values = new HashMap<>();
+        values.put("kind", kind);
+        values.put("memberId", memberId);
+        values.put("payload", payload);
+        values.put("dedupKey", dedupKey);
+        values.put("cap", config.maxQueuedPerPortal());
+        Positional sql = capped ? CAPPED_JDBC : UNCAPPED_JDBC;
+        // Plain JDBC on the transaction's connection: Hibernate's mapping of this scalar row cost
+        // more than the statement (it built and caught an exception per query, see bench/RESULTS.md).
+        boolean[] row = session().doReturningWork(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(sql.text())) {
+                for (int i = 0; i < sql.names().size(); i++) {
+                    statement.setObject(i + 1, values.get(sql.names().get(i)));
+                }
+                try (ResultSet result = statement.executeQuery()) {
+                    result.next();
+                    return new boolean[] {result.getBoolean(1), result.getLong(2) > 0};
+                }
+            }
+        });
+        if (row[1]) {
+            announceOnce();
             return Enqueued.QUEUED;
         }
-        return Boolean.TRUE.equals(row[0]) ? Enqueued.DUPLICATE : Enqueued.PORTAL_FULL;
+        return row[0] ? Enqueued.DUPLICATE : Enqueued.PORTAL_FULL;
+    }
+
+    private Session session() {
+        return em.unwrap(Session.class);
+    }
+
+    /** SQL with JDBC's positional parameters and, in order, the names they stood for. */
+    private record Positional(String text, List<String> names) {
+        static Positional of(String named) {
+            List<String> names = new ArrayList<>();
+            Matcher matcher = NAMED.matcher(named);
+            StringBuilder text = new StringBuilder();
+            while (matcher.find()) {
+                names.add(matcher.group(1));
+                matcher.appendReplacement(text, "?");
+            }
+            matcher.appendTail(text);
+            return new Positional(text.toString(), List.copyOf(names));
+        }
+    }
+
+    /**
+     * One announcement per transaction however many jobs it queues (a batch of events is one
+     * transaction): PostgreSQL serialises the commits of notifying transactions, and each
+     * notification wakes every replica's worker, so more would only cost.
+     */
+    private void announceOnce() {
+        if (transactions.getResource(ANNOUNCED) != null) {
+            return;
+        }
+        transactions.putResource(ANNOUNCED, Boolean.TRUE);
+        wakeAfterCommit();
+        // Delivered to every replica's listener when this transaction commits, not before.
+        session().doWork(connection -> {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("notify " + JobNotifications.CHANNEL);
+            }
+        });
     }
 
     /** Job rows are invisible to the worker until the transaction commits; wake it only then. */

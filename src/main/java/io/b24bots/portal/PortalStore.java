@@ -1,14 +1,21 @@
 package io.b24bots.portal;
 
 import java.security.MessageDigest;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
+import jakarta.transaction.Synchronization;
+import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.Transactional;
+import org.hibernate.Session;
 
 /**
  * Tenant records and their encrypted tokens. Callers hold the transaction: an install stores
@@ -20,12 +27,27 @@ public class PortalStore {
     /** How an event's application token compares with the stored one. */
     public enum TokenCheck { MATCH, MISMATCH, NO_TOKEN_STORED, UNKNOWN_PORTAL, UNINSTALLED }
 
+    /**
+     * How long a replica trusts an application token hash it read, without reading the row again.
+     * A change on this replica drops the entry at once (and again after commit); a change made by
+     * another replica (an uninstall) is seen here at most this much later.
+     */
+    static final Duration TOKEN_MEMORY = Duration.ofSeconds(5);
+    private static final int TOKEN_MEMORY_LIMIT = 200_000;
+
+    /** An installed portal's application token hash as read from its row, and until when it is believed. */
+    private record KnownToken(byte[] hash, long untilNanos) {
+    }
+
     private final EntityManager em;
     private final TokenCipher cipher;
+    private final TransactionSynchronizationRegistry transactions;
+    private final ConcurrentHashMap<String, KnownToken> knownTokens = new ConcurrentHashMap<>();
 
-    PortalStore(EntityManager em, TokenCipher cipher) {
+    PortalStore(EntityManager em, TokenCipher cipher, TransactionSynchronizationRegistry transactions) {
         this.em = em;
         this.cipher = cipher;
+        this.transactions = transactions;
     }
 
     @Transactional
@@ -37,6 +59,7 @@ public class PortalStore {
     @Transactional(Transactional.TxType.MANDATORY)
     public Portal saveInstall(ProvenInstall install) {
         Instant now = Instant.now();
+        forgetToken(install.memberId());
         Portal portal = em.find(Portal.class, install.memberId(), LockModeType.PESSIMISTIC_WRITE);
         if (portal == null) {
             portal = new Portal();
@@ -97,22 +120,77 @@ public class PortalStore {
         return found.size() == 1 ? Optional.of(found.getFirst().memberId) : Optional.empty();
     }
 
-    /** Compares in constant time, so response timing does not reveal how much of a guess was right. */
-    @Transactional
+    /**
+     * Compares in constant time, so response timing does not reveal how much of a guess was right.
+     * Every event asks this, so a match is remembered for {@link #TOKEN_MEMORY}: a busy portal's
+     * events then cost no read of its row. Anything but a match against the remembered hash reads
+     * the row again, so a new token (reinstall) is accepted at once on every replica.
+     */
     public TokenCheck checkApplicationToken(String memberId, String applicationToken) {
-        Portal portal = Portal.findById(memberId);
-        if (portal == null) {
+        byte[] presented = TokenCipher.sha256(applicationToken);
+        KnownToken known = knownTokens.get(memberId);
+        if (known != null && known.untilNanos() - System.nanoTime() > 0 && MessageDigest.isEqual(known.hash(), presented)) {
+            return TokenCheck.MATCH;
+        }
+        return checkStoredToken(memberId, presented);
+    }
+
+    /** The two columns the check needs, read as scalars: loading the whole entity cost most of a miss. */
+    private record StoredAppToken(byte[] hash, String status) {
+    }
+
+    @Transactional
+    TokenCheck checkStoredToken(String memberId, byte[] presented) {
+        StoredAppToken stored = em.unwrap(Session.class).doReturningWork(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(
+                    "select application_token_hash, status from portal where member_id = ?")) {
+                statement.setString(1, memberId);
+                try (ResultSet row = statement.executeQuery()) {
+                    return row.next() ? new StoredAppToken(row.getBytes(1), row.getString(2)) : null;
+                }
+            }
+        });
+        if (stored == null) {
             return TokenCheck.UNKNOWN_PORTAL;
         }
-        if (portal.applicationTokenHash == null) {
+        if (stored.hash() == null) {
             return TokenCheck.NO_TOKEN_STORED;
         }
-        if (portal.status == PortalStatus.UNINSTALLED) {
+        if (PortalStatus.UNINSTALLED.dbValue().equals(stored.status())) {
             // After a confirmed uninstall only a reinstall (ONAPPINSTALL, proven by its own tokens) is heard.
             return TokenCheck.UNINSTALLED;
         }
-        boolean equal = MessageDigest.isEqual(portal.applicationTokenHash, TokenCipher.sha256(applicationToken));
+        boolean equal = MessageDigest.isEqual(stored.hash(), presented);
+        if (equal) {
+            if (knownTokens.size() >= TOKEN_MEMORY_LIMIT) {
+                // Bounded memory; a miss only costs a read.
+                knownTokens.clear();
+            }
+            // Between half and all of TOKEN_MEMORY: entries read together (a busy minute's first
+            // events) must not all expire together and come back to the database as one wave.
+            long memory = TOKEN_MEMORY.toNanos() / 2 + ThreadLocalRandom.current().nextLong(TOKEN_MEMORY.toNanos() / 2);
+            knownTokens.put(memberId, new KnownToken(stored.hash(), System.nanoTime() + memory));
+        }
         return equal ? TokenCheck.MATCH : TokenCheck.MISMATCH;
+    }
+
+    /**
+     * The portal's token or status is changing in the current transaction: forget what this
+     * replica remembered, now and once more after the transaction ends, so a check that read the
+     * old row meanwhile does not keep it.
+     */
+    private void forgetToken(String memberId) {
+        knownTokens.remove(memberId);
+        transactions.registerInterposedSynchronization(new Synchronization() {
+            @Override
+            public void beforeCompletion() {
+            }
+
+            @Override
+            public void afterCompletion(int status) {
+                knownTokens.remove(memberId);
+            }
+        });
     }
 
     @Transactional
@@ -132,6 +210,7 @@ public class PortalStore {
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public boolean markUninstalled(String memberId, boolean clean) {
+        forgetToken(memberId);
         Portal portal = em.find(Portal.class, memberId, LockModeType.PESSIMISTIC_WRITE);
         if (portal == null) {
             return false;

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Writes bench/RESULTS.md from the figures files Bench.java leaves in bench/work (one per label)."""
+import os
+import statistics
+import sys
+
+work, out = sys.argv[1], sys.argv[2]
+
+# name: (what, unit, target text, higher is better, floor figure to compare with)
+FIGURES = [
+    ("intake_rps", "1. intake at saturation (16 connections), events/s", "≥ 5,000", True, "floor_http_rps"),
+    ("intake_rps", "1. the same against the durable-write floor (pgbench, 1 client)", "", True, "floor_pg_tps_c1"),
+    ("intake_rps", "1. the same against the durable-write floor (pgbench, 8 clients)", "", True, "floor_pg_tps_c8"),
+    ("intake_p50_ms", "1. intake at saturation, ack p50 ms", "", False, None),
+    ("intake_p99_ms", "1. intake at saturation, ack p99 ms", "", False, "floor_http_p99_ms"),
+    ("fixed_rate_achieved", "1. fixed 1,000 events/s: rate achieved", "1,000", True, None),
+    ("fixed_p50_ms", "1. fixed 1,000 events/s: ack p50 ms (open loop)", "", False, None),
+    ("fixed_p99_ms", "1. fixed 1,000 events/s: ack p99 ms (open loop)", "< 25", False, None),
+    ("answered_200", "1. events answered 200 (all runs)", "", True, None),
+    ("stored_jobs", "1. of them committed as jobs", "= answered", True, None),
+    ("lost", "1. lost (answered 200, not in PostgreSQL)", "0", False, None),
+    ("claim_ms_100", "4. one claim, 100 jobs queued (100 portals), ms", "", False, None),
+    ("claim_ms_100000", "4. one claim, 100,000 jobs queued (100 portals), ms", "≈ the 100 figure", False, None),
+    ("startup_s", "6. start-up to ready, s (second start, migrated database)", "< 2", False, None),
+    ("rss_mb", "6. RSS high-water mark after saturation, MB", "< 300", False, None),
+    ("floor_http_rps", "floor: same endpoint, same 3.3 KB body, event ignored (HTTP stack + form parsing), req/s", "", True, None),
+    ("floor_http_p99_ms", "floor: same, p99 ms", "", False, None),
+    ("floor_pg_tps_c1", "floor: pgbench single-row 1.5 KB inserts, 1 client, tps", "", True, None),
+    ("floor_pg_tps_c8", "floor: pgbench single-row 1.5 KB inserts, 8 clients, tps", "", True, None),
+]
+
+
+def load(label):
+    path = os.path.join(work, "figures-%s.txt" % label)
+    if not os.path.exists(path):
+        return None
+    figures, notes, machine = {}, [], ""
+    for line in open(path):
+        line = line.rstrip("\n")
+        if line.startswith("# machine: "):
+            machine = line[len("# machine: "):]
+        elif line.startswith("# note: "):
+            notes.append(line[len("# note: "):])
+        elif line.strip():
+            name, *values = line.split()
+            figures[name] = [float(v) for v in values]
+    return {"figures": figures, "notes": notes, "machine": machine}
+
+
+def fmt(v):
+    return "{:,.0f}".format(v) if abs(v) >= 100 else "{:.2f}".format(v)
+
+
+def cell(values):
+    if not values:
+        return "–"
+    if len(values) == 1:
+        return fmt(values[0])
+    return "%s (%s–%s)" % (fmt(statistics.median(values)), fmt(min(values)), fmt(max(values)))
+
+
+labels = [l for l in ("before", "after", "current") if load(l)]
+runs = {l: load(l) for l in labels}
+lines = ["# Event path benchmark results", "",
+         "Written by `bench/run` (README \"Benchmark\"). "
+         "Each cell: median (min–max) over the runs of one `bench/run`; every run measures the floors beside the figures, "
+         "on the same machine at the same time, because two cores are shared by the load generator, PostgreSQL and the service.", ""]
+for l in labels:
+    lines.append("- **%s**: %s" % (l, runs[l]["machine"]))
+lines.append("")
+header = "| figure | target | " + " | ".join(labels) + " | " + " | ".join("%s vs floor" % l for l in labels) + " |"
+lines += [header, "|" + "---|" * (2 + 2 * len(labels))]
+for name, what, target, higher, floor in FIGURES:
+    row = ["| " + what, target]
+    for l in labels:
+        row.append(cell(runs[l]["figures"].get(name, [])) if not what.startswith("1. the same") else "")
+    for l in labels:
+        f = runs[l]["figures"]
+        if floor and f.get(name) and f.get(floor):
+            ratio = statistics.median(f[name]) / statistics.median(f[floor])
+            row.append("%.0f%% of floor" % (ratio * 100) if higher else "%.1f× floor" % ratio)
+        else:
+            row.append("")
+    lines.append(" | ".join(row) + " |")
+for l in labels:
+    if runs[l]["notes"]:
+        lines += ["", "Notes of the %s run:" % l, ""] + ["- " + n for n in runs[l]["notes"]]
+extra = os.path.join(os.path.dirname(out), "RESULTS-analysis.md")
+if os.path.exists(extra):
+    lines += ["", open(extra).read().rstrip()]
+open(out, "w").write("\n".join(lines) + "\n")
