@@ -24,7 +24,7 @@ public final class DatabaseFailures {
                 // 08xxx: connection exceptions; 57P0x: the server is shutting down or restarting;
                 // 53300: too many connections, which passes like the others.
                 if (state != null && (state.startsWith("08") || state.startsWith("57P0") || state.equals("53300"))
-                        || message.contains("Acquisition timeout")) {
+                        || message.toLowerCase(java.util.Locale.ROOT).contains("acquisition timeout")) {
                     return true;
                 }
             }

@@ -14,6 +14,9 @@ class DatabaseFailuresTest {
         for (String state : new String[] {"08001", "08006", "57P01", "57P03", "53300"}) {
             assertThat(DatabaseFailures.isUnavailable(new RuntimeException(new SQLException("x", state)))).as(state).isTrue();
         }
+        // Agroal's words when the pool has no free connection in time.
+        assertThat(DatabaseFailures.isUnavailable(new RuntimeException(new SQLException("Sorry, acquisition timeout!"))))
+                .isTrue();
         assertThat(DatabaseFailures.describe(new SQLException("FATAL: sorry, too many clients already", "53300")))
                 .isEqualTo("SQLState 53300");
     }
