@@ -215,11 +215,8 @@ public final class ImbotEmulation {
 
     @SuppressWarnings("unchecked")
     private Object updateV2(Portal portal, long userId, Map<String, Object> p) {
-        EmuBot bot = liveById(portal, num(p.get("botId")), "BOT_NOT_FOUND");
-        if (!bot.appId.equals(appId)) {
-            throw new RestError(403, "BOT_OWNERSHIP_ERROR", "Bot belongs to another application");
-        }
-        Map<String, Object> fields = p.get("fields") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        EmuBot bot = ownV2Bot(portal, p);
+        Map<String, Object> fields = fields(p);
         String mode = fields.containsKey("eventMode") ? str(fields.get("eventMode")) : str(bot.params.getOrDefault("eventMode", "fetch"));
         if (!mode.equals("fetch") && !mode.equals("webhook")) {
             throw new RestError(400, "BOT_INVALID_EVENT_MODE", "Invalid event mode");
@@ -307,11 +304,8 @@ public final class ImbotEmulation {
 
     @SuppressWarnings("unchecked")
     private Object commandRegisterV2(Portal portal, long userId, Map<String, Object> p) {
-        EmuBot bot = liveById(portal, num(p.get("botId")), "BOT_NOT_FOUND");
-        if (!bot.appId.equals(appId)) {
-            throw new RestError(403, "BOT_OWNERSHIP_ERROR", "Bot belongs to another application");
-        }
-        Map<String, Object> fields = p.get("fields") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        EmuBot bot = ownV2Bot(portal, p);
+        Map<String, Object> fields = fields(p);
         EmuCommand c = addCommand(portal, bot, str(fields.get("command")), fields);
         return Map.of("command", Map.of("id", c.id, "botId", bot.id, "command", "/" + c.command));
     }
@@ -319,7 +313,7 @@ public final class ImbotEmulation {
     @SuppressWarnings("unchecked")
     private Object commandUpdateV2(Portal portal, long userId, Map<String, Object> p) {
         EmuCommand c = command(portal, num(p.get("commandId")), "COMMAND_NOT_FOUND");
-        Map<String, Object> fields = p.get("fields") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        Map<String, Object> fields = fields(p);
         c.params.putAll(fields);
         if (fields.containsKey("command")) {
             c.command = str(fields.get("command"));
@@ -344,7 +338,7 @@ public final class ImbotEmulation {
         if (c.botId != num(p.get("botId"))) {
             throw new RestError(400, "COMMAND_NOT_FOUND", "Command not found");
         }
-        Map<String, Object> fields = p.get("fields") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        Map<String, Object> fields = fields(p);
         String text = str(fields.get("message"));
         if (text.isBlank() && !fields.containsKey("attach")) {
             throw new RestError(400, "MESSAGE_EMPTY", "Message is empty");
@@ -584,7 +578,7 @@ public final class ImbotEmulation {
 
     @SuppressWarnings("unchecked")
     private Object registerV2(Portal portal, long userId, Map<String, Object> p) {
-        Map<String, Object> fields = p.get("fields") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        Map<String, Object> fields = fields(p);
         String code = str(fields.get("code"));
         if (code.isEmpty()) {
             throw new RestError(400, "BOT_CODE_REQUIRED", "Bot code is required");
@@ -652,10 +646,7 @@ public final class ImbotEmulation {
     }
 
     private Object unregisterV2(Portal portal, long userId, Map<String, Object> p) {
-        EmuBot bot = liveById(portal, num(p.get("botId")), "BOT_NOT_FOUND");
-        if (!bot.appId.equals(appId)) {
-            throw new RestError(403, "BOT_OWNERSHIP_ERROR", "Bot belongs to another application");
-        }
+        EmuBot bot = ownV2Bot(portal, p);
         bot.deleted = true;
         return Map.of("result", true);
     }
@@ -667,7 +658,7 @@ public final class ImbotEmulation {
         if (dialog.isEmpty()) {
             throw new RestError(400, "DIALOG_ID_REQUIRED", "Dialog ID is required");
         }
-        Map<String, Object> fields = p.get("fields") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        Map<String, Object> fields = fields(p);
         String text = str(fields.get("message"));
         if (text.isBlank()) {
             throw new RestError(400, "MESSAGE_EMPTY", "Message is empty");
@@ -710,6 +701,21 @@ public final class ImbotEmulation {
         object.put("language", "en");
         object.put("moduleId", "rest");
         return object;
+    }
+
+    /** The live v2 bot a call names by {@code botId}, refused unless this app registered it. */
+    private EmuBot ownV2Bot(Portal portal, Map<String, Object> p) {
+        EmuBot bot = liveById(portal, num(p.get("botId")), "BOT_NOT_FOUND");
+        if (!bot.appId.equals(appId)) {
+            throw new RestError(403, "BOT_OWNERSHIP_ERROR", "Bot belongs to another application");
+        }
+        return bot;
+    }
+
+    /** The v2 {@code fields} parameter, empty when absent. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> fields(Map<String, Object> p) {
+        return p.get("fields") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
     }
 
     private EmuBot byId(Portal portal, long id) {
