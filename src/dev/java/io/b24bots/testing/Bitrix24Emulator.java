@@ -619,6 +619,9 @@ public final class Bitrix24Emulator implements AutoCloseable {
         if (!portal.bucket.tryTake(rate, portal.rateBurst > 0 ? portal.rateBurst : rateBurst)) {
             return new Answer(503, Map.of("error", "QUERY_LIMIT_EXCEEDED", "error_description", "Too many requests"));
         }
+        if (method.equals("batch")) {
+            return batch(portal, params);
+        }
         MethodHandler handler = methods.get(method);
         if (handler == null) {
             return new Answer(404, Map.of("error", "ERROR_METHOD_NOT_FOUND", "error_description", "Method not found!"));
@@ -632,6 +635,102 @@ public final class Bitrix24Emulator implements AutoCloseable {
         } catch (RestError e) {
             return new Answer(e.status, Map.of("error", e.error, "error_description", e.getMessage()));
         }
+    }
+
+    /**
+     * {@code batch}: one call of the rate limit running up to 50 commands ({@code "method?query"}) in
+     * order without halting, each recorded as a call of its own (raw body: the command); an injected
+     * fault of a command's method becomes that command's {@code result_error}.
+     */
+    @SuppressWarnings("unchecked")
+    private Answer batch(Portal portal, Map<String, Object> params) {
+        Object cmd = params.get("cmd");
+        if (!(cmd instanceof Map<?, ?> commands) || commands.isEmpty()) {
+            return new Answer(400, Map.of("error", "INVALID_ARG_VALUE", "error_description", "cmd is empty"));
+        }
+        Map<String, Object> results = new LinkedHashMap<>();
+        Map<String, Object> errors = new LinkedHashMap<>();
+        int index = 0;
+        for (Map.Entry<String, Object> entry : ((Map<String, Object>) commands).entrySet()) {
+            String key = entry.getKey();
+            String command = String.valueOf(entry.getValue());
+            int q = command.indexOf('?');
+            String method = q < 0 ? command : command.substring(0, q);
+            Map<String, Object> sub = nested(q < 0 ? "" : command.substring(q + 1));
+            sub.put("auth", params.get("auth"));
+            record("portal", portal.memberId, method, sub, command);
+            if (++index > 50) {
+                errors.put(key, Map.of("error", "ERROR_BATCH_LENGTH_EXCEEDED", "error_description", "Max batch length exceeded"));
+                continue;
+            }
+            if (method.equals("batch")) {
+                errors.put(key, Map.of("error", "ERROR_BATCH_METHOD_NOT_ALLOWED",
+                        "error_description", "Method is not allowed for batch usage"));
+                continue;
+            }
+            Fault fault = nextFault(portal.memberId + ":" + method);
+            if (fault != null && fault.status() != 0) {
+                errors.put(key, Map.of("error", fault.error(), "error_description", fault.description()));
+                continue;
+            }
+            MethodHandler handler = methods.get(method);
+            if (handler == null) {
+                errors.put(key, Map.of("error", "ERROR_METHOD_NOT_FOUND", "error_description", "Method not found!"));
+                continue;
+            }
+            Grant grant = accessTokens.get(String.valueOf(params.get("auth")));
+            try {
+                results.put(key, handler.handle(portal, grant.userId, sub));
+            } catch (RestError e) {
+                errors.put(key, Map.of("error", e.error, "error_description", e.getMessage()));
+            }
+        }
+        Map<String, Object> result = new LinkedHashMap<>();
+        // PHP encodes an empty array as [], not {}.
+        result.put("result", results.isEmpty() ? List.of() : results);
+        result.put("result_error", errors.isEmpty() ? List.of() : errors);
+        result.put("result_total", List.of());
+        result.put("result_next", List.of());
+        result.put("result_time", List.of());
+        return new Answer(200, Map.of("result", result, "time", Map.of("start", Instant.now().getEpochSecond())));
+    }
+
+    private static final java.util.regex.Pattern BRACKETS = java.util.regex.Pattern.compile("\\[([^\\]]*)]");
+
+    /** A PHP-style query ({@code a[b][0]=x}) as nested maps, a map keyed 0..n-1 as a list, as PHP's JSON would. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> nested(String query) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> pair : form(query).entrySet()) {
+            String key = pair.getKey();
+            int open = key.indexOf('[');
+            List<String> path = new ArrayList<>();
+            path.add(open < 0 ? key : key.substring(0, open));
+            java.util.regex.Matcher m = BRACKETS.matcher(open < 0 ? "" : key.substring(open));
+            while (m.find()) {
+                path.add(m.group(1));
+            }
+            Map<String, Object> at = root;
+            for (int i = 0; i < path.size() - 1; i++) {
+                at = (Map<String, Object>) at.computeIfAbsent(path.get(i), k -> new LinkedHashMap<String, Object>());
+            }
+            at.put(path.getLast(), pair.getValue());
+        }
+        return (Map<String, Object>) lists(root);
+    }
+
+    private static Object lists(Object value) {
+        if (!(value instanceof Map<?, ?> map)) {
+            return value;
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        boolean indexed = !map.isEmpty();
+        int i = 0;
+        for (Map.Entry<?, ?> entry : map.entrySet()) {
+            indexed &= String.valueOf(i++).equals(entry.getKey());
+            out.put(String.valueOf(entry.getKey()), lists(entry.getValue()));
+        }
+        return indexed ? new ArrayList<>(out.values()) : out;
     }
 
     private Tokens issue(String memberId, long userId, String serverName) {

@@ -4,7 +4,9 @@ import java.io.InputStream;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -98,6 +100,47 @@ public class BitrixClient {
                 }
             }
         }
+    }
+
+    /** Commands one {@code batch} call carries at most; Bitrix24 fails the ones past it. */
+    public static final int BATCH_LIMIT = 50;
+
+    /**
+     * Calls up to {@value #BATCH_LIMIT} methods of the portal in one {@code batch} call, counted as one
+     * call by Bitrix24's rate limit and ours. Bitrix24 runs them in order and does not stop at a failed
+     * one ({@code halt=0}); each answer says what its command returned or the error it alone got. A
+     * failure of the call itself (network, limits after back-off, the token) is thrown as for {@link #call}.
+     */
+    public List<BatchAnswer> batch(String memberId, List<RestCall> calls) {
+        if (calls.isEmpty() || calls.size() > BATCH_LIMIT) {
+            throw new IllegalArgumentException("a batch carries 1 to " + BATCH_LIMIT + " commands, not " + calls.size());
+        }
+        Map<String, String> commands = new LinkedHashMap<>();
+        for (int i = 0; i < calls.size(); i++) {
+            RestCall call = calls.get(i);
+            requireMethodName(call.method());
+            commands.put("c" + i, call.method() + "?" + PhpQuery.encode(call.params()));
+        }
+        JsonNode answer = call(memberId, "batch", Map.of("halt", 0, "cmd", commands)).result();
+        JsonNode results = answer.path("result");
+        JsonNode errors = answer.path("result_error");
+        List<BatchAnswer> out = new ArrayList<>(calls.size());
+        for (int i = 0; i < calls.size(); i++) {
+            JsonNode error = errors.path("c" + i);
+            if (error.isObject()) {
+                String code = Texts.printable(error.path("error").asText("ERROR"), 100);
+                out.add(new BatchAnswer(null, new BitrixException(code,
+                        Texts.printable(error.path("error_description").asText(""), 1000), 0,
+                        BitrixErrorCodes.isTransient(code, 0), null)));
+                meters.counter("b24.rest.calls", "method", calls.get(i).method(), "outcome", BitrixErrorCodes.tag(code))
+                        .increment();
+            } else {
+                out.add(new BatchAnswer(results.path("c" + i), null));
+                meters.counter("b24.rest.calls", "method", calls.get(i).method(), "outcome", "ok").increment();
+            }
+        }
+        meters.summary("b24.rest.batch.commands").record(calls.size());
+        return out;
     }
 
     /**

@@ -50,6 +50,12 @@ public class PortalRateLimiter {
         }
     }
 
+    /** Whether a call to {@code portalKey} made now would have to wait for its turn. */
+    public boolean wouldWait(String portalKey) {
+        Bucket bucket = buckets.get(portalKey);
+        return bucket != null && bucket.available(perSecond, burst) < 1;
+    }
+
     /** A token bucket whose reservations may go into debt; the debt is the caller's wait. */
     private static final class Bucket {
         private double tokens;
@@ -57,6 +63,10 @@ public class PortalRateLimiter {
 
         Bucket(int burst) {
             this.tokens = burst;
+        }
+
+        synchronized double available(double perSecond, int burst) {
+            return Math.min(burst, tokens + (System.nanoTime() - updatedNanos) / 1e9 * perSecond);
         }
 
         synchronized long reserve(double perSecond, int burst, long maxWaitNanos) {

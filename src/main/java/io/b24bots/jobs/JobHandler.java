@@ -1,5 +1,9 @@
 package io.b24bots.jobs;
 
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
  * Runs the jobs of one kind. Features implement it as CDI beans; the queue knows none of them.
  * Return normally when the job is done; throw {@link RetryJobLater} to run it again after a delay of
@@ -13,4 +17,29 @@ public interface JobHandler {
     String kind();
 
     void run(QueuedJob job);
+
+    /**
+     * How many due jobs of one portal this handler takes at once, in queue order; 1 (the default)
+     * runs them one at a time through {@link #run}, more through {@link #runGroup}.
+     */
+    default int groupSize() {
+        return 1;
+    }
+
+    /**
+     * Runs several jobs of one portal, oldest first, as one unit (for example their Bitrix24 calls
+     * sent together). Returns, for each job that did not finish, what {@link #run} would have
+     * thrown for it alone; the jobs not in the answer are done.
+     */
+    default Map<QueuedJob, RuntimeException> runGroup(List<QueuedJob> jobs) {
+        Map<QueuedJob, RuntimeException> failures = new HashMap<>();
+        for (QueuedJob job : jobs) {
+            try {
+                run(job);
+            } catch (RuntimeException e) {
+                failures.put(job, e);
+            }
+        }
+        return failures;
+    }
 }

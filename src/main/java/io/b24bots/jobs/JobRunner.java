@@ -1,8 +1,11 @@
 package io.b24bots.jobs;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -93,8 +96,8 @@ public class JobRunner {
                     if (free > 0) {
                         List<QueuedJob> jobs = store.claim(workerId, free, config.lease());
                         taken = jobs.size();
-                        for (QueuedJob job : jobs) {
-                            submit(job);
+                        for (List<QueuedJob> unit : withFollowers(jobs)) {
+                            submit(unit);
                         }
                     }
                     if (taken == 0 || taken == free) {
@@ -125,12 +128,41 @@ public class JobRunner {
         }
     }
 
-    private void submit(QueuedJob job) {
+    /**
+     * Each claimed job as a unit of its own, except where its handler takes several of a portal's
+     * jobs at once: then the head and the same portal's next due jobs of its kind, leased now.
+     */
+    private List<List<QueuedJob>> withFollowers(List<QueuedJob> heads) {
+        List<List<QueuedJob>> units = new ArrayList<>();
+        Map<String, List<QueuedJob>> groupable = new HashMap<>();
+        for (QueuedJob head : heads) {
+            List<QueuedJob> unit = new ArrayList<>(List.of(head));
+            units.add(unit);
+            JobHandler handler = handlers.get(head.kind());
+            if (handler != null && handler.groupSize() > 1) {
+                groupable.put(head.memberId() + "\n" + head.kind(), unit);
+            }
+        }
+        Map<String, List<QueuedJob>> byKind = new HashMap<>();
+        groupable.values().forEach(unit -> byKind.computeIfAbsent(unit.getFirst().kind(), k -> new ArrayList<>()).add(unit.getFirst()));
+        byKind.forEach((kind, kindHeads) -> {
+            for (QueuedJob follower : store.claimFollowers(workerId, kindHeads, handlers.get(kind).groupSize() - 1, config.lease())) {
+                groupable.get(follower.memberId() + "\n" + follower.kind()).add(follower);
+            }
+        });
+        return units;
+    }
+
+    private void submit(List<QueuedJob> unit) {
         inFlight.incrementAndGet();
         try {
             executor.execute(() -> {
                 try {
-                    execute(job);
+                    if (unit.size() == 1) {
+                        execute(unit.getFirst());
+                    } else {
+                        executeGroup(unit);
+                    }
                 } finally {
                     inFlight.decrementAndGet();
                     signal.wake();
@@ -164,6 +196,50 @@ public class JobRunner {
         }
     }
 
+    /**
+     * Runs one portal's jobs through their handler's {@link JobHandler#runGroup}: one lease renewal
+     * for all of them, the finished ones recorded done in one statement, each other one by the
+     * same policy as a job run alone.
+     */
+    void executeGroup(List<QueuedJob> jobs) {
+        try (PortalLogContext log = PortalLogContext.of(jobs.getFirst().memberId())) {
+            long renewEvery = Math.max(1, config.lease().toMillis() / 3);
+            ScheduledFuture<?> heartbeat = heartbeats.scheduleAtFixedRate(() -> renewAll(jobs), renewEvery, renewEvery,
+                    TimeUnit.MILLISECONDS);
+            Map<QueuedJob, RuntimeException> failures;
+            try {
+                failures = handlers.get(jobs.getFirst().kind()).runGroup(jobs);
+            } catch (Throwable e) {
+                if (e instanceof Error) {
+                    errors.seen(e, "handler");
+                }
+                failures = new HashMap<>();
+                for (QueuedJob job : jobs) {
+                    failures.put(job, e instanceof RuntimeException r ? r : new IllegalStateException(e.getClass().getName(), e));
+                }
+            } finally {
+                heartbeat.cancel(false);
+            }
+            List<QueuedJob> finished = new ArrayList<>();
+            for (QueuedJob job : jobs) {
+                RuntimeException failure = failures.get(job);
+                if (failure == null) {
+                    finished.add(job);
+                } else {
+                    meters.counter("b24.jobs.completed", "kind", job.kind(), "outcome", outcome(job, failure)).increment();
+                }
+            }
+            Set<Long> recorded = store.completeAll(workerId, finished);
+            for (QueuedJob job : finished) {
+                String outcome = recorded(job, recorded.contains(job.id()), "done");
+                meters.counter("b24.jobs.completed", "kind", job.kind(), "outcome", outcome).increment();
+            }
+        } catch (Throwable e) {
+            LOG.warnf("Outcome of %d jobs of portal %s not recorded (%s); their leases will expire", jobs.size(),
+                    jobs.getFirst().memberId(), e.getClass().getName());
+        }
+    }
+
     /** Returns the outcome: done, retry, failed or lost (another worker holds the job now and records it). */
     private String run(QueuedJob job) {
         JobHandler handler = handlers.get(job.kind());
@@ -177,6 +253,17 @@ public class JobRunner {
         try {
             handler.run(job);
             return recorded(job, store.complete(job.id(), workerId, job.attempt()), "done");
+        } catch (Throwable e) {
+            return outcome(job, e);
+        } finally {
+            heartbeat.cancel(false);
+        }
+    }
+
+    /** The outcome of a run that threw {@code e}, recorded by the one failure policy. */
+    private String outcome(QueuedJob job, Throwable thrown) {
+        try {
+            throw thrown;
         } catch (LeaseLostException e) {
             LOG.infof("Stopped %s: another worker holds it now", job);
             return "lost";
@@ -205,8 +292,6 @@ public class JobRunner {
             }
             return failed(job, Backoff.delay(job.attempt(), config.backoff(), config.maxBackoff()),
                     e.getClass().getSimpleName() + ": " + e.getMessage(), e);
-        } finally {
-            heartbeat.cancel(false);
         }
     }
 
@@ -240,6 +325,21 @@ public class JobRunner {
         job.markLeaseLost();
         LOG.warnf("%s ended (%s) but is no longer this worker's (taken over or removed); nothing recorded", job, outcome);
         return "lost";
+    }
+
+    private void renewAll(List<QueuedJob> jobs) {
+        List<QueuedJob> held = jobs.stream().filter(job -> !job.leaseLost()).toList();
+        try {
+            Set<Long> renewed = store.renewAll(workerId, held, config.lease());
+            for (QueuedJob job : held) {
+                if (!renewed.contains(job.id())) {
+                    job.markLeaseLost();
+                    LOG.warnf("Lease of %s lost to another worker; its handler can no longer confirm it", job);
+                }
+            }
+        } catch (Throwable e) {
+            LOG.debugf("Lease renewal of %d jobs failed: %s", held.size(), e.getClass().getSimpleName());
+        }
     }
 
     private void renew(QueuedJob job) {

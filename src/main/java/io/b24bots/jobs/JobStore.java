@@ -3,13 +3,18 @@ package io.b24bots.jobs;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import io.b24bots.support.Texts;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
+import org.hibernate.Session;
 
 /** The SQL of the shared queue: leases taken with SKIP LOCKED so replicas never take the same job. */
 @ApplicationScoped
@@ -93,6 +98,94 @@ public class JobStore {
             }
             return jobs;
         });
+    }
+
+    /**
+     * Leases, for each given head (a job this worker just claimed), up to {@code more} further due
+     * jobs of the same portal and kind that come after it in queue order, so a handler can take a
+     * busy portal's backlog in one run. No other worker takes these meanwhile: a portal with a live
+     * lease is not claimed, and the re-check on each row skips one that changed since it was read.
+     */
+    public List<QueuedJob> claimFollowers(String worker, List<QueuedJob> heads, int more, Duration lease) {
+        if (heads.isEmpty() || more <= 0) {
+            return List.of();
+        }
+        return QuarkusTransaction.requiringNew().call(() -> session().doReturningWork(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement("""
+                    with taken as (
+                    update job set status = 'running', locked_by = ?, locked_until = now() + make_interval(secs => ?),
+                           attempts = attempts + 1, updated_at = now()
+                    where id = any(array(
+                        select f.id from job h
+                        cross join lateral (select j.id from job j
+                                            where j.status = 'queued' and j.member_id = h.member_id and j.kind = h.kind
+                                              and j.run_at <= now() and (j.run_at, j.id) > (h.run_at, h.id)
+                                            order by j.run_at, j.id limit ?) f
+                        where h.id = any(?) and h.status = 'running' and h.locked_by = ?))
+                      and status = 'queued' and run_at <= now()
+                    returning id, kind, member_id, payload, attempts, created_at, run_at)
+                    select id, kind, member_id, payload, attempts, created_at from taken order by run_at, id""")) {
+                statement.setString(1, worker);
+                statement.setDouble(2, lease.toMillis() / 1000.0);
+                statement.setInt(3, more);
+                statement.setArray(4, connection.createArrayOf("bigint", heads.stream().map(QueuedJob::id).toArray()));
+                statement.setString(5, worker);
+                List<QueuedJob> jobs = new ArrayList<>();
+                try (ResultSet row = statement.executeQuery()) {
+                    while (row.next()) {
+                        jobs.add(new QueuedJob(row.getLong(1), row.getString(2), row.getString(3), row.getString(4), row.getInt(5),
+                                row.getTimestamp(6).toInstant(), this, worker, lease));
+                    }
+                }
+                return jobs;
+            }
+        }));
+    }
+
+    /** Extends the leases of several jobs in one statement; the ids still this worker's. */
+    public Set<Long> renewAll(String worker, List<QueuedJob> jobs, Duration lease) {
+        return fenced(worker, jobs, """
+                update job set locked_until = now() + make_interval(secs => ?), updated_at = now()
+                from unnest(?, ?) as t(id, attempt)
+                where job.id = t.id and job.attempts = t.attempt and job.locked_by = ? and job.status = 'running'
+                returning job.id""", lease.toMillis() / 1000.0);
+    }
+
+    /** Marks several jobs done in one statement; the ids that were still this worker's (the others were recorded by their new owner). */
+    public Set<Long> completeAll(String worker, List<QueuedJob> jobs) {
+        return fenced(worker, jobs, """
+                update job set status = 'done', locked_by = null, locked_until = null, last_error = null, updated_at = now()
+                from unnest(?, ?) as t(id, attempt)
+                where job.id = t.id and job.attempts = t.attempt and job.locked_by = ? and job.status = 'running'
+                returning job.id""", null);
+    }
+
+    private Set<Long> fenced(String worker, List<QueuedJob> jobs, String sql, Double leaseSeconds) {
+        if (jobs.isEmpty()) {
+            return Set.of();
+        }
+        return QuarkusTransaction.requiringNew().call(() -> session().doReturningWork(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                int i = 1;
+                if (leaseSeconds != null) {
+                    statement.setDouble(i++, leaseSeconds);
+                }
+                statement.setArray(i++, connection.createArrayOf("bigint", jobs.stream().map(QueuedJob::id).toArray()));
+                statement.setArray(i++, connection.createArrayOf("integer", jobs.stream().map(QueuedJob::attempt).toArray()));
+                statement.setString(i, worker);
+                Set<Long> ids = new HashSet<>();
+                try (ResultSet row = statement.executeQuery()) {
+                    while (row.next()) {
+                        ids.add(row.getLong(1));
+                    }
+                }
+                return ids;
+            }
+        }));
+    }
+
+    private Session session() {
+        return em.unwrap(Session.class);
     }
 
     /*

@@ -2,6 +2,9 @@ package io.b24bots.jobs;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 
 /**
  * A leased job as its handler sees it; {@code attempt} counts from 1 and, with the worker's name,
@@ -72,6 +75,27 @@ public final class QueuedJob {
             leaseLost = true;
             throw new LeaseLostException(id);
         }
+    }
+
+    /**
+     * {@link #confirmLease()} for several jobs of this worker in one statement, before one effect
+     * that acts for all of them (a batch call); the jobs among them that are no longer this worker's.
+     */
+    public static List<QueuedJob> confirmLeases(List<QueuedJob> jobs) {
+        List<QueuedJob> held = jobs.stream().filter(job -> !job.leaseLost).toList();
+        if (held.isEmpty()) {
+            return jobs;
+        }
+        QueuedJob first = held.getFirst();
+        Set<Long> confirmed = first.store.renewAll(first.worker, held, first.lease);
+        List<QueuedJob> lost = new ArrayList<>();
+        for (QueuedJob job : jobs) {
+            if (!confirmed.contains(job.id)) {
+                job.leaseLost = true;
+                lost.add(job);
+            }
+        }
+        return lost;
     }
 
     /** Whether this worker already knows the job was taken from it. */

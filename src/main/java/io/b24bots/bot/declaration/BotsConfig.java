@@ -145,6 +145,14 @@ public interface BotsConfig {
         @WithDefault("PT5M")
         Duration maxBackoff();
 
+        /**
+         * Queued events of one portal handled in one run, oldest first. Their posted replies leave
+         * at once while the portal has room under its rate limit and together, in {@code batch}
+         * calls of up to 50, when it has none. 1 handles every event alone.
+         */
+        @WithDefault("50")
+        int eventsPerRun();
+
         /** A handler still running after this long without having sent anything shows "typing…". */
         @WithDefault("PT2S")
         Duration typingAfter();

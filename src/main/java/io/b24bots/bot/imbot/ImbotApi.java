@@ -2,6 +2,9 @@ package io.b24bots.bot.imbot;
 
 import java.util.Map;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.b24bots.bitrix.RestCall;
 import io.b24bots.bot.BotApi;
 import io.b24bots.bot.declaration.BotDefinition;
 import io.b24bots.bot.declaration.CommandDefinition;
@@ -38,6 +41,12 @@ public interface ImbotApi {
     /** Sends a message as the bot; the new message's id (0 when Bitrix24 did not say). */
     long send(String memberId, long botId, String dialogId, OutgoingMessage message);
 
+    /** The call {@link #send} makes, for a {@code batch}; {@link #messageId} reads its result. */
+    RestCall sendCall(long botId, String dialogId, OutgoingMessage message);
+
+    /** The new message's id in the result of a send or a command answer; 0 when Bitrix24 did not say. */
+    long messageId(JsonNode result);
+
     /** Replaces the text, attachments and keyboard of a message the bot sent. */
     void update(String memberId, long botId, long messageId, OutgoingMessage message);
 
@@ -49,6 +58,9 @@ public interface ImbotApi {
 
     /** Answers a slash command in the chat it came from; the answer's message id when Bitrix24 says it. */
     long answerCommand(String memberId, long botId, long commandId, long messageId, String dialogId, OutgoingMessage message);
+
+    /** The call {@link #answerCommand} makes, for a {@code batch}. */
+    RestCall answerCommandCall(long botId, long commandId, long messageId, String dialogId, OutgoingMessage message);
 
     /** Registers a command of the bot; its id in the portal. */
     long registerCommand(String memberId, long botId, CommandDefinition command);

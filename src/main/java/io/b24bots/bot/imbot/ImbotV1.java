@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.b24bots.bitrix.BitrixClient;
 import io.b24bots.bitrix.BitrixException;
 import io.b24bots.bitrix.BitrixResponse;
+import io.b24bots.bitrix.RestCall;
 import io.b24bots.bot.BotApi;
 import io.b24bots.bot.declaration.BotDefinition;
 import io.b24bots.bot.declaration.CommandDefinition;
@@ -107,11 +108,22 @@ public class ImbotV1 implements ImbotApi {
 
     @Override
     public long send(String memberId, long botId, String dialogId, OutgoingMessage message) {
+        RestCall call = sendCall(botId, dialogId, message);
+        return messageId(bitrix.call(memberId, call.method(), call.params()).result());
+    }
+
+    @Override
+    public RestCall sendCall(long botId, String dialogId, OutgoingMessage message) {
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("BOT_ID", botId);
         params.put("DIALOG_ID", dialogId);
         params.putAll(message.v1());
-        return bitrix.call(memberId, "imbot.message.add", params).result().asLong(0);
+        return new RestCall("imbot.message.add", params);
+    }
+
+    @Override
+    public long messageId(JsonNode result) {
+        return result.asLong(0);
     }
 
     @Override
@@ -137,11 +149,17 @@ public class ImbotV1 implements ImbotApi {
     @Override
     public long answerCommand(String memberId, long botId, long commandId, long messageId, String dialogId,
             OutgoingMessage message) {
+        RestCall call = answerCommandCall(botId, commandId, messageId, dialogId, message);
+        return messageId(bitrix.call(memberId, call.method(), call.params()).result());
+    }
+
+    @Override
+    public RestCall answerCommandCall(long botId, long commandId, long messageId, String dialogId, OutgoingMessage message) {
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("COMMAND_ID", commandId);
         params.put("MESSAGE_ID", messageId);
         params.putAll(message.v1());
-        return bitrix.call(memberId, "imbot.command.answer", params).result().asLong(0);
+        return new RestCall("imbot.command.answer", params);
     }
 
     @Override

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.b24bots.bitrix.BitrixClient;
 import io.b24bots.bitrix.BitrixException;
 import io.b24bots.bitrix.BitrixResponse;
+import io.b24bots.bitrix.RestCall;
 import io.b24bots.bot.BotApi;
 import io.b24bots.bot.EventMode;
 import io.b24bots.bot.declaration.BotDefinition;
@@ -119,8 +120,17 @@ public class ImbotV2 implements ImbotApi {
 
     @Override
     public long send(String memberId, long botId, String dialogId, OutgoingMessage message) {
-        JsonNode result = bitrix.call(memberId, "imbot.v2.Chat.Message.send",
-                Map.of("botId", botId, "dialogId", dialogId, "fields", message.v2(true))).result();
+        RestCall call = sendCall(botId, dialogId, message);
+        return messageId(bitrix.call(memberId, call.method(), call.params()).result());
+    }
+
+    @Override
+    public RestCall sendCall(long botId, String dialogId, OutgoingMessage message) {
+        return new RestCall("imbot.v2.Chat.Message.send", Map.of("botId", botId, "dialogId", dialogId, "fields", message.v2(true)));
+    }
+
+    @Override
+    public long messageId(JsonNode result) {
         return result.path("id").asLong(0);
     }
 
@@ -144,10 +154,14 @@ public class ImbotV2 implements ImbotApi {
     @Override
     public long answerCommand(String memberId, long botId, long commandId, long messageId, String dialogId,
             OutgoingMessage message) {
-        Map<String, Object> fields = message.v2(false);
-        JsonNode result = bitrix.call(memberId, "imbot.v2.Command.answer", Map.of("botId", botId, "commandId", commandId,
-                "messageId", messageId, "dialogId", dialogId, "fields", fields)).result();
-        return result.path("id").asLong(0);
+        RestCall call = answerCommandCall(botId, commandId, messageId, dialogId, message);
+        return messageId(bitrix.call(memberId, call.method(), call.params()).result());
+    }
+
+    @Override
+    public RestCall answerCommandCall(long botId, long commandId, long messageId, String dialogId, OutgoingMessage message) {
+        return new RestCall("imbot.v2.Command.answer", Map.of("botId", botId, "commandId", commandId, "messageId", messageId,
+                "dialogId", dialogId, "fields", message.v2(false)));
     }
 
     @Override

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.b24bots.bitrix.BitrixClient;
 import io.b24bots.bitrix.BitrixException;
+import io.b24bots.bitrix.RestCall;
 import io.b24bots.bot.imbot.ImbotApi;
 import io.b24bots.bot.imbot.OutgoingMessage;
 import org.jboss.logging.Logger;
@@ -32,10 +33,24 @@ public final class BotChat {
     private final String dialogId;
     private final IncomingCommand command;
     private final Runnable beforeWrite;
+    private final PortalOutbox outbox;
+    private final PortalOutbox.Origin origin;
     private final AtomicBoolean wrote = new AtomicBoolean();
 
+    /** A chat whose messages leave one call each, at once (portal-wide hooks). */
     BotChat(ImbotApi imbot, BitrixClient bitrix, String memberId, long botId, String dialogId, IncomingCommand command,
             Runnable beforeWrite) {
+        this(imbot, bitrix, memberId, botId, dialogId, command, beforeWrite, null, null);
+    }
+
+    /** A chat of an event: its messages go through the outbox of the portal's run, in order with the others'. */
+    BotChat(ImbotApi imbot, BitrixClient bitrix, String memberId, long botId, String dialogId, IncomingCommand command,
+            PortalOutbox outbox, PortalOutbox.Origin origin) {
+        this(imbot, bitrix, memberId, botId, dialogId, command, null, outbox, origin);
+    }
+
+    private BotChat(ImbotApi imbot, BitrixClient bitrix, String memberId, long botId, String dialogId,
+            IncomingCommand command, Runnable beforeWrite, PortalOutbox outbox, PortalOutbox.Origin origin) {
         this.imbot = imbot;
         this.bitrix = bitrix;
         this.memberId = memberId;
@@ -43,6 +58,8 @@ public final class BotChat {
         this.dialogId = dialogId;
         this.command = command;
         this.beforeWrite = beforeWrite;
+        this.outbox = outbox;
+        this.origin = origin;
     }
 
     public String memberId() {
@@ -58,22 +75,46 @@ public final class BotChat {
         return dialogId;
     }
 
-    /** Sends a text (BB-code allowed) into the event's dialog; the new message's id, 0 if unknown. */
+    /**
+     * Posts a text (BB-code allowed) into the event's dialog (in a command, as its answer) without
+     * waiting for the new message's id: the usual way to answer. Posts leave in order; while the
+     * portal is at its rate limit, those of its events handled together leave in one {@code batch}
+     * call. A post leaves when the hook returns, or after {@code b24.handlers.typing-after} if the
+     * hook is still running. If it cannot be delivered, the hook's failure policy applies as if it
+     * had thrown.
+     */
+    public void post(String text) {
+        post(OutgoingMessage.text(text));
+    }
+
+    public void post(OutgoingMessage message) {
+        if (message.isEmpty()) {
+            return;
+        }
+        if (outbox == null) {
+            send(message);
+            return;
+        }
+        wrote.set(true);
+        outbox.post(origin, ownDialogCall(message));
+    }
+
+    /**
+     * Sends a text into the event's dialog (in a command, as its answer) at once, after what this
+     * portal has waiting, and returns the new message's id (0 if unknown), for a later
+     * {@link #update} or {@link #delete}. Prefer {@link #post} when the id is not needed.
+     */
     public long send(String text) {
         return send(OutgoingMessage.text(text));
     }
 
     public long send(OutgoingMessage message) {
-        if (command != null) {
-            return write(() -> imbot.answerCommand(memberId, botId, command.commandId(), command.messageId(), dialogId, message),
-                    message);
-        }
-        return sendTo(requireDialog(), message);
+        return write(ownDialogCall(message), message);
     }
 
-    /** Sends into another dialog of the portal ({@code "<userId>"} or {@code "chat<id>"}). */
+    /** Sends into another dialog of the portal ({@code "<userId>"} or {@code "chat<id>"}); the new message's id. */
     public long sendTo(String dialog, OutgoingMessage message) {
-        return write(() -> imbot.send(memberId, botId, dialog, message), message);
+        return write(imbot.sendCall(botId, dialog, message), message);
     }
 
     /** Shows "typing…" in the event's dialog; handlers that take seconds get it automatically. */
@@ -88,7 +129,7 @@ public final class BotChat {
         write(() -> {
             imbot.update(memberId, botId, messageId, message);
             return messageId;
-        }, null);
+        });
     }
 
     /** Deletes a message this bot sent earlier. */
@@ -96,7 +137,7 @@ public final class BotChat {
         write(() -> {
             imbot.delete(memberId, botId, messageId);
             return messageId;
-        }, null);
+        });
     }
 
     /**
@@ -105,6 +146,13 @@ public final class BotChat {
      */
     public JsonNode call(String method, Map<String, Object> params) {
         return bitrix.call(memberId, method, params).result();
+    }
+
+    /** An event's chat confirms its job's lease itself before a direct write. */
+    private void confirm() {
+        if (origin != null) {
+            origin.job().confirmLease();
+        }
     }
 
     /** Whether anything was sent or changed through this chat. */
@@ -119,11 +167,31 @@ public final class BotChat {
         return dialogId;
     }
 
-    private long write(java.util.function.LongSupplier call, OutgoingMessage message) {
-        if (message != null && message.isEmpty()) {
+    private RestCall ownDialogCall(OutgoingMessage message) {
+        return command != null
+                ? imbot.answerCommandCall(botId, command.commandId(), command.messageId(), dialogId, message)
+                : imbot.sendCall(botId, requireDialog(), message);
+    }
+
+    /** A message sent at once: through the outbox when there is one (so it keeps its place), else one call. */
+    private long write(RestCall call, OutgoingMessage message) {
+        if (message.isEmpty()) {
             return 0;
         }
-        beforeWrite.run();
+        wrote.set(true);
+        if (outbox != null) {
+            JsonNode result = outbox.sendNow(origin, call);
+            return result == null ? 0 : imbot.messageId(result);
+        }
+        return write(() -> imbot.messageId(bitrix.call(memberId, call.method(), call.params()).result()));
+    }
+
+    private long write(java.util.function.LongSupplier call) {
+        if (beforeWrite != null) {
+            beforeWrite.run();
+        } else {
+            confirm();
+        }
         wrote.set(true);
         try {
             return call.getAsLong();

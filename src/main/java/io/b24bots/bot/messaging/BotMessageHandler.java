@@ -28,17 +28,17 @@ public interface BotMessageHandler {
      * or every message when its declaration says {@code group-messages=all}. Never a bot's message.
      */
     default void onMessage(IncomingMessage message, BotChat chat) {
-        reply(message).filter(text -> !text.isBlank()).ifPresent(chat::send);
+        reply(message).filter(text -> !text.isBlank()).ifPresent(chat::post);
     }
 
-    /** A declared slash command (typed or a keyboard button); {@code chat.send} answers it. */
+    /** A declared slash command (typed or a keyboard button); {@code chat.post} answers it. */
     default void onCommand(IncomingCommand command, BotChat chat) {
     }
 
     /** The bot joined a chat; by default it sends its declared {@code welcome-message}, if any. */
     default void onJoin(ChatEvent event, BotChat chat) {
         if (event.bot().welcomeMessage() != null) {
-            chat.send(event.bot().welcomeMessage());
+            chat.post(event.bot().welcomeMessage());
         }
     }
 

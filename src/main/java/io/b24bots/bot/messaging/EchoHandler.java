@@ -33,7 +33,7 @@ public class EchoHandler implements BotMessageHandler {
             return;
         }
         boolean russian = command.language() != null && command.language().startsWith("ru");
-        chat.send(OutgoingMessage.text(russian
+        chat.post(OutgoingMessage.text(russian
                         ? "Я " + command.bot().displayName() + ". Напишите что-нибудь, и я повторю это."
                         : "I am " + command.bot().displayName() + ". Write anything and I will repeat it.")
                 .keyboard(Keyboard.create()

@@ -1,6 +1,7 @@
 package io.b24bots.bot.messaging;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -19,6 +20,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.b24bots.bitrix.BitrixClient;
 import io.b24bots.bitrix.BitrixException;
+import io.b24bots.bitrix.PortalRateLimiter;
 import io.b24bots.bot.Bot;
 import io.b24bots.bot.BotRepository;
 import io.b24bots.bot.declaration.BotCatalog;
@@ -65,11 +67,13 @@ public class HandleBotEventJob implements JobHandler {
     private final Instance<BotMessageHandler> handlers;
     private final MeterRegistry meters;
     private final BotsConfig config;
+    private final PortalRateLimiter limiter;
     private final ScheduledExecutorService typing = Executors.newSingleThreadScheduledExecutor(
             Thread.ofVirtual().name("bot-typing").factory());
 
     HandleBotEventJob(ObjectMapper json, BotRepository registry, BotCatalog catalog, Imbot imbot, BitrixClient bitrix,
-            @Any Instance<BotMessageHandler> handlers, MeterRegistry meters, BotsConfig config) {
+            @Any Instance<BotMessageHandler> handlers, MeterRegistry meters, BotsConfig config, PortalRateLimiter limiter) {
+        this.limiter = limiter;
         this.json = json;
         this.registry = registry;
         this.catalog = catalog;
@@ -89,13 +93,63 @@ public class HandleBotEventJob implements JobHandler {
         return BotEventQueue.KIND;
     }
 
+    /** A busy portal's queued events are handled in one run, so their replies can leave together. */
+    @Override
+    public int groupSize() {
+        return config.handlers().eventsPerRun();
+    }
+
     @Override
     public void run(QueuedJob job) {
+        RuntimeException failure = runGroup(List.of(job)).get(job);
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /**
+     * Handles a portal's events in order, their posts gathered in one {@link PortalOutbox}: sent
+     * after each event while the portal has room under its rate limit, together when it has none,
+     * and whatever waits at the end. A post that could not be delivered counts as its hook's failure.
+     */
+    @Override
+    public Map<QueuedJob, RuntimeException> runGroup(List<QueuedJob> jobs) {
+        PortalOutbox outbox = new PortalOutbox(jobs.getFirst().memberId(), bitrix, limiter);
+        Map<QueuedJob, RuntimeException> failures = new HashMap<>();
+        for (QueuedJob job : jobs) {
+            try {
+                handle(new EventRun(job, outbox));
+            } catch (RuntimeException e) {
+                failures.put(job, e);
+            }
+            outbox.flushIfFree();
+        }
+        outbox.flush();
+        outbox.failures().forEach((origin, e) -> {
+            if (!failures.containsKey(origin.job())) {
+                try {
+                    settle(origin.job(), origin.botCode(), origin.handler(), origin.botId(), origin.hook(), e);
+                } catch (RuntimeException outcome) {
+                    failures.put(origin.job(), outcome);
+                }
+            }
+        });
+        return failures;
+    }
+
+    /** One queued event and the outbox of the run it is part of. */
+    private record EventRun(QueuedJob job, PortalOutbox outbox) {
+        String memberId() {
+            return job.memberId();
+        }
+    }
+
+    private void handle(EventRun job) {
         JsonNode payload;
         try {
-            payload = json.readTree(job.payload());
+            payload = json.readTree(job.job().payload());
         } catch (Exception e) {
-            LOG.errorf("Bot event job %d has an unreadable payload; dropped", job.id());
+            LOG.errorf("Bot event job %d has an unreadable payload; dropped", job.job().id());
             return;
         }
         String event = payload.path("event").asText();
@@ -124,7 +178,7 @@ public class HandleBotEventJob implements JobHandler {
 
     // ---- v1 ------------------------------------------------------------------------------------
 
-    private void v1Message(QueuedJob job, JsonNode data, boolean update) {
+    private void v1Message(EventRun job, JsonNode data, boolean update) {
         String memberId = job.memberId();
         JsonNode params = data.path("PARAMS");
         JsonNode user = data.path("USER");
@@ -158,7 +212,7 @@ public class HandleBotEventJob implements JobHandler {
         }
     }
 
-    private void v1Deleted(QueuedJob job, JsonNode data) {
+    private void v1Deleted(EventRun job, JsonNode data) {
         JsonNode params = data.path("PARAMS");
         String dialogId = params.path("DIALOG_ID").asText();
         for (long botId : v1Bots(data.path("BOT"))) {
@@ -169,7 +223,7 @@ public class HandleBotEventJob implements JobHandler {
         }
     }
 
-    private void v1Join(QueuedJob job, JsonNode data) {
+    private void v1Join(EventRun job, JsonNode data) {
         JsonNode params = data.path("PARAMS");
         String dialogId = params.path("DIALOG_ID").asText();
         for (long botId : v1Bots(data.path("BOT"))) {
@@ -181,7 +235,7 @@ public class HandleBotEventJob implements JobHandler {
     }
 
     /** {@code data[COMMAND]} is keyed by command id; each entry names its bot. */
-    private void v1Command(QueuedJob job, JsonNode data) {
+    private void v1Command(EventRun job, JsonNode data) {
         JsonNode params = data.path("PARAMS");
         if (truthy(data.path("USER").path("IS_BOT"))) {
             return;
@@ -201,7 +255,7 @@ public class HandleBotEventJob implements JobHandler {
 
     // ---- v2 ------------------------------------------------------------------------------------
 
-    private void v2Message(QueuedJob job, JsonNode data, boolean update) {
+    private void v2Message(EventRun job, JsonNode data, boolean update) {
         String memberId = job.memberId();
         long botId = data.path("bot").path("id").asLong();
         JsonNode message = data.path("message");
@@ -235,7 +289,7 @@ public class HandleBotEventJob implements JobHandler {
         });
     }
 
-    private void v2Simple(QueuedJob job, JsonNode data, Kind kind) {
+    private void v2Simple(EventRun job, JsonNode data, Kind kind) {
         String memberId = job.memberId();
         long botId = data.path("bot").path("id").asLong();
         JsonNode user = data.path("user");
@@ -263,7 +317,7 @@ public class HandleBotEventJob implements JobHandler {
         });
     }
 
-    private void v2Command(QueuedJob job, JsonNode data) {
+    private void v2Command(EventRun job, JsonNode data) {
         String memberId = job.memberId();
         long botId = data.path("bot").path("id").asLong();
         JsonNode c = data.path("command");
@@ -283,7 +337,7 @@ public class HandleBotEventJob implements JobHandler {
     // ---- shared --------------------------------------------------------------------------------
 
     /** The group-chat rule, then the handler's onMessage; a declared command typed as text is left to its command event. */
-    private void message(QueuedJob job, IncomingMessage message) {
+    private void message(EventRun job, IncomingMessage message) {
         BotDefinition bot = message.bot();
         String text = message.text().trim();
         if (text.startsWith("/") && bot.command(text.substring(1).split("\\s", 2)[0]).isPresent()) {
@@ -297,7 +351,7 @@ public class HandleBotEventJob implements JobHandler {
         hook(job, bot, message.botId(), "message", message.dialogId(), null, h -> chat -> h.onMessage(message, chat));
     }
 
-    private void command(QueuedJob job, IncomingCommand command) {
+    private void command(EventRun job, IncomingCommand command) {
         String handler = command.bot().command(command.command()).map(CommandDefinition::handler).orElse(command.bot().handler());
         hook(job, command.bot(), handler, command.botId(), "command", command.dialogId(), command,
                 h -> chat -> h.onCommand(command, chat));
@@ -307,7 +361,7 @@ public class HandleBotEventJob implements JobHandler {
      * A deletion event proves nothing by itself (its application token is known to every portal
      * user), so the bot is marked deleted only when Bitrix24 no longer knows it.
      */
-    private void deleted(QueuedJob job, long botId, JsonNode data) {
+    private void deleted(EventRun job, long botId, JsonNode data) {
         String memberId = job.memberId();
         Optional<Bot> row = registry.registered(memberId, botId);
         if (row.isEmpty()) {
@@ -327,54 +381,66 @@ public class HandleBotEventJob implements JobHandler {
         }
     }
 
-    private void hook(QueuedJob job, BotDefinition bot, long botId, String hook, String dialogId, IncomingCommand command,
+    private void hook(EventRun job, BotDefinition bot, long botId, String hook, String dialogId, IncomingCommand command,
             java.util.function.Function<BotMessageHandler, Consumer<BotChat>> call) {
         hook(job, bot, bot.handler(), botId, hook, dialogId, command, call);
     }
 
     /**
-     * Runs one hook of a handler: "typing…" after {@code b24.handlers.typing-after} if nothing was
-     * sent yet, retries with back-off on failure, and the last failure kept on the bot row.
+     * Runs one hook of a handler: what waits in the outbox goes out, or else "typing…" is shown,
+     * after {@code b24.handlers.typing-after} if it is still running; a failure goes to {@link #settle}.
      */
-    private void hook(QueuedJob job, BotDefinition bot, String handlerName, long botId, String hook, String dialogId,
+    private void hook(EventRun job, BotDefinition bot, String handlerName, long botId, String hook, String dialogId,
             IncomingCommand command, java.util.function.Function<BotMessageHandler, Consumer<BotChat>> call) {
         String memberId = job.memberId();
         BotMessageHandler handler = handlers.select(NamedLiteral.of(handlerName)).get();
-        BotChat chat = new BotChat(imbot.of(bot.api()), bitrix, memberId, botId, dialogId, command, job::confirmLease);
+        PortalOutbox.Origin origin = new PortalOutbox.Origin(job.job(), bot.code(), handlerName, botId, hook);
+        BotChat chat = new BotChat(imbot.of(bot.api()), bitrix, memberId, botId, dialogId, command, job.outbox(), origin);
         ScheduledFuture<?> indicator = dialogId == null ? null : typing.schedule(() -> {
-            if (!chat.wrote()) {
-                try {
+            try {
+                if (!job.outbox().flush() && !chat.wrote()) {
                     chat.typing();
-                } catch (RuntimeException e) {
-                    LOG.debugf("Typing indicator of bot %d in portal %s not shown: %s", botId, memberId, e.toString());
                 }
+            } catch (RuntimeException e) {
+                LOG.debugf("Typing indicator of bot %d in portal %s not shown: %s", botId, memberId, e.toString());
             }
         }, config.handlers().typingAfter().toMillis(), TimeUnit.MILLISECONDS);
         try {
             call.apply(handler).accept(chat);
             meters.counter("b24.bot.handler", "hook", hook, "outcome", "ok").increment();
-        } catch (LeaseLostException | PortalUnavailableException e) {
-            throw e;
         } catch (RuntimeException e) {
-            String what = e instanceof BitrixException b ? b.code() : e.getClass().getSimpleName();
-            boolean permanent = e instanceof BitrixException b && !b.isTransient();
-            if (!permanent && job.attempt() < config.handlers().maxAttempts()) {
-                meters.counter("b24.bot.handler", "hook", hook, "outcome", "retry").increment();
-                LOG.infof("Handler %s of bot %s failed on %s in portal %s (%s); run %d, retried later", handlerName, bot.code(),
-                        hook, memberId, what, job.attempt());
-                throw new RetryJobLater(Backoff.delay(job.attempt(), config.handlers().backoff(), config.handlers().maxBackoff()),
-                        "handler " + handlerName + " failed: " + what);
-            }
-            meters.counter("b24.bot.handler", "hook", hook, "outcome", "failed").increment();
-            LOG.warnf("Handler %s of bot %s gave up on %s in portal %s after %d runs: %s%s", handlerName, bot.code(), hook,
-                    memberId, job.attempt(), what, e instanceof BitrixException || e.getMessage() == null ? "" : ": " + e.getMessage());
-            // The page shows what failed, not the exception's message: the handler's own text may hold anything.
-            registry.handlerFailed(memberId, botId, HANDLER_FAILED, hook + " (" + handlerName + "): " + what);
+            settle(job.job(), bot.code(), handlerName, botId, hook, e);
         } finally {
             if (indicator != null) {
                 indicator.cancel(false);
             }
         }
+    }
+
+    /**
+     * The failure policy of a hook that threw, or whose posted message could not be delivered:
+     * retried with back-off ({@link RetryJobLater}, thrown) while runs are left and the failure may
+     * pass, otherwise kept on the bot row for the admin page (and the event is done).
+     */
+    private void settle(QueuedJob job, String botCode, String handlerName, long botId, String hook, RuntimeException e) {
+        if (e instanceof LeaseLostException || e instanceof PortalUnavailableException) {
+            throw e;
+        }
+        String memberId = job.memberId();
+        String what = e instanceof BitrixException b ? b.code() : e.getClass().getSimpleName();
+        boolean permanent = e instanceof BitrixException b && !b.isTransient();
+        if (!permanent && job.attempt() < config.handlers().maxAttempts()) {
+            meters.counter("b24.bot.handler", "hook", hook, "outcome", "retry").increment();
+            LOG.infof("Handler %s of bot %s failed on %s in portal %s (%s); run %d, retried later", handlerName, botCode,
+                    hook, memberId, what, job.attempt());
+            throw new RetryJobLater(Backoff.delay(job.attempt(), config.handlers().backoff(), config.handlers().maxBackoff()),
+                    "handler " + handlerName + " failed: " + what);
+        }
+        meters.counter("b24.bot.handler", "hook", hook, "outcome", "failed").increment();
+        LOG.warnf("Handler %s of bot %s gave up on %s in portal %s after %d runs: %s%s", handlerName, botCode, hook,
+                memberId, job.attempt(), what, e instanceof BitrixException || e.getMessage() == null ? "" : ": " + e.getMessage());
+        // The page shows what failed, not the exception's message: the handler's own text may hold anything.
+        registry.handlerFailed(memberId, botId, HANDLER_FAILED, hook + " (" + handlerName + "): " + what);
     }
 
     private Optional<BotDefinition> ours(String memberId, long botId) {
