@@ -699,7 +699,7 @@ public final class Bitrix24Emulator implements AutoCloseable {
 
     /** A PHP-style query ({@code a[b][0]=x}) as nested maps, a map keyed 0..n-1 as a list, as PHP's JSON would. */
     @SuppressWarnings("unchecked")
-    static Map<String, Object> nested(String query) {
+    public static Map<String, Object> nested(String query) {
         Map<String, Object> root = new LinkedHashMap<>();
         for (Map.Entry<String, Object> pair : form(query).entrySet()) {
             String key = pair.getKey();
