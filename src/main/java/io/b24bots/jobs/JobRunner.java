@@ -330,9 +330,12 @@ public class JobRunner {
     private void renewAll(List<QueuedJob> jobs) {
         List<QueuedJob> held = jobs.stream().filter(job -> !job.leaseLost()).toList();
         try {
+            long sent = System.nanoTime();
             Set<Long> renewed = store.renewAll(workerId, held, config.lease());
             for (QueuedJob job : held) {
-                if (!renewed.contains(job.id())) {
+                if (renewed.contains(job.id())) {
+                    job.renewed(sent);
+                } else {
                     job.markLeaseLost();
                     LOG.warnf("Lease of %s lost to another worker; its handler can no longer confirm it", job);
                 }
@@ -347,7 +350,10 @@ public class JobRunner {
             return;
         }
         try {
-            if (!store.renew(job.id(), workerId, job.attempt(), config.lease())) {
+            long sent = System.nanoTime();
+            if (store.renew(job.id(), workerId, job.attempt(), config.lease())) {
+                job.renewed(sent);
+            } else {
                 job.markLeaseLost();
                 LOG.warnf("Lease of %s lost to another worker; its handler can no longer confirm it", job);
             }

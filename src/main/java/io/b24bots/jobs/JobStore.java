@@ -1,8 +1,6 @@
 package io.b24bots.jobs;
 
 import java.time.Duration;
-import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
@@ -36,7 +34,7 @@ public class JobStore {
      * handed on as an array so the rows are then looked up by primary key (a join here let the
      * planner read every due job); the re-check runs on the locked row, so a job another replica
      * took meanwhile is skipped.
-     * Parameters: {@code :worker}, {@code :lease} (seconds), {@code :max}.
+     * Parameters: the worker, the lease in seconds, the most jobs to take.
      */
     static final String CLAIM = """
             with recursive portals(member_id) as (
@@ -60,8 +58,8 @@ public class JobStore {
                 from (select * from heads union all select * from expired) candidate
                 order by member_id, run_at, id
             )
-            update job set status = 'running', locked_by = :worker,
-                   locked_until = now() + make_interval(secs => :lease),
+            update job set status = 'running', locked_by = ?,
+                   locked_until = now() + make_interval(secs => ?),
                    attempts = attempts + 1, updated_at = now()
             where id in (
                 select j.id from job j
@@ -70,7 +68,7 @@ public class JobStore {
                     where not exists (select 1 from job r where r.member_id = f.member_id
                                       and r.status = 'running' and r.locked_until >= now())
                     order by f.run_at, f.id
-                    limit :max))
+                    limit ?))
                   and ((j.status = 'queued' and j.run_at <= now())
                        or (j.status = 'running' and j.locked_until < now()))
                 for update skip locked)
@@ -83,21 +81,33 @@ public class JobStore {
      * already has a job running, oldest first: one busy portal cannot starve the others, and a
      * portal's jobs run in order. See {@link #CLAIM} for why it stays fast.
      */
-    @SuppressWarnings("unchecked")
     public List<QueuedJob> claim(String worker, int max, Duration lease) {
-        return QuarkusTransaction.requiringNew().call(() -> {
-            List<Object[]> rows = em.createNativeQuery(CLAIM)
-                    .setParameter("worker", worker)
-                    .setParameter("lease", lease.toMillis() / 1000.0)
-                    .setParameter("max", max)
-                    .getResultList();
-            List<QueuedJob> jobs = new ArrayList<>();
-            for (Object[] row : rows) {
-                jobs.add(new QueuedJob(((Number) row[0]).longValue(), (String) row[1], (String) row[2], (String) row[3],
-                        ((Number) row[4]).intValue(), toInstant(row[5]), this, worker, lease));
+        // Plain JDBC: it runs on every wake-up, and Hibernate's mapping of a native row costs more than the row.
+        return QuarkusTransaction.requiringNew().call(() -> session().doReturningWork(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(CLAIM)) {
+                statement.setString(1, worker);
+                statement.setDouble(2, lease.toMillis() / 1000.0);
+                statement.setInt(3, max);
+                return leased(statement, worker, lease);
             }
-            return jobs;
-        });
+        }));
+    }
+
+    /**
+     * The jobs a leasing statement returned (id, kind, member_id, payload, attempts, created_at).
+     * Each is held until {@code lease} after the statement was sent: a bound this process can check
+     * on its own clock (see {@link QueuedJob#confirmLease()}).
+     */
+    private List<QueuedJob> leased(PreparedStatement statement, String worker, Duration lease) throws java.sql.SQLException {
+        long sent = System.nanoTime();
+        List<QueuedJob> jobs = new ArrayList<>();
+        try (ResultSet row = statement.executeQuery()) {
+            while (row.next()) {
+                jobs.add(new QueuedJob(row.getLong(1), row.getString(2), row.getString(3), row.getString(4), row.getInt(5),
+                        row.getTimestamp(6).toInstant(), this, worker, lease, sent));
+            }
+        }
+        return jobs;
     }
 
     /**
@@ -130,14 +140,7 @@ public class JobStore {
                 statement.setInt(3, more);
                 statement.setArray(4, connection.createArrayOf("bigint", heads.stream().map(QueuedJob::id).toArray()));
                 statement.setString(5, worker);
-                List<QueuedJob> jobs = new ArrayList<>();
-                try (ResultSet row = statement.executeQuery()) {
-                    while (row.next()) {
-                        jobs.add(new QueuedJob(row.getLong(1), row.getString(2), row.getString(3), row.getString(4), row.getInt(5),
-                                row.getTimestamp(6).toInstant(), this, worker, lease));
-                    }
-                }
-                return jobs;
+                return leased(statement, worker, lease);
             }
         }));
     }
@@ -262,18 +265,5 @@ public class JobStore {
 
     private static String cut(String error) {
         return Texts.cut(error, 2000);
-    }
-
-    private static Instant toInstant(Object value) {
-        if (value instanceof Instant instant) {
-            return instant;
-        }
-        if (value instanceof OffsetDateTime odt) {
-            return odt.toInstant();
-        }
-        if (value instanceof java.sql.Timestamp ts) {
-            return ts.toInstant();
-        }
-        return Instant.now();
     }
 }

@@ -129,7 +129,7 @@ class JobClaimTest {
             connection.setAutoCommit(false);
             statement.execute("set local plan_cache_mode = " + planMode);
             statement.execute("prepare explained_claim(text, float8, int) as "
-                    + JobStore.CLAIM.replace(":worker", "$1").replace(":lease", "$2").replace(":max", "$3"));
+                    + numbered(JobStore.CLAIM));
             try (ResultSet result = statement.executeQuery(
                     "explain (analyze, buffers, format json) execute explained_claim('explaining-replica', 60, 50)")) {
                 result.next();
@@ -188,5 +188,14 @@ class JobClaimTest {
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The claim's JDBC placeholders as PostgreSQL's numbered ones (worker, lease, max). */
+    private static String numbered(String sql) {
+        String out = sql;
+        for (int i = 1; out.contains("?"); i++) {
+            out = out.replaceFirst("\\?", "\\$" + i);
+        }
+        return out;
     }
 }

@@ -81,8 +81,10 @@ class JobGroupTest {
                 takenOver)).isEqualTo(1);
     }
 
+    /** A job leased a whole lease ago by this process's clock, so only the database can confirm it. */
     private QueuedJob job(long id, String worker, int attempt) {
-        return new QueuedJob(id, KIND, PORTAL, "{}", attempt, Instant.now(), store, worker, LEASE);
+        return new QueuedJob(id, KIND, PORTAL, "{}", attempt, Instant.now(), store, worker, LEASE,
+                System.nanoTime() - LEASE.toNanos());
     }
 
     private static long insert(String kind, String runAt, String status, String lockedBy, int attempts) {

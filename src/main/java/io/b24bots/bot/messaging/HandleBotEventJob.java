@@ -2,7 +2,6 @@ package io.b24bots.bot.messaging;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -23,6 +22,7 @@ import io.b24bots.bitrix.BitrixException;
 import io.b24bots.bitrix.PortalRateLimiter;
 import io.b24bots.bot.Bot;
 import io.b24bots.bot.BotRepository;
+import io.b24bots.bot.BotStatus;
 import io.b24bots.bot.declaration.BotCatalog;
 import io.b24bots.bot.declaration.BotDefinition;
 import io.b24bots.bot.declaration.BotsConfig;
@@ -115,10 +115,11 @@ public class HandleBotEventJob implements JobHandler {
     @Override
     public Map<QueuedJob, RuntimeException> runGroup(List<QueuedJob> jobs) {
         PortalOutbox outbox = new PortalOutbox(jobs.getFirst().memberId(), bitrix, limiter);
+        PortalBots bots = new PortalBots(jobs.getFirst().memberId());
         Map<QueuedJob, RuntimeException> failures = new HashMap<>();
         for (QueuedJob job : jobs) {
             try {
-                handle(new EventRun(job, outbox));
+                handle(new EventRun(job, outbox, bots));
             } catch (RuntimeException e) {
                 failures.put(job, e);
             }
@@ -137,10 +138,31 @@ public class HandleBotEventJob implements JobHandler {
         return failures;
     }
 
-    /** One queued event and the outbox of the run it is part of. */
-    private record EventRun(QueuedJob job, PortalOutbox outbox) {
+    /** One queued event, with the outbox and the bot rows of the run it is part of. */
+    private record EventRun(QueuedJob job, PortalOutbox outbox, PortalBots bots) {
         String memberId() {
             return job.memberId();
+        }
+    }
+
+    /** The portal's bot rows, read once per run instead of twice per event. */
+    private final class PortalBots {
+        private final String memberId;
+        private List<Bot> rows;
+
+        PortalBots(String memberId) {
+            this.memberId = memberId;
+        }
+
+        List<Bot> rows() {
+            if (rows == null) {
+                rows = registry.forPortal(memberId);
+            }
+            return rows;
+        }
+
+        void reload() {
+            rows = null;
         }
     }
 
@@ -183,7 +205,7 @@ public class HandleBotEventJob implements JobHandler {
         JsonNode params = data.path("PARAMS");
         JsonNode user = data.path("USER");
         long authorId = firstLong(params, "FROM_USER_ID", "AUTHOR_ID");
-        if (truthy(user.path("IS_BOT")) || truthy(params.path("SYSTEM")) || fromOurBot(memberId, authorId)) {
+        if (truthy(user.path("IS_BOT")) || truthy(params.path("SYSTEM")) || fromOurBot(job, authorId)) {
             return;
         }
         String text = params.path("MESSAGE").asText("");
@@ -193,7 +215,7 @@ public class HandleBotEventJob implements JobHandler {
         String language = language(params.path("LANGUAGE"), data.path("LANGUAGE"));
         long messageId = params.path("MESSAGE_ID").asLong();
         for (long botId : v1Bots(data.path("BOT"))) {
-            ours(memberId, botId).ifPresent(bot -> {
+            ours(job, botId).ifPresent(bot -> {
                 if (update) {
                     hook(job, bot, botId, "message-update", dialogId, null, h -> chat -> h.onMessageUpdated(new ChatEvent(
                             Kind.MESSAGE_UPDATED, memberId, bot, botId, dialogId, authorId, messageId, text, null, false,
@@ -216,7 +238,7 @@ public class HandleBotEventJob implements JobHandler {
         JsonNode params = data.path("PARAMS");
         String dialogId = params.path("DIALOG_ID").asText();
         for (long botId : v1Bots(data.path("BOT"))) {
-            ours(job.memberId(), botId).ifPresent(bot -> hook(job, bot, botId, "message-delete", dialogId, null,
+            ours(job, botId).ifPresent(bot -> hook(job, bot, botId, "message-delete", dialogId, null,
                     h -> chat -> h.onMessageDeleted(new ChatEvent(Kind.MESSAGE_DELETED, job.memberId(), bot, botId, dialogId,
                             firstLong(params, "FROM_USER_ID", "AUTHOR_ID"), params.path("MESSAGE_ID").asLong(), null, null,
                             false, language(params.path("LANGUAGE"), data.path("LANGUAGE")), data), chat)));
@@ -227,7 +249,7 @@ public class HandleBotEventJob implements JobHandler {
         JsonNode params = data.path("PARAMS");
         String dialogId = params.path("DIALOG_ID").asText();
         for (long botId : v1Bots(data.path("BOT"))) {
-            ours(job.memberId(), botId).ifPresent(bot -> hook(job, bot, botId, "join", dialogId, null,
+            ours(job, botId).ifPresent(bot -> hook(job, bot, botId, "join", dialogId, null,
                     h -> chat -> h.onJoin(new ChatEvent(Kind.JOINED, job.memberId(), bot, botId, dialogId,
                             firstLong(params, "USER_ID", "FROM_USER_ID"), 0, null, null, false,
                             language(params.path("LANGUAGE"), data.path("LANGUAGE")), data), chat)));
@@ -245,7 +267,7 @@ public class HandleBotEventJob implements JobHandler {
             Map.Entry<String, JsonNode> entry = it.next();
             JsonNode c = entry.getValue();
             long botId = c.path("BOT_ID").asLong();
-            ours(job.memberId(), botId).ifPresent(bot -> command(job, new IncomingCommand(job.memberId(), bot, botId, dialogId,
+            ours(job, botId).ifPresent(bot -> command(job, new IncomingCommand(job.memberId(), bot, botId, dialogId,
                     bare(c.path("COMMAND").asText()), c.path("COMMAND_PARAMS").asText(""),
                     c.path("COMMAND_ID").asLong(parseLong(entry.getKey())), c.path("MESSAGE_ID").asLong(params.path("MESSAGE_ID").asLong()),
                     firstLong(params, "FROM_USER_ID", "AUTHOR_ID"), language(params.path("LANGUAGE"), data.path("LANGUAGE")),
@@ -263,13 +285,13 @@ public class HandleBotEventJob implements JobHandler {
         JsonNode chatNode = data.path("chat");
         long authorId = message.path("authorId").asLong(user.path("id").asLong());
         if (truthy(user.path("bot")) || "bot".equals(user.path("type").asText()) || truthy(message.path("isSystem"))
-                || fromOurBot(memberId, authorId)) {
+                || fromOurBot(job, authorId)) {
             return;
         }
         String dialogId = dialogId(chatNode.path("dialogId").asText(""), authorId);
         String text = message.path("text").asText("");
         String language = language(data.path("language"), null);
-        ours(memberId, botId).ifPresent(bot -> {
+        ours(job, botId).ifPresent(bot -> {
             if (update) {
                 hook(job, bot, botId, "message-update", dialogId, null, h -> chat -> h.onMessageUpdated(new ChatEvent(
                         Kind.MESSAGE_UPDATED, memberId, bot, botId, dialogId, authorId, message.path("id").asLong(), text,
@@ -301,10 +323,10 @@ public class HandleBotEventJob implements JobHandler {
         String target = dialogId;
         long messageId = data.path("messageId").asLong(data.path("message").path("id").asLong());
         String language = language(data.path("language"), null);
-        if (kind == Kind.REACTION && (truthy(user.path("bot")) || fromOurBot(memberId, userId))) {
+        if (kind == Kind.REACTION && (truthy(user.path("bot")) || fromOurBot(job, userId))) {
             return;
         }
-        ours(memberId, botId).ifPresent(bot -> {
+        ours(job, botId).ifPresent(bot -> {
             ChatEvent event = new ChatEvent(kind, memberId, bot, botId, target, userId, messageId, null,
                     kind == Kind.REACTION ? data.path("reaction").asText(null) : null,
                     kind == Kind.REACTION && !"delete".equals(data.path("action").asText("add")), language, data);
@@ -328,7 +350,7 @@ public class HandleBotEventJob implements JobHandler {
         }
         long authorId = message.path("authorId").asLong(user.path("id").asLong());
         String dialogId = dialogId(data.path("chat").path("dialogId").asText(""), authorId);
-        ours(memberId, botId).ifPresent(bot -> command(job, new IncomingCommand(memberId, bot, botId, dialogId,
+        ours(job, botId).ifPresent(bot -> command(job, new IncomingCommand(memberId, bot, botId, dialogId,
                 bare(c.path("command").asText()), c.path("params").asText(""), c.path("id").asLong(), message.path("id").asLong(),
                 authorId, language(data.path("language"), null), c.path("context").asText("textarea").toLowerCase(Locale.ROOT),
                 data)));
@@ -374,6 +396,7 @@ public class HandleBotEventJob implements JobHandler {
         }
         Optional<BotDefinition> bot = catalog.byCode(row.get().code);
         if (registry.markDeleted(memberId, botId)) {
+            job.bots().reload();
             LOG.infof("Bot %d was deleted in portal %s", botId, memberId);
             bot.ifPresent(definition -> hook(job, definition, botId, "bot-delete", null, null,
                     h -> chat -> h.onBotDeleted(new ChatEvent(Kind.BOT_DELETED, memberId, definition, botId, null, 0, 0, null,
@@ -443,12 +466,13 @@ public class HandleBotEventJob implements JobHandler {
         registry.handlerFailed(memberId, botId, HANDLER_FAILED, hook + " (" + handlerName + "): " + what);
     }
 
-    private Optional<BotDefinition> ours(String memberId, long botId) {
-        return registry.registered(memberId, botId).flatMap(row -> catalog.byCode(row.code));
+    private Optional<BotDefinition> ours(EventRun job, long botId) {
+        return job.bots().rows().stream().filter(row -> row.status == BotStatus.REGISTERED && Long.valueOf(botId).equals(row.botId))
+                .findFirst().flatMap(row -> catalog.byCode(row.code));
     }
 
-    private boolean fromOurBot(String memberId, long authorId) {
-        return new HashSet<>(registry.registeredBotIds(memberId)).contains(authorId);
+    private boolean fromOurBot(EventRun job, long authorId) {
+        return job.bots().rows().stream().anyMatch(row -> Long.valueOf(authorId).equals(row.botId));
     }
 
     private static List<Long> v1Bots(JsonNode bots) {
