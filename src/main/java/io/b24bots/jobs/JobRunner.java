@@ -146,8 +146,14 @@ public class JobRunner {
         Map<String, List<QueuedJob>> byKind = new HashMap<>();
         groupable.values().forEach(unit -> byKind.computeIfAbsent(unit.getFirst().kind(), k -> new ArrayList<>()).add(unit.getFirst()));
         byKind.forEach((kind, kindHeads) -> {
-            for (QueuedJob follower : store.claimFollowers(workerId, kindHeads, handlers.get(kind).groupSize() - 1, config.lease())) {
-                groupable.get(follower.memberId() + "\n" + follower.kind()).add(follower);
+            try {
+                for (QueuedJob follower : store.claimFollowers(workerId, kindHeads, handlers.get(kind).groupSize() - 1,
+                        config.lease())) {
+                    groupable.get(follower.memberId() + "\n" + follower.kind()).add(follower);
+                }
+            } catch (RuntimeException e) {
+                // The heads are leased already: they run alone rather than wait for their leases to run out.
+                LOG.warnf("Could not take more %s jobs with the ones claimed (%s)", kind, e.getClass().getSimpleName());
             }
         });
         return units;
