@@ -150,11 +150,11 @@ class TokenRefreshTest {
         String inList = String.join(",", java.util.Collections.nCopies(memberIds.length, "?"));
         ExecutorService sampler = Executors.newSingleThreadExecutor();
         try {
-            // Samples while every portal's grant is at the OAuth server and none has been answered.
+            // Samples while grants are at the OAuth server and none has been answered (from the first
+            // one sent: on a loaded machine the last may arrive after the first was answered).
             Future<long[]> sampling = sampler.submit(() -> {
                 await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
-                        .until(() -> portals.stream().mapToInt(this::refreshesOf).sum() == portals.size());
-                // Every grant is at the OAuth server, so every lease transaction has committed.
+                        .until(() -> portals.stream().mapToInt(this::refreshesOf).sum() > 0);
                 long from = System.nanoTime();
                 long busiest = 0;
                 long samples = 0;
