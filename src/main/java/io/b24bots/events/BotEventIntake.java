@@ -20,7 +20,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * a failed enqueue never turns Bitrix24's next delivery of the same event into a "duplicate".
  *
  * <p>Group commit: events arriving together are written in one transaction (one dedup statement
- * for all, their jobs, one notification, one commit) by whichever of their request threads gets a
+ * for all, one job statement for all, one notification, one commit) by whichever of their request threads gets a
  * writer slot first; every caller returns only after the transaction holding its event has
  * committed, so an event answered 200 is in PostgreSQL. Under light load a batch is one event and
  * nobody waits for company; under load the commits, not the events, are what the database counts.
@@ -117,21 +117,38 @@ public class BotEventIntake {
         List<byte[]> hashes = new ArrayList<>(batch.size());
         batch.forEach(p -> hashes.add(p.hash()));
         boolean[] first = dedup.firstDeliveries(hashes);
+        // The first copies go to the queue together, in one statement.
+        List<BotEventQueue.WebhookEvent> fresh = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            if (first[i]) {
+                Pending event = batch.get(i);
+                fresh.add(new BotEventQueue.WebhookEvent(event.memberId(), event.event(), event.data()));
+            }
+        }
+        boolean[] queued = botEvents.acceptAll(fresh);
         Outcome[] outcomes = new Outcome[batch.size()];
         Set<ByteBuffer> refused = new HashSet<>();
+        List<byte[]> forget = new ArrayList<>();
+        for (int i = 0, next = 0; i < batch.size(); i++) {
+            if (first[i]) {
+                if (queued[next++]) {
+                    outcomes[i] = Outcome.QUEUED;
+                } else {
+                    // Not remembered either, so the event is not a "duplicate" when the portal's queue has room again.
+                    forget.add(batch.get(i).hash());
+                    refused.add(ByteBuffer.wrap(batch.get(i).hash()));
+                    outcomes[i] = Outcome.PORTAL_FULL;
+                }
+            }
+        }
         for (int i = 0; i < batch.size(); i++) {
-            Pending event = batch.get(i);
             if (!first[i]) {
                 // A second copy in the same batch shares its first copy's fate.
-                outcomes[i] = refused.contains(ByteBuffer.wrap(event.hash())) ? Outcome.PORTAL_FULL : Outcome.DUPLICATE;
-            } else if (botEvents.accept(event.memberId(), event.event(), event.data())) {
-                outcomes[i] = Outcome.QUEUED;
-            } else {
-                // Not remembered either, so the event is not a "duplicate" when the portal's queue has room again.
-                dedup.forget(event.hash());
-                refused.add(ByteBuffer.wrap(event.hash()));
-                outcomes[i] = Outcome.PORTAL_FULL;
+                outcomes[i] = refused.contains(ByteBuffer.wrap(batch.get(i).hash())) ? Outcome.PORTAL_FULL : Outcome.DUPLICATE;
             }
+        }
+        if (!forget.isEmpty()) {
+            dedup.forget(forget);
         }
         return outcomes;
     }

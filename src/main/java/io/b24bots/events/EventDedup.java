@@ -67,10 +67,16 @@ public class EventDedup {
         return first;
     }
 
-    /** Takes back a mark of the current transaction, for an event that was then not queued. */
+    /** Takes back marks of the current transaction, for events that were then not queued. */
     @Transactional(Transactional.TxType.MANDATORY)
-    public void forget(byte[] hash) {
-        em.createNativeQuery("delete from event_dedup where hash = :hash").setParameter("hash", hash).executeUpdate();
+    public void forget(List<byte[]> hashes) {
+        em.unwrap(Session.class).doWork(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(
+                    "delete from event_dedup where hash = any(?)")) {
+                statement.setArray(1, connection.createArrayOf("bytea", hashes.toArray(new byte[0][])));
+                statement.executeUpdate();
+            }
+        });
     }
 
     @Scheduled(every = "1h", delayed = "10m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)

@@ -1,6 +1,7 @@
 package io.b24bots.bot.messaging;
-
-
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -24,18 +25,40 @@ public class BotEventQueue {
     private final JobQueue jobs;
     private final ObjectMapper json;
 
+    /** A webhook event for {@link #acceptAll}; {@code data} already stripped of tokens. */
+    public record WebhookEvent(String memberId, String event, Map<String, Object> data) {
+    }
+
     BotEventQueue(JobQueue jobs, ObjectMapper json) {
         this.jobs = jobs;
         this.json = json;
     }
 
     /**
-     * Queues a webhook event inside the caller's transaction; {@code data} must already be stripped
-     * of tokens. False when the portal's queue is full ({@code b24.jobs.max-queued-per-portal}).
+     * Queues a batch of webhook events inside the caller's transaction, in one statement. Index i
+     * of the answer is false when events[i]'s portal queue is full; the other events are queued.
      */
     @Transactional(Transactional.TxType.MANDATORY)
-    public boolean accept(String memberId, String event, Map<String, Object> data) {
-        return enqueue(memberId, event, json.valueToTree(data));
+    public boolean[] acceptAll(List<WebhookEvent> events) {
+        List<String> memberIds = new ArrayList<>(events.size());
+        List<String> payloads = new ArrayList<>(events.size());
+        for (WebhookEvent event : events) {
+            memberIds.add(event.memberId());
+            payloads.add(payload(event.event(), event.data()));
+        }
+        return jobs.offerAll(KIND, memberIds, payloads);
+    }
+
+    /** The job payload {@link #enqueue} writes, serialised from the map directly (no tree copy). */
+    private String payload(String event, Map<String, Object> data) {
+        Map<String, Object> payload = new LinkedHashMap<>(4);
+        payload.put("event", event);
+        payload.put("data", data);
+        try {
+            return json.writeValueAsString(payload);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
