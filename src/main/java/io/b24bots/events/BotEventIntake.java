@@ -11,6 +11,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.b24bots.bot.messaging.BotEventQueue;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -39,23 +42,32 @@ public class BotEventIntake {
      */
     static final int WRITERS = 4;
 
-    private record Pending(String memberId, String event, Map<String, Object> data, byte[] hash,
+    private record Pending(String memberId, String event, String dataJson, byte[] hash,
             CompletableFuture<Outcome> outcome) {
     }
 
     private final EventDedup dedup;
     private final BotEventQueue botEvents;
+    private final ObjectMapper json;
     private final ConcurrentLinkedQueue<Pending> waiting = new ConcurrentLinkedQueue<>();
     private final Semaphore writers = new Semaphore(WRITERS);
 
-    BotEventIntake(EventDedup dedup, BotEventQueue botEvents) {
+    BotEventIntake(EventDedup dedup, BotEventQueue botEvents, ObjectMapper json) {
         this.dedup = dedup;
         this.botEvents = botEvents;
+        this.json = json;
     }
 
     /** Blocks until the event is committed (or known to be a duplicate, or refused); callers run on virtual threads. */
     public Outcome accept(String memberId, String event, Map<String, Object> data) {
-        Pending mine = new Pending(memberId, event, data, dedup.hash(memberId, event, data), new CompletableFuture<>());
+        // Written once: the same text is hashed and stored.
+        String dataJson;
+        try {
+            dataJson = json.writeValueAsString(data);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        Pending mine = new Pending(memberId, event, dataJson, dedup.hash(memberId, event, dataJson), new CompletableFuture<>());
         waiting.add(mine);
         writers.acquireUninterruptibly();
         try {
@@ -122,7 +134,7 @@ public class BotEventIntake {
         for (int i = 0; i < batch.size(); i++) {
             if (first[i]) {
                 Pending event = batch.get(i);
-                fresh.add(new BotEventQueue.WebhookEvent(event.memberId(), event.event(), event.data()));
+                fresh.add(new BotEventQueue.WebhookEvent(event.memberId(), event.event(), event.dataJson()));
             }
         }
         boolean[] queued = botEvents.acceptAll(fresh);

@@ -1,8 +1,7 @@
 package io.b24bots.bot.messaging;
+
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,8 +24,8 @@ public class BotEventQueue {
     private final JobQueue jobs;
     private final ObjectMapper json;
 
-    /** A webhook event for {@link #acceptAll}; {@code data} already stripped of tokens. */
-    public record WebhookEvent(String memberId, String event, Map<String, Object> data) {
+    /** A webhook event for {@link #acceptAll}: its {@code data}, already stripped of tokens, as JSON. */
+    public record WebhookEvent(String memberId, String event, String dataJson) {
     }
 
     BotEventQueue(JobQueue jobs, ObjectMapper json) {
@@ -44,18 +43,15 @@ public class BotEventQueue {
         List<String> payloads = new ArrayList<>(events.size());
         for (WebhookEvent event : events) {
             memberIds.add(event.memberId());
-            payloads.add(payload(event.event(), event.data()));
+            payloads.add(payload(event.event(), event.dataJson()));
         }
         return jobs.offerAll(KIND, memberIds, payloads);
     }
 
-    /** The job payload {@link #enqueue} writes, serialised from the map directly (no tree copy). */
-    private String payload(String event, Map<String, Object> data) {
-        Map<String, Object> payload = new LinkedHashMap<>(4);
-        payload.put("event", event);
-        payload.put("data", data);
+    /** The job payload {@link #enqueue} writes, around data the intake already wrote as JSON (for its hash). */
+    private String payload(String event, String dataJson) {
         try {
-            return json.writeValueAsString(payload);
+            return "{\"event\":" + json.writeValueAsString(event) + ",\"data\":" + dataJson + "}";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
