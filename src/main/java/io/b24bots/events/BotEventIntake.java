@@ -23,10 +23,11 @@ import jakarta.enterprise.context.ApplicationScoped;
  * a failed enqueue never turns Bitrix24's next delivery of the same event into a "duplicate".
  *
  * <p>Group commit: events arriving together are written in one transaction (one dedup statement
- * for all, one job statement for all, one notification, one commit) by whichever of their request threads gets a
- * writer slot first; every caller returns only after the transaction holding its event has
- * committed, so an event answered 200 is in PostgreSQL. Under light load a batch is one event and
- * nobody waits for company; under load the commits, not the events, are what the database counts.
+ * for all, one job statement for all, one notification, one commit) by whichever of their request
+ * threads gets a writer slot first; every caller returns only after the transaction holding its
+ * event has committed, so an event answered 200 is in PostgreSQL. Under light load a batch is one
+ * event and nobody waits for company; under load the commits, not the events, are what the
+ * database counts.
  */
 @ApplicationScoped
 public class BotEventIntake {

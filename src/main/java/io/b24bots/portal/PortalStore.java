@@ -180,8 +180,9 @@ public class PortalStore {
 
     /**
      * The portal's token or status is changing in the current transaction: forget what this
-     * replica remembered, now and once more after the transaction ends, so a check that read the
-     * old row meanwhile does not keep it.
+     * replica remembered (the application token here, the access token wherever
+     * {@link PortalTokensChanged} is observed), now and once more after the transaction ends, so a
+     * reader of the old row meanwhile does not keep it.
      */
     private void forgetToken(String memberId) {
         knownTokens.remove(memberId);
