@@ -11,6 +11,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.b24bots.bot.messaging.BotEventQueue;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,10 +23,11 @@ import jakarta.enterprise.context.ApplicationScoped;
  * a failed enqueue never turns Bitrix24's next delivery of the same event into a "duplicate".
  *
  * <p>Group commit: events arriving together are written in one transaction (one dedup statement
- * for all, their jobs, one notification, one commit) by whichever of their request threads gets a
- * writer slot first; every caller returns only after the transaction holding its event has
- * committed, so an event answered 200 is in PostgreSQL. Under light load a batch is one event and
- * nobody waits for company; under load the commits, not the events, are what the database counts.
+ * for all, one job statement for all, one notification, one commit) by whichever of their request
+ * threads gets a writer slot first; every caller returns only after the transaction holding its
+ * event has committed, so an event answered 200 is in PostgreSQL. Under light load a batch is one
+ * event and nobody waits for company; under load the commits, not the events, are what the
+ * database counts.
  */
 @ApplicationScoped
 public class BotEventIntake {
@@ -39,23 +43,32 @@ public class BotEventIntake {
      */
     static final int WRITERS = 4;
 
-    private record Pending(String memberId, String event, Map<String, Object> data, byte[] hash,
+    private record Pending(String memberId, String event, String dataJson, byte[] hash,
             CompletableFuture<Outcome> outcome) {
     }
 
     private final EventDedup dedup;
     private final BotEventQueue botEvents;
+    private final ObjectMapper json;
     private final ConcurrentLinkedQueue<Pending> waiting = new ConcurrentLinkedQueue<>();
     private final Semaphore writers = new Semaphore(WRITERS);
 
-    BotEventIntake(EventDedup dedup, BotEventQueue botEvents) {
+    BotEventIntake(EventDedup dedup, BotEventQueue botEvents, ObjectMapper json) {
         this.dedup = dedup;
         this.botEvents = botEvents;
+        this.json = json;
     }
 
     /** Blocks until the event is committed (or known to be a duplicate, or refused); callers run on virtual threads. */
     public Outcome accept(String memberId, String event, Map<String, Object> data) {
-        Pending mine = new Pending(memberId, event, data, dedup.hash(memberId, event, data), new CompletableFuture<>());
+        // Written once: the same text is hashed and stored.
+        String dataJson;
+        try {
+            dataJson = json.writeValueAsString(data);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        Pending mine = new Pending(memberId, event, dataJson, dedup.hash(memberId, event, dataJson), new CompletableFuture<>());
         waiting.add(mine);
         writers.acquireUninterruptibly();
         try {
@@ -117,21 +130,38 @@ public class BotEventIntake {
         List<byte[]> hashes = new ArrayList<>(batch.size());
         batch.forEach(p -> hashes.add(p.hash()));
         boolean[] first = dedup.firstDeliveries(hashes);
+        // The first copies go to the queue together, in one statement.
+        List<BotEventQueue.WebhookEvent> fresh = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            if (first[i]) {
+                Pending event = batch.get(i);
+                fresh.add(new BotEventQueue.WebhookEvent(event.memberId(), event.event(), event.dataJson()));
+            }
+        }
+        boolean[] queued = botEvents.acceptAll(fresh);
         Outcome[] outcomes = new Outcome[batch.size()];
         Set<ByteBuffer> refused = new HashSet<>();
+        List<byte[]> forget = new ArrayList<>();
+        for (int i = 0, next = 0; i < batch.size(); i++) {
+            if (first[i]) {
+                if (queued[next++]) {
+                    outcomes[i] = Outcome.QUEUED;
+                } else {
+                    // Not remembered either, so the event is not a "duplicate" when the portal's queue has room again.
+                    forget.add(batch.get(i).hash());
+                    refused.add(ByteBuffer.wrap(batch.get(i).hash()));
+                    outcomes[i] = Outcome.PORTAL_FULL;
+                }
+            }
+        }
         for (int i = 0; i < batch.size(); i++) {
-            Pending event = batch.get(i);
             if (!first[i]) {
                 // A second copy in the same batch shares its first copy's fate.
-                outcomes[i] = refused.contains(ByteBuffer.wrap(event.hash())) ? Outcome.PORTAL_FULL : Outcome.DUPLICATE;
-            } else if (botEvents.accept(event.memberId(), event.event(), event.data())) {
-                outcomes[i] = Outcome.QUEUED;
-            } else {
-                // Not remembered either, so the event is not a "duplicate" when the portal's queue has room again.
-                dedup.forget(event.hash());
-                refused.add(ByteBuffer.wrap(event.hash()));
-                outcomes[i] = Outcome.PORTAL_FULL;
+                outcomes[i] = refused.contains(ByteBuffer.wrap(batch.get(i).hash())) ? Outcome.PORTAL_FULL : Outcome.DUPLICATE;
             }
+        }
+        if (!forget.isEmpty()) {
+            dedup.forget(forget);
         }
         return outcomes;
     }

@@ -8,11 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
@@ -29,11 +25,9 @@ import org.hibernate.Session;
 public class EventDedup {
 
     private final EntityManager em;
-    private final ObjectMapper json;
 
-    EventDedup(EntityManager em, ObjectMapper json) {
+    EventDedup(EntityManager em) {
         this.em = em;
-        this.json = json;
     }
 
     /**
@@ -67,10 +61,16 @@ public class EventDedup {
         return first;
     }
 
-    /** Takes back a mark of the current transaction, for an event that was then not queued. */
+    /** Takes back marks of the current transaction, for events that were then not queued. */
     @Transactional(Transactional.TxType.MANDATORY)
-    public void forget(byte[] hash) {
-        em.createNativeQuery("delete from event_dedup where hash = :hash").setParameter("hash", hash).executeUpdate();
+    public void forget(List<byte[]> hashes) {
+        em.unwrap(Session.class).doWork(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(
+                    "delete from event_dedup where hash = any(?)")) {
+                statement.setArray(1, connection.createArrayOf("bytea", hashes.toArray(new byte[0][])));
+                statement.executeUpdate();
+            }
+        });
     }
 
     @Scheduled(every = "1h", delayed = "10m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -79,17 +79,17 @@ public class EventDedup {
                 "delete from event_dedup where received_at < now() - interval '24 hours'").executeUpdate());
     }
 
-    /** The event's identity: member_id, event name and the canonical {@code data}. */
-    public byte[] hash(String memberId, String event, Map<String, Object> canonicalData) {
+    /** The event's identity: member_id, event name and the canonical {@code data} as JSON. */
+    public byte[] hash(String memberId, String event, String canonicalDataJson) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             digest.update(memberId.getBytes(StandardCharsets.UTF_8));
             digest.update((byte) 0);
             digest.update(event.getBytes(StandardCharsets.UTF_8));
             digest.update((byte) 0);
-            digest.update(json.writeValueAsBytes(canonicalData));
+            digest.update(canonicalDataJson.getBytes(StandardCharsets.UTF_8));
             return digest.digest();
-        } catch (NoSuchAlgorithmException | JsonProcessingException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -51,7 +51,7 @@ public class EventsResource {
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
     @RunOnVirtualThread
-    public Map<String, String> receive(@RestHeader("Content-Type") String contentType, byte[] body) {
+    public EventAnswer receive(@RestHeader("Content-Type") String contentType, byte[] body) {
         FormData form = FormBodies.parse(contentType, body);
         if (form.isEmpty()) {
             throw Refusal.invalid("The event body is empty.");
@@ -64,7 +64,7 @@ public class EventsResource {
         if (!EventNames.known(event)) {
             // Nothing acts on it, so nothing is verified, stored or queued.
             meters.counter("b24.events", "kind", "ignored").increment();
-            return Map.of("result", "ignored");
+            return EventAnswer.IGNORED;
         }
         String memberId = memberId(form);
         if (memberId == null || !FrameRequest.MEMBER_ID.matcher(memberId).matches()) {
@@ -97,7 +97,7 @@ public class EventsResource {
         return portals.activeMemberIdForDomain(domain.trim().toLowerCase(Locale.ROOT)).orElse(null);
     }
 
-    private Map<String, String> handle(String event, String memberId, FormData form) {
+    private EventAnswer handle(String event, String memberId, FormData form) {
         if ("ONAPPINSTALL".equals(event)) {
             installs.installFromEvent(form);
             return accepted();
@@ -114,7 +114,7 @@ public class EventsResource {
                 case DUPLICATE -> {
                     LOG.debugf("Duplicate %s for portal %s ignored", event, memberId);
                     meters.counter("b24.events", "kind", "duplicate").increment();
-                    yield Map.of("result", "duplicate");
+                    yield EventAnswer.DUPLICATE;
                 }
                 case PORTAL_FULL -> throw refusals.refuse(event, memberId, "portal_full", Refusal.Kind.TOO_MANY,
                         "This portal has too many events waiting to be handled; new ones are refused until they are.");
@@ -129,7 +129,7 @@ public class EventsResource {
         return accepted();
     }
 
-    private static Map<String, String> accepted() {
-        return Map.of("result", "ok");
+    private static EventAnswer accepted() {
+        return EventAnswer.OK;
     }
 }

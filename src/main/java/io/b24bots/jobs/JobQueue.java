@@ -61,6 +61,37 @@ public class JobQueue {
     private static final Positional CAPPED_JDBC = Positional.of(CAPPED);
     private static final Positional UNCAPPED_JDBC = Positional.of(UNCAPPED);
 
+    /*
+     * offerAll's one statement for a whole batch (one text for every size: array parameters, so
+     * PostgreSQL plans it once per connection). Each portal's room is counted once, as in INSERT;
+     * an offer is taken when the portal's active jobs plus its earlier offers in the batch leave a
+     * place, exactly what offering them one by one in this order would do. The rows are inserted
+     * in batch order so ids, and so the order a portal's jobs are claimed in, follow arrival.
+     */
+    private static final String INSERT_ALL = """
+            with offered as (
+                select t.member_id, t.payload, t.ord,
+                       row_number() over (partition by t.member_id order by t.ord) as place
+                from unnest(cast(? as varchar[]), cast(? as text[])) with ordinality as t(member_id, payload, ord)
+            ), room as (
+                select m.member_id,
+                       (select count(*) from (select 1 from job where member_id = m.member_id and status = 'queued'
+                                              union all
+                                              select 1 from job where member_id = m.member_id and status = 'running'
+                                              limit ?) active) as active
+                from (select distinct member_id from offered) m
+            ), taken as (
+                select o.ord, o.member_id, o.payload from offered o join room r on r.member_id = o.member_id
+                where r.active + o.place <= ?
+            ), added as (
+                insert into job (kind, member_id, payload, status, attempts, run_at, created_at, updated_at)
+                select cast(? as varchar), member_id, payload, 'queued', 0, now(), now(), now()
+                from taken order by ord
+                returning 1
+            )
+            select array(select ord from taken order by ord), (select count(*) from added)
+            """;
+
     /** Marks a transaction that already carries its notification. */
     private static final Object ANNOUNCED = new Object();
 
@@ -95,6 +126,44 @@ public class JobQueue {
     @Transactional(Transactional.TxType.MANDATORY)
     public Enqueued offer(String kind, String memberId, String payload, String dedupKey) {
         return insert(true, kind, memberId, payload, dedupKey);
+    }
+
+    /**
+     * Offers many jobs of one kind in one statement, with {@link #offer}'s per-portal cap and no
+     * dedup key: index i of the answer is true when payloads[i] was queued for memberIds[i], false
+     * when that portal was full. A full portal refuses only its own offers; the others' are queued.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public boolean[] offerAll(String kind, List<String> memberIds, List<String> payloads) {
+        if (memberIds.size() != payloads.size()) {
+            throw new IllegalArgumentException("one payload per portal");
+        }
+        boolean[] queued = new boolean[memberIds.size()];
+        if (queued.length == 0) {
+            return queued;
+        }
+        int cap = config.maxQueuedPerPortal();
+        long added = session().doReturningWork(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(INSERT_ALL)) {
+                statement.setArray(1, connection.createArrayOf("varchar", memberIds.toArray(new String[0])));
+                statement.setArray(2, connection.createArrayOf("text", payloads.toArray(new String[0])));
+                statement.setInt(3, cap);
+                statement.setInt(4, cap);
+                statement.setString(5, kind);
+                try (ResultSet result = statement.executeQuery()) {
+                    result.next();
+                    // ordinality counts from 1
+                    for (Long ord : (Long[]) result.getArray(1).getArray()) {
+                        queued[(int) (ord - 1)] = true;
+                    }
+                    return result.getLong(2);
+                }
+            }
+        });
+        if (added > 0) {
+            announceOnce();
+        }
+        return queued;
     }
 
     private Enqueued insert(boolean capped, String kind, String memberId, String payload, String dedupKey) {

@@ -2,6 +2,8 @@ package io.b24bots.oauth;
 
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
@@ -10,11 +12,13 @@ import io.b24bots.config.B24Config;
 import io.b24bots.config.EndpointPolicy;
 import io.b24bots.portal.PortalStatus;
 import io.b24bots.portal.PortalStore;
+import io.b24bots.portal.PortalTokensChanged;
 import io.b24bots.portal.RefreshState;
 import io.b24bots.portal.StoredTokens;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -24,7 +28,8 @@ import org.jboss.logging.Logger;
  * and a refresh lease on the token row (taken in a short transaction that re-checks the row)
  * makes other replicas wait for the holder's result. No connection or row lock is held during
  * the call to the OAuth server, and a sent grant is always waited for and its pair stored, since
- * the single-use refresh token it consumed cannot be sent again.
+ * the single-use refresh token it consumed cannot be sent again. A usable access token is
+ * remembered for a few seconds, so a busy portal's calls do not each read and decrypt its row.
  */
 @ApplicationScoped
 public class TokenService {
@@ -41,6 +46,28 @@ public class TokenService {
     private static final Duration MAX_STORE_BACKOFF = Duration.ofSeconds(2);
 
     private static final String PROCESS = ManagementFactory.getRuntimeMXBean().getName();
+
+    /**
+     * How long an access token read here is used without reading the row again. Time-bound, not
+     * checked against the row's version on each use (that would cost the read this saves), so a
+     * change written by another replica is seen at most this much later, and that is harmless:
+     * after its rotation the old token still works until it expires or Bitrix24 rejects it, and a
+     * rejected token is dropped and the row re-read ({@link #refreshRejected}), one retry. What
+     * this replica changes itself (a refresh; an install, uninstall or reauth_required through
+     * {@link PortalTokensChanged}) replaces or drops the entry at once. A remembered token is also
+     * never used within {@link #EXPIRY_MARGIN} of its own expiry.
+     */
+    static final Duration ACCESS_MEMORY = Duration.ofSeconds(5);
+    private static final int ACCESS_MEMORY_LIMIT = 100_000;
+
+    /** An access token as this replica last read or stored it, believed until {@code untilNanos}. */
+    private record Remembered(PortalAccess access, Instant expiresAt, long version, long untilNanos) {
+        boolean usable(long now) {
+            return untilNanos - now > 0 && expiresAt.isAfter(Instant.now().plus(EXPIRY_MARGIN));
+        }
+    }
+
+    private final ConcurrentHashMap<String, Remembered> remembered = new ConcurrentHashMap<>();
 
     private final ReentrantLock[] stripes = new ReentrantLock[256];
     private final AtomicLong refreshIds = new AtomicLong();
@@ -72,10 +99,14 @@ public class TokenService {
 
     /** A usable token for the portal, refreshed first when it is known to be expired. */
     public PortalAccess access(String memberId) {
+        Remembered known = remembered.get(memberId);
+        if (known != null && known.usable(System.nanoTime())) {
+            return known.access();
+        }
         StoredTokens tokens = store.tokens(memberId).orElseThrow(() -> unavailable(memberId));
         requireActive(tokens);
         if (!tokens.expiresWithin(EXPIRY_MARGIN)) {
-            return toAccess(tokens);
+            return remember(tokens);
         }
         return refresh(memberId, stored -> stored.expiresWithin(EXPIRY_MARGIN));
     }
@@ -85,6 +116,8 @@ public class TokenService {
      * unless another caller already replaced that token.
      */
     public PortalAccess refreshRejected(String memberId, String rejectedToken) {
+        remembered.computeIfPresent(memberId, (member, known) ->
+                known.access().accessToken().equals(rejectedToken) ? null : known);
         return refresh(memberId, stored -> stored.accessToken().equals(rejectedToken)
                 || stored.expiresWithin(EXPIRY_MARGIN));
     }
@@ -130,7 +163,7 @@ public class TokenService {
             return Step.failed(new PortalUnavailableException(memberId, tokens.status()));
         }
         if (!needed.test(tokens)) {
-            return Step.done(toAccess(tokens));
+            return Step.done(remember(tokens));
         }
         if (!servers.isTrusted(tokens.oauthServer())) {
             LOG.warnf("Portal %s was installed through an OAuth server that is no longer trusted; "
@@ -181,7 +214,8 @@ public class TokenService {
             }
             meters.counter("b24.token.refreshes", "outcome", "ok").increment();
             LOG.debugf("Refreshed tokens of portal %s", memberId);
-            return new PortalAccess(memberId, endpoint, grant.accessToken());
+            return remember(new PortalAccess(memberId, endpoint, grant.accessToken()), grant.expiresAt(),
+                    tokens.version() + 1);
         } finally {
             if (!leaseEnded) {
                 releaseQuietly(memberId, owner);
@@ -278,6 +312,36 @@ public class TokenService {
         if (tokens.status() != PortalStatus.ACTIVE) {
             throw new PortalUnavailableException(tokens.memberId(), tokens.status());
         }
+    }
+
+    private PortalAccess remember(StoredTokens tokens) {
+        return remember(toAccess(tokens), tokens.expiresAt(), tokens.version());
+    }
+
+    private PortalAccess remember(PortalAccess access, Instant expiresAt, long version) {
+        if (remembered.size() >= ACCESS_MEMORY_LIMIT) {
+            // Bounded memory; a miss only costs a read.
+            remembered.clear();
+        }
+        Remembered fresh = new Remembered(access, expiresAt, version, System.nanoTime() + ACCESS_MEMORY.toNanos());
+        // A caller that read the row before another caller here stored a newer pair must not put
+        // the older token back; a lapsed entry (a reinstall elsewhere restarts versions) gives way.
+        remembered.merge(access.memberId(), fresh, (old, now) ->
+                now.version() >= old.version() || !old.usable(System.nanoTime()) ? now : old);
+        return access;
+    }
+
+    /**
+     * Drops what this replica remembers of the portal's access token: the next call reads the row.
+     * Also what a test that edits the row behind the service's back uses, as another replica's
+     * change would be seen once {@link #ACCESS_MEMORY} has passed.
+     */
+    void forget(String memberId) {
+        remembered.remove(memberId);
+    }
+
+    void tokensChanged(@Observes PortalTokensChanged changed) {
+        forget(changed.memberId());
     }
 
     private static PortalAccess toAccess(StoredTokens tokens) {

@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Synchronization;
@@ -43,11 +44,14 @@ public class PortalStore {
     private final TokenCipher cipher;
     private final TransactionSynchronizationRegistry transactions;
     private final ConcurrentHashMap<String, KnownToken> knownTokens = new ConcurrentHashMap<>();
+    private final Event<PortalTokensChanged> tokensChanged;
 
-    PortalStore(EntityManager em, TokenCipher cipher, TransactionSynchronizationRegistry transactions) {
+    PortalStore(EntityManager em, TokenCipher cipher, TransactionSynchronizationRegistry transactions,
+            Event<PortalTokensChanged> tokensChanged) {
         this.em = em;
         this.cipher = cipher;
         this.transactions = transactions;
+        this.tokensChanged = tokensChanged;
     }
 
     @Transactional
@@ -176,11 +180,13 @@ public class PortalStore {
 
     /**
      * The portal's token or status is changing in the current transaction: forget what this
-     * replica remembered, now and once more after the transaction ends, so a check that read the
-     * old row meanwhile does not keep it.
+     * replica remembered (the application token here, the access token wherever
+     * {@link PortalTokensChanged} is observed), now and once more after the transaction ends, so a
+     * reader of the old row meanwhile does not keep it.
      */
     private void forgetToken(String memberId) {
         knownTokens.remove(memberId);
+        tokensChanged.fire(new PortalTokensChanged(memberId));
         transactions.registerInterposedSynchronization(new Synchronization() {
             @Override
             public void beforeCompletion() {
@@ -189,6 +195,7 @@ public class PortalStore {
             @Override
             public void afterCompletion(int status) {
                 knownTokens.remove(memberId);
+                tokensChanged.fire(new PortalTokensChanged(memberId));
             }
         });
     }
@@ -328,6 +335,7 @@ public class PortalStore {
 
     @Transactional(Transactional.TxType.MANDATORY)
     public void markReauthRequired(String memberId) {
+        forgetToken(memberId);
         Portal portal = Portal.findById(memberId);
         if (portal != null && portal.status == PortalStatus.ACTIVE) {
             portal.status = PortalStatus.REAUTH_REQUIRED;

@@ -5,6 +5,7 @@ import java.util.Map;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.json.Json;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -29,21 +30,31 @@ public class BodyLimit {
         router.route().order(Integer.MIN_VALUE).handler(context -> {
             String length = context.request().getHeader("Content-Length");
             if (length != null && tooLarge(length, maxBytes)) {
-                context.response().setStatusCode(413).putHeader("Connection", "close");
-                if (ErrorResponses.isPage(context.request().path())) {
-                    String origin = FramePolicy.claimedOrigin(context.request().getParam("DOMAIN"),
-                            context.request().getParam("PROTOCOL"));
-                    context.response().putHeader("Content-Type", "text/html;charset=UTF-8")
-                            .putHeader("Content-Security-Policy", FramePolicy.frameAncestors(origin))
-                            .end(ErrorResponses.page(context.request(), 413, description).render());
-                } else {
-                    context.response().putHeader("Content-Type", "application/json")
-                            .end(Json.encode(Map.of("error", "payload_too_large", "error_description", description)));
-                }
+                refuse(context);
                 return;
             }
             context.next();
         });
+    }
+
+    /** The most a request body may hold, in bytes. */
+    public long maxBytes() {
+        return maxBytes;
+    }
+
+    /** Answers 413 for a body over the limit, for a handler that reads bodies itself. */
+    public void refuse(RoutingContext context) {
+        context.response().setStatusCode(413).putHeader("Connection", "close");
+        if (ErrorResponses.isPage(context.request().path())) {
+            String origin = FramePolicy.claimedOrigin(context.request().getParam("DOMAIN"),
+                    context.request().getParam("PROTOCOL"));
+            context.response().putHeader("Content-Type", "text/html;charset=UTF-8")
+                    .putHeader("Content-Security-Policy", FramePolicy.frameAncestors(origin))
+                    .end(ErrorResponses.page(context.request(), 413, description).render());
+        } else {
+            context.response().putHeader("Content-Type", "application/json")
+                    .end(Json.encode(Map.of("error", "payload_too_large", "error_description", description)));
+        }
     }
 
     static boolean tooLarge(String length, long maxBytes) {

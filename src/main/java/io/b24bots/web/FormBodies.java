@@ -3,6 +3,8 @@ package io.b24bots.web;
 /** Reads the form bodies Bitrix24 posts, refusing any other content type. */
 public final class FormBodies {
 
+    private static final String FORM = "application/x-www-form-urlencoded";
+
     private FormBodies() {
     }
 
@@ -10,7 +12,7 @@ public final class FormBodies {
         if (body == null || body.length == 0) {
             return FormData.empty();
         }
-        if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
+        if (contentType == null || !contentType.regionMatches(true, 0, FORM, 0, FORM.length())) {
             throw new Refusal(Refusal.Kind.UNSUPPORTED_MEDIA_TYPE, "The body must be application/x-www-form-urlencoded, as Bitrix24 sends it.");
         }
         return FormData.parse(body);

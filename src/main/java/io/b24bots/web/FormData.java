@@ -1,6 +1,5 @@
 package io.b24bots.web;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -129,12 +128,27 @@ public final class FormData {
         return new MalformedForm("form field '" + shorten(path.get(0)) + "' is used both as a value and as a group");
     }
 
+    /**
+     * Most of an event body is ASCII, so each field is one pass and one copy: a field with no
+     * escapes becomes its string directly, escapes are decoded into one array, and only a field
+     * that then holds bytes above 127 is checked as UTF-8.
+     */
     private static String decode(byte[] body, int from, int to) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(to - from);
-        for (int i = from; i < to; i++) {
+        int i = from;
+        while (i < to && body[i] != '%' && body[i] != '+' && body[i] >= 0) {
+            i++;
+        }
+        if (i == to) {
+            return new String(body, from, to - from, StandardCharsets.ISO_8859_1);
+        }
+        byte[] out = new byte[to - from];
+        int length = i - from;
+        System.arraycopy(body, from, out, 0, length);
+        boolean ascii = true;
+        for (; i < to; i++) {
             byte b = body[i];
             if (b == '+') {
-                out.write(' ');
+                b = ' ';
             } else if (b == '%') {
                 if (i + 2 >= to) {
                     throw new MalformedForm("incomplete percent-escape in the form body");
@@ -144,17 +158,27 @@ public final class FormData {
                 if (hi < 0 || lo < 0) {
                     throw new MalformedForm("invalid percent-escape in the form body");
                 }
-                out.write((hi << 4) | lo);
+                b = (byte) ((hi << 4) | lo);
                 i += 2;
-            } else {
-                out.write(b);
             }
+            ascii &= b >= 0;
+            out[length++] = b;
         }
+        if (ascii) {
+            return new String(out, 0, length, StandardCharsets.ISO_8859_1);
+        }
+        String text = new String(out, 0, length, StandardCharsets.UTF_8);
+        // The fast decoder replaces malformed input with U+FFFD; only then (or when the sender
+        // wrote U+FFFD itself) does the strict decoder decide.
+        return text.indexOf('\uFFFD') < 0 ? text : strictUtf8(out, length);
+    }
+
+    private static String strictUtf8(byte[] bytes, int length) {
         try {
             return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(out.toByteArray()))
+                    .decode(ByteBuffer.wrap(bytes, 0, length))
                     .toString();
         } catch (CharacterCodingException e) {
             throw new MalformedForm("the form body is not valid UTF-8");

@@ -47,7 +47,8 @@ class BotEventsTest {
     void v1MessageGetsTheHandlersReplyAfterBitrix24GotItsAnswer() {
         bitrix.failNext(portal, "imbot.message.add", 1, Fault.slow(1_000));
 
-        v1Message("42", "Hello there", 42).post("/b24/events").then().statusCode(200).body("result", equalTo("ok"));
+        v1Message("42", "Hello there", 42).post("/b24/events").then().statusCode(200)
+                .contentType(io.restassured.http.ContentType.JSON).body("result", equalTo("ok"));
         assertThat(imbot.messages(portal)).as("the reply is not sent before the answer").isEmpty();
 
         await().atMost(Duration.ofSeconds(10)).until(() -> !imbot.messages(portal).isEmpty());

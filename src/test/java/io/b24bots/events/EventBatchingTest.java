@@ -3,10 +3,13 @@ package io.b24bots.events;
 import static io.b24bots.testing.BitrixRequests.event;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,6 +26,7 @@ import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
 
 /**
  * Events arriving together are committed together (group commit): each still gets its own
@@ -79,5 +83,62 @@ class EventBatchingTest {
                 .as("one job per message, committed before its 200").isEqualTo(MESSAGES);
         await().atMost(Duration.ofSeconds(30)).until(() -> bitrix.imbot().messages(portal).size() >= MESSAGES);
         assertThat(bitrix.imbot().messages(portal)).hasSize(MESSAGES);
+    }
+
+    @Test
+    void aFullPortalsEventsAreRefusedWhileItsNeighboursInTheBurstAreQueued() throws Exception {
+        Portal full = TestPortals.installed(bitrix);
+        Portal other = TestPortals.installed(bitrix);
+        // The full portal's queue: the cap's worth of jobs, due tomorrow so no worker takes them meanwhile.
+        Database.update("""
+                insert into job (kind, member_id, status, attempts, run_at, created_at, updated_at)
+                select 'bot-event', ?, 'queued', 0, now() + interval '1 day', now(), now()
+                from generate_series(1, 5000)""", full.memberId);
+
+        ExecutorService clients = Executors.newFixedThreadPool(16);
+        List<Future<Response>> fullAnswers = new ArrayList<>();
+        List<Future<Response>> otherAnswers = new ArrayList<>();
+        try {
+            for (int i = 0; i < MESSAGES; i++) {
+                int message = i;
+                fullAnswers.add(clients.submit(() -> message(full, message).post("/b24/events")));
+                otherAnswers.add(clients.submit(() -> message(other, message).post("/b24/events")));
+            }
+            for (Future<Response> answer : fullAnswers) {
+                answer.get().then().statusCode(429).body("error", equalTo("too_many_requests"));
+            }
+            for (Future<Response> answer : otherAnswers) {
+                answer.get().then().statusCode(200).body("result", equalTo("ok"));
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+        assertThat(Database.count("select count(*) from job where member_id = ? and kind = 'bot-event'", other.memberId))
+                .isEqualTo(MESSAGES);
+
+        // Once the queue has room, Bitrix24's next delivery of a refused event is queued, not a "duplicate".
+        Database.update("delete from job where member_id = ? and run_at > now() + interval '1 hour'", full.memberId);
+        message(full, 3).post("/b24/events").then().statusCode(200).body("result", equalTo("ok"));
+        message(full, 3).post("/b24/events").then().statusCode(200).body("result", equalTo("duplicate"));
+    }
+
+    /** The echo bot's id, its token and an author's, per portal: proven once, as Bitrix24 reuses them. */
+    private final Map<String, String[]> senders = new ConcurrentHashMap<>();
+
+    private RequestSpecification message(Portal portal, int message) {
+        String[] sender = senders.computeIfAbsent(portal.memberId, member -> {
+            long echo = bitrix.imbot().liveBots(portal, "b24bots_echo").getFirst().id;
+            return new String[] {String.valueOf(echo), TestPortals.userToken(bitrix, portal, echo),
+                    TestPortals.userToken(bitrix, portal, 7)};
+        });
+        return event("ONIMBOTMESSAGEADD", portal, TestPortals.applicationToken(portal))
+                .formParam("data[BOT][" + sender[0] + "][BOT_ID]", sender[0])
+                .formParam("data[BOT][" + sender[0] + "][access_token]", sender[1])
+                .formParam("auth[access_token]", sender[2])
+                .formParam("data[PARAMS][DIALOG_ID]", "7")
+                .formParam("data[PARAMS][FROM_USER_ID]", "7")
+                .formParam("data[PARAMS][MESSAGE_TYPE]", "P")
+                .formParam("data[PARAMS][MESSAGE_ID]", String.valueOf(2000 + message))
+                .formParam("data[PARAMS][MESSAGE]", "to a full portal " + message);
     }
 }

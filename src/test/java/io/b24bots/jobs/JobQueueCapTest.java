@@ -2,6 +2,8 @@ package io.b24bots.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -59,6 +61,28 @@ class JobQueueCapTest {
 
         assertThat(Database.count("select count(*) from job where member_id = 'captest-full'")).isEqualTo(cap + 1);
         assertThat(Database.count("select count(*) from job where member_id = 'captest-almost'")).isEqualTo(cap);
+    }
+
+    @Test
+    void aBatchTakesWhatEachPortalHasRoomForInOrderAndRefusesOnlyTheRest() {
+        int cap = config.maxQueuedPerPortal();
+        fill("captest-full", "queued", cap);
+        fill("captest-two-left", "queued", cap - 2);
+
+        boolean[] queued = QuarkusTransaction.requiringNew().call(() -> queue.offerAll(KIND,
+                List.of("captest-two-left", "captest-full", "captest-new", "captest-two-left", "captest-two-left",
+                        "captest-new"),
+                List.of("{\"n\":1}", "{\"n\":2}", "{\"n\":3}", "{\"n\":4}", "{\"n\":5}", "{\"n\":6}")));
+
+        assertThat(queued).containsExactly(true, false, true, true, false, true);
+        assertThat(Database.count("select count(*) from job where member_id = 'captest-full'")).isEqualTo(cap);
+        assertThat(Database.count("select count(*) from job where member_id = 'captest-two-left'")).isEqualTo(cap);
+        assertThat(Database.rows("select payload from job where member_id in ('captest-two-left', 'captest-new')"
+                + " and payload is not null order by id"))
+                .as("stored in the batch's order, so a portal's jobs are claimed in arrival order")
+                .extracting(row -> row.get("payload"))
+                .containsExactly("{\"n\":1}", "{\"n\":3}", "{\"n\":4}", "{\"n\":6}");
+        assertThat(QuarkusTransaction.requiringNew().call(() -> queue.offerAll(KIND, List.of(), List.of()))).isEmpty();
     }
 
     @Test

@@ -51,6 +51,9 @@ class TokenRefreshTest {
     @Inject
     EntityManager em;
 
+    @Inject
+    TokenService tokens;
+
     @Test
     void fiftyConcurrentCallsWithAnExpiredTokenShareOneRefresh() throws Exception {
         Portal portal = installedPortal();
@@ -70,9 +73,7 @@ class TokenRefreshTest {
     @Test
     void aTokenKnownToBeExpiredIsRefreshedOnceBeforeTheCall() throws Exception {
         Portal portal = installedPortal();
-        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
-                "update portal_token set expires_at = now() - interval '1 minute' where member_id = :m")
-                .setParameter("m", portal.memberId).executeUpdate());
+        expireStoredToken(portal);
 
         int before = bitrix.calls(portal.memberId, "profile").size();
 
@@ -277,7 +278,48 @@ class TokenRefreshTest {
         assertThat(Database.portal(portal.memberId).get("status")).isEqualTo("active");
     }
 
+    @Test
+    void aTokenIsRememberedBrieflyThenTheRowIsReadAgain() {
+        Portal portal = installedPortal();
+        assertThat(client.call(portal.memberId, "profile", Map.of()).result().path("ID").asText()).isEqualTo("1");
+        // Changed behind this replica's back, as another replica would change it.
+        expireStoredTokenOnly(portal);
+
+        assertThat(client.call(portal.memberId, "profile", Map.of()).result().path("ID").asText()).isEqualTo("1");
+        assertThat(refreshesOf(portal)).as("the remembered token, still valid, was used").isZero();
+
+        await().atMost(TokenService.ACCESS_MEMORY.plusSeconds(5)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            client.call(portal.memberId, "profile", Map.of());
+            return refreshesOf(portal) == 1;
+        });
+        var calls = bitrix.calls(portal.memberId, "profile");
+        assertThat(calls.get(calls.size() - 1).param("auth")).isEqualTo(bitrix.latestTokens(portal).accessToken());
+    }
+
+    @Test
+    void anUninstallOrReauthOnThisReplicaDropsTheRememberedToken() {
+        Portal uninstalled = installedPortal();
+        Portal reauth = installedPortal();
+        assertThat(tokens.access(uninstalled.memberId).accessToken()).isNotBlank();
+        assertThat(tokens.access(reauth.memberId).accessToken()).isNotBlank();
+
+        QuarkusTransaction.requiringNew().run(() -> store.markUninstalled(uninstalled.memberId, false));
+        QuarkusTransaction.requiringNew().run(() -> store.markReauthRequired(reauth.memberId));
+
+        assertThatThrownBy(() -> tokens.access(uninstalled.memberId)).isInstanceOf(PortalUnavailableException.class);
+        assertThatThrownBy(() -> tokens.access(reauth.memberId)).isInstanceOf(PortalUnavailableException.class)
+                .extracting(e -> ((PortalUnavailableException) e).status()).isEqualTo(PortalStatus.REAUTH_REQUIRED);
+        assertThatThrownBy(() -> client.call(reauth.memberId, "profile", Map.of()))
+                .isInstanceOf(PortalUnavailableException.class);
+    }
+
+    /** Expires the stored token and, as if this replica's memory of it had lapsed, forgets it here. */
     private void expireStoredToken(Portal portal) {
+        expireStoredTokenOnly(portal);
+        tokens.forget(portal.memberId);
+    }
+
+    private void expireStoredTokenOnly(Portal portal) {
         QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
                 "update portal_token set expires_at = now() - interval '1 minute' where member_id = :m")
                 .setParameter("m", portal.memberId).executeUpdate());

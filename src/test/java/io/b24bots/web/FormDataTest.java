@@ -106,8 +106,26 @@ class FormDataTest {
     }
 
     @Test
+    void rawUtf8AndAnEncodedReplacementCharacterAreText() {
+        FormData form = FormData.parse("m=Привет+мир&r=%EF%BF%BD&k[ключ]=v".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(form.text("m")).isEqualTo("Привет мир");
+        assertThat(form.text("r")).as("U+FFFD sent on purpose is not a decoding error").isEqualTo("\uFFFD");
+        assertThat(form.text("k", "ключ")).isEqualTo("v");
+    }
+
+    @Test
+    void rawBytesThatAreNotUtf8AreRefused() {
+        byte[] body = {'a', '=', 'x', (byte) 0xC3, '(', '&', 'b', '=', '1'};
+        assertThatThrownBy(() -> FormData.parse(body)).hasMessageContaining("not valid UTF-8");
+        byte[] escapedTail = {'a', '=', (byte) 0xD0, '%', '4', '1'};
+        assertThatThrownBy(() -> FormData.parse(escapedTail)).hasMessageContaining("not valid UTF-8");
+    }
+
+    @Test
     void overlongAndTruncatedUtf8IsRefused() {
-        for (String body : new String[] {"a=%C0%AF", "a=%E2%82", "a=%ED%A0%80", "%FF=1"}) {
+        for (String body : new String[] {"a=%C0%AF", "a=%E2%82", "a=%ED%A0%80", "%FF=1",
+                "a=%F4%90%80%80", "a=%EF%BF%BD%FF"}) {
             assertThatThrownBy(() -> parse(body)).as(body).hasMessageContaining("not valid UTF-8");
         }
     }

@@ -95,6 +95,30 @@ class MalformedInputTest {
     }
 
     @Test
+    void aBodySentWithoutALengthIsCutAtTheSameLimit() throws Exception {
+        byte[] big = ("event=ONAPPUPDATE&data[x]=" + "a".repeat(600 * 1024)).getBytes(StandardCharsets.US_ASCII);
+        HttpResponse<String> refused = chunkedPost("/b24/events", big);
+        assertThat(refused.statusCode()).isEqualTo(413);
+        assertThat(refused.body()).contains("payload_too_large", "512 KB");
+
+        HttpResponse<String> read = chunkedPost("/b24/events", "event=ONAPPUPDATE".getBytes(StandardCharsets.US_ASCII));
+        assertThat(read.statusCode()).isEqualTo(400);
+        assertThat(read.body()).contains("auth[member_id]");
+    }
+
+    private static HttpResponse<String> chunkedPost(String path, byte[] body) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + path))
+                .version(HttpClient.Version.HTTP_1_1)
+                .header("Content-Type", FORM)
+                // No length known in advance: sent chunked.
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body)))
+                .build();
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    @Test
     void wrongContentType() {
         given().contentType("application/json").body("{\"event\":\"ONAPPUPDATE\"}").post("/b24/events")
                 .then().statusCode(415).body("error", equalTo("unsupported_media_type"));

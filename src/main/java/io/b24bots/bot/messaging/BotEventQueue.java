@@ -1,7 +1,7 @@
 package io.b24bots.bot.messaging;
 
-
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,18 +24,37 @@ public class BotEventQueue {
     private final JobQueue jobs;
     private final ObjectMapper json;
 
+    /** A webhook event for {@link #acceptAll}: its {@code data}, already stripped of tokens, as JSON. */
+    public record WebhookEvent(String memberId, String event, String dataJson) {
+    }
+
     BotEventQueue(JobQueue jobs, ObjectMapper json) {
         this.jobs = jobs;
         this.json = json;
     }
 
     /**
-     * Queues a webhook event inside the caller's transaction; {@code data} must already be stripped
-     * of tokens. False when the portal's queue is full ({@code b24.jobs.max-queued-per-portal}).
+     * Queues a batch of webhook events inside the caller's transaction, in one statement. Index i
+     * of the answer is false when events[i]'s portal queue is full; the other events are queued.
      */
     @Transactional(Transactional.TxType.MANDATORY)
-    public boolean accept(String memberId, String event, Map<String, Object> data) {
-        return enqueue(memberId, event, json.valueToTree(data));
+    public boolean[] acceptAll(List<WebhookEvent> events) {
+        List<String> memberIds = new ArrayList<>(events.size());
+        List<String> payloads = new ArrayList<>(events.size());
+        for (WebhookEvent event : events) {
+            memberIds.add(event.memberId());
+            payloads.add(payload(event.event(), event.dataJson()));
+        }
+        return jobs.offerAll(KIND, memberIds, payloads);
+    }
+
+    /** The job payload {@link #enqueue} writes, around data the intake already wrote as JSON (for its hash). */
+    private String payload(String event, String dataJson) {
+        try {
+            return "{\"event\":" + json.writeValueAsString(event) + ",\"data\":" + dataJson + "}";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
