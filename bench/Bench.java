@@ -239,6 +239,9 @@ public class Bench {
             log("delivery run %d: %d events in, %d replies at the stub in %d calls, %.0f replies/s (first to last), "
                     + "drained %.1f s after the intake stopped, %d left", run, events, replies.count, replies.calls,
                     replies.perSecond(), drain.seconds, drain.left);
+            if (sat.errors > 0) {
+                notes.add("delivery run " + run + ": " + sat.errors + " non-2xx answers or socket errors at saturation");
+            }
             jobOutcomes("delivery run " + run, firstJob);
 
             firstJob = scalar("select coalesce(max(id), 0) from job");
@@ -249,6 +252,9 @@ public class Bench {
             List<Long> latencies = replies.latencies;
             Collections.sort(latencies);
             add(figures, "delivery_fixed_achieved", fixed.achieved);
+            if (fixed.errors > 0) {
+                notes.add("delivery run " + run + ": " + fixed.errors + " failed requests at " + FIXED_RATE + "/s");
+            }
             if (latencies.isEmpty()) {
                 notes.add("delivery run " + run + ": no timed reply reached the stub at " + FIXED_RATE + "/s");
             } else {
@@ -516,8 +522,30 @@ public class Bench {
                 }
                 Thread.sleep(50);
             }
+            stub.check();
             log("stub portal: nginx %s on port %d (replies canned, the rest to the emulator)", nginx, port);
             return stub;
+        }
+
+        /** The harness checks itself: a message call and a batch of two messages and a typing are three replies. */
+        void check() throws Exception {
+            long from = logSize();
+            String single = "{\"BOT_ID\":1,\"DIALOG_ID\":\"7\",\"MESSAGE\":\"You wrote: BENCHT1E \\\"quoted\\\"\",\"auth\":\"x\"}";
+            String batch = "{\"halt\":0,\"cmd\":{\"c0\":\"imbot.message.add?BOT_ID=1&DIALOG_ID=7&MESSAGE=You+wrote%3A+BENCHT2E\","
+                    + "\"c1\":\"imbot.chat.sendTyping?BOT_ID=1&DIALOG_ID=7\","
+                    + "\"c2\":\"imbot.v2.Chat.Message.send?botId=1&dialogId=7&fields%5Bmessage%5D=hi\"},\"auth\":\"x\"}";
+            for (String[] call : new String[][] {{"imbot.message.add", single}, {"batch", batch}}) {
+                HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create(url() + "/portal/x/rest/" + call[0]))
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(call[1])).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (answer.statusCode() != 200 || !answer.body().contains("\"result\"")) {
+                    throw new IllegalStateException("the stub answered " + call[0] + " with " + answer.statusCode() + ": " + answer.body());
+                }
+            }
+            Replies replies = replies(from);
+            if (replies.count != 3 || replies.calls != 2 || replies.latencies.size() != 2) {
+                throw new IllegalStateException("the stub's log counted " + replies + " for 3 replies in 2 calls");
+            }
         }
 
         String url() {
@@ -605,7 +633,8 @@ public class Bench {
         // JVM takes a quarter of this machine's memory and RSS says nothing.
         command.addAll(List.of(System.getProperty("bench.service-jvm", "-Xmx256m").split(" ")));
         String jfr = System.getProperty("bench.jfr", "");
-        if (!jfr.isEmpty() && !worker) {
+        if (!jfr.isEmpty() && name.equals(System.getProperty("bench.jfr-phase", "intake"))) {
+            command.add("-XX:FlightRecorderOptions=stackdepth=256");
             command.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true");
         }
         // The bots every portal gets (the example bots exist in dev mode only): a v1 echo bot and a v2
