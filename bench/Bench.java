@@ -73,6 +73,9 @@ public class Bench {
     static Process service;
     static int port;
     static Stub stub;
+    /** The JVM of a small replica, as docker/Dockerfile.jvm and deploy/deployment.yaml start it. */
+    static String serviceJvm = System.getProperty("bench.service-jvm",
+            "-Xmx128m -Xss512k -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=128m -XX:+UseSerialGC");
     static Portal busy;
     static final List<String> notes = new ArrayList<>();
 
@@ -163,12 +166,41 @@ public class Bench {
         if (SCENARIOS.contains("3")) {
             busyPortal(figures);
         }
+        if (SCENARIOS.contains("startup")) {
+            startupVariants(figures);
+        }
+    }
+
+    /**
+     * Start-up to ready of JVM-flag variants ({@code bench.startup-variants}, separated by "|"),
+     * started in turn, round after round, so the load of a shared machine falls on all alike.
+     */
+    static void startupVariants(Map<String, List<Double>> figures) throws Exception {
+        String[] variants = System.getProperty("bench.startup-variants", serviceJvm).split("\\|");
+        String before = serviceJvm;
+        for (int round = 0; round < Integer.getInteger("bench.startup-rounds", 7); round++) {
+            for (int v = 0; v < variants.length; v++) {
+                serviceJvm = variants[v].trim();
+                add(figures, "startup_variant_" + v, startService(false, "startup", Map.of()));
+                add(figures, "startup_rss_variant_" + v, rssMb());
+                stopService();
+            }
+        }
+        for (int v = 0; v < variants.length; v++) {
+            notes.add("startup_variant_" + v + ": " + variants[v].trim());
+        }
+        serviceJvm = before;
     }
 
     /** Scenarios 1, 4 and 6: the intake alone (worker off, so the figure is the intake's, not the replies'). */
     static void intake(Path bodies, Map<String, List<Double>> figures) throws Exception {
         double startup = startService(false, "intake", Map.of());
-        figures.computeIfAbsent("startup_s", k -> new ArrayList<>()).add(startup);
+        add(figures, "startup_s", startup);
+        // More starts, for a median on a shared machine; the last one stays up for the load.
+        for (int i = 1; i < Integer.getInteger("bench.startups", 3); i++) {
+            stopService();
+            add(figures, "startup_s", startService(false, "intake", Map.of()));
+        }
 
         // Warm-up: JIT, connection pools and one app.info per token (proofs are then cached).
         wrk("/b24/events", bodies.resolve("events.lua"), 20, CONNECTIONS, 0);
@@ -220,7 +252,7 @@ public class Bench {
         exec("update job set status = 'done' where kind = 'bot-event' and status in ('queued', 'running')");
         startService(true, "delivery", Map.of("B24_REST_REQUESTS_PER_SECOND", "1000000", "B24_REST_BURST", "1000000"));
         // Warm-up: JIT, the worker, one app.info per token (proofs are then cached), nginx's connections.
-        wrk("/b24/events", bodies.resolve("delivery.lua"), 10, CONNECTIONS, 1_000_000_000L);
+        wrk("/b24/events", bodies.resolve("delivery.lua"), 20, CONNECTIONS, 1_000_000_000L);
         awaitDrained(DRAIN_LIMIT);
         bitrix.forgetCalls();
         for (int run = 1; run <= RUNS; run++) {
@@ -629,9 +661,9 @@ public class Bench {
                 .resolve("quarkus-run.jar");
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java));
-        // The heap a small replica gets (deploy/deployment.yaml: 768 MiB limit); without a bound the
-        // JVM takes a quarter of this machine's memory and RSS says nothing.
-        command.addAll(List.of(System.getProperty("bench.service-jvm", "-Xmx256m").split(" ")));
+        // The JVM a small replica gets (docker/, deploy/); without a bound the JVM takes a quarter of
+        // this machine's memory and RSS says nothing.
+        command.addAll(List.of(serviceJvm.split(" ")));
         String jfr = System.getProperty("bench.jfr", "");
         if (!jfr.isEmpty() && name.equals(System.getProperty("bench.jfr-phase", "intake"))) {
             command.add("-XX:FlightRecorderOptions=stackdepth=256");
@@ -644,8 +676,10 @@ public class Bench {
                 "-Db24.bots.helper.type=bot", "-Db24.bots.helper.event-mode=fetch", "-Db24.bots.helper.name=Helper",
                 "-Db24.bots.support.api=v2", "-Db24.bots.support.code=b24bots_support",
                 "-Db24.bots.support.type=bot", "-Db24.bots.support.event-mode=webhook", "-Db24.bots.support.name=Support",
-                "-jar", app.toString()));
+                "-jar", "quarkus-run.jar"));
         ProcessBuilder builder = new ProcessBuilder(command);
+        // From its own folder, as in the container: an AppCDS archive names the jar by that relative path.
+        builder.directory(app.getParent().toFile());
         Map<String, String> env = builder.environment();
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
