@@ -667,7 +667,8 @@ public class Bench {
         String jfr = System.getProperty("bench.jfr", "");
         if (!jfr.isEmpty() && name.equals(System.getProperty("bench.jfr-phase", "intake"))) {
             command.add("-XX:FlightRecorderOptions=stackdepth=256");
-            command.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true");
+            command.add("-XX:StartFlightRecording=filename=" + Path.of(jfr).toAbsolutePath()
+                    + ",settings=profile,dumponexit=true");
         }
         // The bots every portal gets (the example bots exist in dev mode only): a v1 echo bot and a v2
         // webhook bot, so both event formats are measured, and a v2 fetch-mode helper, polled as in service.
