@@ -3,6 +3,7 @@ import java.io.PrintWriter;
 import java.lang.reflect.Field;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,6 +36,7 @@ import java.util.regex.Pattern;
 
 import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
+import io.b24bots.testing.ImbotEmulation;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
@@ -55,6 +57,13 @@ public class Bench {
     static final int SECONDS = Integer.getInteger("bench.seconds", 5);
     static final int CONNECTIONS = 16;
     static final int FIXED_RATE = 1000;
+    /** Which scenarios to run: 1 (intake, with 4 and 6), 2 (delivery to the stub portal), 3 (one busy portal). */
+    static final List<String> SCENARIOS = List.of(System.getProperty("bench.scenarios", "1,2,3").split(","));
+    static final int DELIVERY_SECONDS = Integer.getInteger("bench.delivery-seconds", 10);
+    static final int DRAIN_LIMIT = Integer.getInteger("bench.drain-limit", 180);
+    static final int BUSY_SECONDS = Integer.getInteger("bench.busy-seconds", 30);
+    static final int BUSY_RATE = 20;
+    static final int BUSY_DIALOGS = 4;
 
     static Path work;
     static Path root;
@@ -63,6 +72,11 @@ public class Bench {
     static EmbeddedPostgres postgres;
     static Process service;
     static int port;
+    static Stub stub;
+    /** The JVM of a small replica, as docker/Dockerfile.jvm and deploy/deployment.yaml start it. */
+    static String serviceJvm = System.getProperty("bench.service-jvm",
+            "-Xmx128m -Xss512k -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=128m -XX:+UseSerialGC");
+    static Portal busy;
     static final List<String> notes = new ArrayList<>();
 
     public static void main(String[] args) throws Exception {
@@ -82,6 +96,9 @@ public class Bench {
                 service.destroy();
                 service.waitFor(30, TimeUnit.SECONDS);
                 service.destroyForcibly();
+            }
+            if (stub != null) {
+                stub.stop();
             }
             if (postgres != null) {
                 postgres.close();
@@ -116,16 +133,74 @@ public class Bench {
         }
 
         // Phase 1: installs, through the real install flow, with the worker registering the bots.
+        if (SCENARIOS.contains("2")) {
+            // The portals' client endpoint is the nginx stub: it answers the replies itself and passes
+            // everything else (installs, registration, fetch polling) on to the emulator.
+            stub = Stub.start(bitrix.baseUrl());
+        }
+        List<Portal> portals = new ArrayList<>();
+        for (int i = 0; i < PORTALS; i++) {
+            Portal portal = bitrix.createPortal();
+            portal.endpointBase = stub == null ? null : stub.url();
+            portals.add(portal);
+        }
+        List<Portal> all = new ArrayList<>(portals);
+        if (SCENARIOS.contains("3")) {
+            // Scenario 3's portal is the emulator itself, which enforces Bitrix24's limit and records every call.
+            busy = bitrix.createPortal();
+            all.add(busy);
+        }
         long installStart = System.nanoTime();
-        startService(true, "install");
-        List<Portal> portals = install();
-        log("installed %d portals with their bots in %.1f s", portals.size(), (System.nanoTime() - installStart) / 1e9);
+        startService(true, "install", Map.of());
+        install(all);
+        log("installed %d portals with their bots in %.1f s", all.size(), (System.nanoTime() - installStart) / 1e9);
         stopService();
-
-        // Phase 2: the intake alone (worker off, so the figure is the intake's, not the replies').
-        double startup = startService(false, "intake");
-        figures.computeIfAbsent("startup_s", k -> new ArrayList<>()).add(startup);
+        bitrix.forgetCalls();
         Path bodies = writeBodies(portals);
+        if (SCENARIOS.contains("1")) {
+            intake(bodies, figures);
+        }
+        if (SCENARIOS.contains("2")) {
+            delivery(bodies, figures);
+        }
+        if (SCENARIOS.contains("3")) {
+            busyPortal(figures);
+        }
+        if (SCENARIOS.contains("startup")) {
+            startupVariants(figures);
+        }
+    }
+
+    /**
+     * Start-up to ready of JVM-flag variants ({@code bench.startup-variants}, separated by "|"),
+     * started in turn, round after round, so the load of a shared machine falls on all alike.
+     */
+    static void startupVariants(Map<String, List<Double>> figures) throws Exception {
+        String[] variants = System.getProperty("bench.startup-variants", serviceJvm).split("\\|");
+        String before = serviceJvm;
+        for (int round = 0; round < Integer.getInteger("bench.startup-rounds", 7); round++) {
+            for (int v = 0; v < variants.length; v++) {
+                serviceJvm = variants[v].trim();
+                add(figures, "startup_variant_" + v, startService(false, "startup", Map.of()));
+                add(figures, "startup_rss_variant_" + v, rssMb());
+                stopService();
+            }
+        }
+        for (int v = 0; v < variants.length; v++) {
+            notes.add("startup_variant_" + v + ": " + variants[v].trim());
+        }
+        serviceJvm = before;
+    }
+
+    /** Scenarios 1, 4 and 6: the intake alone (worker off, so the figure is the intake's, not the replies'). */
+    static void intake(Path bodies, Map<String, List<Double>> figures) throws Exception {
+        double startup = startService(false, "intake", Map.of());
+        add(figures, "startup_s", startup);
+        // More starts, for a median on a shared machine; the last one stays up for the load.
+        for (int i = 1; i < Integer.getInteger("bench.startups", 3); i++) {
+            stopService();
+            add(figures, "startup_s", startService(false, "intake", Map.of()));
+        }
 
         // Warm-up: JIT, connection pools and one app.info per token (proofs are then cached).
         wrk("/b24/events", bodies.resolve("events.lua"), 20, CONNECTIONS, 0);
@@ -166,26 +241,446 @@ public class Bench {
         stopService();
     }
 
+    /**
+     * Scenario 2: replies reaching the stub portal. The service runs with its worker on and the
+     * per-portal limiter raised; the intake runs at saturation for {@code bench.delivery-seconds},
+     * then the backlog drains; replies are counted in the stub's log (commands inside a batch
+     * included). Then a fixed 1,000 events/s whose texts carry their due time: the reply's latency
+     * is the stub's log time minus that.
+     */
+    static void delivery(Path bodies, Map<String, List<Double>> figures) throws Exception {
+        exec("update job set status = 'done' where kind = 'bot-event' and status in ('queued', 'running')");
+        startService(true, "delivery", Map.of("B24_REST_REQUESTS_PER_SECOND", "1000000", "B24_REST_BURST", "1000000"));
+        // Warm-up: JIT, the worker, one app.info per token (proofs are then cached), nginx's connections.
+        wrk("/b24/events", bodies.resolve("delivery.lua"), 20, CONNECTIONS, 1_000_000_000L);
+        awaitDrained(DRAIN_LIMIT);
+        bitrix.forgetCalls();
+        for (int run = 1; run <= RUNS; run++) {
+            long offset = 1_000_000_000L + run * 100_000_000L;
+            long firstJob = scalar("select coalesce(max(id), 0) from job");
+            long from = stub.logSize();
+            Wrk sat = wrk("/b24/events", bodies.resolve("delivery.lua"), DELIVERY_SECONDS, CONNECTIONS, offset);
+            Drain drain = awaitDrained(DRAIN_LIMIT);
+            Replies replies = stub.replies(from);
+            long events = scalar("select count(*) from job where kind = 'bot-event' and id > " + firstJob);
+            add(figures, "delivery_intake_rps", sat.rps);
+            add(figures, "delivery_replies_per_s", replies.perSecond());
+            add(figures, "delivery_drain_s", drain.seconds);
+            add(figures, "delivery_backlog_end", drain.left);
+            add(figures, "delivery_missing", Math.max(0, events - replies.count));
+            log("delivery run %d: %d events in, %d replies at the stub in %d calls, %.0f replies/s (first to last), "
+                    + "drained %.1f s after the intake stopped, %d left", run, events, replies.count, replies.calls,
+                    replies.perSecond(), drain.seconds, drain.left);
+            if (sat.errors > 0) {
+                notes.add("delivery run " + run + ": " + sat.errors + " non-2xx answers or socket errors at saturation");
+            }
+            jobOutcomes("delivery run " + run, firstJob);
+
+            firstJob = scalar("select coalesce(max(id), 0) from job");
+            from = stub.logSize();
+            Fixed fixed = fixedRate(bodies.resolve("delivery.txt"), FIXED_RATE, SECONDS, offset + 50_000_000L);
+            awaitDrained(DRAIN_LIMIT);
+            replies = stub.replies(from);
+            List<Long> latencies = replies.latencies;
+            Collections.sort(latencies);
+            add(figures, "delivery_fixed_achieved", fixed.achieved);
+            if (fixed.errors > 0) {
+                notes.add("delivery run " + run + ": " + fixed.errors + " failed requests at " + FIXED_RATE + "/s");
+            }
+            if (latencies.isEmpty()) {
+                notes.add("delivery run " + run + ": no timed reply reached the stub at " + FIXED_RATE + "/s");
+            } else {
+                add(figures, "delivery_fixed_p50_ms", latencies.get(latencies.size() / 2));
+                add(figures, "delivery_fixed_p99_ms", latencies.get((int) (latencies.size() * 0.99)));
+                log("delivery at %d/s: %d timed replies of %d, reply latency p50 %d ms, p99 %d ms", FIXED_RATE,
+                        latencies.size(), FIXED_RATE * SECONDS, latencies.get(latencies.size() / 2),
+                        latencies.get((int) (latencies.size() * 0.99)));
+            }
+            if (latencies.size() < FIXED_RATE * SECONDS) {
+                notes.add("delivery run " + run + ": " + (FIXED_RATE * SECONDS - latencies.size()) + " of "
+                        + FIXED_RATE * SECONDS + " timed events at " + FIXED_RATE + "/s got no reply at the stub");
+            }
+            jobOutcomes("delivery fixed run " + run, firstJob);
+        }
+        stopService();
+    }
+
+    /**
+     * Scenario 3: one busy portal under Bitrix24's own limit (2 calls/s, burst 50, enforced and
+     * recorded by the emulator), the service's limiter at its defaults, 20 messages/s over 4
+     * dialogs (two to the v1 echo bot, two to the v2 bot), each text carrying its sequence number
+     * in its dialog. Rates are read over the part of the load after the burst could be spent.
+     */
+    static void busyPortal(Map<String, List<Double>> figures) throws Exception {
+        exec("update job set status = 'done' where kind = 'bot-event' and status in ('queued', 'running')");
+        Map<String, String> defaults = new java.util.HashMap<>();
+        defaults.put("B24_REST_REQUESTS_PER_SECOND", null);
+        startService(true, "busy", defaults);
+        long echo = bitrix.imbot().liveBots(busy, "b24bots_echo").getFirst().id;
+        long support = bitrix.imbot().liveBots(busy, "b24bots_support").getFirst().id;
+        String echoToken = bitrix.issueTokens(busy, echo).accessToken();
+        String supportToken = bitrix.issueTokens(busy, support).accessToken();
+        long[] users = new long[BUSY_DIALOGS];
+        String[] authorTokens = new String[BUSY_DIALOGS];
+        for (int d = 0; d < BUSY_DIALOGS; d++) {
+            users[d] = 21 + d;
+            authorTokens[d] = bitrix.issueTokens(busy, users[d]).accessToken();
+        }
+        busy.ratePerSecond = 2;
+        busy.rateBurst = 50;
+        bitrix.forgetCalls();
+        long refusedBefore = busy.limitRefusals.get();
+        int postedBefore = bitrix.imbot().posted(busy).size();
+        int total = BUSY_RATE * BUSY_SECONDS;
+        long failed = 0;
+        Instant loadStart = Instant.now();
+        long start = System.nanoTime();
+        for (int i = 0; i < total; i++) {
+            long wait = start + (long) (i * 1e9 / BUSY_RATE) - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            int d = i % BUSY_DIALOGS;
+            String text = "BENCHQ" + (i / BUSY_DIALOGS) + "Q in order?";
+            // Sent one after the other, so the service receives each dialog's messages in order.
+            String body = d % 2 == 0
+                    ? v1(busy, echo, echoToken, authorTokens[d], users[d], text)
+                    : v2(busy, support, supportToken, users[d], text);
+            if (post("/b24/events", body.replace(MARK, Long.toString(2_000_000_000L + i))).statusCode() != 200) {
+                failed++;
+            }
+        }
+        Instant loadEnd = Instant.now();
+        long backlog = scalar("select count(*) from job where kind = 'bot-event' and status in ('queued', 'running') "
+                + "and member_id = '" + busy.memberId + "'");
+        List<ImbotEmulation.PostedMessage> posted = bitrix.imbot().posted(busy);
+        posted = posted.subList(postedBefore, posted.size());
+        List<Bitrix24Emulator.Call> calls = bitrix.calls(c -> busy.memberId.equals(c.memberId()) && "portal".equals(c.server()));
+        // Steady state: after the first third, by when a client that spent the burst of 50 at once is held to 2/s.
+        Instant steady = loadStart.plusMillis(BUSY_SECONDS * 1000L / 3);
+        double steadySeconds = Duration.between(steady, loadEnd).toMillis() / 1000.0;
+        long steadyReplies = posted.stream().filter(m -> m.at().isAfter(steady) && !m.at().isAfter(loadEnd)).count();
+        long steadyCalls = calls.stream().filter(c -> c.at().isAfter(steady) && !c.at().isAfter(loadEnd)).count();
+        long repliesInLoad = posted.stream().filter(m -> !m.at().isAfter(loadEnd)).count();
+        long callsInLoad = calls.stream().filter(c -> !c.at().isAfter(loadEnd)).count();
+        // Order per dialog: each dialog's sequence numbers as the portal received them must rise.
+        Map<String, Long> last = new java.util.HashMap<>();
+        long outOfOrder = 0;
+        long duplicates = 0;
+        Map<String, java.util.Set<Long>> seen = new java.util.HashMap<>();
+        for (ImbotEmulation.PostedMessage m : posted) {
+            Matcher q = Pattern.compile("BENCHQ([0-9]+)Q").matcher(m.text());
+            if (!q.find()) {
+                continue;
+            }
+            long seq = Long.parseLong(q.group(1));
+            if (!seen.computeIfAbsent(m.dialogId(), k -> new java.util.HashSet<>()).add(seq)) {
+                duplicates++;
+            }
+            Long before = last.put(m.dialogId(), seq);
+            if (before != null && seq <= before) {
+                outOfOrder++;
+                if (outOfOrder <= 3) {
+                    notes.add("busy portal: dialog " + m.dialogId() + " got reply " + seq + " after " + before);
+                }
+            }
+        }
+        Map<String, Long> methods = new java.util.TreeMap<>();
+        calls.stream().filter(c -> !c.at().isAfter(loadEnd)).forEach(c -> methods.merge(c.method(), 1L, Long::sum));
+        add(figures, "busy_replies_per_s", steadyReplies / steadySeconds);
+        add(figures, "busy_calls_per_s", steadyCalls / steadySeconds);
+        add(figures, "busy_limit_exceeded", busy.limitRefusals.get() - refusedBefore);
+        add(figures, "busy_in_order", outOfOrder == 0 && duplicates == 0 ? 1 : 0);
+        add(figures, "busy_backlog_end", backlog);
+        notes.add(String.format("busy portal: %d messages in %.1f s (%d not answered 200); during the load %d replies "
+                + "and %d calls reached the portal (%s); %d replies out of order, %d duplicated; %d events queued at the end",
+                total, Duration.between(loadStart, loadEnd).toMillis() / 1000.0, failed, repliesInLoad, callsInLoad,
+                methods, outOfOrder, duplicates, backlog));
+        log("busy portal: %.1f replies/s, %.1f calls/s after the burst, %d QUERY_LIMIT_EXCEEDED, %d out of order, "
+                + "%d duplicated, %d events queued at the end", steadyReplies / steadySeconds, steadyCalls / steadySeconds,
+                busy.limitRefusals.get() - refusedBefore, outOfOrder, duplicates, backlog);
+        stopService();
+    }
+
+    record Drain(double seconds, long left) {
+    }
+
+    /** Waits until no bot-event job is queued or running; the seconds it took and what is left at the limit. */
+    static Drain awaitDrained(int limitSeconds) throws Exception {
+        long start = System.nanoTime();
+        while (true) {
+            long left = scalar("select count(*) from job where kind = 'bot-event' and status in ('queued', 'running')");
+            double seconds = (System.nanoTime() - start) / 1e9;
+            if (left == 0 || seconds > limitSeconds) {
+                if (left > 0) {
+                    notes.add(left + " bot-event jobs still queued or running " + limitSeconds + " s after the load");
+                }
+                return new Drain(seconds, left);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** Notes bot-event jobs of a run that did not end done (failed, or retried with an error). */
+    static void jobOutcomes(String what, long firstJob) throws SQLException {
+        try (Connection connection = connect(); Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("select status, count(*), count(last_error), max(attempts) from job "
+                        + "where kind = 'bot-event' and id > " + firstJob + " group by status")) {
+            while (rows.next()) {
+                if (!"done".equals(rows.getString(1)) || rows.getLong(3) > 0 || rows.getLong(4) > 1) {
+                    notes.add(String.format("%s: %d jobs %s (%d with an error, at most %d attempts)", what, rows.getLong(2),
+                            rows.getString(1), rows.getLong(3), rows.getLong(4)));
+                }
+            }
+        }
+    }
+
+    record Replies(long count, long calls, double firstSeconds, double lastSeconds, List<Long> latencies) {
+        double perSecond() {
+            return count < 2 || lastSeconds <= firstSeconds ? 0 : count / (lastSeconds - firstSeconds);
+        }
+    }
+
+    /**
+     * The stub portal: nginx as a child process with its own prefix in bench/work/nginx. It answers
+     * the reply methods (and typing) with canned JSON, logging each reply call with its body and
+     * time ($msec); everything else goes on to the emulator. To have $request_body, nginx must read
+     * the body: the reply locations proxy to a second server of the same nginx that answers it.
+     */
+    static final class Stub {
+        static final List<String> MESSAGE_METHODS = List.of("imbot.message.add", "imbot.v2.Chat.Message.send");
+        final Process process;
+        final int port;
+        final Path log;
+
+        Stub(Process process, int port, Path log) {
+            this.process = process;
+            this.port = port;
+            this.log = log;
+        }
+
+        static Stub start(String emulator) throws Exception {
+            Path dir = work.resolve("nginx");
+            deleteTree(dir);
+            Files.createDirectories(dir.resolve("temp"));
+            int port = freePort();
+            int canned = freePort();
+            URI upstream = URI.create(emulator);
+            String time = "\"time\":{\"start\":0,\"finish\":0,\"duration\":0,\"processing\":0,\"operating\":0}";
+            StringJoiner results = new StringJoiner(",");
+            for (int i = 0; i < 50; i++) {
+                results.add("\"c" + i + "\":{\"id\":" + (i + 1) + "}");
+            }
+            String batch = "{\"result\":{\"result\":{" + results + "},\"result_error\":{},\"result_total\":{},"
+                    + "\"result_next\":{},\"result_time\":{}}," + time + "}";
+            String conf = """
+                    daemon off;
+                    master_process off;
+                    worker_processes 1;
+                    pid DIR/nginx.pid;
+                    error_log DIR/error.log warn;
+                    events { worker_connections 4096; }
+                    http {
+                        access_log off;
+                        client_body_temp_path DIR/temp/body;
+                        proxy_temp_path DIR/temp/proxy;
+                        fastcgi_temp_path DIR/temp/fastcgi;
+                        uwsgi_temp_path DIR/temp/uwsgi;
+                        scgi_temp_path DIR/temp/scgi;
+                        default_type application/json;
+                        # One JSON object per reply call: its time, method and body (JSON-escaped).
+                        log_format replies escape=json '{"t":$msec,"uri":"$uri","body":"$request_body"}';
+                        upstream emulator { server HOST:EMUPORT; keepalive 32; }
+                        upstream canned { server 127.0.0.1:CANNED; keepalive 32; }
+                        server {
+                            listen 127.0.0.1:PORT backlog=4096;
+                            client_max_body_size 16m;
+                            client_body_buffer_size 1m;
+                            client_body_in_single_buffer on;
+                            location ~ ^/portal/[^/]+/rest/(imbot\\.message\\.add|imbot\\.v2\\.Chat\\.Message\\.send|batch)(\\.json)?$ {
+                                access_log DIR/replies.log replies buffer=256k flush=200ms;
+                                proxy_pass http://canned;
+                                proxy_http_version 1.1;
+                                proxy_set_header Connection "";
+                            }
+                            location ~ ^/portal/[^/]+/rest/(imbot\\.chat\\.sendTyping|imbot\\.v2\\.Chat\\.InputAction\\.notify)(\\.json)?$ {
+                                return 200 '{"result":true,TIME}';
+                            }
+                            location / {
+                                proxy_pass http://emulator;
+                                proxy_http_version 1.1;
+                                proxy_set_header Connection "";
+                                proxy_read_timeout 120s;
+                            }
+                        }
+                        server {
+                            listen 127.0.0.1:CANNED backlog=4096;
+                            location ~ /batch(\\.json)?$ { return 200 'BATCH'; }
+                            location ~ /imbot\\.v2\\. { return 200 '{"result":{"id":1,"uuidMap":{}},TIME}'; }
+                            location / { return 200 '{"result":1,TIME}'; }
+                        }
+                    }
+                    """.replace("DIR", dir.toString()).replace("HOST", upstream.getHost())
+                    .replace("EMUPORT", Integer.toString(upstream.getPort())).replace("CANNED", Integer.toString(canned))
+                    .replace("PORT", Integer.toString(port)).replace("BATCH", batch).replace("TIME", time);
+            Path file = dir.resolve("nginx.conf");
+            Files.writeString(file, conf);
+            Path log = dir.resolve("replies.log");
+            Files.createFile(log);
+            String nginx = System.getProperty("bench.nginx", "nginx");
+            ProcessBuilder builder = new ProcessBuilder(nginx, "-p", dir.toString(), "-c", file.toString(), "-e",
+                    dir.resolve("error.log").toString());
+            builder.redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile());
+            Process process = builder.start();
+            Stub stub = new Stub(process, port, log);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (true) {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("nginx exited: " + Files.readString(dir.resolve("nginx.out"))
+                            + " (bench/work/nginx/error.log)");
+                }
+                try {
+                    HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create(stub.url()
+                            + "/portal/x/rest/imbot.chat.sendTyping")).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    if (answer.statusCode() == 200) {
+                        break;
+                    }
+                } catch (IOException e) {
+                    // Not listening yet.
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("nginx did not answer within 10 s (bench/work/nginx/error.log)");
+                }
+                Thread.sleep(50);
+            }
+            stub.check();
+            log("stub portal: nginx %s on port %d (replies canned, the rest to the emulator)", nginx, port);
+            return stub;
+        }
+
+        /** The harness checks itself: a message call and a batch of two messages and a typing are three replies. */
+        void check() throws Exception {
+            long from = logSize();
+            String single = "{\"BOT_ID\":1,\"DIALOG_ID\":\"7\",\"MESSAGE\":\"You wrote: BENCHT1E \\\"quoted\\\"\",\"auth\":\"x\"}";
+            String batch = "{\"halt\":0,\"cmd\":{\"c0\":\"imbot.message.add?BOT_ID=1&DIALOG_ID=7&MESSAGE=You+wrote%3A+BENCHT2E\","
+                    + "\"c1\":\"imbot.chat.sendTyping?BOT_ID=1&DIALOG_ID=7\","
+                    + "\"c2\":\"imbot.v2.Chat.Message.send?botId=1&dialogId=7&fields%5Bmessage%5D=hi\"},\"auth\":\"x\"}";
+            for (String[] call : new String[][] {{"imbot.message.add", single}, {"batch", batch}}) {
+                HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create(url() + "/portal/x/rest/" + call[0]))
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(call[1])).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (answer.statusCode() != 200 || !answer.body().contains("\"result\"")) {
+                    throw new IllegalStateException("the stub answered " + call[0] + " with " + answer.statusCode() + ": " + answer.body());
+                }
+            }
+            Replies replies = replies(from);
+            if (replies.count != 3 || replies.calls != 2 || replies.latencies.size() != 2) {
+                throw new IllegalStateException("the stub's log counted " + replies + " for 3 replies in 2 calls");
+            }
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + port;
+        }
+
+        long logSize() throws IOException, InterruptedException {
+            // Whatever nginx still buffers belongs to the previous phase.
+            Thread.sleep(400);
+            return Files.size(log);
+        }
+
+        /**
+         * The replies logged since {@code from}: every message call, and every message command inside
+         * a batch; the latency of those whose text carries a due time ("BENCHT…E").
+         */
+        Replies replies(long from) throws IOException, InterruptedException {
+            Thread.sleep(400); // the log buffer is flushed every 200 ms
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            long count = 0;
+            long calls = 0;
+            double first = Double.MAX_VALUE;
+            double last = 0;
+            List<Long> latencies = new ArrayList<>();
+            try (var in = Files.newInputStream(log)) {
+                in.skipNBytes(from);
+                var reader = new java.io.BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+                String line;
+                while ((line = reader.readLine()) != null) {
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    var entry = json.readTree(line);
+                    double t = entry.get("t").asDouble();
+                    String uri = entry.get("uri").asText();
+                    String body = entry.get("body").asText();
+                    List<String> texts = new ArrayList<>();
+                    if (uri.endsWith("/batch") || uri.endsWith("/batch.json")) {
+                        for (var command : json.readTree(body).path("cmd")) {
+                            String text = command.asText();
+                            int q = text.indexOf('?');
+                            if (MESSAGE_METHODS.contains(q < 0 ? text : text.substring(0, q))) {
+                                texts.add(q < 0 ? "" : URLDecoder.decode(text.substring(q + 1), StandardCharsets.UTF_8));
+                            }
+                        }
+                    } else {
+                        texts.add(body);
+                    }
+                    if (texts.isEmpty()) {
+                        continue;
+                    }
+                    calls++;
+                    first = Math.min(first, t);
+                    last = Math.max(last, t);
+                    for (String text : texts) {
+                        count++;
+                        Matcher sent = SENT.matcher(text);
+                        if (sent.find()) {
+                            latencies.add(Math.round(t * 1000) - Long.parseLong(sent.group(1)));
+                        }
+                    }
+                }
+            }
+            return new Replies(count, calls, first, last, latencies);
+        }
+
+        void stop() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+    }
+
     // ---- the service ----------------------------------------------------------------------------
 
-    static double startService(boolean worker, String name) throws Exception {
+    /** Starts the packaged service; {@code overrides} replace its environment (a null value removes a variable). */
+    static double startService(boolean worker, String name, Map<String, String> overrides) throws Exception {
         port = freePort();
         Path app = Path.of(System.getProperty("bench.app", root.resolve("target/quarkus-app").toString()))
                 .resolve("quarkus-run.jar");
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java));
-        // The heap a small replica gets (deploy/deployment.yaml: 768 MiB limit); without a bound the
-        // JVM takes a quarter of this machine's memory and RSS says nothing.
-        command.addAll(List.of(System.getProperty("bench.service-jvm", "-Xmx256m").split(" ")));
+        // The JVM a small replica gets (docker/, deploy/); without a bound the JVM takes a quarter of
+        // this machine's memory and RSS says nothing.
+        command.addAll(List.of(serviceJvm.split(" ")));
         String jfr = System.getProperty("bench.jfr", "");
-        if (!jfr.isEmpty() && !worker) {
-            command.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true");
+        if (!jfr.isEmpty() && name.equals(System.getProperty("bench.jfr-phase", "intake"))) {
+            command.add("-XX:FlightRecorderOptions=stackdepth=256");
+            command.add("-XX:StartFlightRecording=filename=" + Path.of(jfr).toAbsolutePath()
+                    + ",settings=profile,dumponexit=true");
         }
-        // A v2 webhook bot beside the built-in v1 echo bot, so both event formats are measured.
-        command.addAll(List.of("-Db24.bots.support.api=v2", "-Db24.bots.support.code=b24bots_support",
+        // The bots every portal gets (the example bots exist in dev mode only): a v1 echo bot and a v2
+        // webhook bot, so both event formats are measured, and a v2 fetch-mode helper, polled as in service.
+        command.addAll(List.of("-Db24.bots.echo.api=v1", "-Db24.bots.echo.code=b24bots_echo", "-Db24.bots.echo.type=B",
+                "-Db24.bots.echo.name=Echo", "-Db24.bots.helper.api=v2", "-Db24.bots.helper.code=b24bots_helper",
+                "-Db24.bots.helper.type=bot", "-Db24.bots.helper.event-mode=fetch", "-Db24.bots.helper.name=Helper",
+                "-Db24.bots.support.api=v2", "-Db24.bots.support.code=b24bots_support",
                 "-Db24.bots.support.type=bot", "-Db24.bots.support.event-mode=webhook", "-Db24.bots.support.name=Support",
-                "-jar", app.toString()));
+                "-jar", "quarkus-run.jar"));
         ProcessBuilder builder = new ProcessBuilder(command);
+        // From its own folder, as in the container: an AppCDS archive names the jar by that relative path.
+        builder.directory(app.getParent().toFile());
         Map<String, String> env = builder.environment();
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
@@ -204,6 +699,13 @@ public class Bench {
         env.put("B24_JOBS_ENABLED", Boolean.toString(worker));
         env.put("B24_JOBS_MAX_QUEUED_PER_PORTAL", "10000000");
         env.put("B24_JOBS_POLL_INTERVAL", "PT0.5S");
+        overrides.forEach((key, value) -> {
+            if (value == null) {
+                env.remove(key);
+            } else {
+                env.put(key, value);
+            }
+        });
         builder.redirectErrorStream(true).redirectOutput(work.resolve("service-" + name + ".log").toFile());
         long start = System.nanoTime();
         service = builder.start();
@@ -247,11 +749,7 @@ public class Bench {
 
     // ---- installs ---------------------------------------------------------------------------------
 
-    static List<Portal> install() throws Exception {
-        List<Portal> portals = new ArrayList<>();
-        for (int i = 0; i < PORTALS; i++) {
-            portals.add(bitrix.createPortal());
-        }
+    static void install(List<Portal> portals) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(16);
         List<Future<?>> done = new ArrayList<>();
         for (Portal portal : portals) {
@@ -282,14 +780,13 @@ public class Bench {
         }
         pool.shutdown();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
-        long want = PORTALS * 3L;
+        long want = portals.size() * 3L;
         while (scalar("select count(*) from bot where status = 'registered'") < want) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("bots not registered within 300 s");
             }
             Thread.sleep(500);
         }
-        return portals;
     }
 
     static String appToken(Portal portal) {
@@ -304,6 +801,7 @@ public class Bench {
         Files.createDirectories(dir);
         List<String[]> events = new ArrayList<>();
         List<String[]> ignored = new ArrayList<>();
+        List<String[]> delivery = new ArrayList<>();
         for (Portal portal : portals) {
             long echo = bitrix.imbot().liveBots(portal, "b24bots_echo").getFirst().id;
             long support = bitrix.imbot().liveBots(portal, "b24bots_support").getFirst().id;
@@ -311,27 +809,41 @@ public class Bench {
             String echoToken = bitrix.issueTokens(portal, echo).accessToken();
             String authorToken = bitrix.issueTokens(portal, 7).accessToken();
             String supportToken = bitrix.issueTokens(portal, support).accessToken();
-            events.add(split(v1(portal, echo, echoToken, authorToken)));
-            events.add(split(v2(portal, support, supportToken)));
+            events.add(split(v1(portal, echo, echoToken, authorToken, 7, text(14))));
+            events.add(split(v2(portal, support, supportToken, 7, text(22))));
+            // Scenario 2: the fixed-rate client writes the event's due time where SENTAT stands, and
+            // the echo reply repeats it to the stub portal.
+            delivery.add(split(v1(portal, echo, echoToken, authorToken, 7, SENTAT + " " + text(14))));
+            delivery.add(split(v2(portal, support, supportToken, 7, SENTAT + " " + text(22))));
         }
         Collections.shuffle(events, new java.util.Random(42));
+        Collections.shuffle(delivery, new java.util.Random(42));
         for (String[] body : events.subList(0, 50)) {
             ignored.add(new String[] {body[0].replace("event=ONIMBOTMESSAGEADD", "event=ONBENCHIGNORED")
                     .replace("event=ONIMBOTV2MESSAGEADD", "event=ONBENCHIGNORED"), body[1]});
         }
         lua(dir.resolve("events.lua"), events);
         lua(dir.resolve("ignored.lua"), ignored);
-        try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(dir.resolve("events.txt")))) {
-            for (String[] body : events) {
-                out.println(body[0] + "\t" + body[1]);
-            }
-        }
+        lua(dir.resolve("delivery.lua"), delivery);
+        lines(dir.resolve("events.txt"), events);
+        lines(dir.resolve("delivery.txt"), delivery);
         log("event bodies: %d, %d bytes each (median)", events.size(), events.get(events.size() / 2)[0].length()
                 + events.get(events.size() / 2)[1].length() + 9);
         return dir;
     }
 
+    static void lines(Path file, List<String[]> bodies) throws IOException {
+        try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(file))) {
+            for (String[] body : bodies) {
+                out.println(body[0] + "\t" + body[1]);
+            }
+        }
+    }
+
     static final String MARK = "COUNTERMARK";
+    /** Where the fixed-rate client writes "BENCHT{due time, epoch ms}E" (letters and digits: no encoding changes it). */
+    static final String SENTAT = "SENTATMARK";
+    static final Pattern SENT = Pattern.compile("BENCHT([0-9]+)E");
 
     static String[] split(String body) {
         int at = body.indexOf(MARK);
@@ -344,7 +856,9 @@ public class Bench {
     }
 
     /** About 3.3 KB like a real ONIMBOTMESSAGEADD: Bitrix24 sends the bot, user, chat and params. */
-    static String v1(Portal portal, long bot, String botToken, String authorToken) {
+    static String v1(Portal portal, long bot, String botToken, String authorToken, long user, String text) {
+        String u = Long.toString(user);
+        String chat = user == 7 ? "12" : Long.toString(100 + user);
         Map<String, String> f = new LinkedHashMap<>();
         f.put("event", "ONIMBOTMESSAGEADD");
         f.put("event_handler_id", "41");
@@ -362,20 +876,20 @@ public class Bench {
         f.put("data[BOT][" + bot + "][BOT_ID]", Long.toString(bot));
         f.put("data[BOT][" + bot + "][BOT_CODE]", "b24bots_echo");
         f.put("data[PARAMS][MESSAGE_ID]", MARK);
-        f.put("data[PARAMS][DIALOG_ID]", "7");
-        f.put("data[PARAMS][CHAT_ID]", "12");
+        f.put("data[PARAMS][DIALOG_ID]", u);
+        f.put("data[PARAMS][CHAT_ID]", chat);
         f.put("data[PARAMS][MESSAGE_TYPE]", "P");
-        f.put("data[PARAMS][FROM_USER_ID]", "7");
+        f.put("data[PARAMS][FROM_USER_ID]", u);
         f.put("data[PARAMS][TO_USER_ID]", Long.toString(bot));
-        f.put("data[PARAMS][TO_CHAT_ID]", "12");
+        f.put("data[PARAMS][TO_CHAT_ID]", chat);
         f.put("data[PARAMS][CHAT_TYPE]", "P");
         f.put("data[PARAMS][CHAT_ENTITY_TYPE]", "");
         f.put("data[PARAMS][CHAT_ENTITY_ID]", "");
         f.put("data[PARAMS][COMMAND_CONTEXT]", "TEXTAREA");
         f.put("data[PARAMS][PLATFORM_CONTEXT]", "");
         f.put("data[PARAMS][LANGUAGE]", "en");
-        f.put("data[PARAMS][MESSAGE]", text(14));
-        f.put("data[USER][ID]", "7");
+        f.put("data[PARAMS][MESSAGE]", text);
+        f.put("data[USER][ID]", u);
         f.put("data[USER][NAME]", "Ann Example");
         f.put("data[USER][FIRST_NAME]", "Ann");
         f.put("data[USER][LAST_NAME]", "Example");
@@ -395,26 +909,28 @@ public class Bench {
         f.put("auth[status]", "L");
         f.put("auth[client_endpoint]", bitrix.clientEndpoint(portal));
         f.put("auth[member_id]", portal.memberId);
-        f.put("auth[user_id]", "7");
+        f.put("auth[user_id]", u);
         f.put("auth[application_token]", appToken(portal));
         return form(f);
     }
 
-    static String v2(Portal portal, long bot, String botToken) {
+    static String v2(Portal portal, long bot, String botToken, long user, String text) {
+        String u = Long.toString(user);
+        String chat = user == 7 ? "12" : Long.toString(100 + user);
         Map<String, String> f = new LinkedHashMap<>();
         f.put("event", "ONIMBOTV2MESSAGEADD");
         f.put("event_handler_id", "42");
         f.put("data[message][id]", MARK);
-        f.put("data[message][chatId]", "12");
-        f.put("data[message][authorId]", "7");
+        f.put("data[message][chatId]", chat);
+        f.put("data[message][authorId]", u);
         f.put("data[message][date]", Instant.now().toString());
-        f.put("data[message][text]", text(22));
+        f.put("data[message][text]", text);
         f.put("data[message][isSystem]", "0");
-        f.put("data[chat][id]", "12");
-        f.put("data[chat][dialogId]", "7");
+        f.put("data[chat][id]", chat);
+        f.put("data[chat][dialogId]", u);
         f.put("data[chat][type]", "private");
         f.put("data[chat][name]", "Ann Example");
-        f.put("data[user][id]", "7");
+        f.put("data[user][id]", u);
         f.put("data[user][name]", "Ann Example");
         f.put("data[user][firstName]", "Ann");
         f.put("data[user][lastName]", "Example");
@@ -557,6 +1073,7 @@ public class Bench {
         AtomicLong errors = new AtomicLong();
         List<java.util.concurrent.CompletableFuture<?>> pending = new ArrayList<>();
         long start = System.nanoTime();
+        long startMillis = System.currentTimeMillis();
         for (int i = 0; i < total; i++) {
             long due = start + (long) (i * 1e9 / rate);
             long wait = due - System.nanoTime();
@@ -568,7 +1085,8 @@ public class Bench {
             String[] body = bodies.get((int) (counter % bodies.size()));
             HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
                     .header("Content-Type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString(body[0] + counter + body[1])).build();
+                    .POST(HttpRequest.BodyPublishers.ofString((body[0] + counter + body[1]).replace(SENTAT,
+                            timed ? "BENCHT" + (startMillis + (long) (i * 1e3 / rate)) + "E" : "warm"))).build();
             pending.add(client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) -> {
                 if (timed) {
                     latencies.add(System.nanoTime() - due);

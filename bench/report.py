@@ -19,6 +19,19 @@ FIGURES = [
     ("answered_200", "1. events answered 200 (all runs)", "", True, None),
     ("stored_jobs", "1. of them committed as jobs", "= answered", True, None),
     ("lost", "1. lost (answered 200, not in PostgreSQL)", "0", False, None),
+    ("delivery_intake_rps", "2. intake at saturation with the worker on (16 connections), events/s", "", True, None),
+    ("delivery_replies_per_s", "2. replies reaching the stub portal per s (first to last reply: intake, then the drain)", "≥ 3,000", True, None),
+    ("delivery_drain_s", "2. backlog drained, s after the intake stopped", "", False, None),
+    ("delivery_backlog_end", "2. backlog left at the end (bot-event jobs queued or running)", "0 (drained)", False, None),
+    ("delivery_missing", "2. events without a reply at the stub", "0", False, None),
+    ("delivery_fixed_achieved", "2. fixed 1,000 events/s with the worker on: rate achieved", "1,000", True, None),
+    ("delivery_fixed_p50_ms", "2. fixed 1,000 events/s: reply p50 ms (event due → reply at the stub)", "", False, None),
+    ("delivery_fixed_p99_ms", "2. fixed 1,000 events/s: reply p99 ms (event due → reply at the stub)", "< 50", False, None),
+    ("busy_replies_per_s", "3. one portal, 20 messages/s, Bitrix24's 2 calls/s burst 50: replies/s reaching it (after the first third)", "20", True, None),
+    ("busy_calls_per_s", "3. calls/s made to that portal (after the first third)", "≤ 2", False, None),
+    ("busy_limit_exceeded", "3. QUERY_LIMIT_EXCEEDED answers to the service", "", False, None),
+    ("busy_in_order", "3. every dialog's replies in order, none twice", "yes", True, None),
+    ("busy_backlog_end", "3. events queued for that portal at the end of the load", "", False, None),
     ("claim_ms_100", "4. one claim, 100 jobs queued (100 portals), ms", "", False, None),
     ("claim_ms_100000", "4. one claim, 100,000 jobs queued (100 portals), ms", "≈ the 100 figure", False, None),
     ("startup_s", "6. start-up to ready, s (second start, migrated database)", "< 2", False, None),
@@ -73,7 +86,13 @@ lines += [header, "|" + "---|" * (2 + 2 * len(labels))]
 for name, what, target, higher, floor in FIGURES:
     row = ["| " + what, target]
     for l in labels:
-        row.append(cell(runs[l]["figures"].get(name, [])) if not what.startswith("1. the same") else "")
+        values = runs[l]["figures"].get(name, [])
+        if what.startswith("1. the same"):
+            row.append("")
+        elif name.endswith("_in_order") and values:
+            row.append("yes" if min(values) == 1 else "no (%d of %d runs)" % (values.count(0), len(values)))
+        else:
+            row.append(cell(values))
     for l in labels:
         f = runs[l]["figures"]
         if floor and f.get(name) and f.get(floor):

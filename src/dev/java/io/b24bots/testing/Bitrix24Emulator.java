@@ -74,6 +74,13 @@ public final class Bitrix24Emulator implements AutoCloseable {
         /** This portal's own sustained rate and burst, or negative for the emulator-wide ones (a busy portal). */
         public volatile double ratePerSecond = -1;
         public volatile int rateBurst = -1;
+        /**
+         * Where the service is told this portal's REST API lives (app.info, token answers), or null
+         * for this emulator: e.g. a proxy in front of it that answers some methods itself (bench/).
+         */
+        public volatile String endpointBase;
+        /** Calls this portal refused with QUERY_LIMIT_EXCEEDED. */
+        public final java.util.concurrent.atomic.AtomicLong limitRefusals = new java.util.concurrent.atomic.AtomicLong();
 
         Portal(String memberId, String domain) {
             this.memberId = memberId;
@@ -181,7 +188,8 @@ public final class Bitrix24Emulator implements AutoCloseable {
     }
 
     public String clientEndpoint(Portal portal) {
-        return baseUrl() + "/portal/" + portal.pathKey + "/rest/";
+        String base = portal.endpointBase;
+        return (base == null ? baseUrl() : base) + "/portal/" + portal.pathKey + "/rest/";
     }
 
     // ---- test set-up -------------------------------------------------------------------------
@@ -371,6 +379,11 @@ public final class Bitrix24Emulator implements AutoCloseable {
     public List<Call> refreshes(Portal portal) {
         return calls(c -> c.method().equals("oauth/token") && "refresh_token".equals(c.param("grant_type"))
                 && portal.memberId.equals(refreshTokenOwner(c.param("refresh_token"))));
+    }
+
+    /** Drops the recorded calls, so a long run (bench/) keeps only those of the phase it reads. */
+    public void forgetCalls() {
+        calls.clear();
     }
 
     public List<Call> calls() {
@@ -617,6 +630,7 @@ public final class Bitrix24Emulator implements AutoCloseable {
         }
         double rate = portal.ratePerSecond >= 0 ? portal.ratePerSecond : ratePerSecond;
         if (!portal.bucket.tryTake(rate, portal.rateBurst > 0 ? portal.rateBurst : rateBurst)) {
+            portal.limitRefusals.incrementAndGet();
             return new Answer(503, Map.of("error", "QUERY_LIMIT_EXCEEDED", "error_description", "Too many requests"));
         }
         if (method.equals("batch")) {
