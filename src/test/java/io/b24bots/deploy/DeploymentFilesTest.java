@@ -102,6 +102,26 @@ class DeploymentFilesTest {
         assertThat(String.join("\n", lines)).contains("/q/health/");
     }
 
+    /** The replica's JVM is the one bench/run measures: the same flags in the image and the manifest, and the archive the image writes is the one it reads. */
+    @Test
+    void imageAndManifestStartTheSameJvmWithTheArchiveTheImageWrites() throws IOException {
+        String dockerfile = Files.readString(Path.of("docker/Dockerfile.jvm"));
+        java.util.Map<String, String> image = new java.util.HashMap<>();
+        java.util.regex.Matcher env = java.util.regex.Pattern.compile("(?m)^ENV (JAVA_OPTS_APPEND|GC_CONTAINER_OPTIONS)=\"([^\"]*)\"")
+                .matcher(dockerfile);
+        while (env.find()) {
+            image.put(env.group(1), env.group(2));
+        }
+        java.util.Map<String, String> manifest = new java.util.HashMap<>();
+        yaml("deploy/deployment.yaml").path("spec").path("template").path("spec").path("containers").get(0).path("env")
+                .forEach(e -> manifest.put(e.path("name").asText(), e.path("value").asText()));
+        for (String name : List.of("JAVA_OPTS_APPEND", "GC_CONTAINER_OPTIONS")) {
+            assertThat(manifest.get(name)).as(name).isNotBlank().isEqualTo(image.get(name));
+        }
+        assertThat(image.get("JAVA_OPTS_APPEND")).contains("-XX:SharedArchiveFile=/deployments/app-cds.jsa", "-Xmx");
+        assertThat(dockerfile).contains("-XX:ArchiveClassesAtExit=/deployments/app-cds.jsa", "test -s /deployments/app-cds.jsa");
+    }
+
     @Test
     void kustomizationListsEveryManifest() throws IOException {
         Set<String> listed = new LinkedHashSet<>();
