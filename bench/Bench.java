@@ -1149,8 +1149,9 @@ public class Bench {
     static double[] claimCost() throws Exception {
         Field field = Class.forName("io.b24bots.jobs.JobStore").getDeclaredField("CLAIM");
         field.setAccessible(true);
-        String claim = ((String) field.get(null)).replace(":worker", "'bench'").replace(":lease", "60")
-                .replace(":max", "8");
+        // Its JDBC placeholders, in order: the worker, the lease in seconds, the most jobs to take.
+        String claim = ((String) field.get(null)).replaceFirst("\\?", "'bench'").replaceFirst("\\?", "60")
+                .replaceFirst("\\?", "8");
         exec("update job set status = 'done' where status in ('queued', 'running')");
         double[] cost = new double[2];
         int[] sizes = {100, 100_000};

@@ -653,7 +653,8 @@ public final class Bitrix24Emulator implements AutoCloseable {
 
     /**
      * {@code batch}: one call of the rate limit running up to 50 commands ({@code "method?query"}) in
-     * order without halting, each recorded as a call of its own (raw body: the command); an injected
+     * order without halting, each recorded as a call of its own on server {@code "batch"} (raw body:
+     * the command), beside the {@code "portal"} call that carried them; an injected
      * fault of a command's method becomes that command's {@code result_error}.
      */
     @SuppressWarnings("unchecked")
@@ -672,7 +673,7 @@ public final class Bitrix24Emulator implements AutoCloseable {
             String method = q < 0 ? command : command.substring(0, q);
             Map<String, Object> sub = nested(q < 0 ? "" : command.substring(q + 1));
             sub.put("auth", params.get("auth"));
-            record("portal", portal.memberId, method, sub, command);
+            record("batch", portal.memberId, method, sub, command);
             if (++index > 50) {
                 errors.put(key, Map.of("error", "ERROR_BATCH_LENGTH_EXCEEDED", "error_description", "Max batch length exceeded"));
                 continue;

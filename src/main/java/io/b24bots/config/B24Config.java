@@ -62,6 +62,13 @@ public interface B24Config {
         @WithDefault("PT30S")
         Duration maxLimiterWait();
 
+        /**
+         * How long a portal's access token, once read and decrypted, is used without reading its
+         * row again; another replica's refresh is seen here at most this much later (README "Tokens").
+         */
+        @WithDefault("PT60S")
+        Duration tokenMemory();
+
         /** Retries of a call refused for rate or time limits (503/429) before it fails. */
         @WithDefault("3")
         int maxLimitRetries();

@@ -83,14 +83,14 @@ public class JobStore {
      */
     public List<QueuedJob> claim(String worker, int max, Duration lease) {
         // Plain JDBC: it runs on every wake-up, and Hibernate's mapping of a native row costs more than the row.
-        return QuarkusTransaction.requiringNew().call(() -> session().doReturningWork(connection -> {
+        return bookkeeping(connection -> {
             try (PreparedStatement statement = connection.prepareStatement(CLAIM)) {
                 statement.setString(1, worker);
                 statement.setDouble(2, lease.toMillis() / 1000.0);
                 statement.setInt(3, max);
                 return leased(statement, worker, lease);
             }
-        }));
+        });
     }
 
     /**
@@ -120,7 +120,7 @@ public class JobStore {
         if (heads.isEmpty() || more <= 0) {
             return List.of();
         }
-        return QuarkusTransaction.requiringNew().call(() -> session().doReturningWork(connection -> {
+        return bookkeeping(connection -> {
             try (PreparedStatement statement = connection.prepareStatement("""
                     with taken as (
                     update job set status = 'running', locked_by = ?, locked_until = now() + make_interval(secs => ?),
@@ -142,7 +142,7 @@ public class JobStore {
                 statement.setString(5, worker);
                 return leased(statement, worker, lease);
             }
-        }));
+        });
     }
 
     /** Extends the leases of several jobs in one statement; the ids still this worker's. */
@@ -167,7 +167,7 @@ public class JobStore {
         if (jobs.isEmpty()) {
             return Set.of();
         }
-        return QuarkusTransaction.requiringNew().call(() -> session().doReturningWork(connection -> {
+        return bookkeeping(connection -> {
             try (PreparedStatement statement = connection.prepareStatement(sql)) {
                 int i = 1;
                 if (leaseSeconds != null) {
@@ -184,7 +184,7 @@ public class JobStore {
                 }
                 return ids;
             }
-        }));
+        });
     }
 
     private Session session() {
@@ -253,9 +253,29 @@ public class JobStore {
                 .executeUpdate());
     }
 
+    /**
+     * A transaction of queue bookkeeping (claims, leases, outcomes) that commits without waiting for
+     * the WAL to reach the disk: if PostgreSQL itself crashes, the last moments of bookkeeping may be
+     * lost, and the jobs concerned are run again, as a worker's crash would have them (jobs run at
+     * least once). What must survive, the jobs themselves and their events, commits durably elsewhere.
+     */
+    private <T> T bookkeeping(org.hibernate.jdbc.ReturningWork<T> work) {
+        return QuarkusTransaction.requiringNew().call(() -> session().doReturningWork(connection -> {
+            asynchronousCommit(connection);
+            return work.execute(connection);
+        }));
+    }
+
+    private static void asynchronousCommit(java.sql.Connection connection) throws java.sql.SQLException {
+        try (java.sql.Statement statement = connection.createStatement()) {
+            statement.execute("set local synchronous_commit to off");
+        }
+    }
+
     private boolean update(String sql, long id, String worker, int attempt,
             java.util.function.Consumer<jakarta.persistence.Query> more) {
         return QuarkusTransaction.requiringNew().call(() -> {
+            session().doWork(JobStore::asynchronousCommit);
             jakarta.persistence.Query query = em.createNativeQuery(sql).setParameter("id", id).setParameter("worker", worker)
                     .setParameter("attempt", attempt);
             more.accept(query);

@@ -47,8 +47,9 @@ public class TokenService {
 
     private static final String PROCESS = ManagementFactory.getRuntimeMXBean().getName();
 
-    /**
-     * How long an access token read here is used without reading the row again. Time-bound, not
+    /*
+     * How long an access token read here is used without reading the row again
+     * (b24.rest.token-memory). Time-bound, not
      * checked against the row's version on each use (that would cost the read this saves), so a
      * change written by another replica is seen at most this much later, and that is harmless:
      * after its rotation the old token still works until it expires or Bitrix24 rejects it, and a
@@ -57,7 +58,6 @@ public class TokenService {
      * {@link PortalTokensChanged}) replaces or drops the entry at once. A remembered token is also
      * never used within {@link #EXPIRY_MARGIN} of its own expiry.
      */
-    static final Duration ACCESS_MEMORY = Duration.ofSeconds(5);
     private static final int ACCESS_MEMORY_LIMIT = 100_000;
 
     /** An access token as this replica last read or stored it, believed until {@code untilNanos}. */
@@ -323,7 +323,7 @@ public class TokenService {
             // Bounded memory; a miss only costs a read.
             remembered.clear();
         }
-        Remembered fresh = new Remembered(access, expiresAt, version, System.nanoTime() + ACCESS_MEMORY.toNanos());
+        Remembered fresh = new Remembered(access, expiresAt, version, System.nanoTime() + config.rest().tokenMemory().toNanos());
         // A caller that read the row before another caller here stored a newer pair must not put
         // the older token back; a lapsed entry (a reinstall elsewhere restarts versions) gives way.
         remembered.merge(access.memberId(), fresh, (old, now) ->
@@ -334,7 +334,7 @@ public class TokenService {
     /**
      * Drops what this replica remembers of the portal's access token: the next call reads the row.
      * Also what a test that edits the row behind the service's back uses, as another replica's
-     * change would be seen once {@link #ACCESS_MEMORY} has passed.
+     * change would be seen once {@code b24.rest.token-memory} has passed.
      */
     void forget(String memberId) {
         remembered.remove(memberId);

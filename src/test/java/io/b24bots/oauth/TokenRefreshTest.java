@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 import io.b24bots.bitrix.BitrixClient;
+import io.b24bots.config.B24Config;
 import io.b24bots.portal.PortalStatus;
 import io.b24bots.portal.PortalStore;
 import io.b24bots.portal.StoredTokens;
@@ -53,6 +54,9 @@ class TokenRefreshTest {
 
     @Inject
     TokenService tokens;
+
+    @Inject
+    B24Config config;
 
     @Test
     void fiftyConcurrentCallsWithAnExpiredTokenShareOneRefresh() throws Exception {
@@ -288,7 +292,7 @@ class TokenRefreshTest {
         assertThat(client.call(portal.memberId, "profile", Map.of()).result().path("ID").asText()).isEqualTo("1");
         assertThat(refreshesOf(portal)).as("the remembered token, still valid, was used").isZero();
 
-        await().atMost(TokenService.ACCESS_MEMORY.plusSeconds(5)).pollInterval(Duration.ofMillis(250)).until(() -> {
+        await().atMost(config.rest().tokenMemory().plusSeconds(5)).pollInterval(Duration.ofMillis(250)).until(() -> {
             client.call(portal.memberId, "profile", Map.of());
             return refreshesOf(portal) == 1;
         });

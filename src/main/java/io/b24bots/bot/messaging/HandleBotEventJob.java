@@ -21,6 +21,7 @@ import io.b24bots.bitrix.BitrixClient;
 import io.b24bots.bitrix.BitrixException;
 import io.b24bots.bitrix.PortalRateLimiter;
 import io.b24bots.bot.Bot;
+import io.b24bots.bot.BotIdentity;
 import io.b24bots.bot.BotRepository;
 import io.b24bots.bot.BotStatus;
 import io.b24bots.bot.declaration.BotCatalog;
@@ -148,15 +149,15 @@ public class HandleBotEventJob implements JobHandler {
     /** The portal's bot rows, read once per run instead of twice per event. */
     private final class PortalBots {
         private final String memberId;
-        private List<Bot> rows;
+        private List<BotIdentity> rows;
 
         PortalBots(String memberId) {
             this.memberId = memberId;
         }
 
-        List<Bot> rows() {
+        List<BotIdentity> rows() {
             if (rows == null) {
-                rows = registry.forPortal(memberId);
+                rows = registry.identities(memberId);
             }
             return rows;
         }
@@ -467,12 +468,12 @@ public class HandleBotEventJob implements JobHandler {
     }
 
     private Optional<BotDefinition> ours(EventRun job, long botId) {
-        return job.bots().rows().stream().filter(row -> row.status == BotStatus.REGISTERED && Long.valueOf(botId).equals(row.botId))
-                .findFirst().flatMap(row -> catalog.byCode(row.code));
+        return job.bots().rows().stream().filter(row -> row.status() == BotStatus.REGISTERED && Long.valueOf(botId).equals(row.botId()))
+                .findFirst().flatMap(row -> catalog.byCode(row.code()));
     }
 
     private boolean fromOurBot(EventRun job, long authorId) {
-        return job.bots().rows().stream().anyMatch(row -> Long.valueOf(authorId).equals(row.botId));
+        return job.bots().rows().stream().anyMatch(row -> Long.valueOf(authorId).equals(row.botId()));
     }
 
     private static List<Long> v1Bots(JsonNode bots) {
@@ -486,11 +487,14 @@ public class HandleBotEventJob implements JobHandler {
 
     /** A mention of the bot in BB-code: {@code [USER=<id>]…[/USER]}, any case. */
     static boolean mentions(String text, long botId) {
-        return text != null && Pattern.compile("\\[user=" + botId + "]", Pattern.CASE_INSENSITIVE).matcher(text).find();
+        return text != null && text.toLowerCase(Locale.ROOT).contains("[user=" + botId + "]");
     }
 
     /** The text without the bot's own mention (v1 sends it so already; v2 keeps the BB-code). */
     static String withoutMention(String text, long botId) {
+        if (!mentions(text, botId)) {
+            return text.trim();
+        }
         return Pattern.compile("\\[user=" + botId + "].*?\\[/user]\\s*,?\\s*", Pattern.CASE_INSENSITIVE).matcher(text)
                 .replaceAll("").trim();
     }
