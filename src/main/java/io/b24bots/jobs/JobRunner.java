@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -36,6 +37,8 @@ public class JobRunner {
     private final MeterRegistry meters;
     private final JobErrors errors;
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Jobs that ended done, recorded by the dispatcher's next round together with its claim. */
+    private final ConcurrentLinkedQueue<QueuedJob> finished = new ConcurrentLinkedQueue<>();
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final ScheduledExecutorService heartbeats;
     private volatile boolean running;
@@ -84,6 +87,13 @@ public class JobRunner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        try {
+            List<QueuedJob> done = drainFinished();
+            record(done, store.completeAll(workerId, done));
+        } catch (RuntimeException e) {
+            LOG.warnf("Worker %s stopped without recording finished jobs (%s); their leases will expire", workerId,
+                    e.getClass().getSimpleName());
+        }
         heartbeats.shutdownNow();
     }
 
@@ -92,13 +102,19 @@ public class JobRunner {
             while (running) {
                 try {
                     int free = config.concurrency() - inFlight.get();
-                    int taken = 0;
-                    if (free > 0) {
-                        List<QueuedJob> jobs = store.claim(workerId, free, config.lease());
-                        taken = jobs.size();
-                        for (List<QueuedJob> unit : withFollowers(jobs)) {
-                            submit(unit);
-                        }
+                    List<QueuedJob> done = drainFinished();
+                    JobStore.Round round;
+                    try {
+                        round = store.completeAndClaim(workerId, done, Math.max(free, 0), config.lease());
+                    } catch (RuntimeException | Error e) {
+                        finished.addAll(done);
+                        throw e;
+                    }
+                    record(done, round.completed());
+                    List<QueuedJob> jobs = round.claimed();
+                    int taken = jobs.size();
+                    for (List<QueuedJob> unit : withFollowers(jobs)) {
+                        submit(unit);
                     }
                     if (taken == 0 || taken == free) {
                         signal.await(config.pollInterval());
@@ -194,7 +210,9 @@ public class JobRunner {
     void execute(QueuedJob job) {
         try (PortalLogContext log = PortalLogContext.of(job.memberId())) {
             String outcome = run(job);
-            meters.counter("b24.jobs.completed", "kind", job.kind(), "outcome", outcome).increment();
+            if (outcome != null) {
+                meters.counter("b24.jobs.completed", "kind", job.kind(), "outcome", outcome).increment();
+            }
         } catch (Throwable e) {
             // Recording the outcome failed (database gone, or out of memory again): the lease runs
             // out and the job is taken again, as after a crash.
@@ -235,18 +253,33 @@ public class JobRunner {
                     meters.counter("b24.jobs.completed", "kind", job.kind(), "outcome", outcome(job, failure)).increment();
                 }
             }
-            Set<Long> recorded = store.completeAll(workerId, finished);
-            for (QueuedJob job : finished) {
-                String outcome = recorded(job, recorded.contains(job.id()), "done");
-                meters.counter("b24.jobs.completed", "kind", job.kind(), "outcome", outcome).increment();
-            }
+            this.finished.addAll(finished);
         } catch (Throwable e) {
             LOG.warnf("Outcome of %d jobs of portal %s not recorded (%s); their leases will expire", jobs.size(),
                     jobs.getFirst().memberId(), e.getClass().getName());
         }
     }
 
-    /** Returns the outcome: done, retry, failed or lost (another worker holds the job now and records it). */
+    private List<QueuedJob> drainFinished() {
+        List<QueuedJob> done = new ArrayList<>();
+        for (QueuedJob job = finished.poll(); job != null; job = finished.poll()) {
+            done.add(job);
+        }
+        return done;
+    }
+
+    /** Counts the finished jobs the store recorded done, and the ones it no longer held (lost). */
+    private void record(List<QueuedJob> done, Set<Long> completed) {
+        for (QueuedJob job : done) {
+            String outcome = recorded(job, completed.contains(job.id()), "done");
+            meters.counter("b24.jobs.completed", "kind", job.kind(), "outcome", outcome).increment();
+        }
+    }
+
+    /**
+     * Returns the outcome: retry, failed or lost (another worker holds the job now and records it);
+     * null when the job is done, which the dispatcher records with its next claim.
+     */
     private String run(QueuedJob job) {
         JobHandler handler = handlers.get(job.kind());
         if (handler == null) {
@@ -258,7 +291,8 @@ public class JobRunner {
                 TimeUnit.MILLISECONDS);
         try {
             handler.run(job);
-            return recorded(job, store.complete(job.id(), workerId, job.attempt()), "done");
+            finished.add(job);
+            return null;
         } catch (Throwable e) {
             return outcome(job, e);
         } finally {

@@ -83,13 +83,34 @@ public class JobStore {
      */
     public List<QueuedJob> claim(String worker, int max, Duration lease) {
         // Plain JDBC: it runs on every wake-up, and Hibernate's mapping of a native row costs more than the row.
+        return bookkeeping(connection -> claim(connection, worker, max, lease));
+    }
+
+    private List<QueuedJob> claim(java.sql.Connection connection, String worker, int max, Duration lease)
+            throws java.sql.SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(CLAIM)) {
+            statement.setString(1, worker);
+            statement.setDouble(2, lease.toMillis() / 1000.0);
+            statement.setInt(3, max);
+            return leased(statement, worker, lease);
+        }
+    }
+
+    /** What one round of a worker recorded and took: the finished jobs still its own, and the jobs claimed. */
+    public record Round(Set<Long> completed, List<QueuedJob> claimed) {
+    }
+
+    /**
+     * Records {@code finished} jobs done and claims up to {@code max} more, in one transaction: a
+     * busy worker's outcomes cost no transaction of their own. Without finished jobs it is {@link #claim}.
+     */
+    public Round completeAndClaim(String worker, List<QueuedJob> finished, int max, Duration lease) {
+        if (finished.isEmpty()) {
+            return new Round(Set.of(), max > 0 ? claim(worker, max, lease) : List.of());
+        }
         return bookkeeping(connection -> {
-            try (PreparedStatement statement = connection.prepareStatement(CLAIM)) {
-                statement.setString(1, worker);
-                statement.setDouble(2, lease.toMillis() / 1000.0);
-                statement.setInt(3, max);
-                return leased(statement, worker, lease);
-            }
+            Set<Long> completed = fenced(connection, worker, finished, COMPLETE, null);
+            return new Round(completed, max > 0 ? claim(connection, worker, max, lease) : List.of());
         });
     }
 
@@ -154,37 +175,42 @@ public class JobStore {
                 returning job.id""", lease.toMillis() / 1000.0);
     }
 
+    private static final String COMPLETE = """
+            update job set status = 'done', locked_by = null, locked_until = null, last_error = null, updated_at = now()
+            from unnest(?, ?) as t(id, attempt)
+            where job.id = t.id and job.attempts = t.attempt and job.locked_by = ? and job.status = 'running'
+            returning job.id""";
+
     /** Marks several jobs done in one statement; the ids that were still this worker's (the others were recorded by their new owner). */
     public Set<Long> completeAll(String worker, List<QueuedJob> jobs) {
-        return fenced(worker, jobs, """
-                update job set status = 'done', locked_by = null, locked_until = null, last_error = null, updated_at = now()
-                from unnest(?, ?) as t(id, attempt)
-                where job.id = t.id and job.attempts = t.attempt and job.locked_by = ? and job.status = 'running'
-                returning job.id""", null);
+        return fenced(worker, jobs, COMPLETE, null);
     }
 
     private Set<Long> fenced(String worker, List<QueuedJob> jobs, String sql, Double leaseSeconds) {
         if (jobs.isEmpty()) {
             return Set.of();
         }
-        return bookkeeping(connection -> {
-            try (PreparedStatement statement = connection.prepareStatement(sql)) {
-                int i = 1;
-                if (leaseSeconds != null) {
-                    statement.setDouble(i++, leaseSeconds);
-                }
-                statement.setArray(i++, connection.createArrayOf("bigint", jobs.stream().map(QueuedJob::id).toArray()));
-                statement.setArray(i++, connection.createArrayOf("integer", jobs.stream().map(QueuedJob::attempt).toArray()));
-                statement.setString(i, worker);
-                Set<Long> ids = new HashSet<>();
-                try (ResultSet row = statement.executeQuery()) {
-                    while (row.next()) {
-                        ids.add(row.getLong(1));
-                    }
-                }
-                return ids;
+        return bookkeeping(connection -> fenced(connection, worker, jobs, sql, leaseSeconds));
+    }
+
+    private static Set<Long> fenced(java.sql.Connection connection, String worker, List<QueuedJob> jobs, String sql,
+            Double leaseSeconds) throws java.sql.SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            int i = 1;
+            if (leaseSeconds != null) {
+                statement.setDouble(i++, leaseSeconds);
             }
-        });
+            statement.setArray(i++, connection.createArrayOf("bigint", jobs.stream().map(QueuedJob::id).toArray()));
+            statement.setArray(i++, connection.createArrayOf("integer", jobs.stream().map(QueuedJob::attempt).toArray()));
+            statement.setString(i, worker);
+            Set<Long> ids = new HashSet<>();
+            try (ResultSet row = statement.executeQuery()) {
+                while (row.next()) {
+                    ids.add(row.getLong(1));
+                }
+            }
+            return ids;
+        }
     }
 
     private Session session() {
