@@ -21,9 +21,7 @@ import io.b24bots.bitrix.BitrixClient;
 import io.b24bots.bitrix.BitrixException;
 import io.b24bots.bitrix.PortalRateLimiter;
 import io.b24bots.bot.Bot;
-import io.b24bots.bot.BotIdentity;
 import io.b24bots.bot.BotRepository;
-import io.b24bots.bot.BotStatus;
 import io.b24bots.bot.declaration.BotCatalog;
 import io.b24bots.bot.declaration.BotDefinition;
 import io.b24bots.bot.declaration.BotsConfig;
@@ -69,12 +67,14 @@ public class HandleBotEventJob implements JobHandler {
     private final MeterRegistry meters;
     private final BotsConfig config;
     private final PortalRateLimiter limiter;
+    private final BotDirectory directory;
     private final ScheduledExecutorService typing = Executors.newSingleThreadScheduledExecutor(
             Thread.ofVirtual().name("bot-typing").factory());
 
     HandleBotEventJob(ObjectMapper json, BotRepository registry, BotCatalog catalog, Imbot imbot, BitrixClient bitrix,
-            @Any Instance<BotMessageHandler> handlers, MeterRegistry meters, BotsConfig config, PortalRateLimiter limiter) {
+            @Any Instance<BotMessageHandler> handlers, MeterRegistry meters, BotsConfig config, PortalRateLimiter limiter, BotDirectory directory) {
         this.limiter = limiter;
+        this.directory = directory;
         this.json = json;
         this.registry = registry;
         this.catalog = catalog;
@@ -116,11 +116,10 @@ public class HandleBotEventJob implements JobHandler {
     @Override
     public Map<QueuedJob, RuntimeException> runGroup(List<QueuedJob> jobs) {
         PortalOutbox outbox = new PortalOutbox(jobs.getFirst().memberId(), bitrix, limiter);
-        PortalBots bots = new PortalBots(jobs.getFirst().memberId());
         Map<QueuedJob, RuntimeException> failures = new HashMap<>();
         for (QueuedJob job : jobs) {
             try {
-                handle(new EventRun(job, outbox, bots));
+                handle(new EventRun(job, outbox));
             } catch (RuntimeException e) {
                 failures.put(job, e);
             }
@@ -139,31 +138,10 @@ public class HandleBotEventJob implements JobHandler {
         return failures;
     }
 
-    /** One queued event, with the outbox and the bot rows of the run it is part of. */
-    private record EventRun(QueuedJob job, PortalOutbox outbox, PortalBots bots) {
+    /** One queued event and the outbox of the run it is part of. */
+    private record EventRun(QueuedJob job, PortalOutbox outbox) {
         String memberId() {
             return job.memberId();
-        }
-    }
-
-    /** The portal's bot rows, read once per run instead of twice per event. */
-    private final class PortalBots {
-        private final String memberId;
-        private List<BotIdentity> rows;
-
-        PortalBots(String memberId) {
-            this.memberId = memberId;
-        }
-
-        List<BotIdentity> rows() {
-            if (rows == null) {
-                rows = registry.identities(memberId);
-            }
-            return rows;
-        }
-
-        void reload() {
-            rows = null;
         }
     }
 
@@ -397,7 +375,7 @@ public class HandleBotEventJob implements JobHandler {
         }
         Optional<BotDefinition> bot = catalog.byCode(row.get().code);
         if (registry.markDeleted(memberId, botId)) {
-            job.bots().reload();
+            directory.forget(memberId);
             LOG.infof("Bot %d was deleted in portal %s", botId, memberId);
             bot.ifPresent(definition -> hook(job, definition, botId, "bot-delete", null, null,
                     h -> chat -> h.onBotDeleted(new ChatEvent(Kind.BOT_DELETED, memberId, definition, botId, null, 0, 0, null,
@@ -468,12 +446,11 @@ public class HandleBotEventJob implements JobHandler {
     }
 
     private Optional<BotDefinition> ours(EventRun job, long botId) {
-        return job.bots().rows().stream().filter(row -> row.status() == BotStatus.REGISTERED && Long.valueOf(botId).equals(row.botId()))
-                .findFirst().flatMap(row -> catalog.byCode(row.code()));
+        return directory.registered(job.memberId(), botId).flatMap(row -> catalog.byCode(row.code()));
     }
 
     private boolean fromOurBot(EventRun job, long authorId) {
-        return job.bots().rows().stream().anyMatch(row -> Long.valueOf(authorId).equals(row.botId()));
+        return directory.isOurs(job.memberId(), authorId);
     }
 
     private static List<Long> v1Bots(JsonNode bots) {
