@@ -120,6 +120,8 @@ public class Bench {
         deleteTree(data);
         postgres = EmbeddedPostgres.builder().setPort(dbPort).setDataDirectory(data).setCleanDataDirectory(true)
                 .setServerConfig("max_connections", "200")
+                // README "Operations": a busy job queue wants autovacuum to look at it more often than once a minute.
+                .setServerConfig("autovacuum_naptime", "10s")
                 // The embedded server starts with fsync off (-F); durable means flushed, for the
                 // service and for the pgbench floor alike.
                 .setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on").start();
