@@ -222,8 +222,8 @@ public class JobRunner {
 
     /**
      * Runs one portal's jobs through their handler's {@link JobHandler#runGroup}: one lease renewal
-     * for all of them, the finished ones recorded done in one statement, each other one by the
-     * same policy as a job run alone.
+     * for all of them; the finished ones are recorded done with the dispatcher's next claim, each
+     * other one by the same policy as a job run alone.
      */
     void executeGroup(List<QueuedJob> jobs) {
         try (PortalLogContext log = PortalLogContext.of(jobs.getFirst().memberId())) {
@@ -244,7 +244,6 @@ public class JobRunner {
             } finally {
                 heartbeat.cancel(false);
             }
-            List<QueuedJob> finished = new ArrayList<>();
             for (QueuedJob job : jobs) {
                 RuntimeException failure = failures.get(job);
                 if (failure == null) {
@@ -253,7 +252,6 @@ public class JobRunner {
                     meters.counter("b24.jobs.completed", "kind", job.kind(), "outcome", outcome(job, failure)).increment();
                 }
             }
-            this.finished.addAll(finished);
         } catch (Throwable e) {
             LOG.warnf("Outcome of %d jobs of portal %s not recorded (%s); their leases will expire", jobs.size(),
                     jobs.getFirst().memberId(), e.getClass().getName());
