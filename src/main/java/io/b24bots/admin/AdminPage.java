@@ -107,6 +107,9 @@ public class AdminPage {
         AdminMessages msg = MessageBundles.get(AdminMessages.class, Localized.Literal.of(session.lang()));
         Optional<Portal> portal = portals.find(session.memberId());
         boolean notInstalled = portal.isEmpty() || portal.get().status == PortalStatus.UNINSTALLED;
+        // Counted before the bots are read: work that ends in between then still reloads the page,
+        // instead of leaving it showing a bot as pending with nothing left to wait for.
+        long workInProgress = notInstalled ? 0 : bots.workInProgress(session.memberId());
         List<BotView> rows = new ArrayList<>();
         int registered = 0;
         int pending = 0;
@@ -125,7 +128,7 @@ public class AdminPage {
                 portal.map(p -> FramePolicy.origin(p.domain, session.https())).orElse(null), token, session.admin(), notInstalled,
                 portal.map(p -> p.status == PortalStatus.REAUTH_REQUIRED).orElse(false),
                 portal.map(p -> !p.hasApplicationToken()).orElse(false),
-                notInstalled ? 0 : bots.workInProgress(session.memberId()), queued,
+                workInProgress, queued,
                 rows.size(), registered, pending, failed, deleted, rows);
     }
 
