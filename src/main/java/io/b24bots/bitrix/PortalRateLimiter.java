@@ -66,13 +66,12 @@ public class PortalRateLimiter {
         }
 
         synchronized double available(double perSecond, int burst) {
-            return Math.min(burst, tokens + (System.nanoTime() - updatedNanos) / 1e9 * perSecond);
+            refill(perSecond, burst);
+            return tokens;
         }
 
         synchronized long reserve(double perSecond, int burst, long maxWaitNanos) {
-            long now = System.nanoTime();
-            tokens = Math.min(burst, tokens + (now - updatedNanos) / 1e9 * perSecond);
-            updatedNanos = now;
+            refill(perSecond, burst);
             double after = tokens - 1;
             long wait = after >= 0 ? 0 : (long) (-after / perSecond * 1e9);
             if (wait > maxWaitNanos) {
@@ -80,6 +79,12 @@ public class PortalRateLimiter {
             }
             tokens = after;
             return wait;
+        }
+
+        private void refill(double perSecond, int burst) {
+            long now = System.nanoTime();
+            tokens = Math.min(burst, tokens + (now - updatedNanos) / 1e9 * perSecond);
+            updatedNanos = now;
         }
     }
 }

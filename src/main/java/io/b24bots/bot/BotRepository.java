@@ -232,18 +232,11 @@ public class BotRepository {
         return Bot.find("memberId = ?1 and botId = ?2 and status = ?3", memberId, botId, BotStatus.REGISTERED).firstResultOptional();
     }
 
-    /** The portal's bots, as light rows (no entities to hydrate or flush): read for every run of its events. */
+    /** The portal's bots as light rows (no entities to hydrate or flush), for the event path's BotDirectory. */
     @Transactional
     public List<BotIdentity> identities(String memberId) {
         return em.createQuery("select new io.b24bots.bot.BotIdentity(b.botId, b.code, b.status) from Bot b where b.memberId = :m",
                 BotIdentity.class).setParameter("m", memberId).getResultList();
-    }
-
-    @Transactional
-    public List<Long> registeredBotIds(String memberId) {
-        return em.createQuery("select b.botId from Bot b where b.memberId = :m and b.botId is not null", Long.class)
-                .setParameter("m", memberId)
-                .getResultList();
     }
 
     @Transactional
