@@ -75,7 +75,7 @@ public class Bench {
     static Stub stub;
     /** The JVM of a small replica, as docker/Dockerfile.jvm and deploy/deployment.yaml start it. */
     static String serviceJvm = System.getProperty("bench.service-jvm",
-            "-Xmx128m -Xss512k -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=128m -XX:+UseSerialGC"
+            "-Xmx128m -Xss512k -XX:ReservedCodeCacheSize=96m -XX:MetaspaceSize=96m -XX:MaxMetaspaceSize=128m -XX:+UseSerialGC"
                     + " -XX:SharedArchiveFile=app-cds.jsa");
     static Portal busy;
     static final List<String> notes = new ArrayList<>();
@@ -1049,6 +1049,11 @@ public class Bench {
                 number(out, "p99=([0-9.]+)"), (long) number(out, "ok=([0-9]+)"), (long) number(out, "errors=([0-9]+)"));
         log("fixed %d/s: achieved %.0f/s, p50 %.2f ms, p99 %.2f ms, %d errors", rate, result.achieved, result.p50,
                 result.p99, result.errors);
+        Matcher slow = Pattern.compile("slow=(.*)").matcher(out);
+        if (slow.find()) {
+            log("fixed %d/s: over 25 ms, by the tenth of a second they were due in (s after the timed start: count): %s",
+                    rate, slow.group(1));
+        }
         return result;
     }
 
@@ -1072,6 +1077,8 @@ public class Bench {
         int warm = rate * 2;
         int total = warm + rate * seconds;
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        // Requests over 25 ms by the tenth of a second they were due in: a stall shows as one crowded tenth.
+        java.util.concurrent.ConcurrentSkipListMap<Long, Integer> slow = new java.util.concurrent.ConcurrentSkipListMap<>();
         AtomicLong ok = new AtomicLong();
         AtomicLong errors = new AtomicLong();
         List<java.util.concurrent.CompletableFuture<?>> pending = new ArrayList<>();
@@ -1092,7 +1099,11 @@ public class Bench {
                             timed ? "BENCHT" + (startMillis + (long) (i * 1e3 / rate)) + "E" : "warm"))).build();
             pending.add(client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) -> {
                 if (timed) {
-                    latencies.add(System.nanoTime() - due);
+                    long latency = System.nanoTime() - due;
+                    latencies.add(latency);
+                    if (latency > 25_000_000L) {
+                        slow.merge((due - start) / 100_000_000L, 1, Integer::sum);
+                    }
                 }
                 if (error == null && response.statusCode() == 200) {
                     ok.incrementAndGet();
@@ -1113,6 +1124,9 @@ public class Bench {
         Collections.sort(sorted);
         System.out.printf("achieved=%.1f p50=%.3f p99=%.3f ok=%d errors=%d%n", (total - warm) / elapsed,
                 sorted.get(sorted.size() / 2) / 1e6, sorted.get((int) (sorted.size() * 0.99)) / 1e6, ok.get(), errors.get());
+        StringBuilder crowded = new StringBuilder();
+        slow.forEach((tenth, count) -> crowded.append(String.format(" %.1fs:%d", tenth / 10.0 - 2, count)));
+        System.out.println("slow=" + slow.values().stream().mapToInt(Integer::intValue).sum() + crowded);
         System.exit(0);
     }
 
