@@ -221,6 +221,10 @@ public class Bench {
             if (sat.errors > 0) {
                 notes.add("run " + run + ": " + sat.errors + " non-2xx answers or socket errors at saturation");
             }
+            // The open-loop floor: the same client and rate, the event ignored (no proof, no write), so
+            // what the client and a shared CPU add to the tail shows beside the figure.
+            Fixed ignoredAtRate = fixedRate(bodies.resolve("ignored.txt"), FIXED_RATE, SECONDS, 0);
+            add(figures, "floor_fixed_p99_ms", ignoredAtRate.p99);
             Fixed fixed = fixedRate(bodies.resolve("events.txt"), FIXED_RATE, SECONDS, run * 100_000_000L + 50_000_000L);
             add(figures, "fixed_rate_achieved", fixed.achieved);
             add(figures, "fixed_p50_ms", fixed.p50);
@@ -829,6 +833,7 @@ public class Bench {
         lua(dir.resolve("ignored.lua"), ignored);
         lua(dir.resolve("delivery.lua"), delivery);
         lines(dir.resolve("events.txt"), events);
+        lines(dir.resolve("ignored.txt"), ignored);
         lines(dir.resolve("delivery.txt"), delivery);
         log("event bodies: %d, %d bytes each (median)", events.size(), events.get(events.size() / 2)[0].length()
                 + events.get(events.size() / 2)[1].length() + 9);

@@ -63,10 +63,11 @@ public interface B24Config {
         Duration maxLimiterWait();
 
         /**
-         * How long a portal's access token, once read and decrypted, is used without reading its
-         * row again; another replica's refresh is seen here at most this much later (README "Tokens").
+         * How long a portal's access token, once read and decrypted, is used at most without reading
+         * its row again; a change to the row, on any replica, makes every replica forget it sooner,
+         * when the database announces it (README "Tokens").
          */
-        @WithDefault("PT60S")
+        @WithDefault("PT10M")
         Duration tokenMemory();
 
         /** Retries of a call refused for rate or time limits (503/429) before it fails. */

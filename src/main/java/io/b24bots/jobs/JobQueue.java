@@ -227,7 +227,7 @@ public class JobQueue {
         // Delivered to every replica's listener when this transaction commits, not before.
         session().doWork(connection -> {
             try (Statement statement = connection.createStatement()) {
-                statement.execute("notify " + JobNotifications.CHANNEL);
+                statement.execute("notify " + ReplicaNotifications.CHANNEL);
             }
         });
     }

@@ -10,6 +10,8 @@ import java.util.function.Predicate;
 
 import io.b24bots.config.B24Config;
 import io.b24bots.config.EndpointPolicy;
+import io.b24bots.portal.PortalChanged;
+import io.b24bots.portal.PortalChanges;
 import io.b24bots.portal.PortalStatus;
 import io.b24bots.portal.PortalStore;
 import io.b24bots.portal.PortalTokensChanged;
@@ -49,14 +51,13 @@ public class TokenService {
 
     /*
      * How long an access token read here is used without reading the row again
-     * (b24.rest.token-memory). Time-bound, not
-     * checked against the row's version on each use (that would cost the read this saves), so a
-     * change written by another replica is seen at most this much later, and that is harmless:
-     * after its rotation the old token still works until it expires or Bitrix24 rejects it, and a
-     * rejected token is dropped and the row re-read ({@link #refreshRejected}), one retry. What
-     * this replica changes itself (a refresh; an install, uninstall or reauth_required through
-     * {@link PortalTokensChanged}) replaces or drops the entry at once. A remembered token is also
-     * never used within {@link #EXPIRY_MARGIN} of its own expiry.
+     * (b24.rest.token-memory). What this replica changes itself (a refresh; an install, uninstall or
+     * reauth_required through {@link PortalTokensChanged}) replaces or drops the entry at once; a
+     * change anywhere else (another replica's rotation or uninstall) drops it when the database
+     * announces it ({@link PortalChanged}), and a token read while a change may have been missed is
+     * not kept at all ({@link PortalChanges}). Should Bitrix24 still reject a remembered token, it
+     * is dropped and the row re-read ({@link #refreshRejected}), one retry. A remembered token is
+     * also never used within {@link #EXPIRY_MARGIN} of its own expiry.
      */
     private static final int ACCESS_MEMORY_LIMIT = 100_000;
 
@@ -72,6 +73,7 @@ public class TokenService {
     private final ReentrantLock[] stripes = new ReentrantLock[256];
     private final AtomicLong refreshIds = new AtomicLong();
     private final PortalStore store;
+    private final PortalChanges changes;
     private final OAuthClient oauth;
     private final TrustedOAuthServers servers;
     private final B24Config config;
@@ -79,13 +81,14 @@ public class TokenService {
     /** Outlasts the longest grant (connect plus read timeout) with room to store its answer. */
     final Duration lease;
 
-    TokenService(PortalStore store, OAuthClient oauth, TrustedOAuthServers servers, B24Config config,
+    TokenService(PortalStore store, PortalChanges changes, OAuthClient oauth, TrustedOAuthServers servers, B24Config config,
             MeterRegistry meters,
             @ConfigProperty(name = "quarkus.rest-client.b24-oauth-token.read-timeout", defaultValue = "60000")
             long grantReadTimeoutMillis,
             @ConfigProperty(name = "quarkus.rest-client.b24-oauth-token.connect-timeout", defaultValue = "5000")
             long grantConnectTimeoutMillis) {
         this.store = store;
+        this.changes = changes;
         this.oauth = oauth;
         this.servers = servers;
         this.config = config;
@@ -103,10 +106,11 @@ public class TokenService {
         if (known != null && known.usable(System.nanoTime())) {
             return known.access();
         }
+        long stamp = changes.stamp();
         StoredTokens tokens = store.tokens(memberId).orElseThrow(() -> unavailable(memberId));
         requireActive(tokens);
         if (!tokens.expiresWithin(EXPIRY_MARGIN)) {
-            return remember(tokens);
+            return remember(tokens, stamp);
         }
         return refresh(memberId, stored -> stored.expiresWithin(EXPIRY_MARGIN));
     }
@@ -129,7 +133,8 @@ public class TokenService {
             while (true) {
                 String owner = PROCESS + "/" + refreshIds.incrementAndGet();
                 long leasedAt = System.nanoTime();
-                Step step = QuarkusTransaction.requiringNew().call(() -> begin(memberId, needed, owner));
+                long stamp = changes.stamp();
+                Step step = QuarkusTransaction.requiringNew().call(() -> begin(memberId, needed, owner, stamp));
                 if (step.access() != null) {
                     return step.access();
                 }
@@ -154,7 +159,7 @@ public class TokenService {
      * Decides under a short row lock: nothing to do, a failure (committed with any status change),
      * another refresh in progress, or the lease is ours and the caller refreshes.
      */
-    private Step begin(String memberId, Predicate<StoredTokens> needed, String owner) {
+    private Step begin(String memberId, Predicate<StoredTokens> needed, String owner, long stamp) {
         StoredTokens tokens = store.lockTokens(memberId).orElse(null);
         if (tokens == null) {
             return Step.failed(unavailable(memberId));
@@ -163,7 +168,7 @@ public class TokenService {
             return Step.failed(new PortalUnavailableException(memberId, tokens.status()));
         }
         if (!needed.test(tokens)) {
-            return Step.done(remember(tokens));
+            return Step.done(remember(tokens, stamp));
         }
         if (!servers.isTrusted(tokens.oauthServer())) {
             LOG.warnf("Portal %s was installed through an OAuth server that is no longer trusted; "
@@ -314,8 +319,10 @@ public class TokenService {
         }
     }
 
-    private PortalAccess remember(StoredTokens tokens) {
-        return remember(toAccess(tokens), tokens.expiresAt(), tokens.version());
+    /** Keeps a pair read from the row, unless a change to it may have been announced since {@code stamp}. */
+    private PortalAccess remember(StoredTokens tokens, long stamp) {
+        PortalAccess access = toAccess(tokens);
+        return changes.unchanged(stamp) ? remember(access, tokens.expiresAt(), tokens.version()) : access;
     }
 
     private PortalAccess remember(PortalAccess access, Instant expiresAt, long version) {
@@ -331,17 +338,21 @@ public class TokenService {
         return access;
     }
 
-    /**
-     * Drops what this replica remembers of the portal's access token: the next call reads the row.
-     * Also what a test that edits the row behind the service's back uses, as another replica's
-     * change would be seen once {@code b24.rest.token-memory} has passed.
-     */
+    /** Drops what this replica remembers of the portal's access token: the next call reads the row. */
     void forget(String memberId) {
         remembered.remove(memberId);
     }
 
     void tokensChanged(@Observes PortalTokensChanged changed) {
         forget(changed.memberId());
+    }
+
+    void portalChanged(@Observes PortalChanged changed) {
+        if (changed.memberId() == null) {
+            remembered.clear();
+        } else {
+            forget(changed.memberId());
+        }
     }
 
     private static PortalAccess toAccess(StoredTokens tokens) {

@@ -11,6 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
+import jakarta.enterprise.event.Observes;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Synchronization;
@@ -30,10 +31,11 @@ public class PortalStore {
 
     /**
      * How long a replica trusts an application token hash it read, without reading the row again.
-     * A change on this replica drops the entry at once (and again after commit); a change made by
-     * another replica (an uninstall) is seen here at most this much later.
+     * A change on this replica drops the entry at once (and again after commit); a change made
+     * anywhere else (another replica's uninstall) drops it when the database announces it
+     * ({@link PortalChanges}). This bound is only what a memory never outlives.
      */
-    static final Duration TOKEN_MEMORY = Duration.ofSeconds(5);
+    static final Duration TOKEN_MEMORY = Duration.ofMinutes(10);
     private static final int TOKEN_MEMORY_LIMIT = 200_000;
 
     /** An installed portal's application token hash as read from its row, and until when it is believed. */
@@ -45,13 +47,15 @@ public class PortalStore {
     private final TransactionSynchronizationRegistry transactions;
     private final ConcurrentHashMap<String, KnownToken> knownTokens = new ConcurrentHashMap<>();
     private final Event<PortalTokensChanged> tokensChanged;
+    private final PortalChanges changes;
 
     PortalStore(EntityManager em, TokenCipher cipher, TransactionSynchronizationRegistry transactions,
-            Event<PortalTokensChanged> tokensChanged) {
+            Event<PortalTokensChanged> tokensChanged, PortalChanges changes) {
         this.em = em;
         this.cipher = cipher;
         this.transactions = transactions;
         this.tokensChanged = tokensChanged;
+        this.changes = changes;
     }
 
     @Transactional
@@ -145,6 +149,7 @@ public class PortalStore {
 
     @Transactional
     TokenCheck checkStoredToken(String memberId, byte[] presented) {
+        long stamp = changes.stamp();
         StoredAppToken stored = em.unwrap(Session.class).doReturningWork(connection -> {
             try (PreparedStatement statement = connection.prepareStatement(
                     "select application_token_hash, status from portal where member_id = ?")) {
@@ -165,7 +170,7 @@ public class PortalStore {
             return TokenCheck.UNINSTALLED;
         }
         boolean equal = MessageDigest.isEqual(stored.hash(), presented);
-        if (equal) {
+        if (equal && changes.unchanged(stamp)) {
             if (knownTokens.size() >= TOKEN_MEMORY_LIMIT) {
                 // Bounded memory; a miss only costs a read.
                 knownTokens.clear();
@@ -184,6 +189,14 @@ public class PortalStore {
      * {@link PortalTokensChanged} is observed), now and once more after the transaction ends, so a
      * reader of the old row meanwhile does not keep it.
      */
+    void changed(@Observes PortalChanged changed) {
+        if (changed.memberId() == null) {
+            knownTokens.clear();
+        } else {
+            knownTokens.remove(changed.memberId());
+        }
+    }
+
     private void forgetToken(String memberId) {
         knownTokens.remove(memberId);
         tokensChanged.fire(new PortalTokensChanged(memberId));

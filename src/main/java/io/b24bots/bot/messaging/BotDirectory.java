@@ -10,20 +10,23 @@ import io.b24bots.bot.BotRepository;
 import io.b24bots.bot.BotStatus;
 import io.b24bots.bot.registration.BotRegistered;
 import io.b24bots.install.PortalUninstalled;
+import io.b24bots.portal.PortalChanged;
+import io.b24bots.portal.PortalChanges;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 /**
  * Which bots of a portal are this app's, as the event path asks for every event: read from the bot
- * table and believed for {@link #MEMORY}, so a busy portal's events do not each read its rows. Only
- * what it knows is trusted: a bot id it does not know as registered is looked up again at once (a
- * bot registered by another replica a moment ago is not missed), and this replica's own changes
- * (a registration, a deletion, an uninstall) drop the portal's entry.
+ * table and kept, so a busy portal's events do not each read its rows. A change to a portal's bots
+ * (registered, deleted, retired, the portal uninstalled), made on any replica, drops the portal's
+ * entry when the database announces it ({@link PortalChanged}); this replica's own changes drop it
+ * at once. A bot id it does not know as registered is looked up again at once all the same, and
+ * nothing is kept longer than {@link #MEMORY}.
  */
 @ApplicationScoped
 public class BotDirectory {
 
-    static final Duration MEMORY = Duration.ofSeconds(10);
+    static final Duration MEMORY = Duration.ofMinutes(10);
     private static final int LIMIT = 100_000;
 
     private record Known(List<BotIdentity> bots, long untilNanos) {
@@ -31,9 +34,11 @@ public class BotDirectory {
 
     private final ConcurrentHashMap<String, Known> known = new ConcurrentHashMap<>();
     private final BotRepository registry;
+    private final PortalChanges changes;
 
-    BotDirectory(BotRepository registry) {
+    BotDirectory(BotRepository registry, PortalChanges changes) {
         this.registry = registry;
+        this.changes = changes;
     }
 
     /** The portal's registered bot with this Bitrix24 id. */
@@ -59,13 +64,25 @@ public class BotDirectory {
         forget(event.memberId());
     }
 
+    void changed(@Observes PortalChanged changed) {
+        if (changed.memberId() == null) {
+            known.clear();
+        } else {
+            forget(changed.memberId());
+        }
+    }
+
     private List<BotIdentity> bots(String memberId, boolean fresh) {
         long now = System.nanoTime();
         Known entry = known.get(memberId);
         if (!fresh && entry != null && entry.untilNanos() - now > 0) {
             return entry.bots();
         }
+        long stamp = changes.stamp();
         List<BotIdentity> bots = registry.identities(memberId);
+        if (!changes.unchanged(stamp)) {
+            return bots;
+        }
         if (known.size() >= LIMIT) {
             known.clear();
         }

@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 
+import io.b24bots.portal.PortalChanges;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -18,19 +19,24 @@ import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
 /**
- * Wakes this replica's worker when any replica queues a job: {@link JobQueue} sends a PostgreSQL
- * {@code NOTIFY} in the job's transaction (delivered on commit), and this listener, on a connection
- * of its own outside the pool, passes it to {@link JobSignal}. Without it, a job queued on a busy
- * replica would wait for another replica's poll.
+ * What other replicas tell this one through PostgreSQL's {@code LISTEN/NOTIFY}, heard on a
+ * connection of its own outside the pool:
+ * <ul>
+ * <li>a job was queued ({@link JobQueue} notifies {@link #CHANNEL} in the job's transaction,
+ * delivered on commit): the worker wakes ({@link JobSignal}) instead of waiting for its poll;</li>
+ * <li>a portal's tokens, status or bots changed (V9's triggers notify {@link PortalChanges#CHANNEL}):
+ * {@link PortalChanges} makes this replica forget its copies.</li>
+ * </ul>
  */
 @ApplicationScoped
-public class JobNotifications {
+public class ReplicaNotifications {
 
     static final String CHANNEL = "b24bots_jobs";
-    private static final Logger LOG = Logger.getLogger(JobNotifications.class);
+    private static final Logger LOG = Logger.getLogger(ReplicaNotifications.class);
     private static final Duration RECONNECT = Duration.ofSeconds(2);
 
     private final JobSignal signal;
+    private final PortalChanges portals;
     private final JobsConfig config;
     private final String url;
     private final String username;
@@ -40,11 +46,12 @@ public class JobNotifications {
     private volatile Connection connection;
     private Thread listener;
 
-    JobNotifications(JobSignal signal, JobsConfig config, MeterRegistry meters,
+    ReplicaNotifications(JobSignal signal, PortalChanges portals, JobsConfig config, MeterRegistry meters,
             @ConfigProperty(name = "quarkus.datasource.jdbc.url") String url,
             @ConfigProperty(name = "quarkus.datasource.username", defaultValue = "") String username,
             @ConfigProperty(name = "quarkus.datasource.password", defaultValue = "") String password) {
         this.signal = signal;
+        this.portals = portals;
         this.config = config;
         this.url = url;
         this.username = username;
@@ -53,10 +60,8 @@ public class JobNotifications {
                 .description("Job announcements received from any replica").register(meters);
     }
 
+    /** Runs whether or not this replica's worker does: an intake-only replica keeps portal copies too. */
     void start(@Observes StartupEvent event) {
-        if (!config.enabled()) {
-            return;
-        }
         running = true;
         listener = Thread.ofVirtual().name("job-notifications").start(this::listen);
     }
@@ -75,21 +80,41 @@ public class JobNotifications {
                 connection = listening;
                 try (Statement statement = listening.createStatement()) {
                     statement.execute("LISTEN " + CHANNEL);
+                    statement.execute("LISTEN " + PortalChanges.CHANNEL);
                 }
+                portals.listening(true);
+                // Jobs announced while this replica was not listening are found now, not at the next poll.
+                signal.wake();
                 PGConnection postgres = listening.unwrap(PGConnection.class);
                 while (running) {
                     PGNotification[] notifications = postgres.getNotifications((int) config.pollInterval().toMillis());
-                    if (notifications != null && notifications.length > 0) {
-                        received.increment(notifications.length);
-                        signal.wake();
+                    if (notifications != null) {
+                        heard(notifications);
                     }
                 }
-            } catch (SQLException e) {
+            } catch (SQLException | RuntimeException e) {
+                portals.listening(false);
                 if (running) {
-                    LOG.debugf("Job notifications interrupted (%s); reconnecting", e.getSQLState());
+                    LOG.debugf("Replica notifications interrupted (%s); reconnecting",
+                            e instanceof SQLException sql ? sql.getSQLState() : e.getClass().getSimpleName());
                     sleep();
                 }
             }
+        }
+    }
+
+    private void heard(PGNotification[] notifications) {
+        int jobs = 0;
+        for (PGNotification notification : notifications) {
+            if (CHANNEL.equals(notification.getName())) {
+                jobs++;
+            } else if (PortalChanges.CHANNEL.equals(notification.getName())) {
+                portals.heard(notification.getParameter());
+            }
+        }
+        if (jobs > 0) {
+            received.increment(jobs);
+            signal.wake();
         }
     }
 

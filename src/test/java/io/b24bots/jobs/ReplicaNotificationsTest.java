@@ -21,7 +21,7 @@ import jakarta.inject.Inject;
 /** A job queued anywhere (another replica, here another connection) is announced to this replica at commit. */
 @QuarkusTest
 @WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
-class JobNotificationsTest {
+class ReplicaNotificationsTest {
 
     @Inject
     MeterRegistry meters;
@@ -47,7 +47,7 @@ class JobNotificationsTest {
         double before = received();
         try (Connection other = DriverManager.getConnection(url, username, password);
                 Statement statement = other.createStatement()) {
-            statement.execute("NOTIFY " + JobNotifications.CHANNEL);
+            statement.execute("NOTIFY " + ReplicaNotifications.CHANNEL);
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> received() > before);
     }
