@@ -256,6 +256,7 @@ public class BotRepository {
     @Transactional(Transactional.TxType.REQUIRES_NEW)
     @SuppressWarnings("unchecked")
     public List<FetchLease> leaseDueForFetch(String owner, Duration lease, int max) {
+        commitAsynchronously();
         List<Object[]> rows = em.createNativeQuery("""
                 update bot set poll_owner = :owner, poll_lease_until = now() + make_interval(secs => :lease)
                 where id in (
@@ -296,6 +297,7 @@ public class BotRepository {
     /** Ends a poll lease without reading anything; the bot is due again at {@code nextPoll}. */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
     public void releaseFetch(long rowId, String owner, Instant nextPoll) {
+        commitAsynchronously();
         em.createNativeQuery("""
                 update bot set next_poll_at = :next, poll_owner = null, poll_lease_until = null
                 where id = :id and poll_owner = :owner
@@ -304,6 +306,20 @@ public class BotRepository {
                 .setParameter("id", rowId)
                 .setParameter("owner", owner)
                 .executeUpdate();
+    }
+
+    /**
+     * The current transaction records only polling bookkeeping (leases, next poll times): it commits
+     * without waiting for the WAL to reach the disk. Fleet-wide polls make many such commits; if
+     * PostgreSQL crashes, the last of them may be lost, which only makes a bot due again sooner.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void commitAsynchronously() {
+        em.unwrap(org.hibernate.Session.class).doWork(connection -> {
+            try (java.sql.Statement statement = connection.createStatement()) {
+                statement.execute("set local synchronous_commit to off");
+            }
+        });
     }
 
     /** A bot row of this portal (actions name rows; another portal's row is never found). */

@@ -2,7 +2,6 @@ package io.b24bots.jobs;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -97,13 +96,14 @@ public class JobQueue {
 
     private final EntityManager em;
     private final TransactionSynchronizationRegistry transactions;
-    private final JobSignal signal;
+    private final JobAnnouncements announcements;
     private final JobsConfig config;
 
-    JobQueue(EntityManager em, TransactionSynchronizationRegistry transactions, JobSignal signal, JobsConfig config) {
+    JobQueue(EntityManager em, TransactionSynchronizationRegistry transactions, JobAnnouncements announcements,
+            JobsConfig config) {
         this.em = em;
         this.transactions = transactions;
-        this.signal = signal;
+        this.announcements = announcements;
         this.config = config;
     }
 
@@ -215,25 +215,13 @@ public class JobQueue {
 
     /**
      * One announcement per transaction however many jobs it queues (a batch of events is one
-     * transaction): PostgreSQL serialises the commits of notifying transactions, and each
-     * notification wakes every replica's worker, so more would only cost.
+     * transaction), made after it commits: job rows are invisible to every worker until then.
      */
     private void announceOnce() {
         if (transactions.getResource(ANNOUNCED) != null) {
             return;
         }
         transactions.putResource(ANNOUNCED, Boolean.TRUE);
-        wakeAfterCommit();
-        // Delivered to every replica's listener when this transaction commits, not before.
-        session().doWork(connection -> {
-            try (Statement statement = connection.createStatement()) {
-                statement.execute("notify " + ReplicaNotifications.CHANNEL);
-            }
-        });
-    }
-
-    /** Job rows are invisible to the worker until the transaction commits; wake it only then. */
-    private void wakeAfterCommit() {
         transactions.registerInterposedSynchronization(new Synchronization() {
             @Override
             public void beforeCompletion() {
@@ -242,7 +230,7 @@ public class JobQueue {
             @Override
             public void afterCompletion(int status) {
                 if (status == Status.STATUS_COMMITTED) {
-                    signal.wake();
+                    announcements.committed();
                 }
             }
         });

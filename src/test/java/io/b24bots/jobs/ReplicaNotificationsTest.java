@@ -1,5 +1,6 @@
 package io.b24bots.jobs;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.sql.Connection;
@@ -60,5 +61,20 @@ class ReplicaNotificationsTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> received() > before);
         await().atMost(Duration.ofSeconds(10)).until(() -> io.b24bots.testing.Database.count(
                 "select count(*) from job where member_id = 'notify-portal' and status = 'done'") == 1);
+    }
+
+    @Test
+    void aBurstOfCommitsIsAnnouncedOnceInAWhileAndItsLastCommitToo() {
+        double before = received();
+        int commits = 200;
+        for (int i = 0; i < commits; i++) {
+            String key = "burst-" + i;
+            QuarkusTransaction.requiringNew().run(() -> queue.enqueue("reconcile-bots", "burst-portal", null, key));
+        }
+        // The last commit is announced too (after the window), and far fewer times than there were commits.
+        await().atMost(Duration.ofSeconds(10)).until(() -> received() > before);
+        await().atMost(Duration.ofSeconds(10)).until(() -> io.b24bots.testing.Database.count(
+                "select count(*) from job where member_id = 'burst-portal' and status = 'done'") == commits);
+        assertThat(received() - before).isLessThan(commits / 2.0);
     }
 }

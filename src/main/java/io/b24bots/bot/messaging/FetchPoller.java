@@ -41,6 +41,7 @@ public class FetchPoller {
 
     private static final Logger LOG = Logger.getLogger(FetchPoller.class);
     private static final Duration LEASE = Duration.ofSeconds(60);
+    private static final Duration SPREAD = Duration.ofMillis(500);
     private static final int PAGE = 100;
     private static final String EVENT_GET = "imbot.v2.Event.get";
 
@@ -88,11 +89,22 @@ public class FetchPoller {
             LOG.debugf("Fetch polling paused: %s", e.getClass().getSimpleName());
             return;
         }
-        for (FetchLease bot : due) {
+        for (int i = 0; i < due.size(); i++) {
+            FetchLease bot = due.get(i);
+            // Spread over the first half of the tick: started together, a tick's polls came back
+            // together and their transactions took the whole connection pool for a moment, a
+            // stall every second for the events arriving then.
+            long startAfterNanos = SPREAD.toNanos() * i / due.size();
             inFlight.incrementAndGet();
             pollers.execute(() -> {
                 try (io.b24bots.support.PortalLogContext log = io.b24bots.support.PortalLogContext.of(bot.memberId())) {
+                    if (startAfterNanos > 0) {
+                        Thread.sleep(Duration.ofNanos(startAfterNanos));
+                    }
                     poll(bot);
+                } catch (InterruptedException e) {
+                    // Shutting down: the lease runs out and the bot is polled again, here or elsewhere.
+                    Thread.currentThread().interrupt();
                 } finally {
                     inFlight.decrementAndGet();
                 }
@@ -158,6 +170,10 @@ public class FetchPoller {
         Instant next = Instant.now().plus(busy ? config.polling().busyInterval()
                 : pauseAfter(quietPolls, config.polling().interval(), config.polling().idleInterval()));
         QuarkusTransaction.requiringNew().run(() -> {
+            if (page.events().isEmpty()) {
+                // Nothing but the next poll time is stored: a database crash losing it only brings the poll forward.
+                bots.commitAsynchronously();
+            }
             if (!bots.advanceFetch(bot.rowId(), owner, page.nextOffset(), next)) {
                 // Another replica took the bot over (or it was deleted): leave the events to it.
                 QuarkusTransaction.setRollbackOnly();
