@@ -691,6 +691,8 @@ public class Bench {
         // From its own folder, as in the container: an AppCDS archive names the jar by that relative path.
         builder.directory(app.getParent().toFile());
         Map<String, String> env = builder.environment();
+        // As docker/Dockerfile.jvm and deploy/deployment.yaml set it.
+        env.put("MALLOC_ARENA_MAX", "2");
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         env.put("QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://127.0.0.1:" + dbPort + "/postgres");

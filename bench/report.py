@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Writes bench/RESULTS.md from the figures files Bench.java leaves in bench/work (one per label)."""
+"""Writes bench/RESULTS.md from the figures files Bench.java leaves in bench/work (one per label).
+
+Usage: report.py WORK_DIR RESULTS_MD [label ...]   (default columns: before, after, current)"""
 import os
 import statistics
 import sys
@@ -73,7 +75,8 @@ def cell(values):
     return "%s (%s–%s)" % (fmt(statistics.median(values)), fmt(min(values)), fmt(max(values)))
 
 
-labels = [l for l in ("before", "after", "current") if load(l)]
+# Columns, in order: the labels given after the two paths, else these.
+labels = [l for l in (sys.argv[3:] or ["before", "after", "current"]) if load(l)]
 runs = {l: load(l) for l in labels}
 lines = ["# Event path benchmark results", "",
          "Written by `bench/run` (README \"Benchmark\"). "

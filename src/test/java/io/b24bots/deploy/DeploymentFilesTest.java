@@ -107,7 +107,7 @@ class DeploymentFilesTest {
     void imageAndManifestStartTheSameJvmWithTheArchiveTheImageWrites() throws IOException {
         String dockerfile = Files.readString(Path.of("docker/Dockerfile.jvm"));
         java.util.Map<String, String> image = new java.util.HashMap<>();
-        java.util.regex.Matcher env = java.util.regex.Pattern.compile("(?m)^ENV (JAVA_OPTS_APPEND|GC_CONTAINER_OPTIONS)=\"([^\"]*)\"")
+        java.util.regex.Matcher env = java.util.regex.Pattern.compile("(?m)^ENV (JAVA_OPTS_APPEND|GC_CONTAINER_OPTIONS|MALLOC_ARENA_MAX)=\"([^\"]*)\"")
                 .matcher(dockerfile);
         while (env.find()) {
             image.put(env.group(1), env.group(2));
@@ -115,7 +115,7 @@ class DeploymentFilesTest {
         java.util.Map<String, String> manifest = new java.util.HashMap<>();
         yaml("deploy/deployment.yaml").path("spec").path("template").path("spec").path("containers").get(0).path("env")
                 .forEach(e -> manifest.put(e.path("name").asText(), e.path("value").asText()));
-        for (String name : List.of("JAVA_OPTS_APPEND", "GC_CONTAINER_OPTIONS")) {
+        for (String name : List.of("JAVA_OPTS_APPEND", "GC_CONTAINER_OPTIONS", "MALLOC_ARENA_MAX")) {
             assertThat(manifest.get(name)).as(name).isNotBlank().isEqualTo(image.get(name));
         }
         assertThat(image.get("JAVA_OPTS_APPEND")).contains("-XX:SharedArchiveFile=/deployments/app-cds.jsa", "-Xmx");
