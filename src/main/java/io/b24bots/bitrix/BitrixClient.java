@@ -179,7 +179,7 @@ public class BitrixClient {
         body.put("auth", access.accessToken());
         Response response;
         try {
-            response = api.call(endpoint, method, body);
+            response = api.call(endpoint.endsWith("/") ? endpoint + method : endpoint + "/" + method, body);
         } catch (WebApplicationException e) {
             response = e.getResponse();
         } catch (ProcessingException e) {
