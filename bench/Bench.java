@@ -60,7 +60,7 @@ public class Bench {
     /** Which scenarios to run: 1 (intake, with 4 and 6), 2 (delivery to the stub portal), 3 (one busy portal). */
     static final List<String> SCENARIOS = List.of(System.getProperty("bench.scenarios", "1,2,3").split(","));
     static final int DELIVERY_SECONDS = Integer.getInteger("bench.delivery-seconds", 10);
-    static final int DELIVERY_WARMUP_SECONDS = Integer.getInteger("bench.delivery-warmup-seconds", 45);
+    static final int DELIVERY_WARMUP_SECONDS = Integer.getInteger("bench.delivery-warmup-seconds", 90);
     static final int DRAIN_LIMIT = Integer.getInteger("bench.drain-limit", 180);
     static final int BUSY_SECONDS = Integer.getInteger("bench.busy-seconds", 30);
     static final int BUSY_RATE = 20;
@@ -260,7 +260,7 @@ public class Bench {
         exec("update job set status = 'done' where kind = 'bot-event' and status in ('queued', 'running')");
         startService(true, "delivery", Map.of("B24_REST_REQUESTS_PER_SECOND", "1000000", "B24_REST_BURST", "1000000"));
         // Warm-up: JIT, the worker, one app.info per token (proofs are then cached), nginx's connections.
-        // 20 s left the first run a third slower than the others (the JIT still compiling the worker's path).
+        // The JIT compiles for well over a minute on two cores: 20 s left the first run a third slower than the others.
         wrk("/b24/events", bodies.resolve("delivery.lua"), DELIVERY_WARMUP_SECONDS, CONNECTIONS, 1_000_000_000L);
         awaitDrained(DRAIN_LIMIT);
         bitrix.forgetCalls();
