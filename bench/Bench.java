@@ -61,6 +61,7 @@ public class Bench {
     static final List<String> SCENARIOS = List.of(System.getProperty("bench.scenarios", "1,2,3").split(","));
     static final int DELIVERY_SECONDS = Integer.getInteger("bench.delivery-seconds", 10);
     static final int DELIVERY_WARMUP_SECONDS = Integer.getInteger("bench.delivery-warmup-seconds", 90);
+    static final int INTAKE_WARMUP_SECONDS = Integer.getInteger("bench.intake-warmup-seconds", 45);
     static final int DRAIN_LIMIT = Integer.getInteger("bench.drain-limit", 180);
     static final int BUSY_SECONDS = Integer.getInteger("bench.busy-seconds", 30);
     static final int BUSY_RATE = 20;
@@ -207,7 +208,7 @@ public class Bench {
         }
 
         // Warm-up: JIT, connection pools and one app.info per token (proofs are then cached).
-        wrk("/b24/events", bodies.resolve("events.lua"), 20, CONNECTIONS, 0);
+        wrk("/b24/events", bodies.resolve("events.lua"), INTAKE_WARMUP_SECONDS, CONNECTIONS, 0);
         long base = jobCount();
         long answered = 0;
         for (int run = 1; run <= RUNS; run++) {
@@ -224,6 +225,7 @@ public class Bench {
             }
             // The open-loop floor: the same client and rate, the event ignored (no proof, no write), so
             // what the client and a shared CPU add to the tail shows beside the figure.
+            settle();
             Fixed ignoredAtRate = fixedRate(bodies.resolve("ignored.txt"), FIXED_RATE, SECONDS, 0);
             add(figures, "floor_fixed_p99_ms", ignoredAtRate.p99);
             Fixed fixed = fixedRate(bodies.resolve("events.txt"), FIXED_RATE, SECONDS, run * 100_000_000L + 50_000_000L);
@@ -285,6 +287,7 @@ public class Bench {
             }
             jobOutcomes("delivery run " + run, firstJob);
 
+            settle();
             firstJob = scalar("select coalesce(max(id), 0) from job");
             from = stub.logSize();
             Fixed fixed = fixedRate(bodies.resolve("delivery.txt"), FIXED_RATE, SECONDS, offset + 50_000_000L);
@@ -1259,6 +1262,17 @@ public class Bench {
             result.next();
             return result.getLong(1);
         }
+    }
+
+    /**
+     * Before a fixed-rate stage: the saturation stage before it left tens of thousands of changed
+     * job rows, which autovacuum cleans up within its next round (10 s); done here, so the stage
+     * measures its own steady state (its own changes are still vacuumed while it runs) rather than
+     * the previous stage's aftermath.
+     */
+    static void settle() throws SQLException {
+        exec("vacuum (analyze) job");
+        exec("vacuum event_dedup");
     }
 
     static void exec(String sql) throws SQLException {

@@ -22,11 +22,14 @@ import org.postgresql.PGNotification;
  * What other replicas tell this one through PostgreSQL's {@code LISTEN/NOTIFY}, heard on a
  * connection of its own outside the pool:
  * <ul>
- * <li>a job was queued ({@link JobQueue} notifies {@link #CHANNEL} in the job's transaction,
- * delivered on commit): the worker wakes ({@link JobSignal}) instead of waiting for its poll;</li>
+ * <li>jobs were queued ({@link JobAnnouncements} notifies {@link #CHANNEL} after the commit): the
+ * worker wakes ({@link JobSignal}) instead of waiting for its poll;</li>
  * <li>a portal's tokens, status or bots changed (V9's triggers notify {@link PortalChanges#CHANNEL}):
  * {@link PortalChanges} makes this replica forget its copies.</li>
  * </ul>
+ * The connection is checked every {@link #CHECK} as well: a connection that died without a word
+ * (a network partition sends no reset) would otherwise leave this replica trusting its copies while
+ * it hears nothing.
  */
 @ApplicationScoped
 public class ReplicaNotifications {
@@ -34,6 +37,7 @@ public class ReplicaNotifications {
     static final String CHANNEL = "b24bots_jobs";
     private static final Logger LOG = Logger.getLogger(ReplicaNotifications.class);
     private static final Duration RECONNECT = Duration.ofSeconds(2);
+    static final Duration CHECK = Duration.ofSeconds(5);
 
     private final JobSignal signal;
     private final PortalChanges portals;
@@ -63,7 +67,7 @@ public class ReplicaNotifications {
     /** Runs whether or not this replica's worker does: an intake-only replica keeps portal copies too. */
     void start(@Observes StartupEvent event) {
         running = true;
-        listener = Thread.ofVirtual().name("job-notifications").start(this::listen);
+        listener = Thread.ofVirtual().name("replica-notifications").start(this::listen);
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -86,10 +90,18 @@ public class ReplicaNotifications {
                 // Jobs announced while this replica was not listening are found now, not at the next poll.
                 signal.wake();
                 PGConnection postgres = listening.unwrap(PGConnection.class);
+                long checked = System.nanoTime();
                 while (running) {
-                    PGNotification[] notifications = postgres.getNotifications((int) config.pollInterval().toMillis());
+                    PGNotification[] notifications = postgres.getNotifications((int) Math.min(
+                            config.pollInterval().toMillis(), CHECK.toMillis()));
                     if (notifications != null) {
                         heard(notifications);
+                    }
+                    if (System.nanoTime() - checked > CHECK.toNanos()) {
+                        if (!listening.isValid((int) RECONNECT.toSeconds())) {
+                            throw new SQLException("the listening connection does not answer", "08006");
+                        }
+                        checked = System.nanoTime();
                     }
                 }
             } catch (SQLException | RuntimeException e) {
