@@ -225,7 +225,6 @@ public class Bench {
             }
             // The open-loop floor: the same client and rate, the event ignored (no proof, no write), so
             // what the client and a shared CPU add to the tail shows beside the figure.
-            settle();
             Fixed ignoredAtRate = fixedRate(bodies.resolve("ignored.txt"), FIXED_RATE, SECONDS, 0);
             add(figures, "floor_fixed_p99_ms", ignoredAtRate.p99);
             Fixed fixed = fixedRate(bodies.resolve("events.txt"), FIXED_RATE, SECONDS, run * 100_000_000L + 50_000_000L);
@@ -287,7 +286,6 @@ public class Bench {
             }
             jobOutcomes("delivery run " + run, firstJob);
 
-            settle();
             firstJob = scalar("select coalesce(max(id), 0) from job");
             from = stub.logSize();
             Fixed fixed = fixedRate(bodies.resolve("delivery.txt"), FIXED_RATE, SECONDS, offset + 50_000_000L);
@@ -1262,17 +1260,6 @@ public class Bench {
             result.next();
             return result.getLong(1);
         }
-    }
-
-    /**
-     * Before a fixed-rate stage: the saturation stage before it left tens of thousands of changed
-     * job rows, which autovacuum cleans up within its next round (10 s); done here, so the stage
-     * measures its own steady state (its own changes are still vacuumed while it runs) rather than
-     * the previous stage's aftermath.
-     */
-    static void settle() throws SQLException {
-        exec("vacuum (analyze) job");
-        exec("vacuum event_dedup");
     }
 
     static void exec(String sql) throws SQLException {
