@@ -57,6 +57,12 @@ public class BotRollout {
             // A dry run only looks: it does not make its declaration the one the others give way to.
             return;
         }
+        // Off the start-up path: the replica's first transaction (about 0.2 s of first use) need not
+        // delay readiness, and the rollout's first tick comes b24.rollout.tick later anyway.
+        Thread.ofVirtual().name("bot-declaration").start(this::recordDeclaration);
+    }
+
+    private void recordDeclaration() {
         try {
             boolean changed = QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery("""
                     insert into bot_declaration (id, fingerprint, changed_at) values (1, :fp, now())
