@@ -35,6 +35,8 @@ import org.postgresql.PGNotification;
 public class ReplicaNotifications {
 
     static final String CHANNEL = "b24bots_jobs";
+    /** The listening connection's {@code application_name}. */
+    public static final String APPLICATION_NAME = "b24bots-listener";
     private static final Logger LOG = Logger.getLogger(ReplicaNotifications.class);
     private static final Duration RECONNECT = Duration.ofSeconds(2);
     static final Duration CHECK = Duration.ofSeconds(5);
@@ -80,7 +82,7 @@ public class ReplicaNotifications {
 
     private void listen() {
         while (running) {
-            try (Connection listening = DriverManager.getConnection(url, username, password)) {
+            try (Connection listening = DriverManager.getConnection(url, connectionProperties())) {
                 connection = listening;
                 try (Statement statement = listening.createStatement()) {
                     statement.execute("LISTEN " + CHANNEL);
@@ -113,6 +115,15 @@ public class ReplicaNotifications {
                 }
             }
         }
+    }
+
+    /** Named, so an operator (and a test) can tell it in {@code pg_stat_activity}. */
+    private java.util.Properties connectionProperties() {
+        java.util.Properties properties = new java.util.Properties();
+        properties.setProperty("user", username);
+        properties.setProperty("password", password);
+        properties.setProperty("ApplicationName", APPLICATION_NAME);
+        return properties;
     }
 
     private void heard(PGNotification[] notifications) {

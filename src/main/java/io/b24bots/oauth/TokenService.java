@@ -322,10 +322,24 @@ public class TokenService {
     /** Keeps a pair read from the row, unless a change to it may have been announced since {@code stamp}. */
     private PortalAccess remember(StoredTokens tokens, long stamp) {
         PortalAccess access = toAccess(tokens);
-        return changes.unchanged(stamp) ? remember(access, tokens.expiresAt(), tokens.version()) : access;
+        if (changes.unchanged(stamp)) {
+            Remembered held = keep(access, tokens.expiresAt(), tokens.version());
+            if (!changes.unchanged(stamp)) {
+                // A change was announced between the check and the put: its forgetting may have come first.
+                remembered.remove(access.memberId(), held);
+            }
+        }
+        return access;
     }
 
+    /** Keeps a pair this replica just stored itself (a refresh it made): the newest there is. */
     private PortalAccess remember(PortalAccess access, Instant expiresAt, long version) {
+        keep(access, expiresAt, version);
+        return access;
+    }
+
+    /** Puts the pair in memory and returns the entry now held for the portal (a newer one wins). */
+    private Remembered keep(PortalAccess access, Instant expiresAt, long version) {
         if (remembered.size() >= ACCESS_MEMORY_LIMIT) {
             // Bounded memory; a miss only costs a read.
             remembered.clear();
@@ -333,9 +347,8 @@ public class TokenService {
         Remembered fresh = new Remembered(access, expiresAt, version, System.nanoTime() + config.rest().tokenMemory().toNanos());
         // A caller that read the row before another caller here stored a newer pair must not put
         // the older token back; a lapsed entry (a reinstall elsewhere restarts versions) gives way.
-        remembered.merge(access.memberId(), fresh, (old, now) ->
+        return remembered.merge(access.memberId(), fresh, (old, now) ->
                 now.version() >= old.version() || !old.usable(System.nanoTime()) ? now : old);
-        return access;
     }
 
     /** Drops what this replica remembers of the portal's access token: the next call reads the row. */

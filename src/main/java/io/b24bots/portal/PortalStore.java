@@ -178,7 +178,12 @@ public class PortalStore {
             // Between half and all of TOKEN_MEMORY: entries read together (a busy minute's first
             // events) must not all expire together and come back to the database as one wave.
             long memory = TOKEN_MEMORY.toNanos() / 2 + ThreadLocalRandom.current().nextLong(TOKEN_MEMORY.toNanos() / 2);
-            knownTokens.put(memberId, new KnownToken(stored.hash(), System.nanoTime() + memory));
+            KnownToken known = new KnownToken(stored.hash(), System.nanoTime() + memory);
+            knownTokens.put(memberId, known);
+            if (!changes.unchanged(stamp)) {
+                // A change was announced between the check and the put: its forgetting may have come first.
+                knownTokens.remove(memberId, known);
+            }
         }
         return equal ? TokenCheck.MATCH : TokenCheck.MISMATCH;
     }

@@ -10,6 +10,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.b24bots.jobs.ReplicaNotifications;
 import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Database;
@@ -43,7 +44,8 @@ class PortalChangesTest {
     @BeforeEach
     void install() {
         // A test below cuts the listener's connection; each starts with it connected again.
-        await().atMost(PROMPTLY).until(() -> Database.count("select count(*) from pg_stat_activity where query ilike 'listen%'") > 0);
+        await().atMost(PROMPTLY).until(() -> Database.count("select count(*) from pg_stat_activity where application_name = ?",
+                ReplicaNotifications.APPLICATION_NAME) > 0);
         portal = TestPortals.installed(bitrix);
         appToken = TestPortals.applicationToken(portal);
         echo = imbot.liveBots(portal, "b24bots_echo").getFirst().id;
@@ -62,8 +64,8 @@ class PortalChangesTest {
     void aChangeMadeWhileThisReplicaWasNotListeningIsHonouredToo() {
         appUpdateEvent(portal, appToken).post("/b24/events").then().statusCode(200);
 
-        assertThat(Database.rows("select pg_terminate_backend(pid) from pg_stat_activity "
-                + "where query ilike 'listen%' and pid <> pg_backend_pid()")).isNotEmpty();
+        assertThat(Database.rows("select pg_terminate_backend(pid) from pg_stat_activity where application_name = ?",
+                ReplicaNotifications.APPLICATION_NAME)).isNotEmpty();
         Database.update("update portal set status = 'uninstalled', uninstalled_at = now() where member_id = ?", portal.memberId);
 
         await().atMost(PROMPTLY).until(() -> appUpdateEvent(portal, appToken).post("/b24/events").statusCode() == 401);

@@ -86,7 +86,12 @@ public class BotDirectory {
         if (known.size() >= LIMIT) {
             known.clear();
         }
-        known.put(memberId, new Known(bots, now + MEMORY.toNanos()));
+        Known kept = new Known(bots, now + MEMORY.toNanos());
+        known.put(memberId, kept);
+        if (!changes.unchanged(stamp)) {
+            // A change was announced between the check and the put: its forgetting may have come first.
+            known.remove(memberId, kept);
+        }
         return bots;
     }
 
