@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 
 import io.b24bots.bot.declaration.BotDefinition;
+import io.b24bots.support.AsynchronousCommit;
 import io.b24bots.support.Texts;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -309,17 +310,13 @@ public class BotRepository {
     }
 
     /**
-     * The current transaction records only polling bookkeeping (leases, next poll times): it commits
-     * without waiting for the WAL to reach the disk. Fleet-wide polls make many such commits; if
-     * PostgreSQL crashes, the last of them may be lost, which only makes a bot due again sooner.
+     * The current transaction records only polling bookkeeping (leases, next poll times), and
+     * fleet-wide polls make many such commits: see {@link AsynchronousCommit}. A lost one only makes
+     * a bot due again sooner.
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public void commitAsynchronously() {
-        em.unwrap(org.hibernate.Session.class).doWork(connection -> {
-            try (java.sql.Statement statement = connection.createStatement()) {
-                statement.execute("set local synchronous_commit to off");
-            }
-        });
+        em.unwrap(org.hibernate.Session.class).doWork(AsynchronousCommit::of);
     }
 
     /** A bot row of this portal (actions name rows; another portal's row is never found). */

@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import io.b24bots.support.AsynchronousCommit;
 import io.b24bots.support.Texts;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -287,21 +288,15 @@ public class JobStore {
      */
     private <T> T bookkeeping(org.hibernate.jdbc.ReturningWork<T> work) {
         return QuarkusTransaction.requiringNew().call(() -> session().doReturningWork(connection -> {
-            asynchronousCommit(connection);
+            AsynchronousCommit.of(connection);
             return work.execute(connection);
         }));
-    }
-
-    private static void asynchronousCommit(java.sql.Connection connection) throws java.sql.SQLException {
-        try (java.sql.Statement statement = connection.createStatement()) {
-            statement.execute("set local synchronous_commit to off");
-        }
     }
 
     private boolean update(String sql, long id, String worker, int attempt,
             java.util.function.Consumer<jakarta.persistence.Query> more) {
         return QuarkusTransaction.requiringNew().call(() -> {
-            session().doWork(JobStore::asynchronousCommit);
+            session().doWork(AsynchronousCommit::of);
             jakarta.persistence.Query query = em.createNativeQuery(sql).setParameter("id", id).setParameter("worker", worker)
                     .setParameter("attempt", attempt);
             more.accept(query);

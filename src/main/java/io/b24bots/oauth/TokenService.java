@@ -361,11 +361,7 @@ public class TokenService {
     }
 
     void portalChanged(@Observes PortalChanged changed) {
-        if (changed.memberId() == null) {
-            remembered.clear();
-        } else {
-            forget(changed.memberId());
-        }
+        changed.forgetIn(remembered);
     }
 
     private static PortalAccess toAccess(StoredTokens tokens) {

@@ -8,7 +8,12 @@ package io.b24bots.portal;
  */
 public record PortalChanged(String memberId) {
 
-    public boolean concerns(String member) {
-        return memberId == null || memberId.equals(member);
+    /** Drops from a memory keyed by member_id what it holds of the portals this change concerns. */
+    public void forgetIn(java.util.Map<String, ?> memory) {
+        if (memberId == null) {
+            memory.clear();
+        } else {
+            memory.remove(memberId);
+        }
     }
 }

@@ -195,11 +195,7 @@ public class PortalStore {
      * reader of the old row meanwhile does not keep it.
      */
     void changed(@Observes PortalChanged changed) {
-        if (changed.memberId() == null) {
-            knownTokens.clear();
-        } else {
-            knownTokens.remove(changed.memberId());
-        }
+        changed.forgetIn(knownTokens);
     }
 
     private void forgetToken(String memberId) {

@@ -65,11 +65,7 @@ public class BotDirectory {
     }
 
     void changed(@Observes PortalChanged changed) {
-        if (changed.memberId() == null) {
-            known.clear();
-        } else {
-            forget(changed.memberId());
-        }
+        changed.forgetIn(known);
     }
 
     private List<BotIdentity> bots(String memberId, boolean fresh) {

@@ -1,0 +1,23 @@
+package io.b24bots.support;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * For transactions that only keep books (job leases and outcomes, poll times): they commit without
+ * waiting for the WAL to reach the disk. A PostgreSQL crash may lose the last moments of them, which
+ * only makes work run again or sooner; what must survive (jobs, events, tokens) commits durably.
+ */
+public final class AsynchronousCommit {
+
+    private AsynchronousCommit() {
+    }
+
+    /** The transaction open on {@code connection} commits asynchronously. */
+    public static void of(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("set local synchronous_commit to off");
+        }
+    }
+}
