@@ -371,6 +371,10 @@ public class Bench {
         double steadySeconds = Duration.between(steady, loadEnd).toMillis() / 1000.0;
         long steadyReplies = posted.stream().filter(m -> m.at().isAfter(steady) && !m.at().isAfter(loadEnd)).count();
         long steadyCalls = calls.stream().filter(c -> c.at().isAfter(steady) && !c.at().isAfter(loadEnd)).count();
+        // Target 5: the fetch-mode bots of the other portals, idle all along: what polling them costs.
+        long fleetPolls = bitrix.calls(c -> "imbot.v2.Event.get".equals(c.method()) && !busy.memberId.equals(c.memberId())
+                && c.at().isAfter(steady) && !c.at().isAfter(loadEnd)).size();
+        add(figures, "fleet_idle_polls_per_s", fleetPolls / steadySeconds);
         long repliesInLoad = posted.stream().filter(m -> !m.at().isAfter(loadEnd)).count();
         long callsInLoad = calls.stream().filter(c -> !c.at().isAfter(loadEnd)).count();
         // Order per dialog: each dialog's sequence numbers as the portal received them must rise.

@@ -36,6 +36,7 @@ FIGURES = [
     ("busy_backlog_end", "3. events queued for that portal at the end of the load", "", False, None),
     ("claim_ms_100", "4. one claim, 100 jobs queued (100 portals), ms", "", False, None),
     ("claim_ms_100000", "4. one claim, 100,000 jobs queued (100 portals), ms", "≈ the 100 figure", False, None),
+    ("fleet_idle_polls_per_s", "5. fetch polling: imbot.v2.Event.get calls/s for the other portals' idle fetch-mode bots (one each)", "small, reported", False, None),
     ("startup_s", "6. start-up to ready, s (second start, migrated database)", "< 2", False, None),
     ("rss_mb", "6. RSS high-water mark after saturation, MB", "< 300", False, None),
     ("floor_http_rps", "floor: same endpoint, same 3.3 KB body, event ignored (HTTP stack + form parsing), req/s", "", True, None),
