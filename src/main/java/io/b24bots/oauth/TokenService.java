@@ -14,7 +14,6 @@ import io.b24bots.portal.PortalChanged;
 import io.b24bots.portal.PortalChanges;
 import io.b24bots.portal.PortalStatus;
 import io.b24bots.portal.PortalStore;
-import io.b24bots.portal.PortalTokensChanged;
 import io.b24bots.portal.RefreshState;
 import io.b24bots.portal.StoredTokens;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -51,10 +50,10 @@ public class TokenService {
 
     /*
      * How long an access token read here is used without reading the row again
-     * (b24.rest.token-memory). What this replica changes itself (a refresh; an install, uninstall or
-     * reauth_required through {@link PortalTokensChanged}) replaces or drops the entry at once; a
-     * change anywhere else (another replica's rotation or uninstall) drops it when the database
-     * announces it ({@link PortalChanged}), and a token read while a change may have been missed is
+     * (b24.rest.token-memory). What this replica changes itself (a refresh) replaces the entry at
+     * once; any other change drops it ({@link PortalChanged}): at once for an install, uninstall or
+     * reauth_required made here, when the database announces it for a change made anywhere else
+     * (another replica's rotation or uninstall), and a token read while a change may have been missed is
      * not kept at all ({@link PortalChanges}). Should Bitrix24 still reject a remembered token, it
      * is dropped and the row re-read ({@link #refreshRejected}), one retry. A remembered token is
      * also never used within {@link #EXPIRY_MARGIN} of its own expiry.
@@ -354,10 +353,6 @@ public class TokenService {
     /** Drops what this replica remembers of the portal's access token: the next call reads the row. */
     void forget(String memberId) {
         remembered.remove(memberId);
-    }
-
-    void tokensChanged(@Observes PortalTokensChanged changed) {
-        forget(changed.memberId());
     }
 
     void portalChanged(@Observes PortalChanged changed) {

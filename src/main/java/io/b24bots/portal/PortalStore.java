@@ -46,15 +46,15 @@ public class PortalStore {
     private final TokenCipher cipher;
     private final TransactionSynchronizationRegistry transactions;
     private final ConcurrentHashMap<String, KnownToken> knownTokens = new ConcurrentHashMap<>();
-    private final Event<PortalTokensChanged> tokensChanged;
+    private final Event<PortalChanged> portalChanged;
     private final PortalChanges changes;
 
     PortalStore(EntityManager em, TokenCipher cipher, TransactionSynchronizationRegistry transactions,
-            Event<PortalTokensChanged> tokensChanged, PortalChanges changes) {
+            Event<PortalChanged> portalChanged, PortalChanges changes) {
         this.em = em;
         this.cipher = cipher;
         this.transactions = transactions;
-        this.tokensChanged = tokensChanged;
+        this.portalChanged = portalChanged;
         this.changes = changes;
     }
 
@@ -188,19 +188,18 @@ public class PortalStore {
         return equal ? TokenCheck.MATCH : TokenCheck.MISMATCH;
     }
 
-    /**
-     * The portal's token or status is changing in the current transaction: forget what this
-     * replica remembered (the application token here, the access token wherever
-     * {@link PortalTokensChanged} is observed), now and once more after the transaction ends, so a
-     * reader of the old row meanwhile does not keep it.
-     */
     void changed(@Observes PortalChanged changed) {
         changed.forgetIn(knownTokens);
     }
 
+    /**
+     * The portal's token or status is changing in the current transaction: every memory of this
+     * replica forgets the portal ({@link PortalChanged}) now and once more after the transaction
+     * ends, so a reader of the old row meanwhile does not keep it. The database's announcement of
+     * the same change reaches the other replicas (and this one again) at commit.
+     */
     private void forgetToken(String memberId) {
-        knownTokens.remove(memberId);
-        tokensChanged.fire(new PortalTokensChanged(memberId));
+        portalChanged.fire(new PortalChanged(memberId));
         transactions.registerInterposedSynchronization(new Synchronization() {
             @Override
             public void beforeCompletion() {
@@ -208,8 +207,7 @@ public class PortalStore {
 
             @Override
             public void afterCompletion(int status) {
-                knownTokens.remove(memberId);
-                tokensChanged.fire(new PortalTokensChanged(memberId));
+                portalChanged.fire(new PortalChanged(memberId));
             }
         });
     }
