@@ -1052,7 +1052,10 @@ public class Bench {
     /** Runs the fixed-rate client in its own JVM, so it does not share this one's heap or threads. */
     static Fixed fixedRate(Path bodies, int rate, int seconds, long offset) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "Bench", "rate",
+        // The client's JVM compiles with C1 only: C2 compiling the client's HTTP code a few seconds into
+        // the stage took a core from the service on this 2-core machine, a stall in every run at the
+        // same point after the timed start.
+        ProcessBuilder builder = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "Bench", "rate",
                 "http://127.0.0.1:" + port + "/b24/events", bodies.toString(), Integer.toString(rate),
                 Integer.toString(seconds), Long.toString(offset));
         builder.redirectErrorStream(true);

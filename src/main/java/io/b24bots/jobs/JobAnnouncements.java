@@ -6,11 +6,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import io.quarkus.narayana.jta.QuarkusTransaction;
+import javax.sql.DataSource;
+
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.persistence.EntityManager;
 import org.jboss.logging.Logger;
 
 /**
@@ -28,15 +28,15 @@ public class JobAnnouncements {
     static final Duration WINDOW = Duration.ofMillis(10);
 
     private final JobSignal signal;
-    private final EntityManager em;
+    private final DataSource database;
     private final AtomicBoolean pending = new AtomicBoolean();
     private final ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("job-announcements").factory());
     private volatile long lastSentNanos = System.nanoTime() - WINDOW.toNanos();
 
-    JobAnnouncements(JobSignal signal, EntityManager em) {
+    JobAnnouncements(JobSignal signal, DataSource database) {
         this.signal = signal;
-        this.em = em;
+        this.database = database;
     }
 
     /** Jobs were committed: wake the local worker now, the other replicas within {@link #WINDOW}. */
@@ -57,10 +57,13 @@ public class JobAnnouncements {
         // Cleared first: a commit while this one is sent schedules the next, so none goes unannounced.
         pending.set(false);
         lastSentNanos = System.nanoTime();
-        try {
-            QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("select pg_notify(:channel, '')")
-                    .setParameter("channel", ReplicaNotifications.CHANNEL).getSingleResult());
-        } catch (RuntimeException e) {
+        // Plain JDBC in autocommit, no transaction manager or ORM session: through Hibernate, this
+        // one-line statement cost a caught exception per call (mapping its void result), about 3% of
+        // the service's CPU while delivering.
+        try (java.sql.Connection connection = database.getConnection();
+                java.sql.Statement statement = connection.createStatement()) {
+            statement.execute("NOTIFY " + ReplicaNotifications.CHANNEL);
+        } catch (java.sql.SQLException | RuntimeException e) {
             // The database is unreachable: the other replicas poll (b24.jobs.poll-interval) meanwhile.
             LOG.debugf("Could not announce committed jobs (%s)", e.getClass().getSimpleName());
         }
