@@ -1052,12 +1052,16 @@ public class Bench {
     /** Runs the fixed-rate client in its own JVM, so it does not share this one's heap or threads. */
     static Fixed fixedRate(Path bodies, int rate, int seconds, long offset) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        // The client's JVM compiles with C1 only: C2 compiling the client's HTTP code a few seconds into
-        // the stage took a core from the service on this 2-core machine, a stall in every run at the
-        // same point after the timed start.
-        ProcessBuilder builder = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "Bench", "rate",
+        // The client's JVM disturbs the service as little as it can on two shared cores: C1 only (C2
+        // compiling the client's HTTP code took a core a few seconds into every stage) and the serial
+        // collector with a young generation that a stage does not fill (a collection's pause delays
+        // requests, and that delay counts as the service's latency).
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(List.of(System.getProperty("bench.client-jvm", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xms768m -Xmn512m").split(" ")));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "Bench", "rate",
                 "http://127.0.0.1:" + port + "/b24/events", bodies.toString(), Integer.toString(rate),
-                Integer.toString(seconds), Long.toString(offset));
+                Integer.toString(seconds), Long.toString(offset)));
+        ProcessBuilder builder = new ProcessBuilder(command);
         builder.redirectErrorStream(true);
         Process process = builder.start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -1098,7 +1102,9 @@ public class Bench {
         java.util.concurrent.ConcurrentSkipListMap<Long, Integer> slow = new java.util.concurrent.ConcurrentSkipListMap<>();
         AtomicLong ok = new AtomicLong();
         AtomicLong errors = new AtomicLong();
-        List<java.util.concurrent.CompletableFuture<?>> pending = new ArrayList<>();
+        // Counted down as answers come; the futures are not kept: holding every request and answer
+        // made the client's own collections copy 50 MB (25-30 ms pauses that counted as the service's latency).
+        java.util.concurrent.CountDownLatch answered = new java.util.concurrent.CountDownLatch(total);
         long start = System.nanoTime();
         long startMillis = System.currentTimeMillis();
         for (int i = 0; i < total; i++) {
@@ -1114,7 +1120,7 @@ public class Bench {
                     .header("Content-Type", "application/x-www-form-urlencoded")
                     .POST(HttpRequest.BodyPublishers.ofString((body[0] + counter + body[1]).replace(SENTAT,
                             timed ? "BENCHT" + (startMillis + (long) (i * 1e3 / rate)) + "E" : "warm"))).build();
-            pending.add(client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) -> {
+            client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) -> {
                 if (timed) {
                     long latency = System.nanoTime() - due;
                     latencies.add(latency);
@@ -1127,15 +1133,10 @@ public class Bench {
                 } else {
                     errors.incrementAndGet();
                 }
-            }));
+                answered.countDown();
+            });
         }
-        for (var future : pending) {
-            try {
-                future.join();
-            } catch (RuntimeException e) {
-                // Counted as an error above.
-            }
-        }
+        answered.await();
         double elapsed = (System.nanoTime() - start) / 1e9 - 2;
         List<Long> sorted = new ArrayList<>(latencies);
         Collections.sort(sorted);

@@ -6,10 +6,13 @@ import java.lang.annotation.Annotation;
 import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.ext.Provider;
+import org.jboss.resteasy.reactive.server.core.ResteasyReactiveRequestContext;
 import org.jboss.resteasy.reactive.server.spi.ResteasyReactiveResourceInfo;
 import org.jboss.resteasy.reactive.server.spi.ServerMessageBodyWriter;
 import org.jboss.resteasy.reactive.server.spi.ServerRequestContext;
@@ -40,7 +43,15 @@ public enum EventAnswer {
 
         @Override
         public void writeResponse(EventAnswer answer, Type genericType, ServerRequestContext context) {
-            context.serverResponse().end(answer.json);
+            // A heap buffer wrapping the fixed bytes: ServerHttpResponse.end(byte[]) copies them into a
+            // pooled direct buffer, whose per-thread cache a virtual thread (one per request) builds
+            // anew each time (9% of the intake's CPU samples). Netty copies heap bytes on the event loop.
+            if (context instanceof ResteasyReactiveRequestContext request
+                    && request.serverRequest().unwrap(HttpServerResponse.class) instanceof HttpServerResponse response) {
+                response.end(Buffer.buffer(answer.json));
+            } else {
+                context.serverResponse().end(answer.json);
+            }
         }
 
         @Override

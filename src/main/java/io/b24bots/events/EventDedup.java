@@ -4,8 +4,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -14,8 +16,6 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
-import jakarta.transaction.Transactional;
-import org.hibernate.Session;
 
 /**
  * Recognises an event delivered twice: the hash of member_id, event name and the canonical
@@ -32,27 +32,22 @@ public class EventDedup {
 
     /**
      * Remembers the events of a batch (hashes from {@link #hash}) in one statement, part of the
-     * caller's transaction. Index i of the answer is true when hashes[i] is seen for the first
-     * time; a hash repeated inside the batch is new only at its first place.
+     * transaction open on {@code connection}. Index i of the answer is true when hashes[i] is seen
+     * for the first time; a hash repeated inside the batch is new only at its first place.
      */
-    @Transactional(Transactional.TxType.MANDATORY)
-    public boolean[] firstDeliveries(List<byte[]> hashes) {
-        // One statement text for every batch size (an array parameter), so PostgreSQL plans it once
-        // per connection; plain JDBC on the transaction's connection, no ORM mapping per row.
-        Set<ByteBuffer> inserted = em.unwrap(Session.class).doReturningWork(connection -> {
-            try (PreparedStatement statement = connection.prepareStatement("""
-                    insert into event_dedup (hash, received_at) select h, now() from unnest(?) as t(h)
-                    on conflict (hash) do nothing returning hash""")) {
-                statement.setArray(1, connection.createArrayOf("bytea", hashes.toArray(new byte[0][])));
-                Set<ByteBuffer> rows = new HashSet<>();
-                try (ResultSet result = statement.executeQuery()) {
-                    while (result.next()) {
-                        rows.add(ByteBuffer.wrap(result.getBytes(1)));
-                    }
+    boolean[] firstDeliveries(Connection connection, List<byte[]> hashes) throws SQLException {
+        // One statement text for every batch size (an array parameter), so PostgreSQL plans it once per connection.
+        Set<ByteBuffer> inserted = new HashSet<>();
+        try (PreparedStatement statement = connection.prepareStatement("""
+                insert into event_dedup (hash, received_at) select h, now() from unnest(?) as t(h)
+                on conflict (hash) do nothing returning hash""")) {
+            statement.setArray(1, connection.createArrayOf("bytea", hashes.toArray(new byte[0][])));
+            try (ResultSet result = statement.executeQuery()) {
+                while (result.next()) {
+                    inserted.add(ByteBuffer.wrap(result.getBytes(1)));
                 }
-                return rows;
             }
-        });
+        }
         boolean[] first = new boolean[hashes.size()];
         for (int i = 0; i < first.length; i++) {
             // remove: the second copy of a hash in the same batch is the duplicate.
@@ -61,16 +56,12 @@ public class EventDedup {
         return first;
     }
 
-    /** Takes back marks of the current transaction, for events that were then not queued. */
-    @Transactional(Transactional.TxType.MANDATORY)
-    public void forget(List<byte[]> hashes) {
-        em.unwrap(Session.class).doWork(connection -> {
-            try (PreparedStatement statement = connection.prepareStatement(
-                    "delete from event_dedup where hash = any(?)")) {
-                statement.setArray(1, connection.createArrayOf("bytea", hashes.toArray(new byte[0][])));
-                statement.executeUpdate();
-            }
-        });
+    /** Takes back marks of the transaction open on {@code connection}, for events that were then not queued. */
+    void forget(Connection connection, List<byte[]> hashes) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("delete from event_dedup where hash = any(?)")) {
+            statement.setArray(1, connection.createArrayOf("bytea", hashes.toArray(new byte[0][])));
+            statement.executeUpdate();
+        }
     }
 
     @Scheduled(every = "1h", delayed = "10m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)

@@ -8,7 +8,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import javax.sql.DataSource;
+
 import io.b24bots.support.AsynchronousCommit;
+import io.b24bots.support.PlainTransaction;
 import io.b24bots.support.Texts;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,9 +23,11 @@ import org.hibernate.Session;
 public class JobStore {
 
     private final EntityManager em;
+    private final DataSource database;
 
-    JobStore(EntityManager em) {
+    JobStore(EntityManager em, DataSource database) {
         this.em = em;
+        this.database = database;
     }
 
     /**
@@ -286,11 +291,11 @@ public class JobStore {
      * lost, and the jobs concerned are run again, as a worker's crash would have them (jobs run at
      * least once). What must survive, the jobs themselves and their events, commits durably elsewhere.
      */
-    private <T> T bookkeeping(org.hibernate.jdbc.ReturningWork<T> work) {
-        return QuarkusTransaction.requiringNew().call(() -> session().doReturningWork(connection -> {
+    private <T> T bookkeeping(PlainTransaction.Work<T> work) {
+        return PlainTransaction.run(database, "keep the job queue's books", connection -> {
             AsynchronousCommit.of(connection);
-            return work.execute(connection);
-        }));
+            return work.run(connection);
+        });
     }
 
     private boolean update(String sql, long id, String worker, int attempt,

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import javax.sql.DataSource;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -55,6 +57,9 @@ class JobFailureTest {
     @Inject
     EntityManager em;
 
+    @Inject
+    DataSource database;
+
     @AfterEach
     void cleanUp() {
         // A job of these kinds may be running right now; remove each once it is back in the queue.
@@ -98,7 +103,7 @@ class JobFailureTest {
     @Test
     void anErrorInTheDispatcherDoesNotEndIt() {
         AtomicBoolean thrown = new AtomicBoolean();
-        JobStore failingOnce = new JobStore(em) {
+        JobStore failingOnce = new JobStore(em, database) {
             @Override
             public List<QueuedJob> claim(String worker, int max, Duration lease) {
                 if (thrown.compareAndSet(false, true)) {

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 
+import javax.sql.DataSource;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.b24bots.jobs.JobQueue.Enqueued;
+import io.b24bots.support.PlainTransaction;
 import io.b24bots.testing.Database;
 import io.b24bots.testing.TestEnvironment;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -32,6 +35,9 @@ class JobQueueCapTest {
 
     @Inject
     EntityManager em;
+
+    @Inject
+    DataSource database;
 
     @AfterEach
     void cleanUp() {
@@ -69,7 +75,7 @@ class JobQueueCapTest {
         fill("captest-full", "queued", cap);
         fill("captest-two-left", "queued", cap - 2);
 
-        boolean[] queued = QuarkusTransaction.requiringNew().call(() -> queue.offerAll(KIND,
+        boolean[] queued = inTransaction(connection -> queue.offerAll(connection, KIND,
                 List.of("captest-two-left", "captest-full", "captest-new", "captest-two-left", "captest-two-left",
                         "captest-new"),
                 List.of("{\"n\":1}", "{\"n\":2}", "{\"n\":3}", "{\"n\":4}", "{\"n\":5}", "{\"n\":6}")));
@@ -82,7 +88,7 @@ class JobQueueCapTest {
                 .as("stored in the batch's order, so a portal's jobs are claimed in arrival order")
                 .extracting(row -> row.get("payload"))
                 .containsExactly("{\"n\":1}", "{\"n\":3}", "{\"n\":4}", "{\"n\":6}");
-        assertThat(QuarkusTransaction.requiringNew().call(() -> queue.offerAll(KIND, List.of(), List.of()))).isEmpty();
+        assertThat(inTransaction(connection -> queue.offerAll(connection, KIND, List.of(), List.of()))).isEmpty();
     }
 
     @Test
@@ -102,5 +108,10 @@ class JobQueueCapTest {
                 from generate_series(1, :count)
                 """).setParameter("kind", KIND).setParameter("member", memberId).setParameter("status", status)
                 .setParameter("count", count).executeUpdate());
+    }
+
+    /** offerAll's caller owns a plain JDBC transaction, as the event intake does. */
+    private boolean[] inTransaction(PlainTransaction.Work<boolean[]> work) {
+        return PlainTransaction.run(database, "offer jobs", work);
     }
 }

@@ -1,5 +1,7 @@
 package io.b24bots.bot.messaging;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -34,18 +36,23 @@ public class BotEventQueue {
     }
 
     /**
-     * Queues a batch of webhook events inside the caller's transaction, in one statement. Index i
-     * of the answer is false when events[i]'s portal queue is full; the other events are queued.
+     * Queues a batch of webhook events in the transaction open on {@code connection}, in one
+     * statement. Index i of the answer is false when events[i]'s portal queue is full; the other
+     * events are queued. After the commit the caller calls {@link #committed()}.
      */
-    @Transactional(Transactional.TxType.MANDATORY)
-    public boolean[] acceptAll(List<WebhookEvent> events) {
+    public boolean[] acceptAll(Connection connection, List<WebhookEvent> events) throws SQLException {
         List<String> memberIds = new ArrayList<>(events.size());
         List<String> payloads = new ArrayList<>(events.size());
         for (WebhookEvent event : events) {
             memberIds.add(event.memberId());
             payloads.add(payload(event.event(), event.dataJson()));
         }
-        return jobs.offerAll(KIND, memberIds, payloads);
+        return jobs.offerAll(connection, KIND, memberIds, payloads);
+    }
+
+    /** Events {@link #acceptAll} queued were committed: the workers are told. */
+    public void committed() {
+        jobs.committed();
     }
 
     /** The job payload {@link #enqueue} writes, around data the intake already wrote as JSON (for its hash). */
