@@ -120,13 +120,21 @@ public class Bench {
         dbPort = freePort();
         Path data = work.resolve("pg");
         deleteTree(data);
+        deleteTree(work.resolve("pg-log"));
         postgres = EmbeddedPostgres.builder().setPort(dbPort).setDataDirectory(data).setCleanDataDirectory(true)
                 .setServerConfig("max_connections", "200")
                 // README "Operations": a busy job queue wants autovacuum to look at it more often than once a minute.
                 .setServerConfig("autovacuum_naptime", "10s")
+                // README "Operations": with the default 1 GB of WAL between checkpoints, one started every
+                // 40 s under load, and each one's closing fsync held every commit for a tenth of a second.
+                .setServerConfig("max_wal_size", "4GB").setServerConfig("checkpoint_timeout", "15min")
                 // The embedded server starts with fsync off (-F); durable means flushed, for the
                 // service and for the pgbench floor alike.
-                .setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on").start();
+                .setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on")
+                // Checkpoints and autovacuum runs, with times, to line up with a stage's slow requests.
+                .setServerConfig("logging_collector", "on").setServerConfig("log_directory", work.resolve("pg-log").toString())
+                .setServerConfig("log_checkpoints", "on")
+                .setServerConfig("log_autovacuum_min_duration", "0").start();
         try (Connection connection = connect(); Statement statement = connection.createStatement();
                 ResultSet fsync = statement.executeQuery("select current_setting('fsync'), current_setting('synchronous_commit')")) {
             fsync.next();
@@ -1072,8 +1080,9 @@ public class Bench {
                 result.p99, result.errors);
         Matcher slow = Pattern.compile("slow=(.*)").matcher(out);
         if (slow.find()) {
-            log("fixed %d/s: over 25 ms, by the tenth of a second they were due in (s after the timed start: count): %s",
-                    rate, slow.group(1));
+            Matcher timedStart = Pattern.compile("timed-start=(\\S+)").matcher(out);
+            log("fixed %d/s: over 25 ms, by the tenth of a second they were due in (s after the timed start%s: count): %s",
+                    rate, timedStart.find() ? ", " + timedStart.group(1) + " UTC" : "", slow.group(1));
         }
         return result;
     }
@@ -1145,6 +1154,8 @@ public class Bench {
         StringBuilder crowded = new StringBuilder();
         slow.forEach((tenth, count) -> crowded.append(String.format(" %.1fs:%d", tenth / 10.0 - 2, count)));
         System.out.println("slow=" + slow.values().stream().mapToInt(Integer::intValue).sum() + crowded);
+        System.out.println("timed-start=" + java.time.LocalTime.ofInstant(java.time.Instant.ofEpochMilli(startMillis + 2000),
+                java.time.ZoneOffset.UTC));
         System.exit(0);
     }
 

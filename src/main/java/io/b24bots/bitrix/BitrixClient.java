@@ -46,6 +46,8 @@ public class BitrixClient {
     private static final Pattern METHOD = Pattern.compile("[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*");
     private static final Set<String> TOKEN_REJECTED = Set.of("expired_token", "invalid_token");
     private static final Set<String> LIMITED = Set.of("QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT");
+    /** Names that passed {@link #METHOD}: the same few are checked on every call (bounded: names come from code). */
+    private static final Set<String> CHECKED_METHODS = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final BitrixRestApi api;
     private final TokenService tokens;
@@ -213,16 +215,16 @@ public class BitrixClient {
      * portal's endpoint comes from the OAuth server, but the token must never go to our own network).
      */
     private void requireAllowedEndpoint(String memberId, String endpoint) {
-        if (!EndpointPolicy.secureScheme(endpoint, config.allowHttp()) || EndpointPolicy.host(endpoint) == null) {
+        String host = EndpointPolicy.host(endpoint);
+        if (!EndpointPolicy.secureScheme(endpoint, config.allowHttp()) || host == null) {
             throw new BitrixException(BitrixException.INSECURE_ENDPOINT, "portal endpoint is not https", 0, false, null);
         }
         if (config.allowHttp()) {
             return;
         }
-        switch (EndpointPolicy.reach(EndpointPolicy.host(endpoint))) {
+        switch (EndpointPolicy.reach(host)) {
             case INTERNAL -> {
-                LOG.warnf("Refused to call portal %s: its endpoint host %s resolves to an internal address", memberId,
-                        EndpointPolicy.host(endpoint));
+                LOG.warnf("Refused to call portal %s: its endpoint host %s resolves to an internal address", memberId, host);
                 throw new BitrixException(BitrixException.ENDPOINT_REFUSED,
                         "the portal's endpoint resolves to an internal address", 0, false, null);
             }
@@ -333,8 +335,14 @@ public class BitrixClient {
     }
 
     private static void requireMethodName(String method) {
+        if (method != null && CHECKED_METHODS.contains(method)) {
+            return;
+        }
         if (method == null || !METHOD.matcher(method).matches()) {
             throw new IllegalArgumentException("not a Bitrix24 method name: " + method);
+        }
+        if (CHECKED_METHODS.size() < 1_000) {
+            CHECKED_METHODS.add(method);
         }
     }
 }

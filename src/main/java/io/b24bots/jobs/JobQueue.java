@@ -133,7 +133,7 @@ public class JobQueue {
     /**
      * Offers many jobs of one kind in one statement, with {@link #offer}'s per-portal cap and no
      * dedup key, in the transaction open on {@code connection} (a plain JDBC one: the intake's
-     * batches skip the transaction manager and the ORM session, a tenth of the intake's CPU). Index
+     * batches skip the transaction manager and the ORM session). Index
      * i of the answer is true when payloads[i] was queued for memberIds[i], false when that portal
      * was full. A full portal refuses only its own offers; the others' are queued. Once that
      * transaction has committed, the caller calls {@link #committed()} when any job was queued.

@@ -10,7 +10,7 @@ import jakarta.persistence.PersistenceException;
 /**
  * A JDBC transaction on a pooled connection, without the transaction manager or an ORM session, for
  * the hot paths that are one or two statements of plain SQL (the intake's batches, the job queue's
- * bookkeeping): per transaction those two cost more than the statements. The caller must not be in
+ * bookkeeping), where those two were a measurable share of the CPU. The caller must not be in
  * a JTA transaction (the pool would enlist the connection in it). A failure rolls back; an
  * {@link SQLException} comes out as a {@link PersistenceException} carrying it, which the error
  * mappers read like Hibernate's.

@@ -92,6 +92,11 @@ public class BotDirectory {
     }
 
     private static Optional<BotIdentity> find(List<BotIdentity> bots, long botId) {
-        return bots.stream().filter(b -> b.botId() != null && b.botId() == botId).findFirst();
+        for (BotIdentity bot : bots) {
+            if (bot.botId() != null && bot.botId() == botId) {
+                return Optional.of(bot);
+            }
+        }
+        return Optional.empty();
     }
 }
