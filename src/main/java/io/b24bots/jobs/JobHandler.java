@@ -19,6 +19,16 @@ public interface JobHandler {
     void run(QueuedJob job);
 
     /**
+     * Whether a job of this kind that finished stays in the table, {@code done}, for
+     * {@code b24.jobs.retention} (the default). A kind that runs in great numbers and whose finished
+     * jobs nobody reads answers false: they are deleted when recorded, which spares PostgreSQL a row
+     * version, its index entries and its share of every vacuum. A failed job is kept either way.
+     */
+    default boolean keepsFinishedJobs() {
+        return true;
+    }
+
+    /**
      * How many due jobs of one portal this handler takes at once, in queue order; 1 (the default)
      * runs them one at a time through {@link #run}, more through {@link #runGroup}.
      */

@@ -244,10 +244,11 @@ public class JobRunner {
             } finally {
                 heartbeat.cancel(false);
             }
+            JobHandler handler = handlers.get(jobs.getFirst().kind());
             for (QueuedJob job : jobs) {
                 RuntimeException failure = failures.get(job);
                 if (failure == null) {
-                    finished.add(job);
+                    finished(job, handler);
                 } else {
                     meters.counter("b24.jobs.completed", "kind", job.kind(), "outcome", outcome(job, failure)).increment();
                 }
@@ -256,6 +257,14 @@ public class JobRunner {
             LOG.warnf("Outcome of %d jobs of portal %s not recorded (%s); their leases will expire", jobs.size(),
                     jobs.getFirst().memberId(), e.getClass().getName());
         }
+    }
+
+    /** A job its handler finished, recorded with the dispatcher's next round (deleted there if its kind keeps none). */
+    private void finished(QueuedJob job, JobHandler handler) {
+        if (!handler.keepsFinishedJobs()) {
+            job.deleteWhenDone();
+        }
+        finished.add(job);
     }
 
     private List<QueuedJob> drainFinished() {
@@ -289,7 +298,7 @@ public class JobRunner {
                 TimeUnit.MILLISECONDS);
         try {
             handler.run(job);
-            finished.add(job);
+            finished(job, handler);
             return null;
         } catch (Throwable e) {
             return outcome(job, e);

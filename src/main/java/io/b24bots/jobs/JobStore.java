@@ -107,15 +107,16 @@ public class JobStore {
     }
 
     /**
-     * Records {@code finished} jobs done and claims up to {@code max} more, in one transaction: a
-     * busy worker's outcomes cost no transaction of their own. Without finished jobs it is {@link #claim}.
+     * Records {@code finished} jobs done (see {@link #COMPLETE}) and claims up to {@code max} more, in
+     * one transaction: a busy worker's outcomes cost no transaction of their own. Without finished
+     * jobs it is {@link #claim}.
      */
     public Round completeAndClaim(String worker, List<QueuedJob> finished, int max, Duration lease) {
         if (finished.isEmpty()) {
             return new Round(Set.of(), max > 0 ? claim(worker, max, lease) : List.of());
         }
         return bookkeeping(connection -> {
-            Set<Long> completed = fenced(connection, worker, finished, COMPLETE, null);
+            Set<Long> completed = complete(connection, worker, finished);
             return new Round(completed, max > 0 ? claim(connection, worker, max, lease) : List.of());
         });
     }
@@ -181,15 +182,45 @@ public class JobStore {
                 returning job.id""", lease.toMillis() / 1000.0);
     }
 
+    /**
+     * Marks finished jobs done, or deletes them where their kind keeps none
+     * ({@link QueuedJob#keptWhenDone()}): a delete leaves no new row version and no index entries,
+     * and the table stays the size of the work in flight.
+     */
     private static final String COMPLETE = """
-            update job set status = 'done', locked_by = null, locked_until = null, last_error = null, updated_at = now()
-            from unnest(?, ?) as t(id, attempt)
-            where job.id = t.id and job.attempts = t.attempt and job.locked_by = ? and job.status = 'running'
-            returning job.id""";
+            with finished as (
+                select t.id, t.attempt, t.kept from unnest(?, ?, ?) as t(id, attempt, kept)
+            ), kept as (
+                update job set status = 'done', locked_by = null, locked_until = null, last_error = null, updated_at = now()
+                from finished f
+                where job.id = f.id and f.kept and job.attempts = f.attempt and job.locked_by = ? and job.status = 'running'
+                returning job.id
+            ), deleted as (
+                delete from job using finished f
+                where job.id = f.id and not f.kept and job.attempts = f.attempt and job.locked_by = ?
+                  and job.status = 'running'
+                returning job.id
+            )
+            select id from kept union all select id from deleted""";
 
-    /** Marks several jobs done in one statement; the ids that were still this worker's (the others were recorded by their new owner). */
+    /** Records several jobs done in one statement; the ids that were still this worker's (the others were recorded by their new owner). */
     public Set<Long> completeAll(String worker, List<QueuedJob> jobs) {
-        return fenced(worker, jobs, COMPLETE, null);
+        if (jobs.isEmpty()) {
+            return Set.of();
+        }
+        return bookkeeping(connection -> complete(connection, worker, jobs));
+    }
+
+    private static Set<Long> complete(java.sql.Connection connection, String worker, List<QueuedJob> jobs)
+            throws java.sql.SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(COMPLETE)) {
+            statement.setArray(1, connection.createArrayOf("bigint", jobs.stream().map(QueuedJob::id).toArray()));
+            statement.setArray(2, connection.createArrayOf("integer", jobs.stream().map(QueuedJob::attempt).toArray()));
+            statement.setArray(3, connection.createArrayOf("boolean", jobs.stream().map(QueuedJob::keptWhenDone).toArray()));
+            statement.setString(4, worker);
+            statement.setString(5, worker);
+            return ids(statement);
+        }
     }
 
     private Set<Long> fenced(String worker, List<QueuedJob> jobs, String sql, Double leaseSeconds) {
@@ -209,14 +240,18 @@ public class JobStore {
             statement.setArray(i++, connection.createArrayOf("bigint", jobs.stream().map(QueuedJob::id).toArray()));
             statement.setArray(i++, connection.createArrayOf("integer", jobs.stream().map(QueuedJob::attempt).toArray()));
             statement.setString(i, worker);
-            Set<Long> ids = new HashSet<>();
-            try (ResultSet row = statement.executeQuery()) {
-                while (row.next()) {
-                    ids.add(row.getLong(1));
-                }
-            }
-            return ids;
+            return ids(statement);
         }
+    }
+
+    private static Set<Long> ids(PreparedStatement statement) throws java.sql.SQLException {
+        Set<Long> ids = new HashSet<>();
+        try (ResultSet row = statement.executeQuery()) {
+            while (row.next()) {
+                ids.add(row.getLong(1));
+            }
+        }
+        return ids;
     }
 
     private Session session() {

@@ -22,6 +22,8 @@ public final class QueuedJob {
     private final String worker;
     private final Duration lease;
     private volatile boolean leaseLost;
+    /** False for a kind whose finished jobs are deleted rather than kept ({@link JobHandler#keepsFinishedJobs()}). */
+    private volatile boolean keptWhenDone = true;
     /** System.nanoTime() until which the lease is surely held: {@code lease} after the last leasing statement was sent. */
     private volatile long heldUntilNanos;
 
@@ -57,6 +59,14 @@ public final class QueuedJob {
 
     public int attempt() {
         return attempt;
+    }
+
+    void deleteWhenDone() {
+        keptWhenDone = false;
+    }
+
+    boolean keptWhenDone() {
+        return keptWhenDone;
     }
 
     public Instant createdAt() {

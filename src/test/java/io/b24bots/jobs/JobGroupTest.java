@@ -81,6 +81,24 @@ class JobGroupTest {
                 takenOver)).isEqualTo(1);
     }
 
+    @Test
+    void finishedJobsOfAKindThatKeepsNoneAreDeletedTheOthersMarkedDone() {
+        long kept = insert(KIND, "-10 seconds", "running", "worker-a", 1);
+        long dropped = insert(KIND, "-9 seconds", "running", "worker-a", 1);
+        long droppedButTakenOver = insert(KIND, "-8 seconds", "running", "worker-b", 2);
+        QueuedJob keep = job(kept, "worker-a", 1);
+        QueuedJob drop = job(dropped, "worker-a", 1);
+        QueuedJob stale = job(droppedButTakenOver, "worker-a", 1);
+        drop.deleteWhenDone();
+        stale.deleteWhenDone();
+
+        assertThat(store.completeAll("worker-a", List.of(keep, drop, stale))).containsExactlyInAnyOrder(kept, dropped);
+        assertThat(Database.count("select count(*) from job where id = ? and status = 'done'", kept)).isEqualTo(1);
+        assertThat(Database.count("select count(*) from job where id = ?", dropped)).isZero();
+        assertThat(Database.count("select count(*) from job where id = ? and status = 'running' and locked_by = 'worker-b'",
+                droppedButTakenOver)).as("the lease fences a delete as it fences an update").isEqualTo(1);
+    }
+
     /** A job leased a whole lease ago by this process's clock, so only the database can confirm it. */
     private QueuedJob job(long id, String worker, int attempt) {
         return new QueuedJob(id, KIND, PORTAL, "{}", attempt, Instant.now(), store, worker, LEASE,

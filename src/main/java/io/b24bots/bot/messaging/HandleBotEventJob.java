@@ -94,6 +94,16 @@ public class HandleBotEventJob implements JobHandler {
         return BotEventQueue.KIND;
     }
 
+    /**
+     * A handled event leaves nothing to read: its reply is in the chat, its dedup mark stays 24 hours.
+     * Kept, every event would be a row in the job table for {@code b24.jobs.retention} (7 days: hundreds
+     * of millions of rows at the rates this path is built for), which every vacuum of the queue walks.
+     */
+    @Override
+    public boolean keepsFinishedJobs() {
+        return false;
+    }
+
     /** A busy portal's queued events are handled in one run, so their replies can leave together. */
     @Override
     public int groupSize() {
