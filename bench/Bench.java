@@ -64,6 +64,8 @@ public class Bench {
     static final int INTAKE_WARMUP_SECONDS = Integer.getInteger("bench.intake-warmup-seconds", 45);
     static final int DRAIN_LIMIT = Integer.getInteger("bench.drain-limit", 180);
     static final int BUSY_SECONDS = Integer.getInteger("bench.busy-seconds", 30);
+    static final String CLIENT_JVM = System.getProperty("bench.client-jvm",
+            "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xms768m -Xmn512m");
     static final int BUSY_RATE = 20;
     static final int BUSY_DIALOGS = 4;
 
@@ -1067,7 +1069,7 @@ public class Bench {
         // collector with a young generation that a stage does not fill (a collection's pause delays
         // requests, and that delay counts as the service's latency).
         List<String> command = new ArrayList<>(List.of(java));
-        command.addAll(List.of(System.getProperty("bench.client-jvm", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xms768m -Xmn512m").split(" ")));
+        command.addAll(List.of(CLIENT_JVM.split(" ")));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "Bench", "rate",
                 "http://127.0.0.1:" + port + "/b24/events", bodies.toString(), Integer.toString(rate),
                 Integer.toString(seconds), Long.toString(offset)));

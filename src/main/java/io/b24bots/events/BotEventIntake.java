@@ -136,7 +136,8 @@ public class BotEventIntake {
 
     /** Stores the batch in one transaction and tells the workers once it has committed. */
     private Outcome[] commit(List<Pending> batch) {
-        Outcome[] outcomes = PlainTransaction.run(database, "store a batch of bot events", connection -> store(connection, batch));
+        Outcome[] outcomes = PlainTransaction.run(database, "store a batch of bot events",
+                connection -> store(connection, batch));
         if (Arrays.asList(outcomes).contains(Outcome.QUEUED)) {
             botEvents.committed();
         }
