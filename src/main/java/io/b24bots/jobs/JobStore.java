@@ -175,11 +175,22 @@ public class JobStore {
 
     /** Extends the leases of several jobs in one statement; the ids still this worker's. */
     public Set<Long> renewAll(String worker, List<QueuedJob> jobs, Duration lease) {
-        return fenced(worker, jobs, """
-                update job set locked_until = now() + make_interval(secs => ?), updated_at = now()
-                from unnest(?, ?) as t(id, attempt)
-                where job.id = t.id and job.attempts = t.attempt and job.locked_by = ? and job.status = 'running'
-                returning job.id""", lease.toMillis() / 1000.0);
+        if (jobs.isEmpty()) {
+            return Set.of();
+        }
+        return bookkeeping(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement("""
+                    update job set locked_until = now() + make_interval(secs => ?), updated_at = now()
+                    from unnest(?, ?) as t(id, attempt)
+                    where job.id = t.id and job.attempts = t.attempt and job.locked_by = ? and job.status = 'running'
+                    returning job.id""")) {
+                statement.setDouble(1, lease.toMillis() / 1000.0);
+                statement.setArray(2, connection.createArrayOf("bigint", jobs.stream().map(QueuedJob::id).toArray()));
+                statement.setArray(3, connection.createArrayOf("integer", jobs.stream().map(QueuedJob::attempt).toArray()));
+                statement.setString(4, worker);
+                return ids(statement);
+            }
+        });
     }
 
     /**
@@ -219,27 +230,6 @@ public class JobStore {
             statement.setArray(3, connection.createArrayOf("boolean", jobs.stream().map(QueuedJob::keptWhenDone).toArray()));
             statement.setString(4, worker);
             statement.setString(5, worker);
-            return ids(statement);
-        }
-    }
-
-    private Set<Long> fenced(String worker, List<QueuedJob> jobs, String sql, Double leaseSeconds) {
-        if (jobs.isEmpty()) {
-            return Set.of();
-        }
-        return bookkeeping(connection -> fenced(connection, worker, jobs, sql, leaseSeconds));
-    }
-
-    private static Set<Long> fenced(java.sql.Connection connection, String worker, List<QueuedJob> jobs, String sql,
-            Double leaseSeconds) throws java.sql.SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            int i = 1;
-            if (leaseSeconds != null) {
-                statement.setDouble(i++, leaseSeconds);
-            }
-            statement.setArray(i++, connection.createArrayOf("bigint", jobs.stream().map(QueuedJob::id).toArray()));
-            statement.setArray(i++, connection.createArrayOf("integer", jobs.stream().map(QueuedJob::attempt).toArray()));
-            statement.setString(i, worker);
             return ids(statement);
         }
     }
