@@ -46,7 +46,7 @@ public class BitrixClient {
     private static final Pattern METHOD = Pattern.compile("[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*");
     private static final Set<String> TOKEN_REJECTED = Set.of("expired_token", "invalid_token");
     private static final Set<String> LIMITED = Set.of("QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT");
-    /** Names that passed {@link #METHOD}: the same few are checked on every call (bounded: names come from code). */
+    /** Names that passed {@link #METHOD}: the same few are checked on every call (bounded in number and length). */
     private static final Set<String> CHECKED_METHODS = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final BitrixRestApi api;
@@ -341,7 +341,7 @@ public class BitrixClient {
         if (method == null || !METHOD.matcher(method).matches()) {
             throw new IllegalArgumentException("not a Bitrix24 method name: " + method);
         }
-        if (CHECKED_METHODS.size() < 1_000) {
+        if (CHECKED_METHODS.size() < 1_000 && method.length() <= 100) {
             CHECKED_METHODS.add(method);
         }
     }

@@ -28,6 +28,7 @@ public final class EndpointPolicy {
     private static final int CACHE_MAX = 10_000;
     private static final Map<String, Cached> CACHE = new ConcurrentHashMap<>();
     private static final Map<String, String> HOSTS = new ConcurrentHashMap<>();
+    private static final int MAX_REMEMBERED_URL = 300;
 
     private record Cached(Reach reach, long until) {
     }
@@ -73,7 +74,8 @@ public final class EndpointPolicy {
     /** The host of {@code url}, without brackets for IPv6 literals; null when there is none. */
     public static String host(String url) {
         // Every call to a portal asks for its endpoint's host; parsing the URL each time was 1% of
-        // the service's CPU while delivering. Bounded like CACHE: URLs can come from outside.
+        // the service's CPU while delivering. URLs can come from outside, so what is kept is
+        // bounded: at most CACHE_MAX of them, none longer than a portal's endpoint ever is.
         if (url == null) {
             return null;
         }
@@ -82,7 +84,7 @@ public final class EndpointPolicy {
             return known;
         }
         String host = parseHost(url);
-        if (host != null) {
+        if (host != null && url.length() <= MAX_REMEMBERED_URL) {
             if (HOSTS.size() >= CACHE_MAX) {
                 HOSTS.clear();
             }
