@@ -268,27 +268,29 @@ public class BotRepository {
                     order by next_poll_at nulls first
                     limit :max
                     for update skip locked)
-                returning id, member_id, bot_id, fetch_offset
+                returning id, member_id, bot_id, fetch_offset, quiet_polls
                 """)
                 .setParameter("owner", owner)
                 .setParameter("lease", (double) lease.toSeconds())
                 .setParameter("max", max)
                 .getResultList();
         return rows.stream().map(r -> new FetchLease(((Number) r[0]).longValue(), (String) r[1], ((Number) r[2]).longValue(),
-                r[3] == null ? null : ((Number) r[3]).longValue())).toList();
+                r[3] == null ? null : ((Number) r[3]).longValue(), ((Number) r[4]).intValue())).toList();
     }
 
     /**
-     * Stores the offset after a page and ends the lease, in the caller's transaction (the one that
-     * queues the page's events); false when the lease is no longer {@code owner}'s.
+     * Stores the offset and the count of quiet polls after a page and ends the lease, in the caller's
+     * transaction (the one that queues the page's events); false when the lease is no longer {@code owner}'s.
      */
     @Transactional(Transactional.TxType.MANDATORY)
-    public boolean advanceFetch(long rowId, String owner, long offset, Instant nextPoll) {
+    public boolean advanceFetch(long rowId, String owner, long offset, int quietPolls, Instant nextPoll) {
         return em.createNativeQuery("""
-                update bot set fetch_offset = :offset, next_poll_at = :next, poll_owner = null, poll_lease_until = null
+                update bot set fetch_offset = :offset, quiet_polls = :quiet, next_poll_at = :next, poll_owner = null,
+                    poll_lease_until = null
                 where id = :id and poll_owner = :owner and status = 'registered'
                 """)
                 .setParameter("offset", offset)
+                .setParameter("quiet", quietPolls)
                 .setParameter("next", nextPoll)
                 .setParameter("id", rowId)
                 .setParameter("owner", owner)

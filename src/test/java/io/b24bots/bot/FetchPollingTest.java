@@ -14,6 +14,7 @@ import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.ImbotEmulation;
 import io.b24bots.testing.ImbotEmulation.SentMessage;
 import io.b24bots.testing.TestEnvironment;
+import io.b24bots.testing.Database;
 import io.b24bots.testing.Metrics;
 import io.b24bots.testing.TestPortals;
 import io.quarkus.test.common.TestResourceScope;
@@ -57,6 +58,28 @@ class FetchPollingTest {
         assertThat(number(firstPoll, "botId")).isEqualTo(helper);
         assertThat(first).isLessThan(next);
         assertThat(imbot.messages(portal)).hasSize(4);
+    }
+
+    @Test
+    void theCountOfQuietPollsIsKeptWithTheBotSoARestartContinuesItsPace() {
+        Portal portal = TestPortals.installed(bitrix);
+        long helper = imbot.liveBots(portal, "b24bots_helper").getFirst().id;
+        // As a replica that polled it quietly forty times before a restart left it (set between polls,
+        // so no poll in flight writes its own count over it).
+        await().until(() -> Database.update("""
+                update bot set quiet_polls = 40, next_poll_at = now()
+                where member_id = ? and code = 'b24bots_helper' and poll_owner is null""", portal.memberId) == 1);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> quietPolls(portal) > 40);
+        assertThat(quietPolls(portal)).as("counted on from the stored count, not from zero").isBetween(41L, 45L);
+
+        imbot.pushEvent(portal, helper, "ONIMBOTV2MESSAGEADD", message(helper, 31, "awake", "31"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> imbot.messages(portal).size() == 1);
+        await().until(() -> quietPolls(portal) == 0);
+    }
+
+    private static long quietPolls(Portal portal) {
+        return Database.count("select quiet_polls from bot where member_id = ? and code = 'b24bots_helper'", portal.memberId);
     }
 
     @Test

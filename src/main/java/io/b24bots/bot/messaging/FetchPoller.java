@@ -44,6 +44,8 @@ public class FetchPoller {
     private static final Duration SPREAD = Duration.ofMillis(500);
     private static final int PAGE = 100;
     private static final String EVENT_GET = "imbot.v2.Event.get";
+    /** Past this many quiet polls the pause stays at the idle one; the stored count stops growing. */
+    private static final int QUIET_POLLS_CAP = 1_000;
 
     private final String owner = "poller-" + UUID.randomUUID();
     private final ExecutorService pollers = Executors.newVirtualThreadPerTaskExecutor();
@@ -54,8 +56,6 @@ public class FetchPoller {
     private final B24Config rest;
     /** Consecutive failed polls per bot row, on this replica; a successful poll clears its entry. */
     private final Map<Long, Integer> failures = new ConcurrentHashMap<>();
-    /** Consecutive polls per bot row that found no event, on this replica; an event clears its entry. */
-    private final Map<Long, Integer> quiet = new ConcurrentHashMap<>();
     private final MeterRegistry meters;
 
     FetchPoller(BotRepository bots, BitrixClient bitrix, BotEventQueue events, BotsConfig config, B24Config rest,
@@ -162,10 +162,8 @@ public class FetchPoller {
         failures.remove(bot.rowId());
         // hasMore with an offset that does not move would poll the same page at the busy pace for ever.
         boolean busy = page.hasMore() && (bot.offset() == null || page.nextOffset() > bot.offset());
-        int quietPolls = page.events().isEmpty() ? quiet.merge(bot.rowId(), 1, Integer::sum) : 0;
-        if (quietPolls == 0) {
-            quiet.remove(bot.rowId());
-        }
+        // Counted in the bot's row: a restart or another replica continues the pace instead of starting over.
+        int quietPolls = page.events().isEmpty() ? Math.min(bot.quietPolls(), QUIET_POLLS_CAP) + 1 : 0;
         meters.counter("b24.fetch.polls", "outcome", quietPolls == 0 ? "events" : "empty").increment();
         Instant next = Instant.now().plus(busy ? config.polling().busyInterval()
                 : pauseAfter(quietPolls, config.polling().interval(), config.polling().idleInterval()));
@@ -174,7 +172,7 @@ public class FetchPoller {
                 // Nothing but the next poll time is stored: a database crash losing it only brings the poll forward.
                 bots.commitAsynchronously();
             }
-            if (!bots.advanceFetch(bot.rowId(), owner, page.nextOffset(), next)) {
+            if (!bots.advanceFetch(bot.rowId(), owner, page.nextOffset(), quietPolls, next)) {
                 // Another replica took the bot over (or it was deleted): leave the events to it.
                 QuarkusTransaction.setRollbackOnly();
                 return;
