@@ -323,6 +323,12 @@ public class JobStore {
         });
     }
 
+    /**
+     * One job's lease or outcome. Unlike {@link #bookkeeping}, which only the runner's own threads
+     * call, this may be called from a handler's thread ({@link QueuedJob#confirmLease()}), perhaps
+     * inside a transaction of its own: a new transaction suspends it, where a plain JDBC one would
+     * have its connection enlisted in it.
+     */
     private boolean update(String sql, long id, String worker, int attempt,
             java.util.function.Consumer<jakarta.persistence.Query> more) {
         return QuarkusTransaction.requiringNew().call(() -> {
