@@ -96,7 +96,7 @@ class DeploymentFilesTest {
         List<String> lines = Files.readAllLines(Path.of("docker/Dockerfile.jvm"));
         List<String> copied = lines.stream().filter(l -> l.startsWith("COPY")).map(l -> l.split("\\s+")[2]).toList();
         assertThat(copied).containsExactly("target/quarkus-app/lib/", "target/quarkus-app/*.jar", "target/quarkus-app/app/",
-                "target/quarkus-app/quarkus/");
+                "target/quarkus-app/quarkus/", "docker/appcds-train.sh");
         assertThat(lines).anyMatch(l -> l.matches("USER [1-9][0-9]*"));
         assertThat(lines).anyMatch(l -> l.startsWith("HEALTHCHECK"));
         assertThat(String.join("\n", lines)).contains("/q/health/");
@@ -119,7 +119,16 @@ class DeploymentFilesTest {
             assertThat(manifest.get(name)).as(name).isNotBlank().isEqualTo(image.get(name));
         }
         assertThat(image.get("JAVA_OPTS_APPEND")).contains("-XX:SharedArchiveFile=/deployments/app-cds.jsa", "-Xmx");
-        assertThat(dockerfile).contains("-XX:ArchiveClassesAtExit=/deployments/app-cds.jsa", "test -s /deployments/app-cds.jsa");
+        assertThat(dockerfile).contains("RUN sh /deployments/appcds-train.sh /deployments app-cds.jsa");
+        // The JVM ignores an archive written under other flags (collector, class path): the training
+        // start runs with the replica's memory flags and collector.
+        String training = Files.readString(Path.of("docker/appcds-train.sh"));
+        for (String flag : (image.get("JAVA_OPTS_APPEND") + " " + image.get("GC_CONTAINER_OPTIONS")).split("\\s+")) {
+            if (flag.startsWith("-Xm") || flag.startsWith("-Xss") || flag.contains("CodeCache") || flag.contains("Metaspace")
+                    || flag.startsWith("-XX:+Use")) {
+                assertThat(training).as("appcds-train.sh starts the JVM with " + flag).contains(flag);
+            }
+        }
     }
 
     @Test

@@ -13,8 +13,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
 
@@ -25,12 +27,18 @@ import org.junit.jupiter.api.Test;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
- * The packaged service (target/quarkus-app, as `./mvnw package` builds it) has no dev-mode pages
- * and carries none of the sandbox's or the Bitrix24 emulator's classes.
+ * The packaged service (target/quarkus-app, as `./mvnw package` builds it), started as the image starts
+ * it: with the AppCDS archive of docker/appcds-train.sh and the replica's JVM flags. It has no dev-mode
+ * pages and carries none of the sandbox's or the Bitrix24 emulator's classes.
  */
 class ProductionJarIT {
 
     static final Path APP = Path.of(System.getProperty("b24bots.app.dir", "target/quarkus-app"));
+    /** The replica's JVM, as docker/Dockerfile.jvm and docker/appcds-train.sh give it. */
+    static final List<String> REPLICA_JVM = List.of("-Xmx112m", "-Xss512k", "-XX:ReservedCodeCacheSize=96m",
+            "-XX:MetaspaceSize=96m", "-XX:MaxMetaspaceSize=128m", "-XX:+UseSerialGC");
+    static final String ARCHIVE = "it-app-cds.jsa";
+    static final Path CLASS_LOAD_LOG = Path.of("target", "production-jar-classes.log").toAbsolutePath();
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     static EmbeddedPostgres postgres;
@@ -38,11 +46,17 @@ class ProductionJarIT {
     static int port;
 
     @BeforeAll
-    static void start() throws IOException {
+    static void start() throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        trainArchive(java);
         postgres = EmbeddedPostgres.builder().start();
         port = freePort();
-        String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-jar", APP.resolve("quarkus-run.jar").toString());
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(REPLICA_JVM);
+        command.addAll(List.of("-XX:SharedArchiveFile=" + ARCHIVE, "-Xlog:class+load:file=" + CLASS_LOAD_LOG, "-jar",
+                "quarkus-run.jar"));
+        // From its own folder, as in the image: the archive names the jar by that relative path.
+        ProcessBuilder builder = new ProcessBuilder(command).directory(APP.toFile());
         Map<String, String> env = builder.environment();
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         env.put("QUARKUS_DATASOURCE_JDBC_URL", postgres.getJdbcUrl("postgres", "postgres"));
@@ -59,6 +73,20 @@ class ProductionJarIT {
         service = builder.redirectErrorStream(true).redirectOutput(log).start();
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
                 .until(() -> get("/q/health/ready").statusCode() == 200);
+    }
+
+    /** Runs the image's training step on the packaged service, with this JVM (an archive serves only the JDK that wrote it). */
+    static void trainArchive(String java) throws Exception {
+        ProcessBuilder training = new ProcessBuilder("sh", "docker/appcds-train.sh", APP.toString(), ARCHIVE);
+        Path javaBin = Path.of(java).getParent();
+        training.environment().put("PATH", javaBin + File.pathSeparator + System.getenv("PATH"));
+        training.environment().put("APPCDS_TRAINING_PORT", Integer.toString(freePort()));
+        File log = Path.of("target", "appcds-training.log").toFile();
+        Process process = training.redirectErrorStream(true).redirectOutput(log).start();
+        assertThat(process.waitFor(3, TimeUnit.MINUTES)).as("the training start ended").isTrue();
+        assertThat(process.exitValue()).as("appcds-train.sh; its output in " + log).isZero();
+        assertThat(Files.readString(log.toPath())).as("the training start reached the end of a start").doesNotContain("warning");
+        assertThat(APP.resolve(ARCHIVE)).isNotEmptyFile();
     }
 
     @AfterAll
@@ -80,6 +108,19 @@ class ProductionJarIT {
         assertThat(post("/dev/portal/api/portals").statusCode()).isIn(404, 405);
         // The service itself runs: its own pages still answer.
         assertThat(get("/b24/app").statusCode()).isNotEqualTo(404);
+    }
+
+    /**
+     * The archive covers the whole start, not only what precedes the first database connection: the
+     * persistence unit and the HTTP server, which a start reaches after Flyway, come from it too.
+     */
+    @Test
+    void theStartReadsItsClassesFromTheTrainedArchive() throws IOException {
+        List<String> loads = Files.readAllLines(CLASS_LOAD_LOG);
+        for (String type : List.of("io.b24bots.jobs.JobWorker", "org.hibernate.internal.SessionFactoryImpl",
+                "io.vertx.core.http.impl.HttpServerImpl")) {
+            assertThat(loads).as(type).anyMatch(l -> l.contains(" " + type + " source: shared objects file"));
+        }
     }
 
     @Test
