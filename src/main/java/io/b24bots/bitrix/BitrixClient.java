@@ -1,7 +1,5 @@
 package io.b24bots.bitrix;
 
-import java.io.InputStream;
-import java.net.ConnectException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,7 +12,6 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.b24bots.config.AnswerSizeLimit;
 import io.b24bots.config.B24Config;
 import io.b24bots.config.EndpointPolicy;
 import io.b24bots.jobs.Backoff;
@@ -23,10 +20,6 @@ import io.b24bots.oauth.TokenService;
 import io.b24bots.support.Texts;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.ws.rs.ProcessingException;
-import jakarta.ws.rs.WebApplicationException;
-import jakarta.ws.rs.core.Response;
-import org.eclipse.microprofile.rest.client.inject.RestClient;
 import org.jboss.logging.Logger;
 
 /**
@@ -49,7 +42,7 @@ public class BitrixClient {
     /** Names that passed {@link #METHOD}: the same few are checked on every call (bounded in number and length). */
     private static final Set<String> CHECKED_METHODS = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private final BitrixRestApi api;
+    private final PortalHttp http;
     private final TokenService tokens;
     private final PortalRateLimiter limiter;
     private final B24Config config;
@@ -57,9 +50,9 @@ public class BitrixClient {
     private final MeterRegistry meters;
     private final PortalBreaker breaker;
 
-    BitrixClient(@RestClient BitrixRestApi api, TokenService tokens, PortalRateLimiter limiter, B24Config config,
+    BitrixClient(PortalHttp http, TokenService tokens, PortalRateLimiter limiter, B24Config config,
             ObjectMapper json, MeterRegistry meters, PortalBreaker breaker) {
-        this.api = api;
+        this.http = http;
         this.tokens = tokens;
         this.limiter = limiter;
         this.config = config;
@@ -179,20 +172,28 @@ public class BitrixClient {
         limiter.acquire(limiterKey);
         Map<String, Object> body = new LinkedHashMap<>(params);
         body.put("auth", access.accessToken());
-        Response response;
+        byte[] request;
         try {
-            response = api.call(endpoint.endsWith("/") ? endpoint + method : endpoint + "/" + method, body);
-        } catch (WebApplicationException e) {
-            response = e.getResponse();
-        } catch (ProcessingException e) {
-            throw networkFailure(e);
+            request = json.writeValueAsBytes(body);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("the parameters of " + method + " cannot be written as JSON", e);
         }
-        int status = response.getStatus();
+        PortalHttp.Answer response;
+        try {
+            response = http.post(endpoint.endsWith("/") ? endpoint + method : endpoint + "/" + method, request);
+        } catch (BitrixException e) {
+            if (BitrixException.ANSWER_TOO_LARGE.equals(e.code())) {
+                LOG.warnf("Portal %s answered %s with more than %d bytes; the answer was refused unread", access.memberId(),
+                        method, config.rest().maxAnswerSize().asLongValue());
+            }
+            throw e;
+        }
+        int status = response.status();
         if (status >= 300 && status < 400) {
             // The token must not follow a redirect the OAuth server has not confirmed.
             throw new BitrixException(BitrixException.PORTAL_MOVED, "portal answered HTTP " + status, status, true, null);
         }
-        JsonNode node = readJson(response, access.memberId(), method);
+        JsonNode node = readJson(response);
         String error = errorCode(node);
         if (error == null && status < 400) {
             if (!node.isObject() || !node.has("result")) {
@@ -235,28 +236,16 @@ public class BitrixClient {
         }
     }
 
-    /** The answer as JSON, read through the size cap; an empty object when there is no JSON to read. */
-    private JsonNode readJson(Response response, String memberId, String method) {
-        if (!response.hasEntity()) {
+    /** The answer as JSON; an empty object when there is no JSON to read. */
+    private JsonNode readJson(PortalHttp.Answer response) {
+        if (response.body().length() == 0) {
             return json.createObjectNode();
         }
-        try (InputStream in = response.readEntity(InputStream.class)) {
-            JsonNode node = json.readTree(in);
+        try {
+            JsonNode node = json.readTree(response.body().getBytes());
             return node == null || node.isMissingNode() ? json.createObjectNode() : node;
-        } catch (Exception e) {
-            if (AnswerSizeLimit.isTooLarge(e)) {
-                long limit = config.rest().maxAnswerSize().asLongValue();
-                LOG.warnf("Portal %s answered %s with more than %d bytes; the answer was refused unread", memberId,
-                        method, limit);
-                throw new BitrixException(BitrixException.ANSWER_TOO_LARGE,
-                        "the answer is larger than " + limit + " bytes (b24.rest.max-answer-size)", response.getStatus(),
-                        false, null);
-            }
-            if (e instanceof com.fasterxml.jackson.core.JsonProcessingException) {
-                return json.createObjectNode();
-            }
-            // The connection broke inside the body: the call may have been executed, so it is not repeated.
-            throw new BitrixException(BitrixException.TIMEOUT, "the answer was cut off", 0, true, null);
+        } catch (java.io.IOException e) {
+            return json.createObjectNode();
         }
     }
 
@@ -318,20 +307,6 @@ public class BitrixClient {
             Thread.currentThread().interrupt();
             throw e;
         }
-    }
-
-    private static BitrixException networkFailure(ProcessingException e) {
-        Throwable cause = e;
-        while (cause.getCause() != null && cause.getCause() != cause) {
-            cause = cause.getCause();
-            if (cause instanceof ConnectException) {
-                // Nothing was sent, so repeating cannot duplicate a write.
-                return new BitrixException(BitrixException.NETWORK_ERROR, "connection failed", 0, true, null);
-            }
-        }
-        // The request may have reached Bitrix24: a non-idempotent call must not be repeated blindly.
-        return new BitrixException(BitrixException.TIMEOUT, "no answer from the portal (" + cause.getClass().getSimpleName() + ")",
-                0, true, null);
     }
 
     private static void requireMethodName(String method) {

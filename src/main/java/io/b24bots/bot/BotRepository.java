@@ -1,12 +1,17 @@
 package io.b24bots.bot;
 
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 
+import javax.sql.DataSource;
+
 import io.b24bots.bot.declaration.BotDefinition;
 import io.b24bots.support.AsynchronousCommit;
+import io.b24bots.support.PlainTransaction;
 import io.b24bots.support.Texts;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -18,9 +23,11 @@ import jakarta.transaction.Transactional;
 public class BotRepository {
 
     private final EntityManager em;
+    private final DataSource database;
 
-    BotRepository(EntityManager em) {
+    BotRepository(EntityManager em, DataSource database) {
         this.em = em;
+        this.database = database;
     }
 
     /**
@@ -295,6 +302,29 @@ public class BotRepository {
                 .setParameter("id", rowId)
                 .setParameter("owner", owner)
                 .executeUpdate() == 1;
+    }
+
+    /**
+     * {@link #advanceFetch} for a page without events, in a plain JDBC transaction of its own that
+     * commits asynchronously (see {@link #commitAsynchronously}): an idle fleet's polls are nearly all
+     * of this kind, and through the ORM and the transaction manager each cost more than its call.
+     */
+    public boolean advanceQuietFetch(long rowId, String owner, long offset, int quietPolls, Instant nextPoll) {
+        return PlainTransaction.run(database, "store a quiet poll", connection -> {
+            AsynchronousCommit.of(connection);
+            try (PreparedStatement update = connection.prepareStatement("""
+                    update bot set fetch_offset = ?, quiet_polls = ?, next_poll_at = ?, poll_owner = null,
+                        poll_lease_until = null
+                    where id = ? and poll_owner = ? and status = 'registered'
+                    """)) {
+                update.setLong(1, offset);
+                update.setInt(2, quietPolls);
+                update.setObject(3, nextPoll.atOffset(ZoneOffset.UTC));
+                update.setLong(4, rowId);
+                update.setString(5, owner);
+                return update.executeUpdate() == 1;
+            }
+        });
     }
 
     /** Ends a poll lease without reading anything; the bot is due again at {@code nextPoll}. */

@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A parsed {@code application/x-www-form-urlencoded} body with PHP-style nested keys, as Bitrix24
@@ -64,7 +65,35 @@ public final class FormData {
         put(root, keyPath(key), value);
     }
 
+    /**
+     * Key paths of field names seen before: Bitrix24's bodies repeat the same few dozen names, and
+     * splitting them was a tenth of an event's parsing. Names come from outside, so the cache is
+     * bounded in number and length, and starts over when full rather than keeping a flood's names.
+     */
+    private static final Map<String, List<String>> KEY_PATHS = new ConcurrentHashMap<>();
+    static final int KEY_PATHS_KEPT = 4_096;
+    private static final int KEY_PATH_KEPT_LENGTH = 100;
+
     static List<String> keyPath(String key) {
+        List<String> known = KEY_PATHS.get(key);
+        if (known != null) {
+            return known;
+        }
+        List<String> path = List.copyOf(splitKey(key));
+        if (key.length() <= KEY_PATH_KEPT_LENGTH) {
+            if (KEY_PATHS.size() >= KEY_PATHS_KEPT) {
+                KEY_PATHS.clear();
+            }
+            KEY_PATHS.put(key, path);
+        }
+        return path;
+    }
+
+    static int keyPathsKept() {
+        return KEY_PATHS.size();
+    }
+
+    private static List<String> splitKey(String key) {
         int open = key.indexOf('[');
         String base = open < 0 ? key : key.substring(0, open);
         if (base.isEmpty()) {

@@ -178,4 +178,18 @@ class FormDataTest {
         // Not a number: left to the HTTP server, which refuses a broken Content-Length itself.
         assertThat(BodyLimit.tooLarge("abc", 512 * 1024)).isFalse();
     }
+
+    /** Field names come from outside: the cache of their key paths stays bounded, and parsing stays right past it. */
+    @Test
+    void aFloodOfDistinctFieldNamesKeepsTheNameCacheBounded() {
+        for (int i = 0; i < FormData.KEY_PATHS_KEPT * 3; i++) {
+            FormData form = FormData.parse(("f" + i + "[a][]=x&f" + i + "[a][]=y").getBytes(StandardCharsets.UTF_8));
+            assertThat(form.text("f" + i, "a", "1")).isEqualTo("y");
+            assertThat(FormData.keyPathsKept()).isLessThanOrEqualTo(FormData.KEY_PATHS_KEPT);
+        }
+        String longName = "n".repeat(5_000);
+        assertThat(FormData.parse((longName + "[k]=v").getBytes(StandardCharsets.UTF_8)).text(longName, "k")).isEqualTo("v");
+        assertThatThrownBy(() -> FormData.parse("a[b=1".getBytes(StandardCharsets.UTF_8))).isInstanceOf(FormData.MalformedForm.class);
+        assertThatThrownBy(() -> FormData.parse("a[b=1".getBytes(StandardCharsets.UTF_8))).isInstanceOf(FormData.MalformedForm.class);
+    }
 }

@@ -167,11 +167,12 @@ public class FetchPoller {
         meters.counter("b24.fetch.polls", "outcome", quietPolls == 0 ? "events" : "empty").increment();
         Instant next = Instant.now().plus(busy ? config.polling().busyInterval()
                 : pauseAfter(quietPolls, config.polling().interval(), config.polling().idleInterval()));
+        if (page.events().isEmpty()) {
+            // Nothing but the next poll time is stored: a database crash losing it only brings the poll forward.
+            bots.advanceQuietFetch(bot.rowId(), owner, page.nextOffset(), quietPolls, next);
+            return;
+        }
         QuarkusTransaction.requiringNew().run(() -> {
-            if (page.events().isEmpty()) {
-                // Nothing but the next poll time is stored: a database crash losing it only brings the poll forward.
-                bots.commitAsynchronously();
-            }
             if (!bots.advanceFetch(bot.rowId(), owner, page.nextOffset(), quietPolls, next)) {
                 // Another replica took the bot over (or it was deleted): leave the events to it.
                 QuarkusTransaction.setRollbackOnly();

@@ -1,0 +1,176 @@
+package io.b24bots.bitrix;
+
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.b24bots.config.B24Config;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The HTTP exchange with a portal's REST endpoint: a JSON POST on a kept-alive connection, the answer
+ * read up to {@code b24.rest.max-answer-size} (a longer one closes the connection unread), redirects
+ * never followed, timeouts from {@code quarkus.rest-client.b24-rest.connect-timeout} / {@code read-timeout}.
+ *
+ * <p>Vert.x's HTTP client, which the Quarkus REST client runs on, used directly: on the reply path the
+ * REST client's per-call machinery (invocation context, filters, writer lookup, response building,
+ * a blocking stream adapter) was a quarter of the service's CPU (bench/RESULTS-analysis.md). Here a
+ * call is one request, one buffer and one future. TLS is Vert.x's default: the JDK's trust store,
+ * host name verification and SNI.
+ */
+@ApplicationScoped
+class PortalHttp {
+
+    /** What the portal answered: its status and body (at most the cap). */
+    record Answer(int status, Buffer body) {
+    }
+
+    /** Connections kept per portal host (Bitrix24's cloud serves many portals from one host). */
+    static final int CONNECTIONS_PER_HOST = 50;
+
+    private final HttpClient client;
+    private final B24Config config;
+    private final long connectTimeoutMillis;
+    private final long readTimeoutMillis;
+
+    PortalHttp(Vertx vertx, B24Config config,
+            @ConfigProperty(name = "quarkus.rest-client.b24-rest.connect-timeout", defaultValue = "5000") long connectTimeoutMillis,
+            @ConfigProperty(name = "quarkus.rest-client.b24-rest.read-timeout", defaultValue = "20000") long readTimeoutMillis) {
+        this.config = config;
+        this.connectTimeoutMillis = connectTimeoutMillis;
+        this.readTimeoutMillis = readTimeoutMillis;
+        this.client = vertx.createHttpClient(new HttpClientOptions()
+                .setName("b24-portals")
+                .setConnectTimeout((int) connectTimeoutMillis)
+                .setKeepAlive(true)
+                .setVerifyHost(true)
+                .setForceSni(true),
+                new PoolOptions().setHttp1MaxSize(CONNECTIONS_PER_HOST));
+    }
+
+    @PreDestroy
+    void close() {
+        client.close();
+    }
+
+    /**
+     * Posts {@code json} to {@code url} and waits for the whole answer; blocks, so callers run on
+     * virtual or worker threads. Transport failures are {@link BitrixException}s: NETWORK_ERROR when
+     * nothing was sent (the call may be repeated), TIMEOUT when the portal may have acted on it,
+     * ANSWER_TOO_LARGE past the cap.
+     */
+    Answer post(String url, byte[] json) {
+        if (Context.isOnEventLoopThread()) {
+            throw new IllegalStateException("a portal call blocks; it must not run on an event loop thread");
+        }
+        long limit = config.rest().maxAnswerSize().asLongValue();
+        CompletableFuture<Answer> answer = new CompletableFuture<>();
+        RequestOptions request = new RequestOptions()
+                .setMethod(HttpMethod.POST)
+                .setAbsoluteURI(url)
+                .setFollowRedirects(false)
+                .setConnectTimeout(connectTimeoutMillis)
+                .setIdleTimeout(readTimeoutMillis)
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader(HttpHeaders.ACCEPT, "application/json");
+        client.request(request).onComplete(opened -> {
+            if (opened.failed()) {
+                answer.completeExceptionally(opened.cause());
+                return;
+            }
+            opened.result().send(Buffer.buffer(json)).onComplete(sent -> {
+                if (sent.failed()) {
+                    answer.completeExceptionally(sent.cause());
+                } else {
+                    read(sent.result(), limit, answer);
+                }
+            });
+        });
+        try {
+            // The idle timeout ends a silent call; this bound only guards against a future never completed.
+            return answer.get(connectTimeoutMillis + readTimeoutMillis + 5_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw failure(e.getCause());
+        } catch (TimeoutException e) {
+            throw failure(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BitrixException(BitrixException.TIMEOUT, "interrupted while waiting for the portal", 0, true, null);
+        }
+    }
+
+    /** Reads the body into one buffer, closing the connection as soon as it is known to exceed the cap. */
+    private static void read(HttpClientResponse response, long limit, CompletableFuture<Answer> answer) {
+        long declared = declaredLength(response);
+        if (declared > limit) {
+            answer.completeExceptionally(new AnswerTooLarge());
+            response.request().connection().close();
+            return;
+        }
+        Buffer body = Buffer.buffer(declared >= 0 ? (int) declared : 1024);
+        response.handler(chunk -> {
+            if (answer.isDone()) {
+                return;
+            }
+            if (body.length() + chunk.length() > limit) {
+                answer.completeExceptionally(new AnswerTooLarge());
+                response.request().connection().close();
+            } else {
+                body.appendBuffer(chunk);
+            }
+        });
+        response.exceptionHandler(answer::completeExceptionally);
+        response.endHandler(end -> answer.complete(new Answer(response.statusCode(), body)));
+    }
+
+    private static long declaredLength(HttpClientResponse response) {
+        String header = response.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (header == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(header.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private BitrixException failure(Throwable cause) {
+        if (cause instanceof AnswerTooLarge) {
+            long limit = config.rest().maxAnswerSize().asLongValue();
+            return new BitrixException(BitrixException.ANSWER_TOO_LARGE,
+                    "the answer is larger than " + limit + " bytes (b24.rest.max-answer-size)", 0, false, null);
+        }
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ConnectException || t instanceof UnknownHostException) {
+                // Nothing was sent, so repeating cannot duplicate a write.
+                return new BitrixException(BitrixException.NETWORK_ERROR, "connection failed", 0, true, null);
+            }
+        }
+        // The request may have reached Bitrix24: a non-idempotent call must not be repeated blindly.
+        return new BitrixException(BitrixException.TIMEOUT,
+                "no answer from the portal (" + cause.getClass().getSimpleName() + ")", 0, true, null);
+    }
+
+    /** An answer past the cap; no stack trace, it is an expected outcome of a hostile portal. */
+    private static final class AnswerTooLarge extends Exception {
+        AnswerTooLarge() {
+            super("answer larger than b24.rest.max-answer-size", null, false, false);
+        }
+    }
+}
