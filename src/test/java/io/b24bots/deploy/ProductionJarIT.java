@@ -112,15 +112,18 @@ class ProductionJarIT {
 
     /**
      * The archive covers the whole start, not only what precedes the first database connection: the
-     * persistence unit and the HTTP server, which a start reaches after Flyway, come from it too.
+     * persistence unit, which a start builds after Flyway, comes from it, and so do most classes. (An
+     * archive of a start that ended at Flyway served about 60% of them; which of the last few
+     * hundred the JVM can serve from an archive varies from one training to the next.)
      */
     @Test
     void theStartReadsItsClassesFromTheTrainedArchive() throws IOException {
-        List<String> loads = Files.readAllLines(CLASS_LOAD_LOG);
-        for (String type : List.of("io.b24bots.jobs.JobWorker", "org.hibernate.internal.SessionFactoryImpl",
-                "io.vertx.core.http.impl.HttpServerImpl")) {
+        List<String> loads = Files.readAllLines(CLASS_LOAD_LOG).stream().filter(l -> l.contains(" source: ")).toList();
+        for (String type : List.of("io.b24bots.jobs.JobWorker", "org.hibernate.internal.SessionFactoryImpl")) {
             assertThat(loads).as(type).anyMatch(l -> l.contains(" " + type + " source: shared objects file"));
         }
+        long shared = loads.stream().filter(l -> l.contains("source: shared objects file")).count();
+        assertThat(shared).as("classes read from the archive, of " + loads.size()).isGreaterThan(loads.size() * 3 / 4);
     }
 
     @Test
