@@ -151,7 +151,8 @@ public class BotRepository {
                             and b.code <> all(cast(:codes as text[]))))
                   and not exists (select 1 from job j where j.member_id = p.member_id
                             and j.kind in ('register-bots', 'converge-bots')
-                            and (j.status in ('queued', 'running') or j.status = 'failed' and j.updated_at > now() - interval '15 minutes'))
+                            and (j.status = 'queued' or j.status = 'running'
+                                 or j.status = 'failed' and j.updated_at > now() - interval '15 minutes'))
                 order by p.member_id
                 limit :max
                 """)
