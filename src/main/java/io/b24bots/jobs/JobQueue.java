@@ -64,7 +64,8 @@ public class JobQueue {
 
     /*
      * offerAll's one statement for a whole batch (one text for every size: array parameters, so
-     * PostgreSQL plans it once per connection). Each portal's room is counted once, as in INSERT;
+     * PostgreSQL plans it once per connection). Each portal's room is counted once, as in INSERT,
+     * unless this replica counted it a moment ago far below the cap ("known", see PortalRoom);
      * an offer is taken when the portal's active jobs plus its earlier offers in the batch leave a
      * place, exactly what offering them one by one in this order would do. The rows are inserted
      * in batch order so ids, and so the order a portal's jobs are claimed in, follow arrival.
@@ -75,13 +76,16 @@ public class JobQueue {
                 select t.member_id, t.payload, t.ord,
                        row_number() over (partition by t.member_id order by t.ord) as place
                 from unnest(cast(? as varchar[]), cast(? as text[])) with ordinality as t(member_id, payload, ord)
+            ), known as (
+                select k.member_id, k.active from unnest(cast(? as varchar[]), cast(? as bigint[])) as k(member_id, active)
             ), room as (
-                select m.member_id,
-                       (select count(*) from (select 1 from job where member_id = m.member_id and status = 'queued'
-                                              union all
-                                              select 1 from job where member_id = m.member_id and status = 'running'
-                                              limit ?) active) as active
-                from (select distinct member_id from offered) m
+                select m.member_id, k.active is null as counted,
+                       coalesce(k.active,
+                                (select count(*) from (select 1 from job where member_id = m.member_id and status = 'queued'
+                                                       union all
+                                                       select 1 from job where member_id = m.member_id and status = 'running'
+                                                       limit ?) active)) as active
+                from (select distinct member_id from offered) m left join known k on k.member_id = m.member_id
             ), taken as (
                 select o.ord, o.member_id, o.payload from offered o join room r on r.member_id = o.member_id
                 where r.active + o.place <= ?
@@ -90,7 +94,9 @@ public class JobQueue {
                 select cast(? as varchar), member_id, payload, 'queued', 0, now(), now(), now()
                 from taken order by ord
             )
-            select array(select ord from taken order by ord)
+            select array(select ord from taken order by ord),
+                   array(select member_id from room where counted order by member_id),
+                   array(select active from room where counted order by member_id)
             """;
 
     /** Marks a transaction whose announcement after commit is already registered. */
@@ -100,6 +106,7 @@ public class JobQueue {
     private final TransactionSynchronizationRegistry transactions;
     private final JobAnnouncements announcements;
     private final JobsConfig config;
+    private final PortalRoom rooms = new PortalRoom();
 
     JobQueue(EntityManager em, TransactionSynchronizationRegistry transactions, JobAnnouncements announcements,
             JobsConfig config) {
@@ -148,20 +155,43 @@ public class JobQueue {
             return queued;
         }
         int cap = config.maxQueuedPerPortal();
+        long now = System.nanoTime();
+        Map<String, Integer> offers = new HashMap<>();
+        memberIds.forEach(memberId -> offers.merge(memberId, 1, Integer::sum));
+        List<String> knownIds = new ArrayList<>();
+        List<Long> knownActive = new ArrayList<>();
+        offers.forEach((memberId, count) -> {
+            long active = rooms.known(memberId, count, cap, now);
+            if (active >= 0) {
+                knownIds.add(memberId);
+                knownActive.add(active);
+            }
+        });
+        Map<String, Integer> taken = new HashMap<>();
         try (PreparedStatement statement = connection.prepareStatement(INSERT_ALL)) {
             statement.setArray(1, connection.createArrayOf("varchar", memberIds.toArray(new String[0])));
             statement.setArray(2, connection.createArrayOf("text", payloads.toArray(new String[0])));
-            statement.setInt(3, cap);
-            statement.setInt(4, cap);
-            statement.setString(5, kind);
+            statement.setArray(3, connection.createArrayOf("varchar", knownIds.toArray(new String[0])));
+            statement.setArray(4, connection.createArrayOf("int8", knownActive.toArray(new Long[0])));
+            statement.setInt(5, cap);
+            statement.setInt(6, cap);
+            statement.setString(7, kind);
             try (ResultSet result = statement.executeQuery()) {
                 result.next();
                 // ordinality counts from 1
                 for (Long ord : (Long[]) result.getArray(1).getArray()) {
-                    queued[(int) (ord - 1)] = true;
+                    int i = (int) (ord - 1);
+                    queued[i] = true;
+                    taken.merge(memberIds.get(i), 1, Integer::sum);
+                }
+                String[] counted = (String[]) result.getArray(2).getArray();
+                Long[] active = (Long[]) result.getArray(3).getArray();
+                for (int i = 0; i < counted.length; i++) {
+                    rooms.counted(counted[i], active[i], taken.getOrDefault(counted[i], 0), now);
                 }
             }
         }
+        knownIds.forEach(memberId -> rooms.took(memberId, taken.getOrDefault(memberId, 0)));
         return queued;
     }
 

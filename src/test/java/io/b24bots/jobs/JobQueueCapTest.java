@@ -1,7 +1,9 @@
 package io.b24bots.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.util.List;
 
 import javax.sql.DataSource;
@@ -89,6 +91,35 @@ class JobQueueCapTest {
                 .extracting(row -> row.get("payload"))
                 .containsExactly("{\"n\":1}", "{\"n\":3}", "{\"n\":4}", "{\"n\":6}");
         assertThat(inTransaction(connection -> queue.offerAll(connection, KIND, List.of(), List.of()))).isEmpty();
+    }
+
+    /**
+     * A portal this replica counted a moment ago far below the cap is not counted again for a
+     * second: what another replica queued meanwhile is seen at the next count, and a portal near or
+     * at the cap is counted at every offer, so it is refused as soon as it is full.
+     */
+    @Test
+    void aPortalFarBelowTheCapIsRecountedWithinASecond() {
+        int cap = config.maxQueuedPerPortal();
+        assertThat(inTransaction(connection -> queue.offerAll(connection, KIND, List.of("captest-busy"), List.of("{}"))))
+                .containsExactly(true);
+        // Another replica fills the portal's queue.
+        fill("captest-busy", "queued", cap);
+
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+                .until(() -> !inTransaction(connection -> queue.offerAll(connection, KIND, List.of("captest-busy"),
+                        List.of("{}")))[0]);
+        long stored = Database.count("select count(*) from job where member_id = 'captest-busy'");
+        assertThat(stored - 1 - cap).as("offers taken before the recount").isLessThanOrEqualTo(15);
+        // Full now, and counted at every offer from here on.
+        assertThat(inTransaction(connection -> queue.offerAll(connection, KIND, List.of("captest-busy"), List.of("{}"))))
+                .containsExactly(false);
+
+        // Its backlog drains: the next offer is taken at once, never refused on the old count.
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("delete from job where member_id = 'captest-busy'")
+                .executeUpdate());
+        assertThat(inTransaction(connection -> queue.offerAll(connection, KIND, List.of("captest-busy"), List.of("{}"))))
+                .containsExactly(true);
     }
 
     @Test
