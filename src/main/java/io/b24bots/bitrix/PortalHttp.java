@@ -42,6 +42,7 @@ class PortalHttp {
 
     /** Connections kept per portal host (Bitrix24's cloud serves many portals from one host). */
     static final int CONNECTIONS_PER_HOST = 50;
+    private static final int INITIAL_BUFFER_LIMIT = 64 * 1024;
 
     private final HttpClient client;
     private final B24Config config;
@@ -122,7 +123,9 @@ class PortalHttp {
             response.request().connection().close();
             return;
         }
-        Buffer body = Buffer.buffer(declared >= 0 ? (int) declared : 1024);
+        // Sized from the declared length only up to a typical answer: a portal declaring megabytes and
+        // sending nothing must not make the replica hold them.
+        Buffer body = Buffer.buffer((int) Math.min(declared >= 0 ? declared : 1024, INITIAL_BUFFER_LIMIT));
         response.handler(chunk -> {
             if (answer.isDone()) {
                 return;
