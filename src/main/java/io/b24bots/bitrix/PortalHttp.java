@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import io.b24bots.config.AnswerSizeLimit;
 import io.b24bots.config.B24Config;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -117,7 +118,7 @@ class PortalHttp {
 
     /** Reads the body into one buffer, closing the connection as soon as it is known to exceed the cap. */
     private static void read(HttpClientResponse response, long limit, CompletableFuture<Answer> answer) {
-        long declared = declaredLength(response);
+        long declared = AnswerSizeLimit.declaredLength(response.getHeader(HttpHeaders.CONTENT_LENGTH));
         if (declared > limit) {
             answer.completeExceptionally(new AnswerTooLarge());
             response.request().connection().close();
@@ -139,18 +140,6 @@ class PortalHttp {
         });
         response.exceptionHandler(answer::completeExceptionally);
         response.endHandler(end -> answer.complete(new Answer(response.statusCode(), body)));
-    }
-
-    private static long declaredLength(HttpClientResponse response) {
-        String header = response.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (header == null) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(header.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 
     private BitrixException failure(Throwable cause) {

@@ -58,7 +58,11 @@ public class AnswerSizeLimit implements ClientResponseFilter {
     }
 
     private static long declaredLength(ClientResponseContext response) {
-        String header = response.getHeaderString("Content-Length");
+        return declaredLength(response.getHeaderString("Content-Length"));
+    }
+
+    /** A {@code Content-Length} header's value, or -1 when it is absent or not a number. */
+    public static long declaredLength(String header) {
         if (header == null) {
             return -1;
         }
