@@ -1,6 +1,8 @@
 package io.b24bots.bot;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -292,17 +294,8 @@ public class BotRepository {
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public boolean advanceFetch(long rowId, String owner, long offset, int quietPolls, Instant nextPoll) {
-        return em.createNativeQuery("""
-                update bot set fetch_offset = :offset, quiet_polls = :quiet, next_poll_at = :next, poll_owner = null,
-                    poll_lease_until = null
-                where id = :id and poll_owner = :owner and status = 'registered'
-                """)
-                .setParameter("offset", offset)
-                .setParameter("quiet", quietPolls)
-                .setParameter("next", nextPoll)
-                .setParameter("id", rowId)
-                .setParameter("owner", owner)
-                .executeUpdate() == 1;
+        return em.unwrap(org.hibernate.Session.class)
+                .doReturningWork(connection -> storeFetch(connection, rowId, owner, offset, quietPolls, nextPoll));
     }
 
     /**
@@ -313,19 +306,24 @@ public class BotRepository {
     public boolean advanceQuietFetch(long rowId, String owner, long offset, int quietPolls, Instant nextPoll) {
         return PlainTransaction.run(database, "store a quiet poll", connection -> {
             AsynchronousCommit.of(connection);
-            try (PreparedStatement update = connection.prepareStatement("""
-                    update bot set fetch_offset = ?, quiet_polls = ?, next_poll_at = ?, poll_owner = null,
-                        poll_lease_until = null
-                    where id = ? and poll_owner = ? and status = 'registered'
-                    """)) {
-                update.setLong(1, offset);
-                update.setInt(2, quietPolls);
-                update.setObject(3, nextPoll.atOffset(ZoneOffset.UTC));
-                update.setLong(4, rowId);
-                update.setString(5, owner);
-                return update.executeUpdate() == 1;
-            }
+            return storeFetch(connection, rowId, owner, offset, quietPolls, nextPoll);
         });
+    }
+
+    private static boolean storeFetch(Connection connection, long rowId, String owner, long offset, int quietPolls,
+            Instant nextPoll) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement("""
+                update bot set fetch_offset = ?, quiet_polls = ?, next_poll_at = ?, poll_owner = null,
+                    poll_lease_until = null
+                where id = ? and poll_owner = ? and status = 'registered'
+                """)) {
+            update.setLong(1, offset);
+            update.setInt(2, quietPolls);
+            update.setObject(3, nextPoll.atOffset(ZoneOffset.UTC));
+            update.setLong(4, rowId);
+            update.setString(5, owner);
+            return update.executeUpdate() == 1;
+        }
     }
 
     /** Ends a poll lease without reading anything; the bot is due again at {@code nextPoll}. */
