@@ -64,6 +64,8 @@ public class Bench {
     static final int INTAKE_WARMUP_SECONDS = Integer.getInteger("bench.intake-warmup-seconds", 45);
     static final int DRAIN_LIMIT = Integer.getInteger("bench.drain-limit", 180);
     static final int BUSY_SECONDS = Integer.getInteger("bench.busy-seconds", 30);
+    /** Where PostgreSQL spends its time: pg_stat_statements over each saturation stage, written to bench/work. */
+    static final boolean PG_STATEMENTS = Boolean.getBoolean("bench.pg-statements");
     static final String CLIENT_JVM = System.getProperty("bench.client-jvm",
             "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xms768m -Xmn512m");
     static final int BUSY_RATE = 20;
@@ -136,7 +138,13 @@ public class Bench {
                 // Checkpoints and autovacuum runs, with times, to line up with a stage's slow requests.
                 .setServerConfig("logging_collector", "on").setServerConfig("log_directory", work.resolve("pg-log").toString())
                 .setServerConfig("log_checkpoints", "on")
-                .setServerConfig("log_autovacuum_min_duration", "0").start();
+                .setServerConfig("log_autovacuum_min_duration", "0")
+                .setServerConfig("shared_preload_libraries", PG_STATEMENTS ? "pg_stat_statements" : "")
+                .setServerConfig("pg_stat_statements.track_planning", PG_STATEMENTS ? "on" : "off")
+                .setServerConfig("track_io_timing", PG_STATEMENTS ? "on" : "off").start();
+        if (PG_STATEMENTS) {
+            exec("create extension if not exists pg_stat_statements");
+        }
         try (Connection connection = connect(); Statement statement = connection.createStatement();
                 ResultSet fsync = statement.executeQuery("select current_setting('fsync'), current_setting('synchronous_commit')")) {
             fsync.next();
@@ -225,7 +233,15 @@ public class Bench {
             Wrk floor = wrk("/b24/events", bodies.resolve("ignored.lua"), SECONDS, CONNECTIONS, 0);
             add(figures, "floor_http_rps", floor.rps);
             add(figures, "floor_http_p99_ms", floor.p99);
+            statementsReset();
+            Cpu cpuBefore = Cpu.now();
             Wrk sat = wrk("/b24/events", bodies.resolve("events.lua"), SECONDS, CONNECTIONS, run * 100_000_000L);
+            Cpu cpu = Cpu.now().minus(cpuBefore);
+            statementsWrite("intake-" + run);
+            if (sat.ok > 0) {
+                add(figures, "intake_cpu_service_us", cpu.service * 1e6 / sat.ok);
+                add(figures, "intake_cpu_pg_us", cpu.postgres * 1e6 / sat.ok);
+            }
             add(figures, "intake_rps", sat.rps);
             add(figures, "intake_p50_ms", sat.p50);
             add(figures, "intake_p99_ms", sat.p99);
@@ -279,8 +295,12 @@ public class Bench {
             long offset = 1_000_000_000L + run * 100_000_000L;
             long firstJob = lastJobId();
             long from = stub.logSize();
+            statementsReset();
+            Cpu cpuBefore = Cpu.now();
             Wrk sat = wrk("/b24/events", bodies.resolve("delivery.lua"), DELIVERY_SECONDS, CONNECTIONS, offset);
             Drain drain = awaitDrained(DRAIN_LIMIT);
+            Cpu cpu = Cpu.now().minus(cpuBefore);
+            statementsWrite("delivery-" + run);
             Replies replies = stub.replies(from);
             // Handled bot-event jobs are deleted (HandleBotEventJob keeps none): the events are the ids
             // the queue handed out during the run (nothing else queues jobs meanwhile).
@@ -290,6 +310,13 @@ public class Bench {
             add(figures, "delivery_drain_s", drain.seconds);
             add(figures, "delivery_backlog_end", drain.left);
             add(figures, "delivery_missing", Math.max(0, events - replies.count));
+            if (events > 0) {
+                add(figures, "delivery_cpu_service_us", cpu.service * 1e6 / events);
+                add(figures, "delivery_cpu_pg_us", cpu.postgres * 1e6 / events);
+                add(figures, "delivery_cpu_stub_us", cpu.stub * 1e6 / events);
+                log("delivery run %d: CPU per event: service %.0f µs, PostgreSQL %.0f µs, stub %.0f µs", run,
+                        cpu.service * 1e6 / events, cpu.postgres * 1e6 / events, cpu.stub * 1e6 / events);
+            }
             log("delivery run %d: %d events in, %d replies at the stub in %d calls, %.0f replies/s (first to last), "
                     + "drained %.1f s after the intake stopped, %d left", run, events, replies.count, replies.calls,
                     replies.perSecond(), drain.seconds, drain.left);
@@ -1241,6 +1268,73 @@ public class Bench {
      * vacuums the job table, so a scenario starts as a service in use would: a job table holding the
      * work in flight, not a hundred thousand rows for every autovacuum and analyze to walk.
      */
+    /**
+     * CPU seconds (user and system) used so far by the service, by PostgreSQL's processes and by the
+     * stub's nginx: per event, a figure the machine's drift moves far less than a rate does.
+     * Processes that ended (a backend that closed) drop out, so take both readings while the same ones run.
+     */
+    record Cpu(double service, double postgres, double stub) {
+        static final double TICKS = 100.0;
+
+        static Cpu now() throws IOException {
+            double service = 0, postgres = 0, stub = 0;
+            try (var processes = Files.list(Path.of("/proc"))) {
+                for (Path proc : (Iterable<Path>) processes::iterator) {
+                    if (!proc.getFileName().toString().chars().allMatch(Character::isDigit)) {
+                        continue;
+                    }
+                    try {
+                        String command = new String(Files.readAllBytes(proc.resolve("cmdline"))).replace('\0', ' ');
+                        String stat = Files.readString(proc.resolve("stat"));
+                        // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+                        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        double seconds = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS;
+                        if (command.contains("quarkus-run.jar")) {
+                            service += seconds;
+                        } else if (command.startsWith("postgres") || command.contains("/bin/postgres")) {
+                            postgres += seconds;
+                        } else if (command.contains("nginx")) {
+                            stub += seconds;
+                        }
+                    } catch (IOException | RuntimeException gone) {
+                        // The process ended while being read.
+                    }
+                }
+            }
+            return new Cpu(service, postgres, stub);
+        }
+
+        Cpu minus(Cpu before) {
+            return new Cpu(service - before.service, postgres - before.postgres, stub - before.stub);
+        }
+    }
+
+    static void statementsReset() throws SQLException {
+        if (PG_STATEMENTS) {
+            exec("select pg_stat_statements_reset()");
+        }
+    }
+
+    /** The statements PostgreSQL spent most time on since {@link #statementsReset}, with their WAL. */
+    static void statementsWrite(String stage) throws Exception {
+        if (!PG_STATEMENTS) {
+            return;
+        }
+        StringBuilder out = new StringBuilder(String.format("%10s %10s %10s %9s %10s %12s %9s  %s%n", "exec ms", "plan ms", "calls",
+                "mean ms", "rows", "wal bytes", "blk dirt", "query"));
+        try (Connection connection = connect(); Statement statement = connection.createStatement();
+                ResultSet row = statement.executeQuery("""
+                        select total_exec_time, total_plan_time, calls, mean_exec_time, rows, wal_bytes, shared_blks_dirtied,
+                               regexp_replace(query, '\\s+', ' ', 'g')
+                        from pg_stat_statements order by total_exec_time + total_plan_time desc limit 25""")) {
+            while (row.next()) {
+                out.append(String.format("%10.0f %10.0f %10d %9.3f %10d %12d %9d  %s%n", row.getDouble(1), row.getDouble(2),
+                        row.getLong(3), row.getDouble(4), row.getLong(5), row.getLong(6), row.getLong(7), row.getString(8)));
+            }
+        }
+        Files.writeString(work.resolve("pg-statements-" + stage + ".txt"), out.toString());
+    }
+
     static void discardQueuedEvents() throws SQLException {
         // Every status: scenario 4's claim timing marks scenario 1's queued events done, and a service
         // in use keeps none (a handled bot event's job is deleted).

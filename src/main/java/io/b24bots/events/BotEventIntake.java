@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +19,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.b24bots.bot.messaging.BotEventQueue;
+import io.b24bots.jobs.JobOffers;
 import io.b24bots.support.PlainTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -134,17 +134,26 @@ public class BotEventIntake {
         }
     }
 
-    /** Stores the batch in one transaction and tells the workers once it has committed. */
+    /**
+     * Stores the batch in one transaction; once it has committed, this replica's worker starts the
+     * events it leased at insert and the workers are told of the others.
+     */
     private Outcome[] commit(List<Pending> batch) {
-        Outcome[] outcomes = PlainTransaction.run(database, "store a batch of bot events",
-                connection -> store(connection, batch));
-        if (Arrays.asList(outcomes).contains(Outcome.QUEUED)) {
-            botEvents.committed();
+        JobOffers offers = botEvents.offers((int) batch.stream().map(Pending::memberId).distinct().count());
+        Outcome[] outcomes;
+        try {
+            outcomes = PlainTransaction.run(database, "store a batch of bot events", connection -> store(connection, batch, offers));
+        } catch (RuntimeException | Error e) {
+            // Also when the commit's outcome is unknown: a job that did commit leased to this worker
+            // is taken by another claim once its lease runs out, as after a crash.
+            offers.abandoned();
+            throw e;
         }
+        offers.committed();
         return outcomes;
     }
 
-    private Outcome[] store(Connection connection, List<Pending> batch) throws SQLException {
+    private Outcome[] store(Connection connection, List<Pending> batch, JobOffers offers) throws SQLException {
         List<byte[]> hashes = new ArrayList<>(batch.size());
         batch.forEach(p -> hashes.add(p.hash()));
         boolean[] first = dedup.firstDeliveries(connection, hashes);
@@ -156,7 +165,7 @@ public class BotEventIntake {
                 fresh.add(new BotEventQueue.WebhookEvent(event.memberId(), event.event(), event.dataJson()));
             }
         }
-        boolean[] queued = botEvents.acceptAll(connection, fresh);
+        boolean[] queued = botEvents.acceptAll(connection, offers, fresh);
         Outcome[] outcomes = new Outcome[batch.size()];
         Set<ByteBuffer> refused = new HashSet<>();
         List<byte[]> forget = new ArrayList<>();

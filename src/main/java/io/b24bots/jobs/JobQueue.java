@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -69,7 +70,8 @@ public class JobQueue {
      * an offer is taken when the portal's active jobs plus its earlier offers in the batch leave a
      * place, exactly what offering them one by one in this order would do. The rows are inserted
      * in batch order so ids, and so the order a portal's jobs are claimed in, follow arrival.
-     * Nothing reads "added": PostgreSQL runs a data-modifying WITH to completion all the same.
+     * A portal of "locked" (see LOCK_IDLE) with no job queued or running is "idle": its first job
+     * of the batch is inserted running, leased to this worker (JobOffers), and needs no count.
      */
     private static final String INSERT_ALL = """
             with offered as (
@@ -78,26 +80,57 @@ public class JobQueue {
                 from unnest(cast(? as varchar[]), cast(? as text[])) with ordinality as t(member_id, payload, ord)
             ), known as (
                 select k.member_id, k.active from unnest(cast(? as varchar[]), cast(? as bigint[])) as k(member_id, active)
+            ), idle as (
+                select l.member_id from unnest(cast(? as varchar[])) as l(member_id)
+                where not exists (select 1 from job where member_id = l.member_id and status = 'queued')
+                  and not exists (select 1 from job where member_id = l.member_id and status = 'running')
             ), room as (
-                select m.member_id, k.active is null as counted,
-                       coalesce(k.active,
+                select m.member_id, i.member_id is not null as idle, i.member_id is not null or k.active is null as counted,
+                       case when i.member_id is not null then 0
+                            else coalesce(k.active,
                                 (select count(*) from (select 1 from job where member_id = m.member_id and status = 'queued'
                                                        union all
                                                        select 1 from job where member_id = m.member_id and status = 'running'
-                                                       limit ?) active)) as active
-                from (select distinct member_id from offered) m left join known k on k.member_id = m.member_id
+                                                       limit ?) active)) end as active
+                from (select distinct member_id from offered) m
+                left join known k on k.member_id = m.member_id
+                left join idle i on i.member_id = m.member_id
             ), taken as (
-                select o.ord, o.member_id, o.payload from offered o join room r on r.member_id = o.member_id
+                select o.ord, o.member_id, o.payload, r.idle and o.place = 1 as leased
+                from offered o join room r on r.member_id = o.member_id
                 where r.active + o.place <= ?
             ), added as (
-                insert into job (kind, member_id, payload, status, attempts, run_at, created_at, updated_at)
-                select cast(? as varchar), member_id, payload, 'queued', 0, now(), now(), now()
+                insert into job (kind, member_id, payload, status, locked_by, locked_until, attempts, run_at, created_at, updated_at)
+                select cast(? as varchar), member_id, payload,
+                       case when leased then 'running' else 'queued' end,
+                       case when leased then cast(? as varchar) end,
+                       case when leased then now() + make_interval(secs => ?) end,
+                       case when leased then 1 else 0 end,
+                       now(), now(), now()
                 from taken order by ord
+                returning id, member_id, status
             )
             select array(select ord from taken order by ord),
                    array(select member_id from room where counted order by member_id),
-                   array(select active from room where counted order by member_id)
+                   array(select active from room where counted order by member_id),
+                   array(select member_id from added where status = 'running' order by id),
+                   array(select id from added where status = 'running' order by id),
+                   exists (select 1 from taken where not leased),
+                   now()
             """;
+
+    /*
+     * Which of the given portals this transaction may lease a job of at insert: a transaction-level
+     * advisory lock per portal, taken in a statement of its own before INSERT_ALL. Two transactions
+     * inserting for the same portal at once (two writers, two replicas) cannot both hold it, and the
+     * one that gets it after the other committed takes INSERT_ALL's snapshot after that commit, so it
+     * sees the other's job. So a portal never has two jobs leased at insert, nor one beside a queued
+     * or running job: its jobs still run one at a time, in order. A portal whose lock is held
+     * elsewhere queues its job as usual. The two-key form keeps these apart from other advisory locks.
+     */
+    private static final String LOCK_IDLE = """
+            select array(select m from unnest(cast(? as varchar[])) as t(m)
+                         where pg_try_advisory_xact_lock(%d, hashtext(m)))""".formatted(0x6A6F6273);
 
     /** Marks a transaction whose announcement after commit is already registered. */
     private static final Object ANNOUNCED = new Object();
@@ -106,10 +139,12 @@ public class JobQueue {
     private final TransactionSynchronizationRegistry transactions;
     private final JobAnnouncements announcements;
     private final JobsConfig config;
+    private final JobWorker worker;
     private final PortalRoom rooms = new PortalRoom();
 
     JobQueue(EntityManager em, TransactionSynchronizationRegistry transactions, JobAnnouncements announcements,
-            JobsConfig config) {
+            JobsConfig config, JobWorker worker) {
+        this.worker = worker;
         this.em = em;
         this.transactions = transactions;
         this.announcements = announcements;
@@ -137,16 +172,22 @@ public class JobQueue {
         return insert(true, kind, memberId, payload, dedupKey);
     }
 
+    /** Offers for one transaction, with slots of this replica's worker held for {@code portals} of them; see {@link JobOffers}. */
+    public JobOffers offers(int portals) {
+        return worker.offers(portals, announcements);
+    }
+
     /**
      * Offers many jobs of one kind in one statement, with {@link #offer}'s per-portal cap and no
      * dedup key, in the transaction open on {@code connection} (a plain JDBC one: the intake's
      * batches skip the transaction manager and the ORM session). Index
      * i of the answer is true when payloads[i] was queued for memberIds[i], false when that portal
-     * was full. A full portal refuses only its own offers; the others' are queued. Once that
-     * transaction has committed, the caller calls {@link #committed()} when any job was queued.
+     * was full. A full portal refuses only its own offers; the others' are queued, or leased to
+     * this replica where {@code offers} holds slots and their portal is idle. Once that transaction
+     * has ended, the caller calls {@link JobOffers#committed()} or {@link JobOffers#abandoned()}.
      */
-    public boolean[] offerAll(Connection connection, String kind, List<String> memberIds, List<String> payloads)
-            throws SQLException {
+    public boolean[] offerAll(Connection connection, JobOffers offers, String kind, List<String> memberIds,
+            List<String> payloads) throws SQLException {
         if (memberIds.size() != payloads.size()) {
             throw new IllegalArgumentException("one payload per portal");
         }
@@ -156,11 +197,12 @@ public class JobQueue {
         }
         int cap = config.maxQueuedPerPortal();
         long now = System.nanoTime();
-        Map<String, Integer> offers = new HashMap<>();
-        memberIds.forEach(memberId -> offers.merge(memberId, 1, Integer::sum));
+        Map<String, Integer> offersByPortal = new LinkedHashMap<>();
+        memberIds.forEach(memberId -> offersByPortal.merge(memberId, 1, Integer::sum));
+        String[] locked = lockIdle(connection, offersByPortal.keySet(), offers.slotsLeft());
         List<String> knownIds = new ArrayList<>();
         List<Long> knownActive = new ArrayList<>();
-        offers.forEach((memberId, count) -> {
+        offersByPortal.forEach((memberId, count) -> {
             long active = rooms.known(memberId, count, cap, now);
             if (active >= 0) {
                 knownIds.add(memberId);
@@ -168,14 +210,19 @@ public class JobQueue {
             }
         });
         Map<String, Integer> taken = new HashMap<>();
+        Map<String, Integer> firstOffer = new HashMap<>();
+        long sent = System.nanoTime();
         try (PreparedStatement statement = connection.prepareStatement(INSERT_ALL)) {
             statement.setArray(1, connection.createArrayOf("varchar", memberIds.toArray(new String[0])));
             statement.setArray(2, connection.createArrayOf("text", payloads.toArray(new String[0])));
             statement.setArray(3, connection.createArrayOf("varchar", knownIds.toArray(new String[0])));
             statement.setArray(4, connection.createArrayOf("int8", knownActive.toArray(new Long[0])));
-            statement.setInt(5, cap);
+            statement.setArray(5, connection.createArrayOf("varchar", locked));
             statement.setInt(6, cap);
-            statement.setString(7, kind);
+            statement.setInt(7, cap);
+            statement.setString(8, kind);
+            statement.setString(9, locked.length == 0 ? null : offers.worker());
+            statement.setDouble(10, locked.length == 0 ? 0 : offers.lease().toMillis() / 1000.0);
             try (ResultSet result = statement.executeQuery()) {
                 result.next();
                 // ordinality counts from 1
@@ -183,11 +230,23 @@ public class JobQueue {
                     int i = (int) (ord - 1);
                     queued[i] = true;
                     taken.merge(memberIds.get(i), 1, Integer::sum);
+                    firstOffer.putIfAbsent(memberIds.get(i), i);
                 }
                 String[] counted = (String[]) result.getArray(2).getArray();
                 Long[] active = (Long[]) result.getArray(3).getArray();
                 for (int i = 0; i < counted.length; i++) {
                     rooms.counted(counted[i], active[i], taken.getOrDefault(counted[i], 0), now);
+                }
+                String[] leasedPortals = (String[]) result.getArray(4).getArray();
+                Long[] leasedIds = (Long[]) result.getArray(5).getArray();
+                java.time.Instant createdAt = result.getTimestamp(7).toInstant();
+                for (int i = 0; i < leasedIds.length; i++) {
+                    // A portal's job leased at insert is its first one in the batch.
+                    offers.leased(leasedIds[i], kind, leasedPortals[i], payloads.get(firstOffer.get(leasedPortals[i])),
+                            createdAt, sent);
+                }
+                if (result.getBoolean(6)) {
+                    offers.queued();
                 }
             }
         }
@@ -195,9 +254,19 @@ public class JobQueue {
         return queued;
     }
 
-    /** Jobs {@link #offerAll} queued were committed: the workers are told ({@link #offer}'s are told at their commit). */
-    public void committed() {
-        announcements.committed();
+    /** Up to {@code most} of the portals whose lock of {@link #LOCK_IDLE} this transaction took; none when {@code most} is 0. */
+    private static String[] lockIdle(Connection connection, java.util.Collection<String> portals, int most) throws SQLException {
+        if (most <= 0) {
+            return new String[0];
+        }
+        String[] candidates = portals.stream().limit(most).toArray(String[]::new);
+        try (PreparedStatement statement = connection.prepareStatement(LOCK_IDLE)) {
+            statement.setArray(1, connection.createArrayOf("varchar", candidates));
+            try (ResultSet result = statement.executeQuery()) {
+                result.next();
+                return (String[]) result.getArray(1).getArray();
+            }
+        }
     }
 
     private Enqueued insert(boolean capped, String kind, String memberId, String payload, String dedupKey) {

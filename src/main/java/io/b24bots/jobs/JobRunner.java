@@ -1,6 +1,7 @@
 package io.b24bots.jobs;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,6 +29,12 @@ import org.jboss.logging.Logger;
 public class JobRunner {
 
     private static final Logger LOG = Logger.getLogger(JobRunner.class);
+    /**
+     * How long outcomes of finished jobs may wait for others before a round records them. Jobs leased
+     * at insert end a few thousand times a second: one round each was a transaction each. A portal's
+     * next queued job waits for its previous one's outcome, so this is kept short.
+     */
+    static final Duration OUTCOMES_GATHER = Duration.ofMillis(5);
 
     private final String workerId;
     private final JobStore store;
@@ -116,8 +123,10 @@ public class JobRunner {
                     for (List<QueuedJob> unit : withFollowers(jobs)) {
                         submit(unit);
                     }
-                    if (taken == 0 || taken == free) {
-                        signal.await(config.pollInterval());
+                    if ((taken == 0 || taken == free) && !signal.await(config.pollInterval())) {
+                        // Only jobs that finished here: their outcomes wait a moment for company, so
+                        // a round records many; committed work cuts the wait short.
+                        signal.awaitWork(OUTCOMES_GATHER);
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -177,6 +186,59 @@ public class JobRunner {
 
     private void submit(List<QueuedJob> unit) {
         inFlight.incrementAndGet();
+        start(unit);
+    }
+
+    /**
+     * Holds up to {@code wanted} slots for jobs leased to this worker as they are inserted
+     * ({@link JobOffers}), while fewer than half of its slots are taken: the other half is always
+     * left to the claim, so what waits in the queue (a busy portal's backlog, retries) is taken
+     * however fast events arrive. Returns how many it holds; each is used by {@link #runLeased} or
+     * given back by {@link #release}.
+     */
+    int reserve(int wanted) {
+        int limit = config.concurrency() / 2;
+        while (running) {
+            int taken = inFlight.get();
+            int granted = Math.min(wanted, limit - taken);
+            if (granted <= 0) {
+                return 0;
+            }
+            if (inFlight.compareAndSet(taken, taken + granted)) {
+                return granted;
+            }
+        }
+        return 0;
+    }
+
+    /** Gives back slots {@link #reserve} held that no job took. */
+    void release(int slots) {
+        if (slots > 0) {
+            inFlight.addAndGet(-slots);
+            signal.finished();
+        }
+    }
+
+    /** A job this worker leased as it was inserted ({@code attempt} 1, lease from {@code leasedAtNanos}). */
+    QueuedJob leasedAtInsert(long id, String kind, String memberId, String payload, Instant createdAt, long leasedAtNanos) {
+        return new QueuedJob(id, kind, memberId, payload, 1, createdAt, store, workerId, config.lease(), leasedAtNanos);
+    }
+
+    /** Runs a job leased at insert in a slot {@link #reserve} held for it. */
+    void runLeased(QueuedJob job) {
+        start(List.of(job));
+    }
+
+    String workerId() {
+        return workerId;
+    }
+
+    Duration lease() {
+        return config.lease();
+    }
+
+    /** Runs a unit in a slot already counted in {@link #inFlight}. */
+    private void start(List<QueuedJob> unit) {
         try {
             executor.execute(() -> {
                 try {
@@ -187,12 +249,27 @@ public class JobRunner {
                     }
                 } finally {
                     inFlight.decrementAndGet();
-                    signal.wake();
+                    signal.finished();
                 }
             });
         } catch (RejectedExecutionException e) {
-            // Stopping: the job stays leased and goes to another worker when its lease runs out.
             inFlight.decrementAndGet();
+            handBack(unit);
+        }
+    }
+
+    /**
+     * Stopping: jobs leased here that will not run here go back to the queue for another worker now
+     * (an event leased at insert can commit while the worker stops); where that fails, they are
+     * taken when their lease runs out.
+     */
+    private void handBack(List<QueuedJob> unit) {
+        for (QueuedJob job : unit) {
+            try {
+                store.retry(job.id(), workerId, job.attempt(), Duration.ZERO, "its worker stopped before running it");
+            } catch (RuntimeException e) {
+                LOG.debugf("%s stays leased until its lease runs out (%s)", job, e.getClass().getSimpleName());
+            }
         }
     }
 

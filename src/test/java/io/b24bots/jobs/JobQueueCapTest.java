@@ -77,7 +77,7 @@ class JobQueueCapTest {
         fill("captest-full", "queued", cap);
         fill("captest-two-left", "queued", cap - 2);
 
-        boolean[] queued = inTransaction(connection -> queue.offerAll(connection, KIND,
+        boolean[] queued = inTransaction(connection -> queue.offerAll(connection, queuedOnly(), KIND,
                 List.of("captest-two-left", "captest-full", "captest-new", "captest-two-left", "captest-two-left",
                         "captest-new"),
                 List.of("{\"n\":1}", "{\"n\":2}", "{\"n\":3}", "{\"n\":4}", "{\"n\":5}", "{\"n\":6}")));
@@ -90,7 +90,7 @@ class JobQueueCapTest {
                 .as("stored in the batch's order, so a portal's jobs are claimed in arrival order")
                 .extracting(row -> row.get("payload"))
                 .containsExactly("{\"n\":1}", "{\"n\":3}", "{\"n\":4}", "{\"n\":6}");
-        assertThat(inTransaction(connection -> queue.offerAll(connection, KIND, List.of(), List.of()))).isEmpty();
+        assertThat(inTransaction(connection -> queue.offerAll(connection, queuedOnly(), KIND, List.of(), List.of()))).isEmpty();
     }
 
     /**
@@ -101,24 +101,24 @@ class JobQueueCapTest {
     @Test
     void aPortalFarBelowTheCapIsRecountedWithinASecond() {
         int cap = config.maxQueuedPerPortal();
-        assertThat(inTransaction(connection -> queue.offerAll(connection, KIND, List.of("captest-busy"), List.of("{}"))))
+        assertThat(inTransaction(connection -> queue.offerAll(connection, queuedOnly(), KIND, List.of("captest-busy"), List.of("{}"))))
                 .containsExactly(true);
         // Another replica fills the portal's queue.
         fill("captest-busy", "queued", cap);
 
         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
-                .until(() -> !inTransaction(connection -> queue.offerAll(connection, KIND, List.of("captest-busy"),
+                .until(() -> !inTransaction(connection -> queue.offerAll(connection, queuedOnly(), KIND, List.of("captest-busy"),
                         List.of("{}")))[0]);
         long stored = Database.count("select count(*) from job where member_id = 'captest-busy'");
         assertThat(stored - 1 - cap).as("offers taken before the recount").isLessThanOrEqualTo(15);
         // Full now, and counted at every offer from here on.
-        assertThat(inTransaction(connection -> queue.offerAll(connection, KIND, List.of("captest-busy"), List.of("{}"))))
+        assertThat(inTransaction(connection -> queue.offerAll(connection, queuedOnly(), KIND, List.of("captest-busy"), List.of("{}"))))
                 .containsExactly(false);
 
         // Its backlog drains: the next offer is taken at once, never refused on the old count.
         QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("delete from job where member_id = 'captest-busy'")
                 .executeUpdate());
-        assertThat(inTransaction(connection -> queue.offerAll(connection, KIND, List.of("captest-busy"), List.of("{}"))))
+        assertThat(inTransaction(connection -> queue.offerAll(connection, queuedOnly(), KIND, List.of("captest-busy"), List.of("{}"))))
                 .containsExactly(true);
     }
 
@@ -139,6 +139,11 @@ class JobQueueCapTest {
                 from generate_series(1, :count)
                 """).setParameter("kind", KIND).setParameter("member", memberId).setParameter("status", status)
                 .setParameter("count", count).executeUpdate());
+    }
+
+    /** Offers with no slot of a worker held, so every job taken is queued (JobLeaseAtInsertTest has the others). */
+    private static JobOffers queuedOnly() {
+        return new JobOffers(null, 0, null);
     }
 
     /** offerAll's caller owns a plain JDBC transaction, as the event intake does. */

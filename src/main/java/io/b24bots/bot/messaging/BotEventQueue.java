@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.b24bots.jobs.JobOffers;
 import io.b24bots.jobs.JobQueue;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
@@ -35,24 +36,24 @@ public class BotEventQueue {
         this.json = json;
     }
 
+    /** Offers of one intake transaction, with slots of this replica's worker held for {@code portals} of them ({@link JobOffers}). */
+    public JobOffers offers(int portals) {
+        return jobs.offers(portals);
+    }
+
     /**
      * Queues a batch of webhook events in the transaction open on {@code connection}, in one
      * statement. Index i of the answer is false when events[i]'s portal queue is full; the other
-     * events are queued. After the commit the caller calls {@link #committed()}.
+     * events are queued. After the transaction the caller tells {@code offers} how it ended.
      */
-    public boolean[] acceptAll(Connection connection, List<WebhookEvent> events) throws SQLException {
+    public boolean[] acceptAll(Connection connection, JobOffers offers, List<WebhookEvent> events) throws SQLException {
         List<String> memberIds = new ArrayList<>(events.size());
         List<String> payloads = new ArrayList<>(events.size());
         for (WebhookEvent event : events) {
             memberIds.add(event.memberId());
             payloads.add(payload(event.event(), event.dataJson()));
         }
-        return jobs.offerAll(connection, KIND, memberIds, payloads);
-    }
-
-    /** Events {@link #acceptAll} queued were committed: the workers are told. */
-    public void committed() {
-        jobs.committed();
+        return jobs.offerAll(connection, offers, KIND, memberIds, payloads);
     }
 
     /** The job payload {@link #enqueue} writes, around data the intake already wrote as JSON (for its hash). */
