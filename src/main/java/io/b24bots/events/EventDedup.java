@@ -37,9 +37,16 @@ public class EventDedup {
      */
     boolean[] firstDeliveries(Connection connection, List<byte[]> hashes) throws SQLException {
         // One statement text for every batch size (an array parameter), so PostgreSQL plans it once per connection.
+        // As the batch's first statement, it also keeps the statements after it in the transaction
+        // (the job insert) on their generic plans: PostgreSQL re-plans a prepared statement on every
+        // execution when the table's statistics make its generic plan look dearer, as they did after a
+        // large backlog drained, and planning the job insert then took 0.5 ms a batch (half a core at
+        // 2,000 events/s; bench/RESULTS-analysis.md) for a plan no better than the generic one. In this
+        // statement rather than one of its own: a round trip per batch cost the intake 6%.
         Set<ByteBuffer> inserted = new HashSet<>();
         try (PreparedStatement statement = connection.prepareStatement("""
-                insert into event_dedup (hash, received_at) select h, now() from unnest(?) as t(h)
+                with generic_plans as materialized (select set_config('plan_cache_mode', 'force_generic_plan', true))
+                insert into event_dedup (hash, received_at) select h, now() from unnest(?) as t(h) cross join generic_plans
                 on conflict (hash) do nothing returning hash""")) {
             statement.setArray(1, connection.createArrayOf("bytea", hashes.toArray(new byte[0][])));
             try (ResultSet result = statement.executeQuery()) {

@@ -70,7 +70,8 @@ public class JobQueue {
      * an offer is taken when the portal's active jobs plus its earlier offers in the batch leave a
      * place, exactly what offering them one by one in this order would do. The rows are inserted
      * in batch order so ids, and so the order a portal's jobs are claimed in, follow arrival.
-     * A portal of "locked" (see PREPARE_BATCH) with no job queued or running is "idle": its first job
+     * The caller keeps it on its generic plan (the intake: see EventDedup#firstDeliveries).
+     * A portal of "locked" (see LOCK_IDLE) with no job queued or running is "idle": its first job
      * of the batch is inserted running, leased to this worker (JobOffers), and needs no count.
      */
     private static final String INSERT_ALL = """
@@ -120,24 +121,16 @@ public class JobQueue {
             """;
 
     /*
-     * The batch's first statement of its own, before INSERT_ALL, for two things that must precede it.
-     *
      * Which of the given portals this transaction may lease a job of at insert: a transaction-level
-     * advisory lock per portal. Two transactions inserting for the same portal at once (two writers,
-     * two replicas) cannot both hold it, and the one that gets it after the other committed takes
-     * INSERT_ALL's snapshot after that commit, so it sees the other's job. So a portal never has two
-     * jobs leased at insert, nor one beside a queued or running job: its jobs still run one at a
-     * time, in order. A portal whose lock is held elsewhere queues its job as usual. The two-key form
-     * keeps these apart from other advisory locks.
-     *
-     * And INSERT_ALL's generic plan for the rest of the transaction. PostgreSQL picks a custom plan
-     * per execution when the table's statistics make the generic one look dearer, as they did after
-     * a large backlog drained (bench/RESULTS-analysis.md): planning this statement then took 0.5 ms a
-     * batch, half a core at 2,000 events/s, for a plan no better than the generic one.
+     * advisory lock per portal, taken in a statement of its own before INSERT_ALL. Two transactions
+     * inserting for the same portal at once (two writers, two replicas) cannot both hold it, and the
+     * one that gets it after the other committed takes INSERT_ALL's snapshot after that commit, so it
+     * sees the other's job. So a portal never has two jobs leased at insert, nor one beside a queued
+     * or running job: its jobs still run one at a time, in order. A portal whose lock is held
+     * elsewhere queues its job as usual. The two-key form keeps these apart from other advisory locks.
      */
-    private static final String PREPARE_BATCH = """
-            select set_config('plan_cache_mode', 'force_generic_plan', true),
-                   array(select m from unnest(cast(? as varchar[])) as t(m)
+    private static final String LOCK_IDLE = """
+            select array(select m from unnest(cast(? as varchar[])) as t(m)
                          where pg_try_advisory_xact_lock(%d, hashtext(m)))""".formatted(0x6A6F6273);
 
     /** Marks a transaction whose announcement after commit is already registered. */
@@ -207,7 +200,7 @@ public class JobQueue {
         long now = System.nanoTime();
         Map<String, Integer> offersByPortal = new LinkedHashMap<>();
         memberIds.forEach(memberId -> offersByPortal.merge(memberId, 1, Integer::sum));
-        String[] locked = prepareBatch(connection, offersByPortal.keySet(), offers.slotsLeft());
+        String[] locked = lockIdle(connection, offersByPortal.keySet(), offers.slotsLeft());
         List<String> knownIds = new ArrayList<>();
         List<Long> knownActive = new ArrayList<>();
         offersByPortal.forEach((memberId, count) -> {
@@ -262,18 +255,17 @@ public class JobQueue {
         return queued;
     }
 
-    /**
-     * Runs {@link #PREPARE_BATCH}: the portals, up to {@code most} of them, whose lock this
-     * transaction took (none when {@code most} is 0).
-     */
-    private static String[] prepareBatch(Connection connection, java.util.Collection<String> portals, int most)
-            throws SQLException {
-        String[] candidates = portals.stream().limit(Math.max(most, 0)).toArray(String[]::new);
-        try (PreparedStatement statement = connection.prepareStatement(PREPARE_BATCH)) {
+    /** Up to {@code most} of the portals whose {@link #LOCK_IDLE} lock this transaction took; none, and no statement, when {@code most} is 0. */
+    private static String[] lockIdle(Connection connection, java.util.Collection<String> portals, int most) throws SQLException {
+        if (most <= 0) {
+            return new String[0];
+        }
+        String[] candidates = portals.stream().limit(most).toArray(String[]::new);
+        try (PreparedStatement statement = connection.prepareStatement(LOCK_IDLE)) {
             statement.setArray(1, connection.createArrayOf("varchar", candidates));
             try (ResultSet result = statement.executeQuery()) {
                 result.next();
-                return (String[]) result.getArray(2).getArray();
+                return (String[]) result.getArray(1).getArray();
             }
         }
     }

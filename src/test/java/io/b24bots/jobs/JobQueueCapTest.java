@@ -122,31 +122,6 @@ class JobQueueCapTest {
                 .containsExactly(true);
     }
 
-    /**
-     * PostgreSQL re-plans a statement per execution when the table's statistics make its generic
-     * plan look dearer; for the batch insert that cost more than the insert (bench/RESULTS-analysis.md).
-     * The batch's transaction keeps the generic plan, and only that transaction: the connection goes
-     * back to the pool as it was.
-     */
-    @Test
-    void aBatchUsesItsGenericPlanForItsTransactionOnly() throws Exception {
-        try (java.sql.Connection connection = database.getConnection()) {
-            connection.setAutoCommit(false);
-            queue.offerAll(connection, queuedOnly(), KIND, List.of("captest-plan"), List.of("{}"));
-            assertThat(setting(connection)).isEqualTo("force_generic_plan");
-            connection.commit();
-            assertThat(setting(connection)).isEqualTo("auto");
-            connection.commit();
-        }
-    }
-
-    private static String setting(java.sql.Connection connection) throws java.sql.SQLException {
-        try (var statement = connection.createStatement(); var row = statement.executeQuery("show plan_cache_mode")) {
-            row.next();
-            return row.getString(1);
-        }
-    }
-
     @Test
     void finishedJobsDoNotCount() {
         fill("captest-done", "done", config.maxQueuedPerPortal());
