@@ -1,6 +1,7 @@
 package io.b24bots.jobs;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -43,7 +44,7 @@ public final class JobOffers {
     }
 
     /** A job inserted leased to this replica's worker, to run once the transaction commits. */
-    void leased(long id, String kind, String memberId, String payload, java.time.Instant createdAt, long leasedAtNanos) {
+    void leased(long id, String kind, String memberId, String payload, Instant createdAt, long leasedAtNanos) {
         if (slotsLeft() <= 0) {
             throw new IllegalStateException("a job leased at insert without a slot held for it");
         }

@@ -4,7 +4,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -240,7 +242,7 @@ public class JobQueue {
                 }
                 String[] leasedPortals = (String[]) result.getArray(4).getArray();
                 Long[] leasedIds = (Long[]) result.getArray(5).getArray();
-                java.time.Instant createdAt = result.getTimestamp(7).toInstant();
+                Instant createdAt = result.getTimestamp(7).toInstant();
                 for (int i = 0; i < leasedIds.length; i++) {
                     // A portal's job leased at insert is its first one in the batch.
                     offers.leased(leasedIds[i], kind, leasedPortals[i], payloads.get(firstOffer.get(leasedPortals[i])),
@@ -256,7 +258,7 @@ public class JobQueue {
     }
 
     /** Up to {@code most} of the portals whose {@link #LOCK_IDLE} lock this transaction took; none, and no statement, when {@code most} is 0. */
-    private static String[] lockIdle(Connection connection, java.util.Collection<String> portals, int most) throws SQLException {
+    private static String[] lockIdle(Connection connection, Collection<String> portals, int most) throws SQLException {
         if (most <= 0) {
             return new String[0];
         }
