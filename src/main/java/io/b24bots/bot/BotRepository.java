@@ -19,6 +19,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
+import org.hibernate.Session;
 
 /** The bot rows of each portal: what was registered, with which id, and what went wrong. */
 @ApplicationScoped
@@ -294,7 +295,7 @@ public class BotRepository {
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public boolean advanceFetch(long rowId, String owner, long offset, int quietPolls, Instant nextPoll) {
-        return em.unwrap(org.hibernate.Session.class)
+        return em.unwrap(Session.class)
                 .doReturningWork(connection -> storeFetch(connection, rowId, owner, offset, quietPolls, nextPoll));
     }
 
@@ -347,7 +348,7 @@ public class BotRepository {
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public void commitAsynchronously() {
-        em.unwrap(org.hibernate.Session.class).doWork(AsynchronousCommit::of);
+        em.unwrap(Session.class).doWork(AsynchronousCommit::of);
     }
 
     /** A bot row of this portal (actions name rows; another portal's row is never found). */

@@ -24,9 +24,10 @@ public final class JobOffers {
     private final List<QueuedJob> leased = new ArrayList<>();
     private boolean queued;
 
+    /** {@code runner} holds {@code slots} slots for this transaction; null (and 0) when none are held. */
     JobOffers(JobRunner runner, int slots, JobAnnouncements announcements) {
         this.runner = runner;
-        this.slots = runner == null ? 0 : slots;
+        this.slots = slots;
         this.announcements = announcements;
     }
 

@@ -177,7 +177,9 @@ public class JobQueue {
 
     /** Offers for one transaction, with slots of this replica's worker held for {@code portals} of them; see {@link JobOffers}. */
     public JobOffers offers(int portals) {
-        return worker.offers(portals, announcements);
+        JobRunner runner = worker.runner();
+        int slots = runner == null || portals <= 0 ? 0 : runner.reserve(portals);
+        return new JobOffers(slots > 0 ? runner : null, slots, announcements);
     }
 
     /**
@@ -213,7 +215,6 @@ public class JobQueue {
             }
         });
         Map<String, Integer> taken = new HashMap<>();
-        Map<String, Integer> firstOffer = new HashMap<>();
         long sent = System.nanoTime();
         try (PreparedStatement statement = connection.prepareStatement(INSERT_ALL)) {
             statement.setArray(1, connection.createArrayOf("varchar", memberIds.toArray(new String[0])));
@@ -233,7 +234,6 @@ public class JobQueue {
                     int i = (int) (ord - 1);
                     queued[i] = true;
                     taken.merge(memberIds.get(i), 1, Integer::sum);
-                    firstOffer.putIfAbsent(memberIds.get(i), i);
                 }
                 String[] counted = (String[]) result.getArray(2).getArray();
                 Long[] active = (Long[]) result.getArray(3).getArray();
@@ -245,7 +245,7 @@ public class JobQueue {
                 Instant createdAt = result.getTimestamp(7).toInstant();
                 for (int i = 0; i < leasedIds.length; i++) {
                     // A portal's job leased at insert is its first one in the batch.
-                    offers.leased(leasedIds[i], kind, leasedPortals[i], payloads.get(firstOffer.get(leasedPortals[i])),
+                    offers.leased(leasedIds[i], kind, leasedPortals[i], payloads.get(memberIds.indexOf(leasedPortals[i])),
                             createdAt, sent);
                 }
                 if (result.getBoolean(6)) {

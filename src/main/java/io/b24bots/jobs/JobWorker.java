@@ -89,14 +89,9 @@ public class JobWorker {
         }
     }
 
-    /**
-     * Offers of one transaction, with up to {@code portals} slots of this replica's worker held for
-     * jobs leased at insert (none while it does not run here); see {@link JobOffers}.
-     */
-    JobOffers offers(int portals, JobAnnouncements announcements) {
-        JobRunner current = runner;
-        int slots = current == null || portals <= 0 ? 0 : current.reserve(portals);
-        return new JobOffers(slots > 0 ? current : null, slots, announcements);
+    /** This replica's runner, or null while it takes no jobs (disabled, paused, stopping). */
+    JobRunner runner() {
+        return runner;
     }
 
     public State state() {
