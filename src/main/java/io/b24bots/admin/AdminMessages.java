@@ -172,4 +172,46 @@ public interface AdminMessages {
 
     @Message("Bitrix24 answered with an error this page does not know yet.")
     String explainOther();
+
+    @Message("The service stopped each time it ran this work, so it is not run again. The app's vendor sees it too.")
+    String explainAbandoned();
+
+    @Message("Work that failed")
+    String failuresTitle();
+
+    @Message("Background work of this portal that failed for good, newest first")
+    String failuresCaption();
+
+    @Message("Work")
+    String colWork();
+
+    @Message("Error")
+    String colError();
+
+    @Message("When")
+    String colWhen();
+
+    @Message("A bot answering a message")
+    String workBotEvent();
+
+    @Message("Registering the bots")
+    String workRegister();
+
+    @Message("Bringing the bots up to date")
+    String workConverge();
+
+    @Message("Removing a bot")
+    String workUnregister();
+
+    @Message("Checking the bots against Bitrix24")
+    String workReconcile();
+
+    @Message("Confirming that the app was removed")
+    String workUninstall();
+
+    @Message("Subscribing to the app's events")
+    String workBindEvents();
+
+    @Message("Background work")
+    String workOther();
 }

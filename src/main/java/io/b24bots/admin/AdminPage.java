@@ -13,6 +13,14 @@ import io.b24bots.bot.BotRepository;
 import io.b24bots.bot.BotStatus;
 import io.b24bots.bot.EventMode;
 import io.b24bots.bot.administration.BotAdministration;
+import io.b24bots.bot.administration.ReconcileBotsJob;
+import io.b24bots.bot.administration.UnregisterBotJob;
+import io.b24bots.bot.messaging.BotEventQueue;
+import io.b24bots.bot.registration.ConvergeBotsJob;
+import io.b24bots.bot.registration.RegisterBotsJob;
+import io.b24bots.install.AppEventBindingJob;
+import io.b24bots.install.UninstallConfirmationJob;
+import io.b24bots.jobs.FailedJob;
 import io.b24bots.bot.declaration.BotCatalog;
 import io.b24bots.bot.declaration.BotDefinition;
 import io.b24bots.install.TokenProver;
@@ -36,6 +44,8 @@ import org.jboss.logging.Logger;
 public class AdminPage {
 
     private static final Logger LOG = Logger.getLogger(AdminPage.class);
+    /** Failed jobs the page lists; older ones stay in the database until the retention removes them. */
+    static final int SHOWN_FAILURES = 10;
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
 
     /** The actions the page offers; anything else in the URL is refused. */
@@ -124,12 +134,29 @@ public class AdminPage {
             }
             rows.add(row(bot, msg, session.admin()));
         }
+        List<FailureView> failures = notInstalled ? List.of()
+                : bots.recentFailures(session.memberId(), SHOWN_FAILURES).stream().map(f -> failure(f, msg)).toList();
         return new PageView(session.lang(), portal.map(p -> p.domain).orElse(""),
                 portal.map(p -> FramePolicy.origin(p.domain, session.https())).orElse(null), token, session.admin(), notInstalled,
                 portal.map(p -> p.status == PortalStatus.REAUTH_REQUIRED).orElse(false),
                 portal.map(p -> !p.hasApplicationToken()).orElse(false),
                 workInProgress, queued,
-                rows.size(), registered, pending, failed, deleted, rows);
+                rows.size(), registered, pending, failed, deleted, rows, failures);
+    }
+
+    private static FailureView failure(FailedJob job, AdminMessages msg) {
+        String work = switch (job.kind()) {
+            case BotEventQueue.KIND -> msg.workBotEvent();
+            case RegisterBotsJob.KIND -> msg.workRegister();
+            case ConvergeBotsJob.KIND -> msg.workConverge();
+            case UnregisterBotJob.KIND -> msg.workUnregister();
+            case ReconcileBotsJob.KIND -> msg.workReconcile();
+            case UninstallConfirmationJob.KIND -> msg.workUninstall();
+            case AppEventBindingJob.KIND -> msg.workBindEvents();
+            default -> msg.workOther();
+        };
+        String code = job.code();
+        return new FailureView(work, code, ErrorExplanations.explain(code, msg), job.at() == null ? "" : TIME.format(job.at()));
     }
 
     private BotView row(Bot bot, AdminMessages msg, boolean admin) {

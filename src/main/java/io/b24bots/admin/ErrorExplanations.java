@@ -24,6 +24,7 @@ final class ErrorExplanations {
             case BLOCKED -> msg.explainBlocked();
             case NOT_FOUND -> msg.explainNotFound();
             case HANDLER -> msg.explainHandler();
+            case ABANDONED -> msg.explainAbandoned();
             case OTHER -> msg.explainOther();
         };
     }

@@ -20,5 +20,7 @@ public record PageView(
         int pending,
         int failed,
         int deleted,
-        List<BotView> bots) {
+        List<BotView> bots,
+        /** The portal's background work that failed for good, newest first. */
+        List<FailureView> failures) {
 }

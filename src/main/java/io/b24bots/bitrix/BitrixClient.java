@@ -49,9 +49,11 @@ public class BitrixClient {
     private final ObjectMapper json;
     private final MeterRegistry meters;
     private final PortalBreaker breaker;
+    private final AnswerReader answers;
 
     BitrixClient(PortalHttp http, TokenService tokens, PortalRateLimiter limiter, B24Config config,
-            ObjectMapper json, MeterRegistry meters, PortalBreaker breaker) {
+            ObjectMapper json, MeterRegistry meters, PortalBreaker breaker, AnswerReader answers) {
+        this.answers = answers;
         this.http = http;
         this.tokens = tokens;
         this.limiter = limiter;
@@ -188,12 +190,18 @@ public class BitrixClient {
             }
             throw e;
         }
+        try (response) {
+            return answer(method, response);
+        }
+    }
+
+    private BitrixResponse answer(String method, PortalHttp.Answer response) {
         int status = response.status();
         if (status >= 300 && status < 400) {
             // The token must not follow a redirect the OAuth server has not confirmed.
             throw new BitrixException(BitrixException.PORTAL_MOVED, "portal answered HTTP " + status, status, true, null);
         }
-        JsonNode node = readJson(response);
+        JsonNode node = answers.read(method, response);
         String error = errorCode(node);
         if (error == null && status < 400) {
             if (!node.isObject() || !node.has("result")) {
@@ -236,22 +244,13 @@ public class BitrixClient {
         }
     }
 
-    /** The answer as JSON; an empty object when there is no JSON to read. */
-    private JsonNode readJson(PortalHttp.Answer response) {
-        if (response.body().length() == 0) {
-            return json.createObjectNode();
-        }
-        try {
-            JsonNode node = json.readTree(response.body().getBytes());
-            return node == null || node.isMissingNode() ? json.createObjectNode() : node;
-        } catch (java.io.IOException e) {
-            return json.createObjectNode();
-        }
-    }
-
-    /** Failures that say the portal is not answering at all; they count towards its breaker. */
+    /**
+     * Failures that say the portal is not answering at all, or answers what cannot be read; they count
+     * towards its breaker, so a portal answering only garbage is cut off like a dead one.
+     */
     private static boolean portalFailed(BitrixException e) {
         return BitrixException.NETWORK_ERROR.equals(e.code()) || BitrixException.TIMEOUT.equals(e.code())
+                || BitrixException.MALFORMED_ANSWER.equals(e.code()) || BitrixException.ANSWER_TOO_LARGE.equals(e.code())
                 || e.httpStatus() >= 500 && e.isTransient() && !LIMITED.contains(e.code());
     }
 

@@ -42,6 +42,8 @@ public final class BitrixErrorCodes {
         NOT_FOUND,
         /** The bot's own handler code failed. */
         HANDLER,
+        /** The work took the service down each time it ran, so it is not run again. */
+        ABANDONED,
         OTHER
     }
 
@@ -59,7 +61,7 @@ public final class BitrixErrorCodes {
                 "expired_token", "invalid_token",
                 // Ours.
                 BitrixException.NETWORK_ERROR, BitrixException.TIMEOUT, BitrixException.PORTAL_MOVED,
-                BitrixException.RATE_LIMITED, BitrixException.PORTAL_BACKED_OFF,
+                BitrixException.RATE_LIMITED, BitrixException.PORTAL_BACKED_OFF, BitrixException.ANSWER_MEMORY_BUSY,
                 // The service's own codes on bot rows.
                 "OAUTH_UNAVAILABLE");
         permanentCodes(
@@ -96,7 +98,7 @@ public final class BitrixErrorCodes {
                 // Ours.
                 BitrixException.INSECURE_ENDPOINT, BitrixException.ENDPOINT_REFUSED, BitrixException.ANSWER_TOO_LARGE,
                 BitrixException.MALFORMED_ANSWER, BitrixException.TOO_MANY_PAGES,
-                "REAUTH_REQUIRED", "UNINSTALLED", "PORTAL_UNKNOWN", "HANDLER_FAILED");
+                "REAUTH_REQUIRED", "UNINSTALLED", "PORTAL_UNKNOWN", "HANDLER_FAILED", "ABANDONED");
 
         advice(Advice.TAKEN, "BOT_CODE_ALREADY_TAKEN", "APP_ID_ERROR", "BOT_OWNERSHIP_ERROR");
         advice(Advice.LIMIT, "BOT_LIMIT_EXCEEDED", "MAX_COUNT_ERROR");
@@ -111,12 +113,13 @@ public final class BitrixErrorCodes {
                 "ERROR_BATCH_LENGTH_EXCEEDED", "ERROR_MANIFEST_IS_NOT_AVAILABLE");
         advice(Advice.SLOW_DOWN, "QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT", BitrixException.RATE_LIMITED);
         advice(Advice.UNAVAILABLE, "INTERNAL_SERVER_ERROR", "ERROR_UNEXPECTED_ANSWER", BitrixException.NETWORK_ERROR,
-                BitrixException.TIMEOUT, "OAUTH_UNAVAILABLE", BitrixException.PORTAL_MOVED);
+                BitrixException.TIMEOUT, "OAUTH_UNAVAILABLE", BitrixException.PORTAL_MOVED, BitrixException.ANSWER_MEMORY_BUSY);
         advice(Advice.ACCESS, "REAUTH_REQUIRED", "UNINSTALLED", "PORTAL_UNKNOWN", "expired_token", "invalid_token",
                 "NO_AUTH_FOUND", "invalid_grant", "PORTAL_DELETED");
         advice(Advice.BLOCKED, "OVERLOAD_LIMIT");
         advice(Advice.NOT_FOUND, "BOT_NOT_FOUND", "BOT_ID_ERROR");
         advice(Advice.HANDLER, "HANDLER_FAILED");
+        advice(Advice.ABANDONED, "ABANDONED");
     }
 
     private static void advice(Advice advice, String... codes) {

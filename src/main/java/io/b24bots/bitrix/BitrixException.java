@@ -22,7 +22,15 @@ public class BitrixException extends RuntimeException implements JobFailure {
     public static final String ENDPOINT_REFUSED = "ENDPOINT_REFUSED";
     /** The answer was longer than {@code b24.rest.max-answer-size}; it was not read. */
     public static final String ANSWER_TOO_LARGE = "ANSWER_TOO_LARGE";
-    /** The answer lacks a field the method always returns, or has it with the wrong type. */
+    /**
+     * An answer this replica cannot hold now: other large answers take its answer memory
+     * ({@code b24.rest.answer-memory}). Transient, and not the portal's fault as far as its breaker goes.
+     */
+    public static final String ANSWER_MEMORY_BUSY = "ANSWER_MEMORY_BUSY";
+    /**
+     * The answer lacks a field the method always returns, has it with the wrong type, or is JSON past
+     * the bounds every answer is read within (depth, tokens).
+     */
     public static final String MALFORMED_ANSWER = "MALFORMED_ANSWER";
     /** A paged read went past {@code b24.rest.max-pages} or the portal repeated a page. */
     public static final String TOO_MANY_PAGES = "TOO_MANY_PAGES";

@@ -37,8 +37,15 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 class PortalHttp {
 
-    /** What the portal answered: its status and body (at most the cap). */
-    record Answer(int status, Buffer body) {
+    /**
+     * What the portal answered: its status and body (at most the cap). A body past
+     * {@link AnswerMemory#FREE_BYTES} holds {@code reserved} bytes of the answer memory until closed.
+     */
+    record Answer(int status, Buffer body, long reserved, AnswerMemory memory) implements AutoCloseable {
+        @Override
+        public void close() {
+            memory.release(reserved);
+        }
     }
 
     /** Connections kept per portal host (Bitrix24's cloud serves many portals from one host). */
@@ -47,13 +54,15 @@ class PortalHttp {
 
     private final HttpClient client;
     private final B24Config config;
+    private final AnswerMemory memory;
     private final long connectTimeoutMillis;
     private final long readTimeoutMillis;
 
-    PortalHttp(Vertx vertx, B24Config config,
+    PortalHttp(Vertx vertx, B24Config config, AnswerMemory memory,
             @ConfigProperty(name = "quarkus.rest-client.b24-rest.connect-timeout", defaultValue = "5000") long connectTimeoutMillis,
             @ConfigProperty(name = "quarkus.rest-client.b24-rest.read-timeout", defaultValue = "20000") long readTimeoutMillis) {
         this.config = config;
+        this.memory = memory;
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.readTimeoutMillis = readTimeoutMillis;
         this.client = vertx.createHttpClient(new HttpClientOptions()
@@ -80,8 +89,7 @@ class PortalHttp {
         if (Context.isOnEventLoopThread()) {
             throw new IllegalStateException("a portal call blocks; it must not run on an event loop thread");
         }
-        long limit = config.rest().maxAnswerSize().asLongValue();
-        CompletableFuture<Answer> answer = new CompletableFuture<>();
+        Reading reading = new Reading(config.rest().maxAnswerSize().asLongValue(), memory);
         RequestOptions request = new RequestOptions()
                 .setMethod(HttpMethod.POST)
                 .setAbsoluteURI(url)
@@ -92,54 +100,107 @@ class PortalHttp {
                 .putHeader(HttpHeaders.ACCEPT, "application/json");
         client.request(request).onComplete(opened -> {
             if (opened.failed()) {
-                answer.completeExceptionally(opened.cause());
+                reading.fail(opened.cause());
                 return;
             }
             opened.result().send(Buffer.buffer(json)).onComplete(sent -> {
                 if (sent.failed()) {
-                    answer.completeExceptionally(sent.cause());
+                    reading.fail(sent.cause());
                 } else {
-                    read(sent.result(), limit, answer);
+                    reading.read(sent.result());
                 }
             });
         });
         try {
             // The idle timeout ends a silent call; this bound only guards against a future never completed.
-            return answer.get(connectTimeoutMillis + readTimeoutMillis + 5_000, TimeUnit.MILLISECONDS);
+            return reading.answer.get(connectTimeoutMillis + readTimeoutMillis + 5_000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw failure(e.getCause());
         } catch (TimeoutException e) {
+            reading.fail(e);
             throw failure(e);
         } catch (InterruptedException e) {
+            reading.fail(e);
             Thread.currentThread().interrupt();
             throw new BitrixException(BitrixException.TIMEOUT, "interrupted while waiting for the portal", 0, true, null);
         }
     }
 
-    /** Reads the body into one buffer, closing the connection as soon as it is known to exceed the cap. */
-    private static void read(HttpClientResponse response, long limit, CompletableFuture<Answer> answer) {
-        long declared = AnswerSizeLimit.declaredLength(response.getHeader(HttpHeaders.CONTENT_LENGTH));
-        if (declared > limit) {
-            answer.completeExceptionally(new AnswerTooLarge());
-            response.request().connection().close();
-            return;
+    /**
+     * One answer being read: its body, and what it holds of the answer memory. Chunks arrive on the
+     * event loop, a timeout on the caller's thread: both end it here, and whichever comes first
+     * decides whether the body (and its memory) goes to the caller or is given back.
+     */
+    private static final class Reading {
+        final CompletableFuture<Answer> answer = new CompletableFuture<>();
+        private final long limit;
+        private final AnswerMemory memory;
+        private Buffer body;
+        private long reserved;
+        private HttpClientResponse response;
+
+        Reading(long limit, AnswerMemory memory) {
+            this.limit = limit;
+            this.memory = memory;
         }
-        // Sized from the declared length only up to a typical answer: a portal declaring megabytes and
-        // sending nothing must not make the replica hold them.
-        Buffer body = Buffer.buffer((int) Math.min(declared >= 0 ? declared : 1024, INITIAL_BUFFER_LIMIT));
-        response.handler(chunk -> {
+
+        /** Reads the body into one buffer, closing the connection as soon as it is known to be refused. */
+        void read(HttpClientResponse response) {
+            long declared = AnswerSizeLimit.declaredLength(response.getHeader(HttpHeaders.CONTENT_LENGTH));
+            synchronized (this) {
+                this.response = response;
+                // Sized from the declared length only up to a typical answer: a portal declaring megabytes and
+                // sending nothing must not make the replica hold them.
+                body = Buffer.buffer((int) Math.min(declared >= 0 ? declared : 1024, INITIAL_BUFFER_LIMIT));
+            }
+            if (declared > limit) {
+                fail(new AnswerTooLarge());
+                return;
+            }
+            response.handler(this::append);
+            response.exceptionHandler(this::fail);
+            response.endHandler(end -> finish());
+        }
+
+        private synchronized void append(Buffer chunk) {
             if (answer.isDone()) {
                 return;
             }
-            if (body.length() + chunk.length() > limit) {
-                answer.completeExceptionally(new AnswerTooLarge());
-                response.request().connection().close();
-            } else {
-                body.appendBuffer(chunk);
+            long length = body.length() + (long) chunk.length();
+            if (length > limit) {
+                fail(new AnswerTooLarge());
+                return;
             }
-        });
-        response.exceptionHandler(answer::completeExceptionally);
-        response.endHandler(end -> answer.complete(new Answer(response.statusCode(), body)));
+            // A growing buffer is copied once as it doubles, and the body is copied once more to be parsed.
+            long needed = 3 * Math.max(0, length - AnswerMemory.FREE_BYTES) - reserved;
+            if (needed > 0) {
+                if (!memory.tryReserve(needed)) {
+                    fail(new AnswerMemoryBusy());
+                    return;
+                }
+                reserved += needed;
+            }
+            body.appendBuffer(chunk);
+        }
+
+        private synchronized void finish() {
+            if (answer.complete(new Answer(response.statusCode(), body, reserved, memory))) {
+                reserved = 0;
+            }
+        }
+
+        /** Ends the reading with {@code cause}, unless it has ended; gives back its memory and drops the connection. */
+        synchronized void fail(Throwable cause) {
+            if (!answer.completeExceptionally(cause)) {
+                return;
+            }
+            memory.release(reserved);
+            reserved = 0;
+            body = null;
+            if (response != null) {
+                response.request().connection().close();
+            }
+        }
     }
 
     private BitrixException failure(Throwable cause) {
@@ -147,6 +208,9 @@ class PortalHttp {
             long limit = config.rest().maxAnswerSize().asLongValue();
             return new BitrixException(BitrixException.ANSWER_TOO_LARGE,
                     "the answer is larger than " + limit + " bytes (b24.rest.max-answer-size)", 0, false, null);
+        }
+        if (cause instanceof AnswerMemoryBusy) {
+            return AnswerReader.memoryBusy();
         }
         for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof ConnectException || t instanceof UnknownHostException) {
@@ -157,6 +221,13 @@ class PortalHttp {
         // The request may have reached Bitrix24: a non-idempotent call must not be repeated blindly.
         return new BitrixException(BitrixException.TIMEOUT,
                 "no answer from the portal (" + cause.getClass().getSimpleName() + ")", 0, true, null);
+    }
+
+    /** The answer memory is spent: other answers hold it. No stack trace, it is an expected outcome. */
+    private static final class AnswerMemoryBusy extends Exception {
+        AnswerMemoryBusy() {
+            super("the answer memory is spent", null, false, false);
+        }
     }
 
     /** An answer past the cap; no stack trace, it is an expected outcome of a hostile portal. */

@@ -86,6 +86,18 @@ public interface B24Config {
         @WithDefault("4M")
         MemorySize maxAnswerSize();
 
+        /**
+         * JSON tokens an answer may have; past them it is a permanent MALFORMED_ANSWER. Unset: one per
+         * kilobyte of the heap (README "Security": what a portal's answer can cost).
+         */
+        Optional<Integer> maxAnswerTokens();
+
+        /**
+         * Heap the answers being read and parsed at once may hold, together; an answer that finds it spent
+         * fails as a transient ANSWER_MEMORY_BUSY. Unset: a quarter of the heap.
+         */
+        Optional<MemorySize> answerMemory();
+
         /** Pages one paged read (bot lists) may take before it stops as a permanent failure. */
         @WithDefault("20")
         int maxPages();

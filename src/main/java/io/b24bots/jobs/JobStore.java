@@ -11,23 +11,32 @@ import java.util.Set;
 import javax.sql.DataSource;
 
 import io.b24bots.support.AsynchronousCommit;
+import io.b24bots.support.PortalLogContext;
 import io.b24bots.support.PlainTransaction;
 import io.b24bots.support.Texts;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.persistence.EntityManager;
 import org.hibernate.Session;
+import org.jboss.logging.Logger;
 
 /** The SQL of the shared queue: leases taken with SKIP LOCKED so replicas never take the same job. */
 @ApplicationScoped
 public class JobStore {
 
+    private static final Logger LOG = Logger.getLogger(JobStore.class);
+
     private final EntityManager em;
     private final DataSource database;
+    private final JobsConfig config;
+    private final MeterRegistry meters;
 
-    JobStore(EntityManager em, DataSource database) {
+    JobStore(EntityManager em, DataSource database, JobsConfig config, MeterRegistry meters) {
         this.em = em;
         this.database = database;
+        this.config = config;
+        this.meters = meters;
     }
 
     /**
@@ -40,7 +49,13 @@ public class JobStore {
      * handed on as an array so the rows are then looked up by primary key (a join here let the
      * planner read every due job); the re-check runs on the locked row, so a job another replica
      * took meanwhile is skipped.
-     * Parameters: the worker, the lease in seconds, the most jobs to take.
+     * A running job whose lease ran out after {@code b24.jobs.max-attempts} claims is not taken again
+     * but failed as {@value #ABANDONED} in the same statement: its runs never recorded an outcome, so
+     * the process running it stopped or died each time, and running it again may kill the next one.
+     * Answer: one row per job, {@code true} in the first column for a job claimed, {@code false} for
+     * one abandoned.
+     * Parameters: the max attempts (twice), the abandoned error text, the worker, the lease in seconds,
+     * the most jobs to take.
      */
     static final String CLAIM = """
             with recursive portals(member_id) as (
@@ -58,12 +73,16 @@ public class JobStore {
                                     order by j.run_at, j.id limit 1) h
                 where p.member_id is not null and h.run_at <= now()
             ), expired as (
-                select id, member_id, run_at from job where status = 'running' and locked_until < now()
+                select id, member_id, run_at from job where status = 'running' and locked_until < now() and attempts < ?
+            ), abandoned as (
+                update job set status = 'failed', locked_by = null, locked_until = null, last_error = ?, updated_at = now()
+                where status = 'running' and locked_until < now() and attempts >= ?
+                returning id, kind, member_id, attempts, created_at
             ), firsts as (
                 select distinct on (member_id) id, member_id, run_at
                 from (select * from heads union all select * from expired) candidate
                 order by member_id, run_at, id
-            )
+            ), claimed as (
             update job set status = 'running', locked_by = ?,
                    locked_until = now() + make_interval(secs => ?),
                    attempts = attempts + 1, updated_at = now()
@@ -78,8 +97,14 @@ public class JobStore {
                   and ((j.status = 'queued' and j.run_at <= now())
                        or (j.status = 'running' and j.locked_until < now()))
                 for update skip locked)
-            returning id, kind, member_id, payload, attempts, created_at
+            returning id, kind, member_id, payload, attempts, created_at)
+            select true, id, kind, member_id, payload, attempts, created_at from claimed
+            union all
+            select false, id, kind, member_id, null, attempts, created_at from abandoned
             """;
+
+    /** The code a job gets when its runs ended without an outcome {@code b24.jobs.max-attempts} times. */
+    public static final String ABANDONED = "ABANDONED";
 
     /**
      * Takes up to {@code max} due jobs for {@code worker}: queued ones whose time has come and
@@ -95,10 +120,35 @@ public class JobStore {
     private List<QueuedJob> claim(java.sql.Connection connection, String worker, int max, Duration lease)
             throws java.sql.SQLException {
         try (PreparedStatement statement = connection.prepareStatement(CLAIM)) {
-            statement.setString(1, worker);
-            statement.setDouble(2, lease.toMillis() / 1000.0);
-            statement.setInt(3, max);
-            return leased(statement, worker, lease);
+            int attempts = config.maxAttempts();
+            statement.setInt(1, attempts);
+            statement.setString(2, ABANDONED + ": its last " + attempts + " runs ended without an outcome (the replica "
+                    + "running it stopped or died each time), so it is not run again");
+            statement.setInt(3, attempts);
+            statement.setString(4, worker);
+            statement.setDouble(5, lease.toMillis() / 1000.0);
+            statement.setInt(6, max);
+            long sent = System.nanoTime();
+            List<QueuedJob> jobs = new ArrayList<>();
+            try (ResultSet row = statement.executeQuery()) {
+                while (row.next()) {
+                    if (row.getBoolean(1)) {
+                        jobs.add(new QueuedJob(row.getLong(2), row.getString(3), row.getString(4), row.getString(5),
+                                row.getInt(6), row.getTimestamp(7).toInstant(), this, worker, lease, sent));
+                    } else {
+                        abandoned(row.getLong(2), row.getString(3), row.getString(4), row.getInt(6));
+                    }
+                }
+            }
+            return jobs;
+        }
+    }
+
+    private void abandoned(long id, String kind, String memberId, int attempts) {
+        meters.counter("b24.jobs.completed", "kind", kind, "outcome", "abandoned").increment();
+        try (PortalLogContext log = PortalLogContext.of(memberId)) {
+            LOG.errorf("Job %d (%s) of portal %s failed as %s: %d runs ended without an outcome", id, kind, memberId,
+                    ABANDONED, attempts);
         }
     }
 

@@ -94,6 +94,22 @@ class AdminPageTest {
     }
 
     @Test
+    void workThatFailedForGoodIsListedWithItsErrorExplained() {
+        Portal portal = TestPortals.installed(bitrix);
+        String quiet = open(portal, bitrix.issueTokens(portal, 1), "en").then().statusCode(200).extract().asString();
+        assertThat(quiet).doesNotContain("Work that failed");
+
+        failedJob(portal, "bot-event", "ABANDONED: its last 10 runs ended without an outcome");
+        failedJob(portal, "register-bots", "gave up after 10 attempts: MALFORMED_ANSWER: imbot.register answered JSON past bounds");
+
+        String en = open(portal, bitrix.issueTokens(portal, 1), "en").then().statusCode(200).extract().asString();
+        assertThat(en).contains("Work that failed", "A bot answering a message", "data-error=\"ABANDONED\"",
+                "The service stopped each time it ran this work", "Registering the bots", "data-error=\"MALFORMED_ANSWER\"");
+        String ru = open(portal, bitrix.issueTokens(portal, 1), "ru").then().statusCode(200).extract().asString();
+        assertThat(ru).contains("Работа, завершившаяся ошибкой", "Ответ бота на сообщение", "Сервис останавливался");
+    }
+
+    @Test
     void anEmptyPortalAndReauthAndMissingApplicationTokenAreExplained() {
         Portal portal = TestPortals.installed(bitrix);
         QuarkusTransaction.requiringNew().run(() -> {
@@ -255,6 +271,12 @@ class AdminPageTest {
         Matcher matcher = SESSION.matcher(page);
         assertThat(matcher.find()).as("page carries a session").isTrue();
         return matcher.group(1);
+    }
+
+    private void failedJob(Portal portal, String kind, String error) {
+        Database.update("""
+                insert into job (kind, member_id, status, attempts, run_at, last_error, created_at, updated_at)
+                values (?, ?, 'failed', 10, now(), ?, now(), now())""", kind, portal.memberId, error);
     }
 
     private void setStatus(Portal portal, String code, String status, String error) {

@@ -39,6 +39,9 @@ class AnswerSizeLimitTest {
     @Inject
     OAuthClient oauth;
 
+    @Inject
+    AnswerMemory memory;
+
     @Test
     void aHugeAnswerWithContentLengthIsRefusedUnread() {
         assertRefused(false);
@@ -70,6 +73,93 @@ class AnswerSizeLimitTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> bitrix.oversizedFinished() > finishedBefore);
         assertThat(bitrix.rawBytesSent() - sentBefore).isLessThan(HUGE / 2);
         assertThat(oauth.appInfo(bitrix.oauthUrl(), accessToken).memberId()).isEqualTo(portal.memberId);
+    }
+
+    /**
+     * Under the byte cap, but a million objects once parsed: the answer is refused as malformed while
+     * it is parsed, never built as a tree (HostileTenantsIT shows the same under the shipped heap).
+     */
+    @Test
+    void anAnswerOfMillionsOfEmptyObjectsIsMalformedNotAHeapFull() {
+        Portal hostile = TestPortals.installed(bitrix);
+        Portal healthy = TestPortals.installed(bitrix);
+        bitrix.answerRaw(hostile, "server.time", 1, Bitrix24Emulator.rawJson(200, manyEmptyObjects(3_900_000)));
+
+        assertThatThrownBy(() -> client.call(hostile.memberId, "server.time", Map.of()))
+                .isInstanceOfSatisfying(BitrixException.class, e -> {
+                    assertThat(e.code()).isEqualTo(BitrixException.MALFORMED_ANSWER);
+                    assertThat(e.isTransient()).isFalse();
+                    assertThat(e.description()).contains("b24.rest.max-answer-tokens");
+                });
+        assertThat(client.call(healthy.memberId, "server.time", Map.of()).result().asText()).isNotBlank();
+    }
+
+    @Test
+    void anAnswerNestedDeeperThanBitrix24EverAnswersIsMalformed() {
+        Portal hostile = TestPortals.installed(bitrix);
+        bitrix.answerRaw(hostile, "server.time", 1,
+                Bitrix24Emulator.rawJson(200, "{\"result\":" + "[".repeat(5_000) + "]".repeat(5_000) + "}"));
+
+        assertThatThrownBy(() -> client.call(hostile.memberId, "server.time", Map.of()))
+                .isInstanceOfSatisfying(BitrixException.class, e -> {
+                    assertThat(e.code()).isEqualTo(BitrixException.MALFORMED_ANSWER);
+                    assertThat(e.description()).contains("deeper than " + AnswerReader.MAX_DEPTH);
+                });
+    }
+
+    /** A portal that answers only garbage is cut off like one that does not answer at all. */
+    @Test
+    void malformedAnswersOpenThePortalsBreaker() {
+        Portal hostile = TestPortals.installed(bitrix);
+        bitrix.answerRaw(hostile, "server.time", -1, Bitrix24Emulator.rawJson(200, manyEmptyObjects(400_000)));
+        try {
+            for (int i = 0; i < 5; i++) {
+                assertThatThrownBy(() -> client.call(hostile.memberId, "server.time", Map.of()))
+                        .hasMessageStartingWith(BitrixException.MALFORMED_ANSWER);
+            }
+            int calls = bitrix.calls(hostile.memberId, "server.time").size();
+            assertThatThrownBy(() -> client.call(hostile.memberId, "server.time", Map.of()))
+                    .hasMessageStartingWith(BitrixException.PORTAL_BACKED_OFF);
+            assertThat(bitrix.calls(hostile.memberId, "server.time")).as("no call while backed off").hasSize(calls);
+        } finally {
+            bitrix.answerRaw(hostile, "server.time", 0, null);
+        }
+    }
+
+    /**
+     * Large answers share one budget of heap: while other answers hold it, a large one fails as
+     * transient (its job retries), a small one is read as usual, and once the budget is free again
+     * the large one is read too.
+     */
+    @Test
+    void aLargeAnswerWaitsForTheAnswerMemoryAndSmallOnesNeverDo() {
+        Portal portal = TestPortals.installed(bitrix);
+        String large = "{\"result\":[" + "1,".repeat(50_000) + "1]}";
+        long held = memory.capacity() - memory.used();
+        assertThat(memory.tryReserve(held)).isTrue();
+        try {
+            bitrix.answerRaw(portal, "server.time", 1, Bitrix24Emulator.rawJson(200, large));
+            assertThatThrownBy(() -> client.call(portal.memberId, "server.time", Map.of()))
+                    .isInstanceOfSatisfying(BitrixException.class, e -> {
+                        assertThat(e.code()).isEqualTo(BitrixException.ANSWER_MEMORY_BUSY);
+                        assertThat(e.isTransient()).isTrue();
+                    });
+            assertThat(client.call(portal.memberId, "profile", Map.of()).result().path("ID").asText()).isEqualTo("1");
+        } finally {
+            memory.release(held);
+        }
+        bitrix.answerRaw(portal, "server.time", 1, Bitrix24Emulator.rawJson(200, large));
+        assertThat(client.call(portal.memberId, "server.time", Map.of()).result().size()).isEqualTo(50_001);
+        assertThat(memory.used()).as("every answer gave its memory back").isZero();
+    }
+
+    /** {@code {"result":[{},{},…]}} of about {@code bytes} bytes. */
+    static String manyEmptyObjects(int bytes) {
+        StringBuilder body = new StringBuilder(bytes + 16).append("{\"result\":[{}");
+        while (body.length() < bytes) {
+            body.append(",{}");
+        }
+        return body.append("]}").toString();
     }
 
     private void assertRefused(boolean chunked) {

@@ -131,10 +131,10 @@ class JobClaimTest {
         try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
             connection.setAutoCommit(false);
             statement.execute("set local plan_cache_mode = " + planMode);
-            statement.execute("prepare explained_claim(text, float8, int) as "
+            statement.execute("prepare explained_claim(int, text, int, text, float8, int) as "
                     + numbered(JobStore.CLAIM));
             try (ResultSet result = statement.executeQuery(
-                    "explain (analyze, buffers, format json) execute explained_claim('explaining-replica', 60, 50)")) {
+                    "explain (analyze, buffers, format json) execute explained_claim(10, 'abandoned', 10, 'explaining-replica', 60, 50)")) {
                 result.next();
                 plan = new ObjectMapper().readTree(result.getString(1)).get(0);
             } finally {

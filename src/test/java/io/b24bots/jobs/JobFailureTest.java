@@ -100,10 +100,48 @@ class JobFailureTest {
         assertThat(worker.state()).isEqualTo(JobWorker.State.RUNNING);
     }
 
+    /**
+     * What a replica that died under a job leaves behind: the job running, its lease run out, its
+     * attempts counted at each claim. At {@code b24.jobs.max-attempts} such claims it is not run again
+     * (it may take the next replica down with it) but failed with a code of its own; one claim short
+     * of that it is taken over and run as usual.
+     */
+    @Test
+    void aJobWhoseRunsNeverRecordAnOutcomeStopsAfterMaxAttemptsClaims() {
+        double before = abandonedCount();
+        long poison = insertExpired("failuretest-poison", config.maxAttempts());
+        long survivor = insertExpired("failuretest-taken-over", config.maxAttempts() - 1);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> Database.count(
+                "select count(*) from job where id in (" + poison + ", " + survivor + ") and status in ('failed', 'done')") == 2);
+
+        assertThat(Database.text("select status || ' ' || last_error from job where id = " + poison))
+                .startsWith("failed " + JobStore.ABANDONED + ": its last " + config.maxAttempts() + " runs ended without an outcome");
+        assertThat(Database.count("select count(*) from job where id = " + poison + " and attempts = " + config.maxAttempts()))
+                .as("not claimed once more").isEqualTo(1);
+        assertThat(Database.text("select status from job where id = " + survivor)).isEqualTo("done");
+        assertThat(abandonedCount() - before).isEqualTo(1.0);
+    }
+
+    private long insertExpired(String memberId, int attempts) {
+        return QuarkusTransaction.requiringNew().call(() -> ((Number) em.createNativeQuery("""
+                insert into job (kind, member_id, status, attempts, run_at, locked_by, locked_until, created_at, updated_at)
+                values (:kind, :member, 'running', :attempts, now() - interval '10 minutes', 'a-replica-that-died',
+                        now() - interval '1 second', now() - interval '10 minutes', now() - interval '1 minute')
+                returning id""").setParameter("kind", TestJobHandlers.NoopJob.KIND).setParameter("member", memberId)
+                .setParameter("attempts", attempts).getSingleResult()).longValue());
+    }
+
+    private double abandonedCount() {
+        var counter = meters.find("b24.jobs.completed").tag("kind", TestJobHandlers.NoopJob.KIND)
+                .tag("outcome", "abandoned").counter();
+        return counter == null ? 0 : counter.count();
+    }
+
     @Test
     void anErrorInTheDispatcherDoesNotEndIt() {
         AtomicBoolean thrown = new AtomicBoolean();
-        JobStore failingOnce = new JobStore(em, database) {
+        JobStore failingOnce = new JobStore(em, database, config, meters) {
             @Override
             public List<QueuedJob> claim(String worker, int max, Duration lease) {
                 if (thrown.compareAndSet(false, true)) {

@@ -67,6 +67,12 @@ public final class Database {
         return rows.isEmpty() ? null : rows.get(0);
     }
 
+    /** The first column of the first row as text (null when SQL NULL). */
+    public static String text(String sql, Object... args) {
+        Object value = rows(sql, args).get(0).values().iterator().next();
+        return value == null ? null : value.toString();
+    }
+
     public static long count(String sql, Object... args) {
         return ((Number) rows(sql, args).get(0).values().iterator().next()).longValue();
     }

@@ -1,6 +1,7 @@
 package io.b24bots.bot.administration;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 import io.b24bots.bot.Bot;
@@ -8,6 +9,7 @@ import io.b24bots.bot.BotRepository;
 import io.b24bots.bot.BotStatus;
 import io.b24bots.bot.registration.ConvergeBotsJob;
 import io.b24bots.bot.registration.RegisterBotsJob;
+import io.b24bots.jobs.FailedJob;
 import io.b24bots.jobs.JobQueue;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
@@ -78,6 +80,11 @@ public class BotAdministration {
     @Transactional
     public long workInProgress(String memberId) {
         return jobs.unfinished(memberId);
+    }
+
+    /** The portal's background work that failed for good, newest first. */
+    public List<FailedJob> recentFailures(String memberId, int max) {
+        return jobs.recentFailures(memberId, max);
     }
 
     private Optional<Bot> row(String memberId, long rowId) {
