@@ -3,11 +3,8 @@ package io.b24bots.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -21,8 +18,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
@@ -42,6 +37,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Bitrix24Emulator.Tokens;
+import io.b24bots.testing.PackagedService;
 import io.b24bots.testing.TestEnvironment;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
@@ -56,44 +52,34 @@ class ScaleOutIT {
 
     static final int FIRST_BURST = 200;
     static final int SECOND_BURST = 100;
-    static final String KEYS = "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 
     static Bitrix24Emulator bitrix;
     static EmbeddedPostgres postgres;
     static Path dataDir;
     static int dbPort;
-    static Replica a;
-    static Replica b;
+    static PackagedService a;
+    static PackagedService b;
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     static final List<Portal> firstBurst = new ArrayList<>();
     static final List<Portal> secondBurst = new ArrayList<>();
-
-    /** One running process of the packaged service. */
-    record Replica(String name, int port, Process process) {
-        String url(String path) {
-            return "http://localhost:" + port + path;
-        }
-    }
 
     @BeforeAll
     static void start() throws Exception {
         bitrix = new Bitrix24Emulator(TestEnvironment.CLIENT_ID, TestEnvironment.CLIENT_SECRET);
         dataDir = Files.createTempDirectory("scale-out-pg");
-        dbPort = freePort();
+        dbPort = PackagedService.freePort();
         postgres = startPostgres();
         a = launch("replica-a");
         b = launch("replica-b");
-        for (Replica replica : List.of(a, b)) {
-            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
-                    .ignoreExceptions().until(() -> get(replica.url("/q/health/ready")).statusCode() == 200);
-        }
+        a.awaitReady();
+        b.awaitReady();
     }
 
     @AfterAll
     static void stop() throws IOException {
-        for (Replica replica : new Replica[] {a, b}) {
+        for (PackagedService replica : new PackagedService[] {a, b}) {
             if (replica != null) {
-                replica.process().destroyForcibly();
+                replica.close();
             }
         }
         if (postgres != null) {
@@ -120,8 +106,8 @@ class ScaleOutIT {
             firstBurst.add(bitrix.createPortal());
         }
         runConcurrently(firstBurst, (portal, i) -> {
-            Replica frame = i % 2 == 0 ? a : b;
-            Replica event = frame == a ? b : a;
+            PackagedService frame = i % 2 == 0 ? a : b;
+            PackagedService event = frame == a ? b : a;
             Tokens first = bitrix.issueTokens(portal, 1);
             Tokens second = bitrix.issueTokens(portal, 1);
             assertThat(post(frame.url("/b24/install?DOMAIN=" + portal.domain + "&PROTOCOL=1&LANG=en"),
@@ -149,7 +135,7 @@ class ScaleOutIT {
         }
         runConcurrently(firstBurst, (portal, i) -> {
             long echo = bitrix.imbot().liveBots(portal, "b24bots_echo").getFirst().id;
-            for (Replica replica : List.of(a, b)) {
+            for (PackagedService replica : List.of(a, b)) {
                 assertThat(post(replica.url("/b24/events"), messageBody(portal, echo, "from " + replica.name())).statusCode())
                         .isEqualTo(200);
             }
@@ -256,37 +242,14 @@ class ScaleOutIT {
                 "select count(*) from bot where status = 'registered' and member_id in (" + ids + ")") == portals.size() * 2L);
     }
 
-    static long jobsDone(Replica replica) throws Exception {
+    static long jobsDone(PackagedService replica) throws Exception {
         Matcher matcher = Pattern.compile("b24_jobs_completed_total\\{kind=\"register-bots\",outcome=\"done\"} ([0-9.E]+)")
                 .matcher(get(replica.url("/q/metrics")).body());
         return matcher.find() ? (long) Double.parseDouble(matcher.group(1)) : 0;
     }
 
-    static Replica launch(String name) throws IOException {
-        int port = freePort();
-        Path app = Path.of(System.getProperty("b24bots.app.dir", "target/quarkus-app"));
-        String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx384m", "-jar", app.resolve("quarkus-run.jar").toString());
-        Map<String, String> env = builder.environment();
-        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
-        env.put("QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://localhost:" + dbPort + "/postgres");
-        env.put("QUARKUS_DATASOURCE_USERNAME", "postgres");
-        env.put("QUARKUS_DATASOURCE_PASSWORD", "postgres");
-        env.put("B24_CLIENT_ID", TestEnvironment.CLIENT_ID);
-        env.put("B24_CLIENT_SECRET", TestEnvironment.CLIENT_SECRET);
-        env.put("B24_PUBLIC_URL", "http://b24bots.test");
-        env.put("B24_OAUTH_URL", bitrix.oauthUrl());
-        env.put("B24_OAUTH_EXTRA_URLS", bitrix.secondOauthUrl());
-        env.put("B24_ALLOW_HTTP", "true");
-        env.put("B24_TOKEN_KEYS", KEYS);
-        // Production ships without bots: they are declared the way an operator does it, in the environment.
-        env.put("B24_BOTS_HELPER_API", "v2");
-        env.put("B24_BOTS_HELPER_CODE", "b24bots_helper");
-        env.put("B24_BOTS_HELPER_EVENT_MODE", "fetch");
-        env.put("B24_BOTS_HELPER_NAME", "Helper");
-        env.put("B24_BOTS_ECHO_API", "v1");
-        env.put("B24_BOTS_ECHO_CODE", "b24bots_echo");
-        env.put("B24_BOTS_ECHO_NAME", "Echo");
+    static PackagedService launch(String name) {
+        Map<String, String> env = PackagedService.environment(bitrix, "jdbc:postgresql://localhost:" + dbPort + "/postgres");
         // Short leases and polls so a dead replica's work moves within seconds; the emulator allows 20 calls/s.
         env.put("B24_JOBS_LEASE", "PT5S");
         env.put("B24_JOBS_WORKER_NAME", name);
@@ -294,9 +257,7 @@ class ScaleOutIT {
         env.put("B24_REST_REQUESTS_PER_SECOND", "20");
         env.put("B24_REGISTRATION_BACKOFF", "PT0.5S");
         env.put("QUARKUS_DATASOURCE_JDBC_ACQUISITION_TIMEOUT", "3S");
-        File log = Path.of("target", "scale-out-" + name + ".log").toFile();
-        builder.redirectErrorStream(true).redirectOutput(log);
-        return new Replica(name, port, builder.start());
+        return PackagedService.start("scale-out-" + name, env);
     }
 
     static EmbeddedPostgres startPostgres() throws IOException {
@@ -325,46 +286,15 @@ class ScaleOutIT {
     }
 
     static String frameBody(Portal portal, Tokens tokens) {
-        return form(Map.of("AUTH_ID", tokens.accessToken(), "AUTH_EXPIRES", "3600", "REFRESH_ID", tokens.refreshToken(),
-                "SERVER_ENDPOINT", bitrix.oauthUrl() + "/rest/", "member_id", portal.memberId, "status", "L",
-                "PLACEMENT", "DEFAULT", "APPLICATION_TOKEN", "app-" + portal.memberId));
+        return PackagedService.frameBody(bitrix, portal, tokens);
     }
 
     static String installEventBody(Portal portal, Tokens tokens) {
-        Map<String, String> fields = new LinkedHashMap<>();
-        fields.put("event", "ONAPPINSTALL");
-        fields.put("data[VERSION]", "1");
-        fields.put("data[LANGUAGE_ID]", "en");
-        fields.put("auth[access_token]", tokens.accessToken());
-        fields.put("auth[refresh_token]", tokens.refreshToken());
-        fields.put("auth[expires_in]", "3600");
-        fields.put("auth[member_id]", portal.memberId);
-        fields.put("auth[domain]", portal.domain);
-        fields.put("auth[server_endpoint]", bitrix.oauthUrl() + "/rest/");
-        fields.put("auth[application_token]", "app-" + portal.memberId);
-        return form(fields);
+        return PackagedService.installEventBody(bitrix, portal, tokens);
     }
 
     static String messageBody(Portal portal, long botId, String text) {
-        Map<String, String> fields = new LinkedHashMap<>();
-        fields.put("event", "ONIMBOTMESSAGEADD");
-        fields.put("data[BOT][" + botId + "][BOT_ID]", Long.toString(botId));
-        fields.put("data[BOT][" + botId + "][BOT_CODE]", "b24bots_echo");
-        fields.put("data[PARAMS][DIALOG_ID]", "7");
-        fields.put("data[PARAMS][MESSAGE]", text);
-        fields.put("data[PARAMS][MESSAGE_ID]", Integer.toString(text.hashCode()));
-        fields.put("data[PARAMS][FROM_USER_ID]", "7");
-        fields.put("data[USER][ID]", "7");
-        fields.put("data[USER][IS_BOT]", "N");
-        fields.put("data[PARAMS][MESSAGE_TYPE]", "P");
-        // The tokens Bitrix24 puts in a real event: the bot's own and the author's.
-        fields.put("data[BOT][" + botId + "][access_token]", bitrix.issueTokens(portal, botId).accessToken());
-        fields.put("data[BOT][" + botId + "][server_endpoint]", bitrix.oauthUrl() + "/rest/");
-        fields.put("auth[access_token]", bitrix.issueTokens(portal, 7).accessToken());
-        fields.put("auth[server_endpoint]", bitrix.oauthUrl() + "/rest/");
-        fields.put("auth[member_id]", portal.memberId);
-        fields.put("auth[application_token]", "app-" + portal.memberId);
-        return form(fields);
+        return PackagedService.messageBody(bitrix, portal, botId, text);
     }
 
     static String updateEventBody(Portal portal) {
@@ -375,10 +305,7 @@ class ScaleOutIT {
     }
 
     static String form(Map<String, String> fields) {
-        StringJoiner body = new StringJoiner("&");
-        new HashMap<>(fields).forEach((k, v) -> body.add(URLEncoder.encode(k, StandardCharsets.UTF_8) + "="
-                + URLEncoder.encode(v, StandardCharsets.UTF_8)));
-        return body.toString();
+        return PackagedService.form(fields);
     }
 
     static HttpResponse<String> post(String url, String form) throws IOException, InterruptedException {
@@ -390,11 +317,5 @@ class ScaleOutIT {
     static HttpResponse<String> get(String url) throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }
