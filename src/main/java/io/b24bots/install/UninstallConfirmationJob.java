@@ -10,9 +10,8 @@ import io.b24bots.oauth.AppInfo;
 import io.b24bots.oauth.OAuthClient;
 import io.b24bots.oauth.OAuthRejectedException;
 import io.b24bots.oauth.OAuthUnavailableException;
-import io.b24bots.oauth.PortalAccess;
-import io.b24bots.oauth.PortalUnavailableException;
 import io.b24bots.oauth.TokenService;
+import io.b24bots.oauth.TokenService.Probe;
 import io.b24bots.oauth.TrustedOAuthServers;
 import io.b24bots.portal.Portal;
 import io.b24bots.portal.PortalStatus;
@@ -24,11 +23,13 @@ import org.jboss.logging.Logger;
 
 /**
  * Acts on {@code ONAPPUNINSTALL} only once Bitrix24 confirms it. The event carries no token and its
- * application token is readable by every portal user, but a genuine uninstall revokes the app's
- * tokens: {@code app.info} with the stored token fails and a refresh answers {@code invalid_grant}.
- * While the stored pair still works and {@code app.info} reports the app installed, the claim is
- * refused and nothing changes. When the OAuth server cannot be asked, the confirmation waits and
- * is tried again; an unconfirmed claim never purges anything.
+ * application token is readable by every portal user, so it proves nothing by itself; a genuine
+ * uninstall revokes the app's tokens. Only positive evidence from Bitrix24 confirms it: {@code app.info}
+ * reports the app not installed, or refuses a token refreshed for the purpose, or the refresh answers
+ * {@code invalid_grant} for a refresh token no earlier grant can have spent. Anything else (an outage,
+ * {@code invalid_client}, which is this app's configuration, a portal already waiting for
+ * re-authorisation, a refresh token in doubt) is not evidence: the confirmation waits and is tried again,
+ * and an unconfirmed claim never purges anything.
  */
 @ApplicationScoped
 public class UninstallConfirmationJob implements JobHandler {
@@ -80,38 +81,37 @@ public class UninstallConfirmationJob implements JobHandler {
     }
 
     private Verdict verdict(String memberId) {
-        Optional<StoredTokens> stored = portals.tokens(memberId);
-        if (stored.isEmpty() || stored.get().status() == PortalStatus.REAUTH_REQUIRED) {
-            // No pair left, or its refresh already answered invalid_grant: nothing of ours still works.
-            return Verdict.REVOKED;
-        }
-        String server = stored.get().oauthServer();
-        if (!servers.isTrusted(server)) {
-            throw new RetryJobLater(RETRY, "the portal's OAuth server is no longer trusted; cannot confirm");
-        }
-        try {
-            return installed(server, stored.get().accessToken());
-        } catch (OAuthRejectedException e) {
-            LOG.debugf("app.info refused the stored token of portal %s (%s); trying a refresh", memberId, e.code());
-        } catch (OAuthUnavailableException e) {
-            throw new RetryJobLater(RETRY, "OAuth server unavailable; uninstall not confirmed yet");
-        }
-        PortalAccess fresh;
-        try {
-            fresh = tokens.refreshRejected(memberId, stored.get().accessToken());
-        } catch (PortalUnavailableException e) {
-            if (e.status() == PortalStatus.REAUTH_REQUIRED || e.status() == null) {
-                return Verdict.REVOKED;
+        StoredTokens stored = portals.tokens(memberId)
+                .orElseThrow(() -> new RetryJobLater(RETRY, "the portal has no tokens to ask Bitrix24 with; not confirmed"));
+        if (stored.status() == PortalStatus.ACTIVE && !stored.expiresWithin(Duration.ZERO)) {
+            // A live stored token answers at once, without spending the refresh token.
+            String server = stored.oauthServer();
+            if (!servers.isTrusted(server)) {
+                throw new RetryJobLater(RETRY, "the portal's OAuth server is no longer trusted; cannot confirm");
             }
-            throw new RetryJobLater(RETRY, "portal is " + e.status().dbValue());
-        } catch (OAuthRejectedException | OAuthUnavailableException e) {
-            throw new RetryJobLater(RETRY, "refresh failed without invalid_grant; uninstall not confirmed yet");
+            try {
+                return installed(server, stored.accessToken());
+            } catch (OAuthRejectedException e) {
+                LOG.debugf("app.info refused the stored token of portal %s (%s); refreshing to ask again", memberId, e.code());
+            } catch (OAuthUnavailableException e) {
+                throw new RetryJobLater(RETRY, "OAuth server unavailable; uninstall not confirmed yet");
+            }
         }
-        try {
-            return installed(server, fresh.accessToken());
-        } catch (OAuthRejectedException | OAuthUnavailableException e) {
-            throw new RetryJobLater(RETRY, "app.info failed for a freshly refreshed token; uninstall not confirmed yet");
-        }
+        return switch (tokens.probe(memberId)) {
+            case Probe.Revoked revoked -> Verdict.REVOKED;
+            case Probe.Inconclusive inconclusive -> throw new RetryJobLater(RETRY,
+                    "uninstall not confirmed yet: " + inconclusive.why());
+            case Probe.Working working -> {
+                try {
+                    yield installed(stored.oauthServer(), working.access().accessToken());
+                } catch (OAuthRejectedException e) {
+                    // A token issued a moment ago for this very question, refused: the app's access is gone.
+                    yield Verdict.REVOKED;
+                } catch (OAuthUnavailableException e) {
+                    throw new RetryJobLater(RETRY, "app.info failed for a freshly refreshed token; uninstall not confirmed yet");
+                }
+            }
+        };
     }
 
     private Verdict installed(String server, String accessToken) {

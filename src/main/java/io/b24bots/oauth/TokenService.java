@@ -47,6 +47,8 @@ public class TokenService {
     private static final Duration MAX_STORE_BACKOFF = Duration.ofSeconds(2);
 
     private static final String PROCESS = ManagementFactory.getRuntimeMXBean().getName();
+    private static final String INVALID_GRANT = "invalid_grant";
+    private static final String INVALID_CLIENT = "invalid_client";
 
     /*
      * How long an access token read here is used without reading the row again
@@ -193,7 +195,10 @@ public class TokenService {
             try {
                 grant = oauth.refresh(tokens.oauthServer(), tokens.refreshToken());
             } catch (OAuthRejectedException e) {
-                if (!"invalid_grant".equals(e.code()) && !"invalid_client".equals(e.code())) {
+                if (INVALID_CLIENT.equals(e.code())) {
+                    throw misconfigured(memberId);
+                }
+                if (!INVALID_GRANT.equals(e.code())) {
                     meters.counter("b24.token.refreshes", "outcome", "error").increment();
                     throw e;
                 }
@@ -206,6 +211,8 @@ public class TokenService {
                 throw new PortalUnavailableException(memberId, PortalStatus.REAUTH_REQUIRED);
             } catch (OAuthUnavailableException e) {
                 meters.counter("b24.token.refreshes", "outcome", "error").increment();
+                leaseEnded = true;
+                markInDoubt(memberId, owner);
                 throw e;
             }
             if (grant.memberId() != null && !grant.memberId().equals(memberId)) {
@@ -224,6 +231,30 @@ public class TokenService {
             if (!leaseEnded) {
                 releaseQuietly(memberId, owner);
             }
+        }
+    }
+
+    /**
+     * The OAuth server refused this app's own credentials: the operator's configuration (client id or
+     * secret), not the portal's doing. Nothing about the portal changes; the call fails as transient
+     * and the operator is told, every time, in the log and a metric.
+     */
+    private OAuthUnavailableException misconfigured(String memberId) {
+        meters.counter("b24.token.refreshes", "outcome", INVALID_CLIENT).increment();
+        LOG.errorf("The OAuth server refused this app's client credentials (invalid_client) while refreshing the tokens "
+                + "of portal %s: check b24.client-id and b24.client-secret (B24_CLIENT_ID, B24_CLIENT_SECRET). "
+                + "The portal is left as it is.", memberId);
+        return new OAuthUnavailableException("the OAuth server refused this app's client credentials (invalid_client)");
+    }
+
+    /** A grant's answer never came: the server may have spent the refresh token (see V12). */
+    private void markInDoubt(String memberId, String owner) {
+        try {
+            QuarkusTransaction.requiringNew().run(() -> store.refreshInDoubt(memberId, owner));
+        } catch (RuntimeException e) {
+            // The lease then runs out unreleased, which marks the token in doubt when it is taken next.
+            LOG.warnf("Could not record that the refresh token of portal %s may be spent (%s)", memberId,
+                    OAuthClient.rootMessage(e));
         }
     }
 
@@ -348,6 +379,106 @@ public class TokenService {
         // the older token back; a lapsed entry (a reinstall elsewhere restarts versions) gives way.
         return remembered.merge(access.memberId(), fresh, (old, now) ->
                 now.version() >= old.version() || !old.usable(System.nanoTime()) ? now : old);
+    }
+
+    /** What Bitrix24 says of the app's access to a portal, asked by {@link #probe}. */
+    public sealed interface Probe {
+        /** The refresh token is refused although no grant can have spent it: Bitrix24 revoked the app's access. */
+        record Revoked() implements Probe {
+        }
+
+        /** The refresh worked: this fresh pair's access token is the app's, now. */
+        record Working(PortalAccess access) implements Probe {
+        }
+
+        /** Nothing can be concluded now (an outage, our configuration, a token in doubt); why, for the log. */
+        record Inconclusive(String why) implements Probe {
+        }
+    }
+
+    /**
+     * Refreshes the portal's pair to learn whether Bitrix24 still grants the app access, whatever the
+     * portal's status here (an uninstall must be confirmed for a portal already waiting for
+     * re-authorisation too). Only positive evidence is {@link Probe.Revoked}: {@code invalid_grant}
+     * for a refresh token no earlier grant can have spent. A pair it gets is stored, and a portal it
+     * finds authorised again is active again.
+     */
+    public Probe probe(String memberId) {
+        ReentrantLock lock = stripes[Math.floorMod(memberId.hashCode(), stripes.length)];
+        lock.lock();
+        try {
+            String owner = PROCESS + "/" + refreshIds.incrementAndGet();
+            long leasedAt = System.nanoTime();
+            ProbeStart start = QuarkusTransaction.requiringNew().call(() -> startProbe(memberId, owner));
+            if (start.refusal() != null) {
+                return new Probe.Inconclusive(start.refusal());
+            }
+            return probeLeased(start.tokens(), owner, leasedAt + lease.toNanos());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The pair to probe with its refresh lease taken, or why it cannot be probed now. */
+    private record ProbeStart(StoredTokens tokens, String refusal) {
+    }
+
+    private ProbeStart startProbe(String memberId, String owner) {
+        StoredTokens stored = store.lockTokens(memberId).orElse(null);
+        if (stored == null || stored.status() == PortalStatus.UNINSTALLED) {
+            return new ProbeStart(null, "the portal has no tokens to refresh");
+        }
+        if (stored.refreshInDoubt()) {
+            return new ProbeStart(null, "its refresh token may have been spent by a grant whose answer was lost");
+        }
+        if (!servers.isTrusted(stored.oauthServer())) {
+            return new ProbeStart(null, "its OAuth server is no longer trusted");
+        }
+        if (!store.takeRefreshLease(memberId, owner, lease)) {
+            return new ProbeStart(null, "another refresh of its tokens is under way");
+        }
+        return new ProbeStart(stored, null);
+    }
+
+    private Probe probeLeased(StoredTokens tokens, String owner, long leaseEndsAt) {
+        String memberId = tokens.memberId();
+        TokenGrant grant;
+        try {
+            grant = oauth.refresh(tokens.oauthServer(), tokens.refreshToken());
+        } catch (OAuthRejectedException e) {
+            if (INVALID_CLIENT.equals(e.code())) {
+                releaseQuietly(memberId, owner);
+                misconfigured(memberId);
+                return new Probe.Inconclusive("the OAuth server refused this app's client credentials");
+            }
+            if (!INVALID_GRANT.equals(e.code())) {
+                releaseQuietly(memberId, owner);
+                return new Probe.Inconclusive("the refresh was refused with " + e.code());
+            }
+            meters.counter("b24.token.refreshes", "outcome", "invalid_grant").increment();
+            if (!QuarkusTransaction.requiringNew().call(() -> refused(tokens, owner))) {
+                return new Probe.Inconclusive("the portal's pair was replaced while it was refreshed");
+            }
+            return new Probe.Revoked();
+        } catch (OAuthUnavailableException e) {
+            markInDoubt(memberId, owner);
+            return new Probe.Inconclusive("the OAuth server could not be asked");
+        }
+        if (grant.memberId() != null && !grant.memberId().equals(memberId)) {
+            releaseQuietly(memberId, owner);
+            return new Probe.Inconclusive("the refresh answered for another portal");
+        }
+        String endpoint = acceptableEndpoint(grant.clientEndpoint()) ? grant.clientEndpoint() : tokens.clientEndpoint();
+        if (!storeGrant(tokens, owner, grant, endpoint, leaseEndsAt)) {
+            return new Probe.Inconclusive("the pair changed while it was refreshed");
+        }
+        meters.counter("b24.token.refreshes", "outcome", "ok").increment();
+        if (tokens.status() == PortalStatus.REAUTH_REQUIRED
+                && QuarkusTransaction.requiringNew().call(() -> store.reactivate(memberId))) {
+            LOG.infof("Portal %s is authorised again: its refresh token works", memberId);
+        }
+        return new Probe.Working(remember(new PortalAccess(memberId, endpoint, grant.accessToken()), grant.expiresAt(),
+                tokens.version() + 1));
     }
 
     /** Drops what this replica remembers of the portal's access token: the next call reads the row. */

@@ -102,7 +102,9 @@ public class PortalStore {
             token.version++;
             // A new pair: a refresh still in flight for the old one will not store its answer
             // (the version moved) and nobody should wait for it.
-            em.createNativeQuery("update portal_token set refresh_owner = null, refresh_until = null where member_id = :member")
+            em.createNativeQuery("""
+                    update portal_token set refresh_owner = null, refresh_until = null, refresh_in_doubt = false
+                    where member_id = :member""")
                     .setParameter("member", install.memberId())
                     .executeUpdate();
         }
@@ -274,14 +276,17 @@ public class PortalStore {
     /**
      * Takes the refresh lease for {@code length} unless another refresh holds one that has not
      * expired. Call it after {@link #lockTokens} in the same transaction, so the row cannot change
-     * between the caller's check that it still needs refreshing and the lease.
+     * between the caller's check that it still needs refreshing and the lease. A lease that ran out
+     * without being released was held by a refresh that stopped midway (its replica died, or could
+     * not store the rotated pair): its grant may have spent the refresh token, which is then in doubt.
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public boolean takeRefreshLease(String memberId, String owner, Duration length) {
         return em.createNativeQuery("""
                 update portal_token
                    set refresh_owner = :owner,
-                       refresh_until = now() + make_interval(secs => :secs)
+                       refresh_until = now() + make_interval(secs => :secs),
+                       refresh_in_doubt = refresh_in_doubt or refresh_owner is not null
                  where member_id = :member
                    and (refresh_until is null or refresh_until <= now())
                 """)
@@ -289,6 +294,23 @@ public class PortalStore {
                 .setParameter("secs", length.toMillis() / 1000.0)
                 .setParameter("member", memberId)
                 .executeUpdate() == 1;
+    }
+
+    /**
+     * A grant sent with the stored refresh token got no answer (a timeout, a dropped connection): the
+     * server may have spent the token. Ends {@code owner}'s lease too, if it still holds it.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void refreshInDoubt(String memberId, String owner) {
+        em.createNativeQuery("""
+                update portal_token set refresh_in_doubt = true,
+                       refresh_owner = case when refresh_owner = :owner then null else refresh_owner end,
+                       refresh_until = case when refresh_owner = :owner then null else refresh_until end
+                 where member_id = :member
+                """)
+                .setParameter("member", memberId)
+                .setParameter("owner", owner)
+                .executeUpdate();
     }
 
     /** Ends the lease {@code owner} holds, if it still holds it. */
@@ -335,12 +357,28 @@ public class PortalStore {
         Portal portal = Portal.findById(memberId);
         seal(token, accessToken, refreshToken, expiresAt);
         token.version++;
+        em.createNativeQuery("update portal_token set refresh_in_doubt = false where member_id = :member")
+                .setParameter("member", memberId)
+                .executeUpdate();
         if (clientEndpoint != null && !clientEndpoint.equals(portal.clientEndpoint)) {
             portal.clientEndpoint = clientEndpoint;
             if (domain != null) {
                 portal.domain = domain;
             }
         }
+        portal.updatedAt = Instant.now();
+        return true;
+    }
+
+    /** A portal waiting for re-authorisation whose refresh token works again is active again. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public boolean reactivate(String memberId) {
+        Portal portal = Portal.findById(memberId);
+        if (portal == null || portal.status != PortalStatus.REAUTH_REQUIRED) {
+            return false;
+        }
+        forgetToken(memberId);
+        portal.status = PortalStatus.ACTIVE;
         portal.updatedAt = Instant.now();
         return true;
     }
@@ -367,7 +405,7 @@ public class PortalStore {
         return new StoredTokens(portal.memberId, portal.status, portal.clientEndpoint, portal.oauthServer,
                 cipher.open(token.accessToken, token.keyId, context(token.memberId, "access")),
                 cipher.open(token.refreshToken, token.keyId, context(token.memberId, "refresh")),
-                token.expiresAt, token.version);
+                token.expiresAt, token.version, token.refreshInDoubt);
     }
 
     private static String context(String memberId, String column) {

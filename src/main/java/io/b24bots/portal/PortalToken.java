@@ -48,4 +48,8 @@ public class PortalToken extends PanacheEntityBase {
 
     @Column(name = "refresh_until", insertable = false, updatable = false)
     public Instant refreshUntil;
+
+    /** A grant may have spent the stored refresh token (see V12); written by {@link PortalStore}'s statements only. */
+    @Column(name = "refresh_in_doubt", insertable = false, updatable = false)
+    public boolean refreshInDoubt;
 }

@@ -11,7 +11,9 @@ public record StoredTokens(
         String accessToken,
         String refreshToken,
         Instant expiresAt,
-        long version) {
+        long version,
+        /** A grant may have spent the refresh token: an invalid_grant for it then proves nothing. */
+        boolean refreshInDoubt) {
 
     public boolean expiresWithin(java.time.Duration margin) {
         return !expiresAt.isAfter(Instant.now().plus(margin));

@@ -85,6 +85,90 @@ class ForgedEventsTest {
         assertThat(BotRegistrationTest.bots(portal)).hasSize(4);
     }
 
+    /**
+     * The quiet portal's stored access token has expired, and the OAuth server answers one refresh with
+     * invalid_client (our configuration, not a revocation): a forged ONAPPUNINSTALL with CLEAN=1 must wait,
+     * not purge, and once the server answers again it is refused.
+     */
+    @Test
+    void aForgedUninstallDuringAnOAuthHiccupPurgesNothing() {
+        Map<String, Object> before = snapshot();
+        expireStoredToken();
+        bitrix.failNextOAuth(portal, "oauth/token", 1, 401, "invalid_client");
+        double refused = Metrics.sum("b24_events_refused_total", "reason=\"uninstall_not_confirmed\"");
+
+        event("ONAPPUNINSTALL", portal, appToken).formParam("data[CLEAN]", "1").post("/b24/events").then().statusCode(200);
+
+        awaitConfirmationDeferred();
+        assertThat(Database.portal(portal.memberId).get("status")).isEqualTo("active");
+        assertThat(Database.token(portal.memberId)).isNotNull();
+        assertThat(BotRegistrationTest.bots(portal)).hasSize(4);
+        assertThat(Database.text("select last_error from job where member_id = ? and kind = 'confirm-uninstall'", portal.memberId))
+                .contains("client credentials");
+
+        Database.update("update job set run_at = now() where member_id = ? and kind = 'confirm-uninstall'", portal.memberId);
+        TestPortals.awaitJobsSettled(portal);
+        assertThat(Database.portal(portal.memberId).get("status")).isEqualTo("active");
+        assertThat(BotRegistrationTest.bots(portal)).allSatisfy(row -> assertThat(row.get("status")).isEqualTo("registered"));
+        assertThat(Metrics.sum("b24_events_refused_total", "reason=\"uninstall_not_confirmed\"")).isEqualTo(refused + 1);
+        assertThat(snapshot().get("status")).isEqualTo(before.get("status"));
+    }
+
+    /** reauth_required is not uninstalled: the forged event makes the service ask, and the refresh still works. */
+    @Test
+    void aPortalWaitingForReauthorisationIsNotUninstalledByAForgedEvent() {
+        Database.update("update portal set status = 'reauth_required' where member_id = ?", portal.memberId);
+
+        event("ONAPPUNINSTALL", portal, appToken).formParam("data[CLEAN]", "1").post("/b24/events").then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+
+        assertThat(Database.portal(portal.memberId).get("status")).as("its refresh token works: authorised again")
+                .isEqualTo("active");
+        assertThat(Database.token(portal.memberId)).isNotNull();
+        assertThat(BotRegistrationTest.bots(portal)).hasSize(4);
+    }
+
+    @Test
+    void aGenuineUninstallOfAPortalWaitingForReauthorisationIsConfirmed() {
+        bitrix.uninstallApp(portal);
+        Database.update("update portal set status = 'reauth_required' where member_id = ?", portal.memberId);
+
+        event("ONAPPUNINSTALL", portal, appToken).formParam("data[CLEAN]", "1").post("/b24/events").then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+
+        assertThat(Database.portal(portal.memberId).get("status")).isEqualTo("uninstalled");
+        assertThat(Database.token(portal.memberId)).isNull();
+    }
+
+    /**
+     * A refresh token that a grant may have spent (its answer was lost) is refused with invalid_grant
+     * whether or not the app was removed: that proves nothing, so the uninstall waits.
+     */
+    @Test
+    void anInvalidGrantForARefreshTokenInDoubtConfirmsNothing() {
+        expireStoredToken();
+        bitrix.revokeRefreshTokens(portal);
+        Database.update("update portal_token set refresh_in_doubt = true where member_id = ?", portal.memberId);
+
+        event("ONAPPUNINSTALL", portal, appToken).formParam("data[CLEAN]", "1").post("/b24/events").then().statusCode(200);
+
+        awaitConfirmationDeferred();
+        assertThat(Database.text("select last_error from job where member_id = ? and kind = 'confirm-uninstall'", portal.memberId))
+                .contains("may have been spent");
+        assertThat(Database.portal(portal.memberId).get("status")).isEqualTo("active");
+        assertThat(Database.token(portal.memberId)).isNotNull();
+        assertThat(bitrix.refreshes(portal)).as("a token in doubt is not even sent").isEmpty();
+    }
+
+    private void expireStoredToken() {
+        Database.update("update portal_token set expires_at = now() - interval '1 minute' where member_id = ?", portal.memberId);
+    }
+
+    private void awaitConfirmationDeferred() {
+        await().until(() -> Database.count("select count(*) from job where member_id = ? and kind = 'confirm-uninstall'"
+                + " and status = 'queued' and attempts >= 1", portal.memberId) == 1);
+    }
+
     @Test
     void aGenuineUninstallIsConfirmedAndThenOnlyAReinstallIsHeard() {
         TestPortals.uninstall(bitrix, portal, true);

@@ -28,6 +28,7 @@ import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Fault;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Database;
+import io.b24bots.testing.Metrics;
 import io.b24bots.testing.TestEnvironment;
 import io.b24bots.testing.TestPortals;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -119,6 +120,39 @@ class TokenRefreshTest {
         assertThat(Database.portal(portal.memberId).get("status")).isEqualTo("active");
 
         assertThat(client.call(portal.memberId, "profile", Map.of()).result().path("ID").asText()).isEqualTo("1");
+    }
+
+    /** invalid_client is this app's configuration: the operator is told, the portal stays active and works once it is fixed. */
+    @Test
+    void invalidClientLeavesThePortalActive() {
+        Portal portal = installedPortal();
+        bitrix.expireAccessTokens(portal);
+        bitrix.failNextOAuth(portal, "oauth/token", 1, 401, "invalid_client");
+        double before = Metrics.sum("b24_token_refreshes_total", "outcome=\"invalid_client\"");
+
+        assertThatThrownBy(() -> client.call(portal.memberId, "profile", Map.of()))
+                .isInstanceOf(OAuthUnavailableException.class).hasMessageContaining("invalid_client");
+        assertThat(Database.portal(portal.memberId).get("status")).isEqualTo("active");
+        assertThat(Metrics.sum("b24_token_refreshes_total", "outcome=\"invalid_client\"")).isEqualTo(before + 1);
+        assertThat(Database.token(portal.memberId).get("refresh_in_doubt")).as("a refused client spends no grant").isEqualTo(false);
+
+        assertThat(client.call(portal.memberId, "profile", Map.of()).result().path("ID").asText()).isEqualTo("1");
+    }
+
+    /** A grant without a usable answer may have spent the refresh token; the next stored pair clears the doubt. */
+    @Test
+    void aGrantWithoutAnAnswerLeavesTheRefreshTokenInDoubtUntilTheNextPair() {
+        Portal portal = installedPortal();
+        bitrix.expireAccessTokens(portal);
+        bitrix.failNextOAuth(portal, "oauth/token", 1, 502, "BAD_GATEWAY");
+
+        assertThatThrownBy(() -> client.call(portal.memberId, "profile", Map.of()))
+                .isInstanceOf(OAuthUnavailableException.class);
+        assertThat(Database.token(portal.memberId).get("refresh_in_doubt")).isEqualTo(true);
+        assertThat(Database.token(portal.memberId).get("refresh_owner")).isNull();
+
+        assertThat(client.call(portal.memberId, "profile", Map.of()).result().path("ID").asText()).isEqualTo("1");
+        assertThat(Database.token(portal.memberId).get("refresh_in_doubt")).isEqualTo(false);
     }
 
     @Test
@@ -243,6 +277,20 @@ class TokenRefreshTest {
         assertThat(store.tokens(portal.memberId).orElseThrow().accessToken())
                 .isEqualTo(bitrix.latestTokens(portal).accessToken());
         assertThat(Database.token(portal.memberId).get("refresh_owner")).isNull();
+        assertThat(Database.token(portal.memberId).get("refresh_in_doubt")).as("cleared by the new pair").isEqualTo(false);
+    }
+
+    /** A lease left unreleased means its grant may have spent the token: an invalid_grant after it proves nothing. */
+    @Test
+    void aLeaseLeftByADeadReplicaPutsTheRefreshTokenInDoubt() {
+        Portal portal = installedPortal();
+        expireStoredToken(portal);
+        setLease(portal, "dead-replica", "1 second");
+        bitrix.revokeRefreshTokens(portal);
+
+        assertThatThrownBy(() -> client.call(portal.memberId, "profile", Map.of()))
+                .isInstanceOf(PortalUnavailableException.class);
+        assertThat(Database.token(portal.memberId).get("refresh_in_doubt")).isEqualTo(true);
     }
 
     @Test
