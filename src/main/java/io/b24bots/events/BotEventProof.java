@@ -13,6 +13,7 @@ import io.b24bots.oauth.OAuthRejectedException;
 import io.b24bots.oauth.OAuthUnavailableException;
 import io.b24bots.oauth.TrustedOAuthServers;
 import io.b24bots.portal.TokenCipher;
+import io.b24bots.web.ClientAddress;
 import io.b24bots.web.FormData;
 import io.b24bots.web.KeyedLimiter;
 import io.b24bots.web.Refusal;
@@ -28,8 +29,9 @@ import jakarta.enterprise.context.ApplicationScoped;
  *
  * <p>Proofs are cached by a hash of the token until it expires, so a busy bot costs one
  * {@code app.info} per token and replica, not one per event; refusals are cached briefly, and new
- * proofs per portal are rate-limited, so a hostile portal user posting random tokens cannot make
- * the service call the OAuth server without limit.
+ * proofs per portal and sending address are rate-limited, so a hostile portal user posting random
+ * tokens cannot make the service call the OAuth server without limit, nor spend the budget of the
+ * genuine events Bitrix24 delivers to the same portal.
  */
 @ApplicationScoped
 public class BotEventProof {
@@ -48,11 +50,13 @@ public class BotEventProof {
     private final B24Config config;
     private final EventRefusals refusals;
     private final KeyedLimiter limiter;
+    private final ClientAddress client;
     private final Map<String, Proven> proven = new ConcurrentHashMap<>();
     private final Map<String, Instant> refused = new ConcurrentHashMap<>();
 
     BotEventProof(OAuthClient oauth, TrustedOAuthServers servers, B24Config config, EventRefusals refusals,
-            EventsConfig events) {
+            EventsConfig events, ClientAddress client) {
+        this.client = client;
         this.oauth = oauth;
         this.servers = servers;
         this.config = config;
@@ -126,7 +130,9 @@ public class BotEventProof {
         }
         String server = servers.forServerEndpoint(claimedServer).orElseThrow(
                 () -> refusals.refuse(event, memberId, "untrusted_server", "The event names an OAuth server this service does not trust."));
-        if (!limiter.tryAcquire(memberId)) {
+        // Per portal and sending address: a portal user posting made-up tokens spends their own
+        // address's budget, not the one Bitrix24's deliveries to the same portal draw on.
+        if (!limiter.tryAcquire(memberId + " " + client.current())) {
             throw refusals.refuse(event, memberId, "proof_rate", Refusal.Kind.TOO_MANY,
                     "Too many unproven tokens for this portal; try again shortly.");
         }

@@ -7,11 +7,11 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "b24.events")
 public interface EventsConfig {
 
-    /** New bot tokens proven per second for one portal (cached proofs are free); past it, 429. */
+    /** New bot tokens proven per second for one portal from one sending address (cached proofs are free); past it, 429. */
     @WithDefault("20")
     double proofsPerSecond();
 
-    /** New bot-token proofs one portal may ask for at once. */
+    /** New bot-token proofs one portal may ask for at once from one sending address. */
     @WithDefault("100")
     int proofBurst();
 }

@@ -22,8 +22,13 @@ public interface InstallConfig {
 
     /**
      * Failed token proofs (install, app opening, lifecycle events) one client address may cause per
-     * minute; past it the address gets 429 without an outbound call until its budget refills.
+     * minute. Past it the address is not shut out, but slowed down: its proofs run one at a time, and
+     * each that fails holds its line for a minute divided by this number (README "Security").
      */
     @WithDefault("30")
     int failedProofsPerMinute();
+
+    /** Longest a proof waits in its address's line before it gets 429. */
+    @WithDefault("PT15S")
+    java.time.Duration proofWait();
 }

@@ -44,6 +44,7 @@ public class TokenProver {
     private final B24Config config;
     private final ClientAddress client;
     private final KeyedLimiter failuresByClient;
+    private final SuspectLine suspects;
     private final Map<String, Instant> refusedTokens = new ConcurrentHashMap<>();
 
     TokenProver(TrustedOAuthServers servers, OAuthClient oauth, BitrixClient bitrix, B24Config config,
@@ -55,6 +56,7 @@ public class TokenProver {
         this.client = client;
         int perMinute = Math.max(1, install.failedProofsPerMinute());
         this.failuresByClient = new KeyedLimiter(perMinute / 60.0, perMinute, 100_000);
+        this.suspects = new SuspectLine(Duration.ofMillis(60_000 / perMinute), install.proofWait());
     }
 
     /** Resolves a claimed {@code server_endpoint}; an untrusted one is refused before any call. */
@@ -73,19 +75,24 @@ public class TokenProver {
         if (accessToken == null || accessToken.isBlank()) {
             throw Refusal.unverified("The request carries no access token.");
         }
-        // Every proof costs an outbound call: a client that keeps presenting bad tokens is slowed
-        // down, and a token just refused is refused again without asking.
+        // Every proof costs an outbound call: a token just refused is refused again without asking, and
+        // a client address that keeps presenting bad tokens is slowed down, never shut out (a genuine
+        // token from the same address, behind the same office NAT, must still get through).
         String address = client.current();
-        if (!failuresByClient.hasBudget(address)) {
-            LOG.warnf("Too many failed proofs from one client address; refused for claimed portal %s", claimedMemberId);
-            throw Refusal.tooMany("Too many requests that could not be verified came from your address. Try again in a minute.");
-        }
         String tokenKey = HexFormat.of().formatHex(TokenCipher.sha256(accessToken));
         Instant refusedUntil = refusedTokens.get(tokenKey);
         if (refusedUntil != null && refusedUntil.isAfter(Instant.now())) {
             failuresByClient.tryAcquire(address);
             throw Refusal.unverified("The access token was not accepted by the Bitrix24 OAuth server.");
         }
+        if (failuresByClient.hasBudget(address)) {
+            return checkCounted(server, accessToken, claimedMemberId, claimedDomain, address, tokenKey);
+        }
+        return suspects.inTurn(address, () -> checkCounted(server, accessToken, claimedMemberId, claimedDomain, address, tokenKey));
+    }
+
+    private AppInfo checkCounted(String server, String accessToken, String claimedMemberId, String claimedDomain,
+            String address, String tokenKey) {
         try {
             return check(server, accessToken, claimedMemberId, claimedDomain);
         } catch (Refusal e) {

@@ -91,6 +91,24 @@ class DeploymentFilesTest {
         }
     }
 
+    /** Behind the shipped proxies, per-client limits count the client the proxy names, and only the proxy is believed. */
+    @Test
+    void theReplicasBelieveTheForwardedForOfTheirOwnProxyOnly() throws IOException {
+        JsonNode services = yaml("docker/compose.yaml").path("services");
+        String proxyAddress = services.path("proxy").path("networks").path("inside").path("ipv4_address").asText();
+        assertThat(proxyAddress).isNotBlank();
+        for (String replica : List.of("app-1", "app-2")) {
+            JsonNode env = services.path(replica).path("environment");
+            assertThat(env.path("QUARKUS_HTTP_PROXY_PROXY_ADDRESS_FORWARDING").asText()).isEqualTo("true");
+            assertThat(env.path("QUARKUS_HTTP_PROXY_TRUSTED_PROXIES").asText()).isEqualTo(proxyAddress);
+        }
+        JsonNode config = yaml("deploy/configmap.yaml").path("data");
+        assertThat(config.path("QUARKUS_HTTP_PROXY_PROXY_ADDRESS_FORWARDING").asText()).isEqualTo("true");
+        assertThat(io.b24bots.web.TrustedProxies.parse(List.of(config.path("QUARKUS_HTTP_PROXY_TRUSTED_PROXIES").asText()
+                .split(","))).isEmpty()).isFalse();
+        assertThat(Files.readString(Path.of("docker/nginx.conf"))).contains("X-Forwarded-For $proxy_add_x_forwarded_for");
+    }
+
     @Test
     void dockerfileRunsTheFastJarAsANonRootUserWithAHealthCheck() throws IOException {
         List<String> lines = Files.readAllLines(Path.of("docker/Dockerfile.jvm"));
