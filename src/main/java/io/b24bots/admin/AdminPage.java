@@ -148,7 +148,7 @@ public class AdminPage {
         String work = switch (job.kind()) {
             case BotEventQueue.KIND -> msg.workBotEvent();
             case RegisterBotsJob.KIND -> msg.workRegister();
-            case ConvergeBotsJob.KIND -> msg.workConverge();
+            case ConvergeBotsJob.KIND, ConvergeBotsJob.REQUESTED_KIND -> msg.workConverge();
             case UnregisterBotJob.KIND -> msg.workUnregister();
             case ReconcileBotsJob.KIND -> msg.workReconcile();
             case UninstallConfirmationJob.KIND -> msg.workUninstall();

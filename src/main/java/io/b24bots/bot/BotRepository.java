@@ -153,7 +153,7 @@ public class BotRepository {
                        or exists (select 1 from bot b where b.member_id = p.member_id and b.status = 'registered'
                             and b.code <> all(cast(:codes as text[]))))
                   and not exists (select 1 from job j where j.member_id = p.member_id
-                            and j.kind in ('register-bots', 'converge-bots')
+                            and j.kind in ('register-bots', 'converge-bots', 'converge-bots-requested')
                             and (j.status = 'queued' or j.status = 'running'
                                  or j.status = 'failed' and j.updated_at > now() - interval '15 minutes'))
                 order by p.member_id
@@ -187,11 +187,11 @@ public class BotRepository {
                 """).setParameter("m", memberId).executeUpdate();
     }
 
-    /** Rollout jobs waiting to run now or running, across all replicas. */
+    /** Portals with a rollout job waiting to run now or running, across all replicas: one slot each. */
     @Transactional
     public long rolloutJobsInFlight() {
         return ((Number) em.createNativeQuery("""
-                select count(*) from job where kind = 'converge-bots'
+                select count(distinct member_id) from job where kind = 'converge-bots'
                   and (status = 'running' or status = 'queued' and run_at <= now())
                 """).getSingleResult()).longValue();
     }

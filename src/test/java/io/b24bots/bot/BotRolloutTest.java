@@ -44,6 +44,9 @@ class BotRolloutTest {
     @Inject
     BotRollout rollout;
 
+    @Inject
+    io.b24bots.bot.administration.BotAdministration administration;
+
     @Test
     void aChangedNameAvatarAndModeConvergeOnEveryPortalAndASecondRunChangesNothing() {
         Portal first = TestPortals.installed(bitrix);
@@ -165,6 +168,36 @@ class BotRolloutTest {
         assertThat(BotRegistrationTest.bot(failing, "b24bots_support").get("applied_fingerprint")).isEqualTo("old");
     }
 
+    /**
+     * A slow portal whose admin keeps pressing "Re-register all bots" used to hold both of the fleet's
+     * rollout slots while the other portals waited: its own requests now run outside them.
+     */
+    @Test
+    void aPortalsOwnRequestsHoldNoRolloutSlot() {
+        Portal slow = TestPortals.installed(bitrix);
+        Portal a = TestPortals.installed(bitrix);
+        Portal b = TestPortals.installed(bitrix);
+        for (Portal portal : List.of(slow, a, b)) {
+            olderDeclarationApplied(portal, "b24bots_support");
+        }
+        slow.latencyMillis = 700;
+        try {
+            for (int i = 0; i < 3; i++) {
+                administration.reregisterAll(slow.memberId);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> Database.count(
+                    "select count(*) from job where member_id = ? and status = 'running'", slow.memberId) == 1);
+
+            assertThat(rollout.queueNext()).as("both slots free for the other portals").isEqualTo(2);
+            converge(a, b);
+            assertThat(Database.count("select count(*) from job where member_id = ? and status in ('queued', 'running')",
+                    slow.memberId)).as("the slow portal is still at it").isPositive();
+        } finally {
+            slow.latencyMillis = 0;
+            TestPortals.awaitJobsSettled(slow);
+        }
+    }
+
     @Test
     void aReplicaOfAnOlderDeclarationDoesNotUndoTheNewestOne() {
         Portal portal = TestPortals.installed(bitrix);
@@ -175,7 +208,7 @@ class BotRolloutTest {
         try {
             appUpdateEvent(portal, TestPortals.applicationToken(portal)).post("/b24/events").then().statusCode(200);
             await().atMost(Duration.ofSeconds(5)).until(() -> Database.count("select count(*) from job where member_id = ? "
-                    + "and kind = 'converge-bots' and status = 'queued' and attempts > 0", portal.memberId) > 0);
+                    + "and kind = 'converge-bots-requested' and status = 'queued' and attempts > 0", portal.memberId) > 0);
             assertThat(bitrix.calls(portal.memberId, "imbot.v2.Bot.update")).as("left to the newest replicas").isEmpty();
 
             // Installs still get their bots from this replica.
@@ -183,7 +216,7 @@ class BotRolloutTest {
             assertThat(imbot.liveBots(fresh, "b24bots_support")).hasSize(1);
         } finally {
             Database.update("update bot_declaration set fingerprint = ?", ours);
-            Database.update("delete from job where member_id = ? and kind = 'converge-bots'", portal.memberId);
+            Database.update("delete from job where member_id = ? and kind like 'converge-bots%'", portal.memberId);
         }
     }
 

@@ -56,7 +56,8 @@ public class BotAdministration {
     public void reregisterAll(String memberId) {
         registry.markUnregisteredPending(memberId);
         registry.forgetApplied(memberId);
-        jobs.enqueue(ConvergeBotsJob.KIND, memberId, null, memberId);
+        // Not a rollout slot: a portal asking again and again must not hold up the rollout to the others.
+        jobs.enqueue(ConvergeBotsJob.REQUESTED_KIND, memberId, null, memberId);
     }
 
     /** Removes one bot from the portal. */

@@ -134,7 +134,8 @@ public class BotRollout {
     /** {@code ONAPPUPDATE}: the portal runs a new version of the app, so its bots are brought in step at once. */
     void updated(@Observes PortalUpdated event) {
         if (!config.rollout().dryRun()) {
-            QuarkusTransaction.requiringNew().run(() -> jobs.enqueue(ConvergeBotsJob.KIND, event.memberId(), null, event.memberId()));
+            QuarkusTransaction.requiringNew().run(() -> jobs.enqueue(ConvergeBotsJob.REQUESTED_KIND, event.memberId(), null,
+                    event.memberId()));
         }
     }
 }

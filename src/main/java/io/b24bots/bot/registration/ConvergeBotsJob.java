@@ -9,14 +9,17 @@ import io.b24bots.jobs.RetryJobLater;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * A rollout's work in one portal (queued by {@link BotRollout}, on {@code ONAPPUPDATE} and from the
- * admin page): the same run as an install's registration, under its own kind so that a rollout's
- * portals are counted and paced apart from installs.
+ * A rollout's work in one portal: the same run as an install's registration, under kinds of its own so
+ * that a rollout's portals are counted and paced apart from installs. {@value #KIND} is what
+ * {@link BotRollout} queues, and only those hold its slots ({@code b24.rollout.concurrency});
+ * {@value #REQUESTED_KIND} is what a portal asks for itself (its admin's "Re-register all bots",
+ * {@code ONAPPUPDATE}): one portal's requests, however many, cannot stall the rollout of the others.
  */
 @ApplicationScoped
 public class ConvergeBotsJob implements JobHandler {
 
     public static final String KIND = "converge-bots";
+    public static final String REQUESTED_KIND = "converge-bots-requested";
 
     private final RegisterBotsJob registration;
     private final Fingerprints fingerprints;
@@ -35,10 +38,39 @@ public class ConvergeBotsJob implements JobHandler {
 
     @Override
     public void run(QueuedJob job) {
+        converge(job, registration, fingerprints, config);
+    }
+
+    static void converge(QueuedJob job, RegisterBotsJob registration, Fingerprints fingerprints, BotsConfig config) {
         if (config.rollout().dryRun() || !fingerprints.isCurrent()) {
             // Taken by a dry-run replica or one still running an older declaration: left to one running the newest.
             throw new RetryJobLater(Duration.ofSeconds(30), "a newer bot declaration is running on other replicas");
         }
         registration.converge(job, null);
+    }
+
+    /** A portal's own request to be brought in step; runs like a rollout's, outside its slots. */
+    @ApplicationScoped
+    public static class Requested implements JobHandler {
+
+        private final RegisterBotsJob registration;
+        private final Fingerprints fingerprints;
+        private final BotsConfig config;
+
+        Requested(RegisterBotsJob registration, Fingerprints fingerprints, BotsConfig config) {
+            this.registration = registration;
+            this.fingerprints = fingerprints;
+            this.config = config;
+        }
+
+        @Override
+        public String kind() {
+            return REQUESTED_KIND;
+        }
+
+        @Override
+        public void run(QueuedJob job) {
+            converge(job, registration, fingerprints, config);
+        }
     }
 }
