@@ -66,10 +66,6 @@ public class BotEventProof {
 
     /** Throws {@link Refusal} (401, 429 or 503) unless the event is proven for {@code memberId}. */
     public void prove(String event, String memberId, FormData form) {
-        if (EventNames.isBotDeletion(event)) {
-            // The deleted bot's token may already be void: the worker asks Bitrix24 whether the bot is gone.
-            return;
-        }
         if (EventNames.isV2BotEvent(event)) {
             FormData bot = form.group("data", "bot");
             proveUser(event, memberId, bot.group("auth"), number(bot.text("id")), "bot_token");

@@ -14,4 +14,11 @@ public interface EventsConfig {
     /** New bot-token proofs one portal may ask for at once from one sending address. */
     @WithDefault("100")
     int proofBurst();
+
+    /**
+     * Events without a token to prove them (bot deletions) one portal may have checked per minute;
+     * past it their checks wait a minute (none is refused: Bitrix24 does not deliver an event twice).
+     */
+    @WithDefault("10")
+    int unprovenPerMinute();
 }

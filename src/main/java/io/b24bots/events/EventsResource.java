@@ -34,11 +34,13 @@ public class EventsResource {
     private final BotEventIntake botEvents;
     private final EventRefusals refusals;
     private final MeterRegistry meters;
+    private final UnprovenDeletions deletions;
     @jakarta.inject.Inject
     io.b24bots.portal.PortalStore portals;
 
     EventsResource(EventVerifier verifier, BotEventProof botProof, InstallService installs, BotEventIntake botEvents,
-            EventRefusals refusals, MeterRegistry meters) {
+            EventRefusals refusals, MeterRegistry meters, UnprovenDeletions deletions) {
+        this.deletions = deletions;
         this.refusals = refusals;
         this.verifier = verifier;
         this.botProof = botProof;
@@ -103,6 +105,9 @@ public class EventsResource {
             return accepted();
         }
         verifier.verify(event, memberId, form.text("auth", "application_token"));
+        if (EventNames.isBotDeletion(event)) {
+            return deletions.accept(event, memberId, form);
+        }
         if (EventNames.isBotEvent(event)) {
             botProof.prove(event, memberId, form);
             Map<String, Object> data = EventPayloads.withoutSecrets(form.group("data").asMap());

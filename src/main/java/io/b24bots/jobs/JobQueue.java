@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -32,15 +33,18 @@ public class JobQueue {
         QUEUED,
         /** A job of the same kind and dedup key was already waiting; nothing was added. */
         DUPLICATE,
-        /** The portal already has {@code b24.jobs.max-queued-per-portal} jobs queued or running; nothing was added. */
+        /**
+         * The portal already has {@code b24.jobs.max-queued-per-portal} jobs queued or running, or
+         * {@code b24.jobs.max-queued-bytes-per-portal} of payload waiting; nothing was added.
+         */
         PORTAL_FULL
     }
 
     /*
      * One statement, one round trip: "room" counts the portal's queued and running jobs, but never
-     * more than the cap (both through V4's partial indexes), and the insert happens only if there is
-     * room. Concurrent offers may each see the last free place, so the cap can be passed by the
-     * number of offers racing for it; it bounds a flood, not an exact count.
+     * more than the cap (both through V4's partial indexes), and the bytes of its queued payloads, and
+     * the insert happens only if there is room for both. Concurrent offers may each see the last free
+     * place, so the caps can be passed by the offers racing for them; they bound a flood, not an exact count.
      */
     private static final String INSERT = """
             with room as (
@@ -48,7 +52,7 @@ public class JobQueue {
             ), added as (
                 insert into job (kind, member_id, payload, dedup_key, status, attempts, run_at, created_at, updated_at)
                 select cast(:kind as varchar), cast(:memberId as varchar), cast(:payload as text), cast(:dedupKey as varchar),
-                       'queued', 0, now(), now(), now()
+                       'queued', 0, now() + make_interval(secs => cast(:delay as float8)), now(), now()
                 from room where room.ok
                 on conflict (kind, dedup_key) where status = 'queued' and dedup_key is not null do nothing
                 returning 1
@@ -59,7 +63,9 @@ public class JobQueue {
             (select count(*) from (select 1 from job where member_id = :memberId and status = 'queued'
                                    union all
                                    select 1 from job where member_id = :memberId and status = 'running'
-                                   limit :cap) active) < :cap""");
+                                   limit :cap) active) < :cap
+            and (select coalesce(sum(octet_length(payload)), 0) from job where member_id = :memberId and status = 'queued')
+                + coalesce(octet_length(cast(:payload as text)), 0) <= :bytesCap""");
     private static final String UNCAPPED = INSERT.formatted("true");
     private static final Pattern NAMED = Pattern.compile("(?<!:):([a-zA-Z]\\w*)");
     private static final Positional CAPPED_JDBC = Positional.of(CAPPED);
@@ -68,9 +74,10 @@ public class JobQueue {
     /*
      * offerAll's one statement for a whole batch (one text for every size: array parameters, so
      * PostgreSQL plans it once per connection). Each portal's room is counted once, as in INSERT,
-     * unless this replica counted it a moment ago far below the cap ("known", see PortalRoom);
-     * an offer is taken when the portal's active jobs plus its earlier offers in the batch leave a
-     * place, exactly what offering them one by one in this order would do. The rows are inserted
+     * with the bytes of its queued payloads, unless this replica counted it a moment ago far below
+     * both caps ("known", see PortalRoom); an offer is taken when the portal's active jobs and queued
+     * bytes plus its earlier offers in the batch leave room, exactly what offering them one by one in
+     * this order would do. The rows are inserted
      * in batch order so ids, and so the order a portal's jobs are claimed in, follow arrival.
      * The caller keeps it on its generic plan (the intake: see EventDedup#firstDeliveries).
      * A portal of "locked" (see LOCK_IDLE) with no job queued or running is "idle": its first job
@@ -79,10 +86,12 @@ public class JobQueue {
     private static final String INSERT_ALL = """
             with offered as (
                 select t.member_id, t.payload, t.ord,
-                       row_number() over (partition by t.member_id order by t.ord) as place
+                       row_number() over (partition by t.member_id order by t.ord) as place,
+                       sum(octet_length(t.payload)) over (partition by t.member_id order by t.ord) as bytes_so_far
                 from unnest(cast(? as varchar[]), cast(? as text[])) with ordinality as t(member_id, payload, ord)
             ), known as (
-                select k.member_id, k.active from unnest(cast(? as varchar[]), cast(? as bigint[])) as k(member_id, active)
+                select k.member_id, k.active, k.bytes
+                from unnest(cast(? as varchar[]), cast(? as bigint[]), cast(? as bigint[])) as k(member_id, active, bytes)
             ), idle as (
                 select l.member_id from unnest(cast(? as varchar[])) as l(member_id)
                 where not exists (select 1 from job where member_id = l.member_id and status = 'queued')
@@ -94,14 +103,18 @@ public class JobQueue {
                                 (select count(*) from (select 1 from job where member_id = m.member_id and status = 'queued'
                                                        union all
                                                        select 1 from job where member_id = m.member_id and status = 'running'
-                                                       limit ?) active)) end as active
+                                                       limit ?) active)) end as active,
+                       case when i.member_id is not null then 0
+                            else coalesce(k.bytes,
+                                (select coalesce(sum(octet_length(payload)), 0) from job
+                                 where member_id = m.member_id and status = 'queued')) end as bytes
                 from (select distinct member_id from offered) m
                 left join known k on k.member_id = m.member_id
                 left join idle i on i.member_id = m.member_id
             ), taken as (
                 select o.ord, o.member_id, o.payload, r.idle and o.place = 1 as leased
                 from offered o join room r on r.member_id = o.member_id
-                where r.active + o.place <= ?
+                where r.active + o.place <= ? and r.bytes + o.bytes_so_far <= ?
             ), added as (
                 insert into job (kind, member_id, payload, status, locked_by, locked_until, attempts, run_at, created_at, updated_at)
                 select cast(? as varchar), member_id, payload,
@@ -119,7 +132,8 @@ public class JobQueue {
                    array(select member_id from added where status = 'running' order by id),
                    array(select id from added where status = 'running' order by id),
                    exists (select 1 from taken where not leased),
-                   now()
+                   now(),
+                   array(select bytes from room where counted order by member_id)
             """;
 
     /*
@@ -162,7 +176,7 @@ public class JobQueue {
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public boolean enqueue(String kind, String memberId, String payload, String dedupKey) {
-        return insert(false, kind, memberId, payload, dedupKey) == Enqueued.QUEUED;
+        return insert(false, kind, memberId, payload, dedupKey, Duration.ZERO) == Enqueued.QUEUED;
     }
 
     /**
@@ -172,7 +186,13 @@ public class JobQueue {
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public Enqueued offer(String kind, String memberId, String payload, String dedupKey) {
-        return insert(true, kind, memberId, payload, dedupKey);
+        return insert(true, kind, memberId, payload, dedupKey, Duration.ZERO);
+    }
+
+    /** {@link #offer}, the job due only after {@code delay}. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Enqueued offer(String kind, String memberId, String payload, String dedupKey, Duration delay) {
+        return insert(true, kind, memberId, payload, dedupKey, delay);
     }
 
     /** Offers for one transaction, with slots of this replica's worker held for {@code portals} of them; see {@link JobOffers}. */
@@ -201,44 +221,57 @@ public class JobQueue {
             return queued;
         }
         int cap = config.maxQueuedPerPortal();
+        long bytesCap = config.maxQueuedBytesPerPortal().asLongValue();
         long now = System.nanoTime();
-        Map<String, Integer> offersByPortal = new LinkedHashMap<>();
-        memberIds.forEach(memberId -> offersByPortal.merge(memberId, 1, Integer::sum));
+        Map<String, long[]> offersByPortal = new LinkedHashMap<>();
+        for (int i = 0; i < memberIds.size(); i++) {
+            long[] offered = offersByPortal.computeIfAbsent(memberIds.get(i), k -> new long[2]);
+            offered[0]++;
+            offered[1] += payloadBytes(payloads.get(i));
+        }
         String[] locked = lockIdle(connection, offersByPortal.keySet(), offers.slotsLeft());
         List<String> knownIds = new ArrayList<>();
         List<Long> knownActive = new ArrayList<>();
-        offersByPortal.forEach((memberId, count) -> {
-            long active = rooms.known(memberId, count, cap, now);
-            if (active >= 0) {
+        List<Long> knownBytes = new ArrayList<>();
+        offersByPortal.forEach((memberId, offered) -> {
+            PortalRoom.Count known = rooms.known(memberId, offered[0], offered[1], cap, bytesCap, now);
+            if (known != null) {
                 knownIds.add(memberId);
-                knownActive.add(active);
+                knownActive.add(known.active());
+                knownBytes.add(known.bytes());
             }
         });
-        Map<String, Integer> taken = new HashMap<>();
+        Map<String, long[]> taken = new HashMap<>();
         long sent = System.nanoTime();
         try (PreparedStatement statement = connection.prepareStatement(INSERT_ALL)) {
             statement.setArray(1, connection.createArrayOf("varchar", memberIds.toArray(new String[0])));
             statement.setArray(2, connection.createArrayOf("text", payloads.toArray(new String[0])));
             statement.setArray(3, connection.createArrayOf("varchar", knownIds.toArray(new String[0])));
             statement.setArray(4, connection.createArrayOf("int8", knownActive.toArray(new Long[0])));
-            statement.setArray(5, connection.createArrayOf("varchar", locked));
-            statement.setInt(6, cap);
+            statement.setArray(5, connection.createArrayOf("int8", knownBytes.toArray(new Long[0])));
+            statement.setArray(6, connection.createArrayOf("varchar", locked));
             statement.setInt(7, cap);
-            statement.setString(8, kind);
-            statement.setString(9, locked.length == 0 ? null : offers.worker());
-            statement.setDouble(10, locked.length == 0 ? 0 : offers.lease().toMillis() / 1000.0);
+            statement.setInt(8, cap);
+            statement.setLong(9, bytesCap);
+            statement.setString(10, kind);
+            statement.setString(11, locked.length == 0 ? null : offers.worker());
+            statement.setDouble(12, locked.length == 0 ? 0 : offers.lease().toMillis() / 1000.0);
             try (ResultSet result = statement.executeQuery()) {
                 result.next();
                 // ordinality counts from 1
                 for (Long ord : (Long[]) result.getArray(1).getArray()) {
                     int i = (int) (ord - 1);
                     queued[i] = true;
-                    taken.merge(memberIds.get(i), 1, Integer::sum);
+                    long[] took = taken.computeIfAbsent(memberIds.get(i), k -> new long[2]);
+                    took[0]++;
+                    took[1] += payloadBytes(payloads.get(i));
                 }
                 String[] counted = (String[]) result.getArray(2).getArray();
                 Long[] active = (Long[]) result.getArray(3).getArray();
+                Long[] bytes = (Long[]) result.getArray(8).getArray();
                 for (int i = 0; i < counted.length; i++) {
-                    rooms.counted(counted[i], active[i], taken.getOrDefault(counted[i], 0), now);
+                    long[] took = taken.getOrDefault(counted[i], new long[2]);
+                    rooms.counted(counted[i], active[i] + took[0], bytes[i] + took[1], now);
                 }
                 String[] leasedPortals = (String[]) result.getArray(4).getArray();
                 Long[] leasedIds = (Long[]) result.getArray(5).getArray();
@@ -253,8 +286,16 @@ public class JobQueue {
                 }
             }
         }
-        knownIds.forEach(memberId -> rooms.took(memberId, taken.getOrDefault(memberId, 0)));
+        knownIds.forEach(memberId -> {
+            long[] took = taken.getOrDefault(memberId, new long[2]);
+            rooms.took(memberId, took[0], took[1]);
+        });
         return queued;
+    }
+
+    /** What octet_length gives for the payload as PostgreSQL stores it (UTF-8). */
+    private static long payloadBytes(String payload) {
+        return payload == null ? 0 : payload.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
     /** Up to {@code most} of the portals whose {@link #LOCK_IDLE} lock this transaction took; none, and no statement, when {@code most} is 0. */
@@ -272,13 +313,15 @@ public class JobQueue {
         }
     }
 
-    private Enqueued insert(boolean capped, String kind, String memberId, String payload, String dedupKey) {
+    private Enqueued insert(boolean capped, String kind, String memberId, String payload, String dedupKey, Duration delay) {
         Map<String, Object> values = new HashMap<>();
         values.put("kind", kind);
         values.put("memberId", memberId);
         values.put("payload", payload);
         values.put("dedupKey", dedupKey);
+        values.put("delay", delay.toMillis() / 1000.0);
         values.put("cap", config.maxQueuedPerPortal());
+        values.put("bytesCap", config.maxQueuedBytesPerPortal().asLongValue());
         Positional sql = capped ? CAPPED_JDBC : UNCAPPED_JDBC;
         // Plain JDBC on the transaction's connection: Hibernate's mapping of this scalar row cost
         // more than the statement (it built and caught an exception per query, see bench/RESULTS.md).

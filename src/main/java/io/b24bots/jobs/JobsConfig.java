@@ -60,6 +60,14 @@ public interface JobsConfig {
     int maxQueuedPerPortal();
 
     /**
+     * Bytes of payload a portal may have waiting in the queue before its offers are refused like past
+     * {@link #maxQueuedPerPortal()}: events of half a megabyte each would otherwise let one portal
+     * grow the database by gigabytes within the row cap.
+     */
+    @WithDefault("32M")
+    io.quarkus.runtime.configuration.MemorySize maxQueuedBytesPerPortal();
+
+    /**
      * How long readiness stays DOWN after a JVM {@link Error} (out of memory, stack overflow) in a
      * job or in the dispatcher of this replica.
      */

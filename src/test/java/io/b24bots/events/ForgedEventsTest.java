@@ -231,6 +231,58 @@ class ForgedEventsTest {
         assertThat(Metrics.sum("b24_events_refused_total", "reason=\"bot_still_exists\"")).isEqualTo(refused + 2);
     }
 
+    /**
+     * A flood of forged deletions of a live bot, each with half a megabyte of padding: they share one
+     * check at a time (not one per event), keep only the bot's id, and a genuine reply is not held up
+     * behind them (before: 150 of them delayed a reply by 51 s and stored 70 MB).
+     */
+    @Test
+    void aFloodOfForgedDeletionsCostsOneCheckAndAFewBytes() {
+        String padding = "x".repeat(480 * 1024);
+        for (int i = 0; i < 150; i++) {
+            event("ONIMBOTDELETE", portal, appToken).formParam("data[BOT_ID]", String.valueOf(echo))
+                    .formParam("data[BOT_CODE]", "b24bots_echo").formParam("data[PADDING]", padding + i)
+                    .post("/b24/events").then().statusCode(200);
+        }
+        assertThat(Database.count("select count(*) from job where member_id = ? and status in ('queued', 'running')",
+                portal.memberId)).as("one waiting check, and perhaps one running").isLessThanOrEqualTo(2);
+        assertThat(Database.count("select coalesce(max(octet_length(payload)), 0) from job where member_id = ?", portal.memberId))
+                .isLessThan(100);
+
+        long sent = System.nanoTime();
+        v1Message(botToken(echo), userToken(42), "42", 42, "still answered?").post("/b24/events").then().statusCode(200);
+        await().atMost(java.time.Duration.ofSeconds(10)).until(() -> imbot.messages(portal).size() == 1);
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - sent)).isLessThan(java.time.Duration.ofSeconds(5));
+        TestPortals.awaitJobsSettled(portal);
+        assertThat(BotRegistrationTest.bot(portal, "b24bots_echo").get("status")).isEqualTo("registered");
+        assertThat(bitrix.calls(portal.memberId, "imbot.bot.list").size()).as("checks, not one per event").isLessThanOrEqualTo(4);
+    }
+
+    /** The forged copy comes first with the same data; the genuine deletion after it still takes effect. */
+    @Test
+    void aForgedDeletionCannotTurnTheGenuineOneIntoADuplicate() {
+        event("ONIMBOTDELETE", portal, appToken).formParam("data[BOT_ID]", String.valueOf(echo))
+                .formParam("data[BOT_CODE]", "b24bots_echo").post("/b24/events").then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+        assertThat(BotRegistrationTest.bot(portal, "b24bots_echo").get("status")).isEqualTo("registered");
+
+        imbot.liveBots(portal, "b24bots_echo").getFirst().deleted = true;
+        event("ONIMBOTDELETE", portal, appToken).formParam("data[BOT_ID]", String.valueOf(echo))
+                .formParam("data[BOT_CODE]", "b24bots_echo").post("/b24/events").then().statusCode(200)
+                .body("result", org.hamcrest.Matchers.equalTo("ok"));
+        TestPortals.awaitJobsSettled(portal);
+        assertThat(BotRegistrationTest.bot(portal, "b24bots_echo").get("status")).isEqualTo("deleted");
+    }
+
+    @Test
+    void aDeletionOfABotThatIsNotOursStoresNothing() {
+        event("ONIMBOTDELETE", portal, appToken).formParam("data[BOT_ID]", "987654").post("/b24/events").then().statusCode(200)
+                .body("result", org.hamcrest.Matchers.equalTo("ignored"));
+        event("ONIMBOTDELETE", portal, appToken).formParam("data[BOT_ID]", "not-a-number").post("/b24/events")
+                .then().statusCode(400);
+        assertNothingQueuedOrSent();
+    }
+
     @Test
     void aV2WebhookEventWithoutATopLevelMemberIdIsTakenFromTheBotsAuth() {
         given().contentType("application/x-www-form-urlencoded")

@@ -71,6 +71,26 @@ class JobQueueCapTest {
         assertThat(Database.count("select count(*) from job where member_id = 'captest-almost'")).isEqualTo(cap);
     }
 
+    /** A few huge payloads fill a portal long before its row cap: the bytes of what waits count too. */
+    @Test
+    void aPortalsQueuedBytesAreCappedAsWellAsItsRows() {
+        long bytesCap = config.maxQueuedBytesPerPortal().asLongValue();
+        String megabyte = "{\"x\":\"" + "y".repeat(1024 * 1024) + "\"}";
+        long fits = bytesCap / megabyte.length();
+        QuarkusTransaction.requiringNew().run(() -> {
+            for (int i = 0; i < fits; i++) {
+                assertThat(queue.offer(KIND, "captest-bytes", megabyte, null, java.time.Duration.ofDays(1))).isEqualTo(Enqueued.QUEUED);
+            }
+            assertThat(queue.offer(KIND, "captest-bytes", megabyte, null)).isEqualTo(Enqueued.PORTAL_FULL);
+            assertThat(queue.offer(KIND, "captest-bytes-other", megabyte, null, java.time.Duration.ofDays(1)))
+                    .isEqualTo(Enqueued.QUEUED);
+        });
+        boolean[] queued = inTransaction(connection -> queue.offerAll(connection, queuedOnly(), KIND,
+                List.of("captest-bytes", "captest-bytes-other"), List.of(megabyte, megabyte)));
+        assertThat(queued).containsExactly(false, true);
+        Database.update("update job set run_at = now() + interval '1 day' where member_id like 'captest-bytes%'");
+    }
+
     @Test
     void aBatchTakesWhatEachPortalHasRoomForInOrderAndRefusesOnlyTheRest() {
         int cap = config.maxQueuedPerPortal();

@@ -2,6 +2,7 @@ package io.b24bots.bot.messaging;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.b24bots.jobs.JobOffers;
 import io.b24bots.jobs.JobQueue;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
@@ -26,14 +28,49 @@ public class BotEventQueue {
 
     private final JobQueue jobs;
     private final ObjectMapper json;
+    private final BotDirectory directory;
 
     /** A webhook event for {@link #acceptAll}: its {@code data}, already stripped of tokens, as JSON. */
     public record WebhookEvent(String memberId, String event, String dataJson) {
     }
 
-    BotEventQueue(JobQueue jobs, ObjectMapper json) {
+    BotEventQueue(JobQueue jobs, ObjectMapper json, BotDirectory directory) {
         this.jobs = jobs;
         this.json = json;
+        this.directory = directory;
+    }
+
+    /** What became of a bot's deletion event. */
+    public enum Deletion {
+        /** Its check is queued (or merged into one already waiting for that bot). */
+        QUEUED,
+        /** The bot is none of this portal's registered bots: nothing to check, nothing stored. */
+        NOT_OURS,
+        /** The portal's queue is full. */
+        PORTAL_FULL
+    }
+
+    /**
+     * Queues the check of a bot deletion ({@code ONIMBOTDELETE}, {@code ONIMBOTV2DELETE}). Those events
+     * carry no token to prove them, so the worker asks Bitrix24 whether the bot is gone, and until then
+     * only what that check needs is stored: the event's name and the bot's id, in a job that waits at
+     * most once per bot (more deletions of it join the waiting one). {@code delay}: how long it waits
+     * before it is due (a portal that sent many unproven events lately waits longer).
+     */
+    public Deletion acceptDeletion(String memberId, String event, long botId, Duration delay) {
+        if (directory.registered(memberId, botId).isEmpty()) {
+            return Deletion.NOT_OURS;
+        }
+        ObjectNode payload = json.createObjectNode();
+        payload.put("event", event);
+        if ("ONIMBOTV2DELETE".equals(event)) {
+            payload.putObject("data").putObject("bot").put("id", botId);
+        } else {
+            payload.putObject("data").put("BOT_ID", botId);
+        }
+        JobQueue.Enqueued enqueued = QuarkusTransaction.requiringNew().call(() -> jobs.offer(KIND, memberId,
+                payload.toString(), "bot-deletion:" + botId, delay));
+        return enqueued == JobQueue.Enqueued.PORTAL_FULL ? Deletion.PORTAL_FULL : Deletion.QUEUED;
     }
 
     /** Offers of one intake transaction, with slots of this replica's worker held for {@code portals} of them ({@link JobOffers}). */
