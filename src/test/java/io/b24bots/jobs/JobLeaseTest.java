@@ -188,6 +188,11 @@ class JobLeaseTest {
             }
 
             @Override
+            public io.quarkus.runtime.configuration.MemorySize maxQueuedBytesPerPortal() {
+                return config.maxQueuedBytesPerPortal();
+            }
+
+            @Override
             public Duration errorWindow() {
                 return config.errorWindow();
             }
