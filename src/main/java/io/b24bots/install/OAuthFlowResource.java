@@ -10,6 +10,7 @@ import io.b24bots.config.B24Config;
 import io.b24bots.oauth.TrustedOAuthServers;
 import io.b24bots.portal.Portal;
 import io.b24bots.portal.PortalStore;
+import io.b24bots.support.MemberIds;
 import io.b24bots.support.PortalLogContext;
 import io.b24bots.web.FrameRequest;
 import io.b24bots.web.PageLanguage;
@@ -83,6 +84,9 @@ public class OAuthFlowResource {
         if (state == null || state.isBlank()) {
             throw Refusal.invalid("The authorization answer has no state. Start again from the app.");
         }
+        if (memberId != null && !MemberIds.valid(memberId)) {
+            throw Refusal.invalid("member_id is not a valid Bitrix24 member id.");
+        }
         String stateDomain = states.verify(state).orElseThrow(() -> Refusal.invalid(
                 "The authorization state is invalid or expired. Start the authorization again."));
         if (domain != null && !stateDomain.equalsIgnoreCase(domain.trim())) {
@@ -91,9 +95,6 @@ public class OAuthFlowResource {
         }
         if (code == null || code.isBlank()) {
             throw Refusal.invalid("The authorization answer has no code.");
-        }
-        if (memberId != null && !FrameRequest.MEMBER_ID.matcher(memberId).matches()) {
-            throw Refusal.invalid("member_id is not a valid Bitrix24 member id.");
         }
         String server = servers.forServerDomain(serverDomain).orElseThrow(() -> {
             LOG.warnf("OAuth callback named an untrusted OAuth server");

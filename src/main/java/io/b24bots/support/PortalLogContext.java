@@ -5,6 +5,7 @@ import org.jboss.logging.MDC;
 /**
  * Puts the portal's member_id on every log line written while it is set (JSON logs carry it as a
  * field, the console format prints it). Always cleared, since request and job threads are reused.
+ * Only a value of a member_id's shape is put there: a request's claim may hold anything.
  */
 public final class PortalLogContext implements AutoCloseable {
 
@@ -14,7 +15,7 @@ public final class PortalLogContext implements AutoCloseable {
 
     private PortalLogContext(String memberId) {
         previous = MDC.get(MEMBER_ID);
-        if (memberId != null) {
+        if (MemberIds.valid(memberId)) {
             MDC.put(MEMBER_ID, memberId);
         }
     }

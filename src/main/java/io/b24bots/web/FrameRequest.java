@@ -2,6 +2,7 @@ package io.b24bots.web;
 
 import java.util.regex.Pattern;
 
+import io.b24bots.support.MemberIds;
 import jakarta.ws.rs.core.MultivaluedMap;
 
 /**
@@ -23,11 +24,19 @@ public record FrameRequest(
 
     public static final Pattern HOST = Pattern.compile(
             "(?i)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::[0-9]{1,5})?");
-    public static final Pattern MEMBER_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+    public static final Pattern MEMBER_ID = MemberIds.SHAPE;
     private static final Pattern LANG = Pattern.compile("[a-z]{2}");
 
-    /** Reads the frame fields, preferring the form body over the query string for each one. */
+    /**
+     * Reads the frame fields, preferring the form body over the query string for each one; a
+     * {@code member_id} that is not one (32 hexadecimal digits) is refused here, before it can reach a
+     * log line or a query.
+     */
     public static FrameRequest from(MultivaluedMap<String, String> query, FormData form) {
+        String memberId = field("member_id", query, form);
+        if (memberId != null && !MemberIds.valid(memberId)) {
+            throw Refusal.invalid("member_id is not a valid Bitrix24 member id.");
+        }
         String domain = field("DOMAIN", query, form);
         String lang = field("LANG", query, form);
         String expires = field("AUTH_EXPIRES", query, form);
@@ -41,7 +50,7 @@ public record FrameRequest(
                 field("REFRESH_ID", query, form),
                 field("SERVER_ENDPOINT", query, form),
                 field("APPLICATION_TOKEN", query, form),
-                field("member_id", query, form));
+                memberId);
     }
 
     private static String field(String name, MultivaluedMap<String, String> query, FormData form) {

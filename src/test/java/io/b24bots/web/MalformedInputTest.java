@@ -132,7 +132,7 @@ class MalformedInputTest {
                 .contentType(containsString("text/html"))
                 .header("Content-Security-Policy", "frame-ancestors 'self' https://x.bitrix24.test")
                 .body(containsString("member_id"));
-        given().contentType(FORM).body("member_id=abc&AUTH_ID=x").post("/b24/install")
+        given().contentType(FORM).body("member_id=0123456789abcdef0123456789abcdef&AUTH_ID=x").post("/b24/install")
                 .then().statusCode(400).body(containsString("REFRESH_ID"));
         given().contentType(FORM).body("").post("/b24/install").then().statusCode(400);
         given().contentType(FORM).body("member_id=../../etc&AUTH_ID=x&REFRESH_ID=y").post("/b24/install")
