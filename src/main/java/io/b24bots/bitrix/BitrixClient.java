@@ -1,5 +1,6 @@
 package io.b24bots.bitrix;
 
+import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -170,7 +171,7 @@ public class BitrixClient {
 
     private BitrixResponse exchange(String limiterKey, PortalAccess access, String method, Map<String, ?> params) {
         String endpoint = access.clientEndpoint();
-        requireAllowedEndpoint(access.memberId(), endpoint);
+        InetAddress checked = requireAllowedEndpoint(access.memberId(), endpoint);
         limiter.acquire(limiterKey);
         Map<String, Object> body = new LinkedHashMap<>(params);
         body.put("auth", access.accessToken());
@@ -182,7 +183,7 @@ public class BitrixClient {
         }
         PortalHttp.Answer response;
         try {
-            response = http.post(endpoint.endsWith("/") ? endpoint + method : endpoint + "/" + method, request);
+            response = http.post(endpoint.endsWith("/") ? endpoint + method : endpoint + "/" + method, request, checked);
         } catch (BitrixException e) {
             if (BitrixException.ANSWER_TOO_LARGE.equals(e.code())) {
                 LOG.warnf("Portal %s answered %s with more than %d bytes; the answer was refused unread", access.memberId(),
@@ -222,16 +223,19 @@ public class BitrixClient {
     /**
      * The scheme rule, and in production no endpoint that resolves to an internal address (a
      * portal's endpoint comes from the OAuth server, but the token must never go to our own network).
+     * Returns the address that was checked, which the call then connects to (null where
+     * {@code b24.allow-http} lifts the check: tests and local runs).
      */
-    private void requireAllowedEndpoint(String memberId, String endpoint) {
+    private InetAddress requireAllowedEndpoint(String memberId, String endpoint) {
         String host = EndpointPolicy.host(endpoint);
         if (!EndpointPolicy.secureScheme(endpoint, config.allowHttp()) || host == null) {
             throw new BitrixException(BitrixException.INSECURE_ENDPOINT, "portal endpoint is not https", 0, false, null);
         }
         if (config.allowHttp()) {
-            return;
+            return null;
         }
-        switch (EndpointPolicy.reach(host)) {
+        EndpointPolicy.Resolution resolution = EndpointPolicy.resolution(host);
+        switch (resolution.reach()) {
             case INTERNAL -> {
                 LOG.warnf("Refused to call portal %s: its endpoint host %s resolves to an internal address", memberId, host);
                 throw new BitrixException(BitrixException.ENDPOINT_REFUSED,
@@ -242,6 +246,7 @@ public class BitrixClient {
             case PUBLIC -> {
             }
         }
+        return resolution.address();
     }
 
     /**

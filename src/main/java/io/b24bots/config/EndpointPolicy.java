@@ -30,7 +30,15 @@ public final class EndpointPolicy {
     private static final Map<String, String> HOSTS = new ConcurrentHashMap<>();
     private static final int MAX_REMEMBERED_URL = 300;
 
-    private record Cached(Reach reach, long until) {
+    private record Cached(Resolution resolution, long until) {
+    }
+
+    /**
+     * Where a host leads and, when it is public, the address that was checked: a caller connects to
+     * that address, so a DNS answer that changes between the check and the connection (rebinding)
+     * cannot send a token to an internal one.
+     */
+    public record Resolution(Reach reach, InetAddress address) {
     }
 
     private EndpointPolicy() {
@@ -107,33 +115,39 @@ public final class EndpointPolicy {
 
     /** Where {@code host} leads: internal when any of its addresses is (a mixed answer is as bad as a wholly internal one). */
     public static Reach reach(String host) {
+        return resolution(host).reach();
+    }
+
+    /** {@link #reach}, with the checked address to connect to when it is public. */
+    public static Resolution resolution(String host) {
         String key = host.toLowerCase(Locale.ROOT);
         long now = System.nanoTime();
         Cached cached = CACHE.get(key);
         if (cached != null && cached.until - now > 0) {
-            return cached.reach;
+            return cached.resolution;
         }
-        Reach reach = resolve(key);
+        Resolution resolution = resolve(key);
         if (CACHE.size() >= CACHE_MAX) {
             CACHE.clear();
         }
         // An unresolved host is not cached long: DNS trouble passes.
-        long ttl = reach == Reach.UNRESOLVED ? CACHE_TTL.toNanos() / 12 : CACHE_TTL.toNanos();
-        CACHE.put(key, new Cached(reach, now + ttl));
-        return reach;
+        long ttl = resolution.reach() == Reach.UNRESOLVED ? CACHE_TTL.toNanos() / 12 : CACHE_TTL.toNanos();
+        CACHE.put(key, new Cached(resolution, now + ttl));
+        return resolution;
     }
 
-    private static Reach resolve(String host) {
+    private static Resolution resolve(String host) {
         InetAddress[] addresses;
         try {
             addresses = InetAddress.getAllByName(host);
         } catch (UnknownHostException | SecurityException e) {
-            return Reach.UNRESOLVED;
+            return new Resolution(Reach.UNRESOLVED, null);
         }
         if (addresses.length == 0) {
-            return Reach.UNRESOLVED;
+            return new Resolution(Reach.UNRESOLVED, null);
         }
-        return Arrays.stream(addresses).allMatch(EndpointPolicy::isPublic) ? Reach.PUBLIC : Reach.INTERNAL;
+        return Arrays.stream(addresses).allMatch(EndpointPolicy::isPublic) ? new Resolution(Reach.PUBLIC, addresses[0])
+                : new Resolution(Reach.INTERNAL, null);
     }
 
     /**

@@ -52,6 +52,9 @@ class PortalTlsTest {
     @Inject
     BitrixClient client;
 
+    @Inject
+    PortalHttp http;
+
     @Test
     void theClientOpensTlsNamingThePortalHostBeforeSendingAnything() throws Exception {
         Portal portal = TestPortals.installed(bitrix);
@@ -83,6 +86,36 @@ class PortalTlsTest {
             String text = new String(hello, StandardCharsets.ISO_8859_1);
             assertThat(text).as("SNI names the endpoint's host").contains("localhost");
             assertThat(text).doesNotContain(TOKEN).doesNotContain("POST");
+        }
+    }
+
+    /**
+     * A DNS answer that changes between the endpoint check and the connection (rebinding) cannot
+     * redirect the token: the call connects to the address that was checked, and still names the
+     * portal's host in its hello. Here the host does not resolve at all, so only the checked address
+     * can have been used.
+     */
+    @Test
+    void aCallConnectsToTheAddressThatWasCheckedAndStillNamesTheHost() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<byte[]> firstBytes = CompletableFuture.supplyAsync(() -> {
+                try (Socket socket = server.accept()) {
+                    socket.setSoTimeout(5_000);
+                    byte[] chunk = new byte[4096];
+                    int read = socket.getInputStream().read(chunk);
+                    return read > 0 ? java.util.Arrays.copyOf(chunk, read) : new byte[0];
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+
+            assertThatThrownBy(() -> http.post("https://portal.rebinding.invalid:" + server.getLocalPort() + "/rest/profile",
+                    "{}".getBytes(StandardCharsets.UTF_8), InetAddress.getLoopbackAddress()))
+                    .isInstanceOf(BitrixException.class);
+
+            byte[] hello = firstBytes.get(10, TimeUnit.SECONDS);
+            assertThat(hello[0]).as("a TLS handshake record").isEqualTo((byte) 0x16);
+            assertThat(new String(hello, StandardCharsets.ISO_8859_1)).contains("portal.rebinding.invalid");
         }
     }
 
