@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.b24bots.bot.messaging.BotEventQueue;
 import io.b24bots.jobs.JobOffers;
+import io.b24bots.jobs.JobQueue;
 import io.b24bots.support.PlainTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -39,7 +40,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 public class BotEventIntake {
 
     /** What became of an event. */
-    public enum Outcome { QUEUED, DUPLICATE, PORTAL_FULL }
+    public enum Outcome { QUEUED, DUPLICATE, PORTAL_FULL, NOT_INSTALLED }
 
     /** At most this many events per transaction: bounds the statement and what one failure touches. */
     static final int MAX_BATCH = 64;
@@ -165,7 +166,8 @@ public class BotEventIntake {
                 fresh.add(new BotEventQueue.WebhookEvent(event.memberId(), event.event(), event.dataJson()));
             }
         }
-        boolean[] queued = botEvents.acceptAll(connection, offers, fresh);
+        JobQueue.Offered offered = botEvents.acceptAll(connection, offers, fresh);
+        boolean[] queued = offered.queued();
         Outcome[] outcomes = new Outcome[batch.size()];
         Set<ByteBuffer> refused = new HashSet<>();
         List<byte[]> forget = new ArrayList<>();
@@ -177,14 +179,16 @@ public class BotEventIntake {
                     // Not remembered either, so the event is not a "duplicate" when the portal's queue has room again.
                     forget.add(batch.get(i).hash());
                     refused.add(ByteBuffer.wrap(batch.get(i).hash()));
-                    outcomes[i] = Outcome.PORTAL_FULL;
+                    outcomes[i] = offered.notInstalled().contains(batch.get(i).memberId()) ? Outcome.NOT_INSTALLED
+                            : Outcome.PORTAL_FULL;
                 }
             }
         }
         for (int i = 0; i < batch.size(); i++) {
             if (!first[i]) {
                 // A second copy in the same batch shares its first copy's fate.
-                outcomes[i] = refused.contains(ByteBuffer.wrap(batch.get(i).hash())) ? Outcome.PORTAL_FULL : Outcome.DUPLICATE;
+                outcomes[i] = !refused.contains(ByteBuffer.wrap(batch.get(i).hash())) ? Outcome.DUPLICATE
+                        : offered.notInstalled().contains(batch.get(i).memberId()) ? Outcome.NOT_INSTALLED : Outcome.PORTAL_FULL;
             }
         }
         if (!forget.isEmpty()) {

@@ -123,6 +123,9 @@ public class EventsResource {
                 }
                 case PORTAL_FULL -> throw refusals.refuse(event, memberId, "portal_full", Refusal.Kind.TOO_MANY,
                         "This portal has too many events waiting to be handled; new ones are refused until they are.");
+                // Uninstalled a moment ago, perhaps on another replica that this one has not heard from yet.
+                case NOT_INSTALLED -> throw refusals.refuse(event, memberId, "uninstalled",
+                        "The app is not installed on this portal; only a reinstall is accepted.");
             };
         }
         if ("ONAPPUPDATE".equals(event)) {

@@ -9,9 +9,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -98,6 +100,7 @@ public class JobQueue {
                   and not exists (select 1 from job where member_id = l.member_id and status = 'running')
             ), room as (
                 select m.member_id, i.member_id is not null as idle, i.member_id is not null or k.active is null as counted,
+                       exists (select 1 from portal p where p.member_id = m.member_id and p.status = 'active') as installed,
                        case when i.member_id is not null then 0
                             else coalesce(k.active,
                                 (select count(*) from (select 1 from job where member_id = m.member_id and status = 'queued'
@@ -114,7 +117,7 @@ public class JobQueue {
             ), taken as (
                 select o.ord, o.member_id, o.payload, r.idle and o.place = 1 as leased
                 from offered o join room r on r.member_id = o.member_id
-                where r.active + o.place <= ? and r.bytes + o.bytes_so_far <= ?
+                where r.installed and r.active + o.place <= ? and r.bytes + o.bytes_so_far <= ?
             ), added as (
                 insert into job (kind, member_id, payload, status, locked_by, locked_until, attempts, run_at, created_at, updated_at)
                 select cast(? as varchar), member_id, payload,
@@ -133,7 +136,8 @@ public class JobQueue {
                    array(select id from added where status = 'running' order by id),
                    exists (select 1 from taken where not leased),
                    now(),
-                   array(select bytes from room where counted order by member_id)
+                   array(select bytes from room where counted order by member_id),
+                   array(select member_id from room where not installed)
             """;
 
     /*
@@ -205,20 +209,22 @@ public class JobQueue {
     /**
      * Offers many jobs of one kind in one statement, with {@link #offer}'s per-portal cap and no
      * dedup key, in the transaction open on {@code connection} (a plain JDBC one: the intake's
-     * batches skip the transaction manager and the ORM session). Index
-     * i of the answer is true when payloads[i] was queued for memberIds[i], false when that portal
-     * was full. A full portal refuses only its own offers; the others' are queued, or leased to
+     * batches skip the transaction manager and the ORM session), for portals that are installed when
+     * the statement runs: an uninstall committed by any replica a moment ago is seen here whether or
+     * not this replica has heard of it yet. Index i of {@link Offered#queued()} is true when payloads[i]
+     * was queued for memberIds[i], false when that portal was full or is not installed. A full portal refuses only its own offers; the others' are queued, or leased to
      * this replica where {@code offers} holds slots and their portal is idle. Once that transaction
      * has ended, the caller calls {@link JobOffers#committed()} or {@link JobOffers#abandoned()}.
      */
-    public boolean[] offerAll(Connection connection, JobOffers offers, String kind, List<String> memberIds,
+    public Offered offerAll(Connection connection, JobOffers offers, String kind, List<String> memberIds,
             List<String> payloads) throws SQLException {
         if (memberIds.size() != payloads.size()) {
             throw new IllegalArgumentException("one payload per portal");
         }
         boolean[] queued = new boolean[memberIds.size()];
+        Set<String> notInstalled = new HashSet<>();
         if (queued.length == 0) {
-            return queued;
+            return new Offered(queued, notInstalled);
         }
         int cap = config.maxQueuedPerPortal();
         long bytesCap = config.maxQueuedBytesPerPortal().asLongValue();
@@ -284,13 +290,22 @@ public class JobQueue {
                 if (result.getBoolean(6)) {
                     offers.queued();
                 }
+                notInstalled.addAll(List.of((String[]) result.getArray(9).getArray()));
             }
         }
         knownIds.forEach(memberId -> {
             long[] took = taken.getOrDefault(memberId, new long[2]);
             rooms.took(memberId, took[0], took[1]);
         });
-        return queued;
+        return new Offered(queued, notInstalled);
+    }
+
+    /**
+     * What {@link #offerAll} took: index i true when payloads[i] was queued; the portals whose offers
+     * were all refused because the portal is not installed (any more) are in {@code notInstalled}, the
+     * other refusals are full portals.
+     */
+    public record Offered(boolean[] queued, Set<String> notInstalled) {
     }
 
     /** What octet_length gives for the payload as PostgreSQL stores it (UTF-8). */

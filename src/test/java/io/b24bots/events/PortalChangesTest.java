@@ -105,6 +105,31 @@ class PortalChangesTest {
         assertThat(imbot.messages(portal)).as("the deleted bot did not answer").hasSize(1);
     }
 
+    /**
+     * The window before this replica hears of another replica's uninstall (a listener connection that
+     * died silently is only found out by its next check): a bot event must still not be stored. The
+     * change is made with the announcement switched off, so only the database knows.
+     */
+    @Test
+    void aBotEventForAPortalUninstalledUnheardOfIsNotStored() {
+        message("warm").post("/b24/events").then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+
+        Database.update("""
+                do $$ begin
+                    alter table portal disable trigger portal_changed;
+                    update portal set status = 'uninstalled', uninstalled_at = now() where member_id = '%s';
+                    alter table portal enable trigger portal_changed;
+                end $$""".formatted(portal.memberId));
+
+        message("unheard").post("/b24/events").then().statusCode(401);
+        assertThat(Database.count("select count(*) from job where member_id = ? and kind = 'bot-event'", portal.memberId))
+                .isZero();
+        // Nor remembered as seen: once the portal is back, the same event is taken, not called a duplicate.
+        Database.update("update portal set status = 'active', uninstalled_at = null where member_id = ?", portal.memberId);
+        await().atMost(PROMPTLY).until(() -> message("unheard").post("/b24/events").then().extract().asString().contains("\"ok\""));
+    }
+
     /** A v1 message to the echo bot, as Bitrix24 sends it. */
     private RequestSpecification message(String text) {
         return event("ONIMBOTMESSAGEADD", portal, appToken)

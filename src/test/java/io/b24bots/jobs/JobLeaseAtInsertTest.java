@@ -58,6 +58,10 @@ class JobLeaseAtInsertTest {
 
     @BeforeEach
     void reset() {
+        for (String portal : List.of("leasetest-idle", "leasetest-busy", "leasetest-raced", "leasetest-a", "leasetest-b", "leasetest-c",
+                "leasetest-rolled-back", "leasetest-stopping")) {
+            Database.installedPortal(portal);
+        }
         handler.reset();
     }
 
@@ -85,7 +89,7 @@ class JobLeaseAtInsertTest {
 
         boolean[] queued = PlainTransaction.run(database, "offer jobs", connection -> {
             boolean[] taken = queue.offerAll(connection, offers, KIND,
-                    List.of("leasetest-idle", "leasetest-busy", "leasetest-idle"), List.of("{\"n\":1}", "{\"n\":2}", "{\"n\":3}"));
+                    List.of("leasetest-idle", "leasetest-busy", "leasetest-idle"), List.of("{\"n\":1}", "{\"n\":2}", "{\"n\":3}")).queued();
             assertThat(jobs(connection, offers.worker())).containsExactly(
                     "leasetest-busy null running 1 leased to leasetest-elsewhere",
                     "leasetest-idle {\"n\":1} running 1 leased here",
@@ -122,11 +126,11 @@ class JobLeaseAtInsertTest {
         assertThat(secondOffers.slotsLeft()).isEqualTo(1);
         try (Connection first = database.getConnection()) {
             first.setAutoCommit(false);
-            queue.offerAll(first, firstOffers, KIND, List.of("leasetest-raced"), List.of("{\"n\":1}"));
+            queue.offerAll(first, firstOffers, KIND, List.of("leasetest-raced"), List.of("{\"n\":1}")).queued();
 
             // Another writer (or replica) offers for the same portal before the first commits.
             PlainTransaction.run(database, "offer jobs", connection -> queue.offerAll(connection, secondOffers, KIND,
-                    List.of("leasetest-raced"), List.of("{\"n\":2}")));
+                    List.of("leasetest-raced"), List.of("{\"n\":2}")).queued());
             first.commit();
         }
         assertThat(Database.rows("select payload, status from job where member_id = 'leasetest-raced' order by id"))
@@ -136,7 +140,7 @@ class JobLeaseAtInsertTest {
         // And one that offers after the first committed sees its job: queued too.
         JobOffers thirdOffers = queue.offers(1);
         PlainTransaction.run(database, "offer jobs", connection -> queue.offerAll(connection, thirdOffers, KIND,
-                List.of("leasetest-raced"), List.of("{\"n\":3}")));
+                List.of("leasetest-raced"), List.of("{\"n\":3}")).queued());
         assertThat(Database.count("select count(*) from job where member_id = 'leasetest-raced' and status = 'running'"))
                 .isEqualTo(1);
         secondOffers.committed();
@@ -152,7 +156,7 @@ class JobLeaseAtInsertTest {
         JobOffers offers = queue.offers(1);
         try {
             PlainTransaction.run(database, "offer jobs", connection -> {
-                queue.offerAll(connection, offers, KIND, List.of("leasetest-rolled-back"), List.of("{}"));
+                queue.offerAll(connection, offers, KIND, List.of("leasetest-rolled-back"), List.of("{}")).queued();
                 throw new java.sql.SQLException("the batch fails");
             });
         } catch (RuntimeException expected) {

@@ -67,6 +67,17 @@ public final class Database {
         return rows.isEmpty() ? null : rows.get(0);
     }
 
+    /**
+     * An installed portal's row for a made-up member id, for tests of the queue, which takes bot events
+     * only for installed portals. Nothing else of a portal (tokens, bots) is made.
+     */
+    public static void installedPortal(String memberId) {
+        update("""
+                insert into portal (member_id, domain, client_endpoint, oauth_server, status, created_at, updated_at)
+                values (?, ? || '.bitrix24.test', 'http://127.0.0.1:9/rest/', 'http://127.0.0.1:9/oauth', 'active', now(), now())
+                on conflict (member_id) do nothing""", memberId, memberId);
+    }
+
     /** The first column of the first row as text (null when SQL NULL). */
     public static String text(String sql, Object... args) {
         Object value = rows(sql, args).get(0).values().iterator().next();

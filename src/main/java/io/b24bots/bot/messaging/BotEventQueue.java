@@ -80,10 +80,10 @@ public class BotEventQueue {
 
     /**
      * Queues a batch of webhook events in the transaction open on {@code connection}, in one
-     * statement. Index i of the answer is false when events[i]'s portal queue is full; the other
-     * events are queued. After the transaction the caller tells {@code offers} how it ended.
+     * statement, for portals installed as the statement runs ({@link JobQueue#offerAll}). After the
+     * transaction the caller tells {@code offers} how it ended.
      */
-    public boolean[] acceptAll(Connection connection, JobOffers offers, List<WebhookEvent> events) throws SQLException {
+    public JobQueue.Offered acceptAll(Connection connection, JobOffers offers, List<WebhookEvent> events) throws SQLException {
         List<String> memberIds = new ArrayList<>(events.size());
         List<String> payloads = new ArrayList<>(events.size());
         for (WebhookEvent event : events) {
