@@ -10,6 +10,7 @@ import io.b24bots.admin.AdminSession.Session;
 import io.b24bots.support.PortalLogContext;
 import io.b24bots.web.FormBodies;
 import io.b24bots.web.FormData;
+import io.b24bots.web.ErrorPageOrigins;
 import io.b24bots.web.FramePolicy;
 import io.b24bots.web.FrameRequest;
 import io.b24bots.web.Refusal;
@@ -42,9 +43,11 @@ public class AppResource {
     }
 
     private final AdminPage page;
+    private final ErrorPageOrigins origins;
 
-    AppResource(AdminPage page) {
+    AppResource(AdminPage page, ErrorPageOrigins origins) {
         this.page = page;
+        this.origins = origins;
     }
 
     /** Bitrix24 opens the app: frame fields in the query and the form body. */
@@ -94,8 +97,7 @@ public class AppResource {
 
     @ServerExceptionMapper
     public Response denied(AdminDenied e, @Context UriInfo uri) {
-        String origin = FramePolicy.claimedOrigin(uri.getQueryParameters().getFirst("DOMAIN"),
-                uri.getQueryParameters().getFirst("PROTOCOL"));
+        String origin = origins.of(uri.getQueryParameters().getFirst("DOMAIN"), uri.getQueryParameters().getFirst("PROTOCOL"));
         TemplateInstance body = Templates.denied(e.reason(), e.lang()).setLocale(Locale.forLanguageTag(e.lang()));
         return FramePolicy.html(e.kind().status(), body, origin).build();
     }

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
+import io.b24bots.web.PortalDomains;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
@@ -24,7 +25,7 @@ import org.hibernate.Session;
  * the portal and queues its work atomically.
  */
 @ApplicationScoped
-public class PortalStore {
+public class PortalStore implements PortalDomains {
 
     /** How an event's application token compares with the stored one. */
     public enum TokenCheck { MATCH, MISMATCH, NO_TOKEN_STORED, UNKNOWN_PORTAL, UNINSTALLED }
@@ -118,6 +119,11 @@ public class PortalStore {
     @Transactional
     public boolean isInstalledDomain(String domain) {
         return Portal.count("domain", domain) > 0;
+    }
+
+    @Override
+    public boolean installedHere(String domain) {
+        return isInstalledDomain(domain);
     }
 
     /**

@@ -20,8 +20,10 @@ public class BodyLimit {
 
     private final long maxBytes;
     private final String description;
+    private final ErrorPageOrigins origins;
 
-    BodyLimit(@ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBodySize) {
+    BodyLimit(@ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBodySize, ErrorPageOrigins origins) {
+        this.origins = origins;
         this.maxBytes = maxBodySize.asLongValue();
         this.description = "The request body is over " + maxBytes / 1024 + " KB.";
     }
@@ -46,8 +48,7 @@ public class BodyLimit {
     public void refuse(RoutingContext context) {
         context.response().setStatusCode(413).putHeader("Connection", "close");
         if (ErrorResponses.isPage(context.request().path())) {
-            String origin = FramePolicy.claimedOrigin(context.request().getParam("DOMAIN"),
-                    context.request().getParam("PROTOCOL"));
+            String origin = origins.of(context.request().getParam("DOMAIN"), context.request().getParam("PROTOCOL"));
             context.response().putHeader("Content-Type", "text/html;charset=UTF-8")
                     .putHeader("Content-Security-Policy", FramePolicy.frameAncestors(origin))
                     .end(ErrorResponses.page(context.request(), 413, description).render());

@@ -4,6 +4,7 @@ import java.nio.channels.ClosedChannelException;
 import java.util.Map;
 import java.util.Objects;
 
+import io.quarkus.arc.Arc;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
@@ -87,7 +88,8 @@ public class ErrorResponses {
      */
     static Response respond(HttpServerRequest request, int status, String code, String description) {
         if (isPage(request.path())) {
-            String origin = FramePolicy.claimedOrigin(request.getParam("DOMAIN"), request.getParam("PROTOCOL"));
+            String origin = Arc.container().instance(ErrorPageOrigins.class).get().of(request.getParam("DOMAIN"),
+                    request.getParam("PROTOCOL"));
             return FramePolicy.html(status, page(request, status, description), origin).build();
         }
         return Response.status(status)

@@ -27,17 +27,6 @@ public final class FramePolicy {
                 .header("Cache-Control", "no-store");
     }
 
-    /**
-     * The origin a request's {@code DOMAIN}/{@code PROTOCOL} claim, for pages that must be framed before
-     * anything is proven (error pages); null when DOMAIN is not a host name, so nothing is reflected.
-     */
-    public static String claimedOrigin(String domain, String protocol) {
-        if (domain == null || !FrameRequest.HOST.matcher(domain).matches()) {
-            return null;
-        }
-        return origin(domain.toLowerCase(java.util.Locale.ROOT), !"0".equals(protocol));
-    }
-
     /** The origin of a verified portal domain. */
     public static String origin(String domain, boolean https) {
         return (https ? "https://" : "http://") + domain;
