@@ -226,6 +226,11 @@ public final class Bitrix24Emulator implements AutoCloseable {
         return code;
     }
 
+    /** Makes a user of the portal an administrator, or no longer one (as the portal's admin can). */
+    public void setAdmin(Portal portal, long userId, boolean admin) {
+        portal.admins.put(userId, admin);
+    }
+
     /** Every access token of the portal stops working, as an hour after issue. */
     public void expireAccessTokens(Portal portal) {
         accessTokens.replaceAll((token, grant) -> grant.memberId.equals(portal.memberId)

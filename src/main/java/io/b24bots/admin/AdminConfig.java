@@ -12,4 +12,11 @@ public interface AdminConfig {
     /** How long the page's signed session lasts before the user must reopen the app. */
     @WithDefault("PT30M")
     Duration sessionTtl();
+
+    /**
+     * How long an action's answer from Bitrix24 that the user is still an administrator is believed,
+     * so a burst of clicks costs one call; a refusal is never remembered.
+     */
+    @WithDefault("PT1M")
+    Duration rightsMemory();
 }

@@ -57,9 +57,11 @@ public class AdminPage {
     private final AdminSession sessions;
     private final BotAdministration bots;
     private final BotCatalog catalog;
+    private final AdminRights rights;
 
     AdminPage(TokenProver prover, PortalStore portals, BotRepository botRows, AdminSession sessions, BotAdministration bots,
-            BotCatalog catalog) {
+            BotCatalog catalog, AdminRights rights) {
+        this.rights = rights;
         this.prover = prover;
         this.portals = portals;
         this.botRows = botRows;
@@ -68,8 +70,12 @@ public class AdminPage {
         this.catalog = catalog;
     }
 
+    /** An opened page: its session and the signed token that carries it. */
+    public record Opened(Session session, String token) {
+    }
+
     /** The frame POST: the token is proven at a trusted OAuth server, admin-ness asked of the portal. */
-    public Session open(FrameRequest frame) {
+    public Opened open(FrameRequest frame) {
         String lang = language(frame.lang());
         if (frame.memberId() == null || frame.authId() == null) {
             throw new AdminDenied(Reason.UNVERIFIED, lang);
@@ -86,11 +92,24 @@ public class AdminPage {
             admin = isAdmin(portal.get(), frame.authId(), lang);
         }
         long userId = info.userId() == null ? 0 : info.userId();
-        return new Session(info.memberId(), userId, admin, lang, frame.https(), null);
+        String token = sessions.issue(info.memberId(), userId, admin, lang, frame.https(), frame.authId(), frame.authExpires());
+        return new Opened(sessions.verify(token).orElseThrow(() -> new AdminDenied(Reason.UNVERIFIED, lang)), token);
     }
 
-    public String issue(Session session) {
-        return sessions.issue(session.memberId(), session.userId(), session.admin(), session.lang(), session.https());
+    /**
+     * Where the page is shown again after an action: this path, with the portal's domain in the query
+     * (so the page may be framed by it) and the session in the fragment (so no server or proxy sees it).
+     */
+    public String reloadUrl(Session session, String token, boolean queued) {
+        String domain = portals.find(session.memberId()).map(p -> p.domain).orElse(null);
+        StringBuilder url = new StringBuilder("/b24/app?LANG=").append(session.lang());
+        if (queued) {
+            url.append("&queued=true");
+        }
+        if (domain != null && FrameRequest.HOST.matcher(domain).matches()) {
+            url.append("&DOMAIN=").append(domain).append("&PROTOCOL=").append(session.https() ? "1" : "0");
+        }
+        return url.append("#session=").append(token).toString();
     }
 
     /** A later request of the page: the signed session or nothing. */
@@ -99,7 +118,7 @@ public class AdminPage {
     }
 
     public void act(Session session, Action action, Long rowId) {
-        if (!session.admin()) {
+        if (!session.admin() || !rights.stillAdmin(session)) {
             LOG.infof("Non-admin user %d of portal %s tried %s", session.userId(), session.memberId(), action);
             throw new AdminDenied(Reason.FORBIDDEN, session.lang());
         }
@@ -137,7 +156,8 @@ public class AdminPage {
         List<FailureView> failures = notInstalled ? List.of()
                 : bots.recentFailures(session.memberId(), SHOWN_FAILURES).stream().map(f -> failure(f, msg)).toList();
         return new PageView(session.lang(), portal.map(p -> p.domain).orElse(""),
-                portal.map(p -> FramePolicy.origin(p.domain, session.https())).orElse(null), token, session.admin(), notInstalled,
+                portal.map(p -> FramePolicy.origin(p.domain, session.https())).orElse(null), token, reloadUrl(session, token, false),
+                session.admin(), notInstalled,
                 portal.map(p -> p.status == PortalStatus.REAUTH_REQUIRED).orElse(false),
                 portal.map(p -> !p.hasApplicationToken()).orElse(false),
                 workInProgress, queued,

@@ -1,8 +1,6 @@
 package io.b24bots.admin;
 
 import java.net.URI;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 import io.b24bots.admin.AdminPage.Action;
@@ -50,29 +48,49 @@ public class AppResource {
         this.origins = origins;
     }
 
-    /** Bitrix24 opens the app: frame fields in the query and the form body. */
+    /**
+     * Bitrix24 opens the app: frame fields in the query and the form body. The page itself posts here
+     * too, with only its session, to be shown again (a reload, after an action): the session travels in
+     * request bodies, never in a URL a proxy would log.
+     */
     @POST
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.TEXT_HTML)
     @RunOnVirtualThread
     public Response open(@Context UriInfo uri, @RestHeader("Content-Type") String contentType, byte[] body) {
-        FrameRequest frame = FrameRequest.from(uri.getQueryParameters(), FormBodies.parse(contentType, body));
+        FormData form = FormBodies.parse(contentType, body);
+        if (form.text("session") != null && form.text("AUTH_ID") == null) {
+            Session session = page.resume(form.text("session"), uri.getQueryParameters().getFirst("LANG"));
+            return render(session, form.text("session"), "true".equals(form.text("queued")));
+        }
+        FrameRequest frame = FrameRequest.from(uri.getQueryParameters(), form);
         try (PortalLogContext log = PortalLogContext.of(frame.memberId())) {
-            Session session = page.open(frame);
-            return render(session, page.issue(session), false);
+            AdminPage.Opened opened = page.open(frame);
+            return render(opened.session(), opened.token(), false);
         }
     }
 
-    /** A reload of the page, carrying its signed session. */
+    /**
+     * A reload of the page. Its session comes in the URL's fragment, which no server or proxy sees: the
+     * answer is the "open from your portal" page, whose script posts the fragment's session back here.
+     * A session in the query string is still taken, as earlier pages sent it.
+     */
     @GET
     @Produces(MediaType.TEXT_HTML)
     @RunOnVirtualThread
     public Response reload(@RestQuery String session, @RestQuery("LANG") String lang, @RestQuery boolean queued) {
+        if (session == null) {
+            throw new AdminDenied(AdminDenied.Reason.UNVERIFIED, AdminPage.language(lang));
+        }
         Session verified = page.resume(session, lang);
         return render(verified, session, queued);
     }
 
-    /** An admin's action; answered with a redirect to the page, so a reload does not repeat it. */
+    /**
+     * An admin's action; answered with a redirect to the page, so a reload does not repeat it. The
+     * session goes with the redirect in the fragment only, and the portal's domain in the query, so the
+     * page that resumes it may be framed by the portal.
+     */
     @POST
     @Path("/actions/{action}")
     @Consumes(MediaType.WILDCARD)
@@ -91,8 +109,8 @@ public class AppResource {
         try (PortalLogContext log = PortalLogContext.of(session.memberId())) {
             page.act(session, parsed, rowId);
         }
-        String location = "/b24/app?queued=true&session=" + URLEncoder.encode(form.text("session"), StandardCharsets.UTF_8);
-        return Response.seeOther(URI.create(location)).header("Cache-Control", "no-store").build();
+        return Response.seeOther(URI.create(page.reloadUrl(session, form.text("session"), true)))
+                .header("Cache-Control", "no-store").header("Referrer-Policy", "no-referrer").build();
     }
 
     @ServerExceptionMapper

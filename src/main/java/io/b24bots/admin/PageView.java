@@ -9,6 +9,8 @@ public record PageView(
         /** The portal's origin, the only parent allowed to frame the page; null when unknown. */
         String frameOrigin,
         String session,
+        /** This page's own address to reload it by: the session only in the fragment. */
+        String reloadUrl,
         boolean admin,
         boolean notInstalled,
         boolean reauthRequired,

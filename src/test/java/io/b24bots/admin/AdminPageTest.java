@@ -38,13 +38,16 @@ import jakarta.persistence.EntityManager;
 @WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
 class AdminPageTest {
 
-    static final Pattern SESSION = Pattern.compile("session=([A-Za-z0-9_.-]+)");
+    static final Pattern SESSION = Pattern.compile("name=\"session\" value=\"([A-Za-z0-9_.-]+)\"");
 
     final Bitrix24Emulator bitrix = TestEnvironment.emulator();
     final ImbotEmulation imbot = bitrix.imbot();
 
     @Inject
     SignedTokens signer;
+
+    @Inject
+    io.b24bots.portal.TokenCipher cipher;
 
     @Inject
     AdminConfig config;
@@ -176,9 +179,9 @@ class AdminPageTest {
         String tampered = sessionA.substring(0, sessionA.length() - 2) + (sessionA.endsWith("AA") ? "BB" : "AA");
         action("retry", tampered, row(b, "b24bots_helper")).then().statusCode(401);
 
-        AdminSession past = new AdminSession(signer, config);
+        AdminSession past = new AdminSession(signer, config, cipher);
         past.clock = Clock.fixed(Instant.now().minus(config.sessionTtl()).minusSeconds(5), ZoneOffset.UTC);
-        String expired = past.issue(a.memberId, 1, true, "en", true);
+        String expired = past.issue(a.memberId, 1, true, "en", true, bitrix.issueTokens(a, 1).accessToken(), 3600);
         action("reregister", expired, null).then().statusCode(401);
         given().queryParam("session", expired).get("/b24/app").then().statusCode(401);
 
@@ -199,8 +202,10 @@ class AdminPageTest {
         imbot.deleteAll(portal);
         String session = session(open(portal, bitrix.issueTokens(portal, 1), "en").then().statusCode(200).extract().asString());
 
-        action("retry", session, row(portal, "b24bots_helper")).then().statusCode(303)
-                .header("Location", containsString("/b24/app?queued=true&session="));
+        String location = action("retry", session, row(portal, "b24bots_helper")).then().statusCode(303)
+                .extract().header("Location");
+        assertThat(location).contains("/b24/app?", "queued=true", "DOMAIN=" + portal.domain).endsWith("#session=" + session);
+        assertThat(location.substring(0, location.indexOf('#'))).as("nothing a proxy logs holds the session").doesNotContain(session);
         TestPortals.awaitJobsSettled(portal);
         assertThat(bot(portal, "b24bots_helper").get("status")).isEqualTo("registered");
         assertThat(imbot.liveBots(portal, "b24bots_helper")).hasSize(1);
@@ -225,6 +230,43 @@ class AdminPageTest {
 
         given().queryParam("session", session).queryParam("queued", true).get("/b24/app").then().statusCode(200)
                 .body(containsString("The action was queued."));
+        given().contentType("application/x-www-form-urlencoded").formParam("session", session).formParam("queued", "true")
+                .post("/b24/app").then().statusCode(200).body(containsString("The action was queued."));
+    }
+
+    /** Rights taken away after the page was opened stop its actions: each is asked of Bitrix24 again. */
+    @Test
+    void anAdminWhoLostTheirRightsCannotActFromTheirOpenPage() {
+        Portal portal = TestPortals.installed(bitrix);
+        String session = session(open(portal, bitrix.issueTokens(portal, 1), "en").then().statusCode(200).extract().asString());
+        bitrix.setAdmin(portal, 1, false);
+        try {
+            action("reregister", session, null).then().statusCode(403).body(containsString("Only a Bitrix24 administrator"));
+            assertThat(jobs(portal)).isZero();
+        } finally {
+            bitrix.setAdmin(portal, 1, true);
+        }
+        action("reregister", session, null).then().statusCode(303);
+        TestPortals.awaitJobsSettled(portal);
+    }
+
+    /**
+     * The session travels in request bodies and in URL fragments only, never in a query string a proxy
+     * or a log keeps: the page reloads by posting it, and a reload of the URL resumes it from the fragment.
+     */
+    @Test
+    void theSessionIsNeverInAUrlAServerSees() {
+        Portal portal = TestPortals.installed(bitrix);
+        String page = open(portal, bitrix.issueTokens(portal, 1), "en").then().statusCode(200).extract().asString();
+        String session = session(page);
+        assertThat(page).doesNotContain("?session=", "&session=").contains("id=\"refresh-form\"", "#session=" + session);
+
+        given().contentType("application/x-www-form-urlencoded").formParam("session", session).post("/b24/app")
+                .then().statusCode(200).body(containsString("data-code=\"b24bots_echo\""));
+        // A bare reload: the page that posts the fragment's session back.
+        given().queryParam("DOMAIN", portal.domain).get("/b24/app").then().statusCode(401)
+                .header("Content-Security-Policy", "frame-ancestors 'self' https://" + portal.domain)
+                .body(containsString("#session="));
     }
 
     @Test
