@@ -3,13 +3,27 @@ package io.b24bots.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -98,6 +112,158 @@ class HostileTenantsIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> bitrix.imbot().messages(healthy).size() == 1);
         assertThat(service.process().isAlive()).isTrue();
         assertThat(service.log()).doesNotContain("OutOfMemoryError");
+    }
+
+    /**
+     * Hostile portals and healthy ones together for {@code -Dsoak.seconds} (45 in the build; README
+     * "Security" reports a longer run): answers of millions of objects, answers that take 15 s, endless
+     * paging, forged events with made-up application tokens, unproven deletions with half a megabyte of
+     * padding, floods of made-up bot tokens and install tokens. The healthy portals' bots keep
+     * answering every message once, the process never exits, and nothing is lost.
+     */
+    @Test
+    @Order(2)
+    void aSoakOfHostilePortalsBesideHealthyOnes() throws Exception {
+        int seconds = Integer.getInteger("soak.seconds", 45);
+        List<Portal> healthy = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            healthy.add(install());
+        }
+        Portal huge = install();
+        bitrix.answerRaw(huge, "imbot.message.add", -1, Bitrix24Emulator.rawJson(200, manyEmptyObjects(3_900_000)));
+        Portal slow = install();
+        slow.latencyMillis = 15_000;
+        Portal paging = install();
+        bitrix.answerRaw(paging, "imbot.v2.Bot.list", -1, Bitrix24Emulator.rawJson(200,
+                "{\"result\":{\"bots\":[{\"id\":7,\"code\":\"someone_else\"}],\"users\":[],\"hasNextPage\":true}}"));
+        Portal forged = install();
+
+        Map<String, Long> sentAt = new ConcurrentHashMap<>();
+        Map<String, Portal> sentTo = new ConcurrentHashMap<>();
+        AtomicLong healthyRefused = new AtomicLong();
+        Map<String, AtomicLong> hostileSent = new ConcurrentHashMap<>();
+        AtomicLong counter = new AtomicLong();
+        String padding = "x".repeat(480 * 1024);
+        ScheduledExecutorService load = Executors.newScheduledThreadPool(4);
+        ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
+        long rss = 0;
+        try {
+            for (Portal portal : healthy) {
+                long echo = bitrix.imbot().liveBots(portal, "b24bots_echo").getFirst().id;
+                load.scheduleAtFixedRate(() -> senders.execute(() -> {
+                    String text = "soak " + counter.incrementAndGet();
+                    sentAt.put(text, System.nanoTime());
+                    sentTo.put(text, portal);
+                    try {
+                        if (service.post("/b24/events", PackagedService.messageBody(bitrix, portal, echo, text)).statusCode() != 200) {
+                            healthyRefused.incrementAndGet();
+                            sentAt.remove(text);
+                        }
+                    } catch (Exception e) {
+                        healthyRefused.incrementAndGet();
+                        sentAt.remove(text);
+                    }
+                }), 0, 200, TimeUnit.MILLISECONDS);
+            }
+            hostile(load, senders, hostileSent, "huge answers", 500, () -> PackagedService.messageBody(bitrix, huge,
+                    bitrix.imbot().liveBots(huge, "b24bots_echo").getFirst().id, "huge " + counter.incrementAndGet()));
+            hostile(load, senders, hostileSent, "slow answers", 500, () -> PackagedService.messageBody(bitrix, slow,
+                    bitrix.imbot().liveBots(slow, "b24bots_echo").getFirst().id, "slow " + counter.incrementAndGet()));
+            hostile(load, senders, hostileSent, "endless paging (forged v2 deletions)", 200, () -> PackagedService.form(Map.of(
+                    "event", "ONIMBOTV2DELETE", "data[bot][id]",
+                    String.valueOf(bitrix.imbot().liveBots(paging, "b24bots_helper").getFirst().id),
+                    "data[n]", String.valueOf(counter.incrementAndGet()), "auth[member_id]", paging.memberId,
+                    "auth[application_token]", PackagedService.applicationToken(paging))));
+            hostile(load, senders, hostileSent, "made-up application tokens", 50, () -> PackagedService.form(Map.of(
+                    "event", "ONAPPUPDATE", "auth[member_id]", forged.memberId,
+                    "auth[application_token]", "made-up-" + counter.incrementAndGet())));
+            hostile(load, senders, hostileSent, "unproven deletions of 480 KB", 500, () -> PackagedService.form(Map.of(
+                    "event", "ONIMBOTDELETE", "data[BOT_ID]",
+                    String.valueOf(bitrix.imbot().liveBots(forged, "b24bots_echo").getFirst().id),
+                    "data[PADDING]", padding + counter.incrementAndGet(), "auth[member_id]", forged.memberId,
+                    "auth[application_token]", PackagedService.applicationToken(forged))));
+            hostile(load, senders, hostileSent, "made-up bot tokens", 100, () -> PackagedService.messageBody(bitrix, forged,
+                    bitrix.imbot().liveBots(forged, "b24bots_echo").getFirst().id, "bogus " + counter.incrementAndGet(),
+                    "made-up-bot-token-" + counter.incrementAndGet()));
+            hostile(load, senders, hostileSent, "made-up install tokens", 200, () -> "install:" + counter.incrementAndGet());
+
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            while (System.nanoTime() < end) {
+                assertThat(service.process().isAlive()).as("the service runs").isTrue();
+                rss = Math.max(rss, rss(service.process().pid()));
+                Thread.sleep(1_000);
+            }
+        } finally {
+            load.shutdownNow();
+            senders.shutdown();
+            senders.awaitTermination(30, TimeUnit.SECONDS);
+        }
+
+        Map<String, Long> repliedAt = new HashMap<>();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            repliedAt.clear();
+            for (Portal portal : healthy) {
+                for (Bitrix24Emulator.Call call : bitrix.calls(portal.memberId, "imbot.message.add")) {
+                    String text = String.valueOf(call.param("MESSAGE")).replace("You wrote: ", "");
+                    repliedAt.merge(text, call.at().toEpochMilli(), Math::min);
+                }
+            }
+            return repliedAt.keySet().containsAll(sentAt.keySet());
+        });
+        long replies = healthy.stream().mapToLong(p -> bitrix.imbot().messages(p).size()).sum();
+        assertThat(replies).as("each healthy message answered once, none twice").isEqualTo(sentAt.size());
+        assertThat(healthyRefused).as("no healthy event refused").hasValue(0);
+        assertThat(service.process().isAlive()).isTrue();
+        assertThat(service.log()).doesNotContain("OutOfMemoryError");
+
+        // Latency from each message's post to its reply reaching the portal (wall clock on one machine).
+        long offset = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
+        List<Long> latencies = sentAt.entrySet().stream()
+                .map(e -> repliedAt.get(e.getKey()) - (offset + TimeUnit.NANOSECONDS.toMillis(e.getValue())))
+                .sorted().toList();
+        String figures = String.format(Locale.ROOT,
+                "Soak of %d s under the shipped JVM flags: %d healthy messages on 4 portals, all answered once; reply "
+                        + "latency p50 %d ms, p99 %d ms, max %d ms; service RSS at most %d MB; hostile requests: %s",
+                seconds, sentAt.size(), latencies.get(latencies.size() / 2), latencies.get(latencies.size() * 99 / 100),
+                latencies.getLast(), rss / 1024, new TreeMap<>(hostileSent));
+        System.out.println(figures);
+        Files.writeString(Path.of("target", "hostile-soak.txt"), figures + System.lineSeparator());
+        assertThat(latencies.get(latencies.size() * 99 / 100)).as("p99 reply latency, ms").isLessThan(10_000);
+    }
+
+    /** Sends one hostile request every {@code everyMillis}, from its own made-up client address behind the trusted proxy. */
+    static void hostile(ScheduledExecutorService load, ExecutorService senders, Map<String, AtomicLong> sent, String kind,
+            long everyMillis, java.util.function.Supplier<String> body) {
+        AtomicLong count = sent.computeIfAbsent(kind, k -> new AtomicLong());
+        load.scheduleAtFixedRate(() -> senders.execute(() -> {
+            try {
+                String form = body.get();
+                if (form.startsWith("install:")) {
+                    Portal victim = bitrix.createPortal();
+                    service.post(PackagedService.installPath(victim), PackagedService.frameBody(bitrix, victim,
+                            new Bitrix24Emulator.Tokens("made-up-" + form, "made-up", 1, victim.memberId)));
+                } else {
+                    service.post("/b24/events", form);
+                }
+                count.incrementAndGet();
+            } catch (Exception e) {
+                // A hostile request answered slowly or cut off is part of the test.
+            }
+        }), 0, everyMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** The resident set of a process, in kB, from /proc (0 where there is none). */
+    static long rss(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Not Linux, or the process is gone: reported as 0.
+        }
+        return 0;
     }
 
     static Portal install() throws Exception {
