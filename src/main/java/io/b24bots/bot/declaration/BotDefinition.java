@@ -38,6 +38,17 @@ public record BotDefinition(
         return commands.stream().filter(c -> c.command().equalsIgnoreCase(bare)).findFirst();
     }
 
+    /**
+     * Whether Bitrix24 sends this bot every message of its group chats (v1 {@code S}, v2
+     * {@code supervisor} and {@code personal}), not only the ones addressed to it: only for such a bot is
+     * "addressed" the service's to decide. Every other type gets a group message only when Bitrix24 has
+     * already found it addressed (mentioned, or an open-line or support chat).
+     */
+    public boolean seesEveryGroupMessage() {
+        return api == BotApi.V1 ? "S".equalsIgnoreCase(type)
+                : "supervisor".equalsIgnoreCase(type) || "personal".equalsIgnoreCase(type);
+    }
+
     /** The name shown in lists: name and last name as far as given. */
     public String displayName() {
         return ((name == null ? "" : name) + " " + (lastName == null ? "" : lastName)).trim();

@@ -211,7 +211,7 @@ public class HandleBotEventJob implements JobHandler {
                             language, data), chat));
                     return;
                 }
-                boolean mentioned = params.path("MENTIONED_LIST").has(String.valueOf(botId)) || mentions(original, botId);
+                boolean mentioned = v1Addressed(params, original, botId);
                 // v1 removes the mention from MESSAGE but keeps what followed it (", how do I …").
                 String shown = mentioned ? text.replaceFirst("^\\s*,\\s*", "") : text;
                 IncomingMessage message = new IncomingMessage(memberId, bot, botId, dialogId, authorId, shown, language,
@@ -355,7 +355,11 @@ public class HandleBotEventJob implements JobHandler {
             return;
         }
         // Its own commands reach the bot as command events; another "/text" in a group is not for it.
-        if (message.chatType() == ChatType.GROUP && !bot.allGroupMessages() && !message.mentioned()) {
+        // Only a bot that sees every group message (supervisor, personal, v1 S) is filtered here: any
+        // other got the message because Bitrix24 already found it addressed (the v2 events page's
+        // group example "Hello bot!" carries no mark at all).
+        if (message.chatType() == ChatType.GROUP && bot.seesEveryGroupMessage() && !bot.allGroupMessages()
+                && !message.mentioned()) {
             meters.counter("b24.bot.messages.skipped", "reason", "not_addressed").increment();
             return;
         }
@@ -472,9 +476,33 @@ public class HandleBotEventJob implements JobHandler {
         return ids;
     }
 
-    /** A mention of the bot in BB-code: {@code [USER=<id>]…[/USER]}, any case. */
+    /**
+     * Whether a v1 group message addresses the bot, by every sign the v1 pages give: the bot in
+     * {@code MENTIONED_LIST} (a map of id to id, or a list), {@code TO_USER_ID} naming it (the first mention,
+     * as imbot.register's page advises checking), or its mark in {@code MESSAGE_ORIGINAL}. A mention of
+     * everyone ({@code [USER=all]}) lists every member, bots too, so it addresses the bot as well.
+     */
+    static boolean v1Addressed(JsonNode params, String original, long botId) {
+        JsonNode listed = params.path("MENTIONED_LIST");
+        String id = String.valueOf(botId);
+        if (listed.has(id)) {
+            return true;
+        }
+        for (JsonNode entry : listed) {
+            if (id.equals(entry.asText())) {
+                return true;
+            }
+        }
+        return id.equals(params.path("TO_USER_ID").asText()) || mentions(original, botId);
+    }
+
+    /** A mention of the bot in BB-code: {@code [USER=<id>]…[/USER]} or {@code [USER=<id> REPLACE]…}, any case. */
     static boolean mentions(String text, long botId) {
-        return text != null && text.toLowerCase(Locale.ROOT).contains("[user=" + botId + "]");
+        return text != null && mark(botId).matcher(text).find();
+    }
+
+    private static Pattern mark(long botId) {
+        return Pattern.compile("\\[user=" + botId + "(?: replace)?]", Pattern.CASE_INSENSITIVE);
     }
 
     /** The text without the bot's own mention (v1 sends it so already; v2 keeps the BB-code). */
@@ -482,8 +510,8 @@ public class HandleBotEventJob implements JobHandler {
         if (!mentions(text, botId)) {
             return text.trim();
         }
-        return Pattern.compile("\\[user=" + botId + "].*?\\[/user]\\s*,?\\s*", Pattern.CASE_INSENSITIVE).matcher(text)
-                .replaceAll("").trim();
+        return Pattern.compile("\\[user=" + botId + "(?: replace)?].*?\\[/user]\\s*,?\\s*", Pattern.CASE_INSENSITIVE)
+                .matcher(text).replaceAll("").trim();
     }
 
     private static ChatType v1ChatType(String type, String dialogId) {

@@ -1,0 +1,45 @@
+package io.b24bots.bot.messaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * How a group message is found addressed to a bot that sees every message of its chats (v1 S, v2
+ * supervisor and personal), by every sign the Bitrix24 pages give for v1 and v2 events.
+ */
+class GroupAddressingTest {
+
+    static final long BOT = 567;
+    final ObjectMapper json = new ObjectMapper();
+
+    @Test
+    void v1MentionedListAsAMapOrAListNamesTheBot() throws Exception {
+        assertThat(HandleBotEventJob.v1Addressed(params("{\"MENTIONED_LIST\":{\"567\":\"567\"}}"), "hi", BOT)).isTrue();
+        assertThat(HandleBotEventJob.v1Addressed(params("{\"MENTIONED_LIST\":[\"12\",\"567\"]}"), "hi", BOT)).isTrue();
+        assertThat(HandleBotEventJob.v1Addressed(params("{\"MENTIONED_LIST\":{\"12\":\"12\"}}"), "hi", BOT)).isFalse();
+    }
+
+    /** imbot.register's page: "a response to the bot upon explicit mention can be checked via TO_USER_ID". */
+    @Test
+    void v1ToUserIdNamesTheBot() throws Exception {
+        assertThat(HandleBotEventJob.v1Addressed(params("{\"TO_USER_ID\":\"567\"}"), "hi", BOT)).isTrue();
+        assertThat(HandleBotEventJob.v1Addressed(params("{\"TO_USER_ID\":\"0\"}"), "hi", BOT)).isFalse();
+    }
+
+    @Test
+    void theMarkInTheOriginalTextWithOrWithoutReplace() throws Exception {
+        assertThat(HandleBotEventJob.v1Addressed(params("{}"), "[USER=567]Bot[/USER], hi", BOT)).isTrue();
+        assertThat(HandleBotEventJob.v1Addressed(params("{}"), "[user=567 replace]Bot[/user] hi", BOT)).isTrue();
+        assertThat(HandleBotEventJob.v1Addressed(params("{}"), "[USER=5678]Other[/USER] hi", BOT)).isFalse();
+        assertThat(HandleBotEventJob.mentions("[USER=567 REPLACE]Bot[/USER] hi", BOT)).isTrue();
+        assertThat(HandleBotEventJob.withoutMention("[USER=567 REPLACE]Bot[/USER], how are you", BOT)).isEqualTo("how are you");
+    }
+
+    private JsonNode params(String text) throws Exception {
+        return json.readTree(text);
+    }
+}
