@@ -657,26 +657,37 @@ public final class Bitrix24Emulator implements AutoCloseable {
     }
 
     /**
-     * {@code batch}: one call of the rate limit running up to 50 commands ({@code "method?query"}) in
-     * order without halting, each recorded as a call of its own on server {@code "batch"} (raw body:
-     * the command), beside the {@code "portal"} call that carried them; an injected
-     * fault of a command's method becomes that command's {@code result_error}.
+     * {@code batch} (settings/how-to-call-rest-api/batch.md): one call of the rate limit running up to 50
+     * commands ({@code "method?query"}) in order, each recorded as a call of its own on server
+     * {@code "batch"} (raw body: the command), beside the {@code "portal"} call that carried them; an
+     * injected fault of a command's method becomes that command's {@code result_error}. A value of
+     * {@code $result[cmd][field]…} (also {@code $error}, …) is replaced by what the earlier command
+     * answered, walking as far as the keys exist, as the portal core does: whole when the value is the
+     * reference alone, inside a longer text only when it is a scalar. {@code halt} stops the run at the
+     * first error; no {@code cmd} answers an empty batch.
      */
     @SuppressWarnings("unchecked")
     private Answer batch(Portal portal, Map<String, Object> params) {
         Object cmd = params.get("cmd");
-        if (!(cmd instanceof Map<?, ?> commands) || commands.isEmpty()) {
-            return new Answer(400, Map.of("error", "INVALID_ARG_VALUE", "error_description", "cmd is empty"));
-        }
+        Map<String, Object> commands = cmd instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        boolean halt = "1".equals(String.valueOf(params.get("halt"))) || Boolean.TRUE.equals(params.get("halt"))
+                || "Y".equalsIgnoreCase(String.valueOf(params.get("halt"))) || "true".equals(String.valueOf(params.get("halt")));
         Map<String, Object> results = new LinkedHashMap<>();
         Map<String, Object> errors = new LinkedHashMap<>();
         int index = 0;
-        for (Map.Entry<String, Object> entry : ((Map<String, Object>) commands).entrySet()) {
+        for (Map.Entry<String, Object> entry : commands.entrySet()) {
+            if (halt && !errors.isEmpty()) {
+                break;
+            }
+            if (!(entry.getValue() instanceof String)) {
+                continue;
+            }
             String key = entry.getKey();
             String command = String.valueOf(entry.getValue());
             int q = command.indexOf('?');
             String method = q < 0 ? command : command.substring(0, q);
-            Map<String, Object> sub = nested(q < 0 ? "" : command.substring(q + 1));
+            Map<String, Object> sub = (Map<String, Object>) references(nested(q < 0 ? "" : command.substring(q + 1)),
+                    Map.of("result", results, "error", errors));
             sub.put("auth", params.get("auth"));
             record("batch", portal.memberId, method, sub, command);
             if (++index > 50) {
@@ -716,6 +727,53 @@ public final class Bitrix24Emulator implements AutoCloseable {
     }
 
     private static final java.util.regex.Pattern BRACKETS = java.util.regex.Pattern.compile("\\[([^\\]]*)]");
+    private static final java.util.regex.Pattern REFERENCE = java.util.regex.Pattern.compile("\\$(result|error)((?:\\[[^\\]]*])*)");
+
+    /** {@code value} with batch references replaced from {@code earlier} (see {@link #batch}). */
+    @SuppressWarnings("unchecked")
+    private static Object references(Object value, Map<String, Object> earlier) {
+        if (value instanceof Map<?, ?> map) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            ((Map<String, Object>) map).forEach((k, v) -> out.put(k, references(v, earlier)));
+            return out;
+        }
+        if (value instanceof List<?> list) {
+            return list.stream().map(v -> references(v, earlier)).toList();
+        }
+        if (!(value instanceof String text) || !text.contains("$")) {
+            return value;
+        }
+        java.util.regex.Matcher whole = REFERENCE.matcher(text);
+        if (whole.matches()) {
+            return lookUp(earlier.get(whole.group(1)), whole.group(2));
+        }
+        java.util.regex.Matcher inside = REFERENCE.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (inside.find()) {
+            Object found = lookUp(earlier.get(inside.group(1)), inside.group(2));
+            String replacement = found instanceof Map<?, ?> || found instanceof List<?> || found == null ? inside.group()
+                    : String.valueOf(found);
+            inside.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(replacement));
+        }
+        inside.appendTail(out);
+        return out.toString();
+    }
+
+    /** Walks {@code [a][b]…} into {@code root} as far as the keys exist. */
+    private static Object lookUp(Object root, String path) {
+        Object at = root;
+        java.util.regex.Matcher key = BRACKETS.matcher(path);
+        while (key.find()) {
+            Object next = at instanceof Map<?, ?> map ? map.get(key.group(1))
+                    : at instanceof List<?> list && key.group(1).matches("[0-9]+") && Integer.parseInt(key.group(1)) < list.size()
+                            ? list.get(Integer.parseInt(key.group(1))) : null;
+            if (next == null) {
+                break;
+            }
+            at = next;
+        }
+        return at;
+    }
 
     /** A PHP-style query ({@code a[b][0]=x}) as nested maps, a map keyed 0..n-1 as a list, as PHP's JSON would. */
     @SuppressWarnings("unchecked")

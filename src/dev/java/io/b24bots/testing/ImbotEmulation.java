@@ -17,7 +17,11 @@ import io.b24bots.testing.Bitrix24Emulator.RestError;
 /**
  * The chat-bot methods of the emulated portals: {@code imbot.register}, {@code imbot.bot.list},
  * {@code imbot.unregister}, {@code imbot.message.add} (v1) and {@code imbot.v2.Bot.register},
- * {@code .list}, {@code .unregister}, {@code imbot.v2.Chat.Message.send}, {@code imbot.v2.Event.get}
+ * {@code .list}, {@code .unregister}, {@code imbot.v2.Chat.Message.send}, {@code imbot.v2.Event.get}.
+ * It refuses what a portal refuses and answers what a portal answers: each rule names the Bitrix24 REST
+ * page it comes from ({@code v1/…} for {@code api-reference/chat-bots/outdated/}, {@code v2/…} for
+ * {@code api-reference/chat-bots/chat-bots-v2/}); where the pages are silent it follows the portal core,
+ * and says so. docs/BITRIX24.md lists what the service relies on.
  * (v2), with the validation and error codes of the Bitrix24 pages.
  */
 public final class ImbotEmulation {
@@ -70,6 +74,8 @@ public final class ImbotEmulation {
     private final Map<String, String> commandDialogs = new ConcurrentHashMap<>();
     private final Map<String, List<Map<String, Object>>> sentParams = new ConcurrentHashMap<>();
     private final Map<String, Map<Long, EmuMessage>> sentById = new ConcurrentHashMap<>();
+    /** Group chats a test or the sandbox made, with the bots in each; a chat not made here admits every bot. */
+    private final Map<String, Set<Long>> chatBots = new ConcurrentHashMap<>();
 
     ImbotEmulation(Bitrix24Emulator emulator, String appId) {
         this.appId = appId;
@@ -163,6 +169,25 @@ public final class ImbotEmulation {
         return sentById.getOrDefault(portal.memberId, Map.of()).get(id);
     }
 
+    /**
+     * A group chat ({@code chat<n>}) with only these bots in it: a bot outside it cannot write there
+     * (v1 message.add: "Message isn't added"; v2 Chat.Message.send: ACCESS_DENIED "Bot is not a
+     * participant in the chat"). A group chat never made here admits every bot, so a test that does not
+     * care about membership need not make one.
+     */
+    public void groupChat(Portal portal, String dialogId, long... botIds) {
+        Set<Long> members = ConcurrentHashMap.newKeySet();
+        for (long id : botIds) {
+            members.add(id);
+        }
+        chatBots.put(portal.memberId + ":" + dialogId, members);
+    }
+
+    private boolean inChat(Portal portal, String dialogId, long botId) {
+        Set<Long> members = chatBots.get(portal.memberId + ":" + dialogId);
+        return members == null || members.contains(botId);
+    }
+
     /** A bot of another application in the portal (imbot.bot.list shows it; only its owner may change it). */
     public EmuBot addBotOfAnotherApp(Portal portal, String api, String code) {
         EmuBot bot = new EmuBot(ids.incrementAndGet(), api, "other.app", code, new LinkedHashMap<>(Map.of("CODE", code)));
@@ -190,15 +215,27 @@ public final class ImbotEmulation {
         sentById.computeIfAbsent(portal.memberId, k -> new ConcurrentHashMap<>()).put(id, new EmuMessage(id, botId, dialogId, text, p));
     }
 
+    /** v1/bots/imbot-update.md: FIELDS takes these; "does not support changing TYPE and OPENLINE". */
+    private static final Set<String> V1_UPDATE_FIELDS = Set.of("CODE", "EVENT_HANDLER", "EVENT_MESSAGE_ADD",
+            "EVENT_MESSAGE_UPDATE", "EVENT_MESSAGE_DELETE", "EVENT_WELCOME_MESSAGE", "EVENT_BOT_DELETE", "PROPERTIES");
+
     @SuppressWarnings("unchecked")
     private Object updateV1(Portal portal, long userId, Map<String, Object> p) {
-        EmuBot bot = liveById(portal, num(p.get("BOT_ID")), "BOT_ID_ERROR");
-        if (!bot.appId.equals(appId)) {
-            throw new RestError(400, "APP_ID_ERROR", "Chat-bot was installed by another REST application");
-        }
-        Map<String, Object> fields = p.get("FIELDS") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        EmuBot bot = ownV1Bot(portal, p);
+        Map<String, Object> fields = p.get("FIELDS") instanceof Map<?, ?> m ? new LinkedHashMap<>((Map<String, Object>) m) : new LinkedHashMap<>();
+        fields.keySet().retainAll(V1_UPDATE_FIELDS);
         if (fields.isEmpty()) {
-            throw new RestError(400, "WRONG_REQUEST", "Fields are empty");
+            throw new RestError(400, "WRONG_REQUEST", "Update fields can't be empty");
+        }
+        for (String event : List.of("EVENT_HANDLER", "EVENT_MESSAGE_ADD", "EVENT_MESSAGE_UPDATE", "EVENT_MESSAGE_DELETE",
+                "EVENT_WELCOME_MESSAGE", "EVENT_BOT_DELETE")) {
+            if (fields.containsKey(event)) {
+                requireUrl(fields, event, event, false);
+            }
+        }
+        if (fields.get("PROPERTIES") instanceof Map<?, ?> given && given.containsKey("NAME") && given.containsKey("LAST_NAME")
+                && str(given.get("NAME")).isBlank() && str(given.get("LAST_NAME")).isBlank()) {
+            throw new RestError(400, "NAME_ERROR", "Bot name isn't specified");
         }
         if (fields.get("PROPERTIES") instanceof Map<?, ?> props) {
             Map<String, Object> merged = new LinkedHashMap<>(properties(bot));
@@ -216,13 +253,18 @@ public final class ImbotEmulation {
     @SuppressWarnings("unchecked")
     private Object updateV2(Portal portal, long userId, Map<String, Object> p) {
         EmuBot bot = ownV2Bot(portal, p);
-        Map<String, Object> fields = fields(p);
-        String mode = fields.containsKey("eventMode") ? str(fields.get("eventMode")) : str(bot.params.getOrDefault("eventMode", "fetch"));
+        Map<String, Object> fields = booleans(fields(p));
+        // v2/imbot.v2/bots/bot-update.md lists no BOT_WEBHOOK_URL_REQUIRED: an update without a URL keeps the bot's.
+        String mode = (fields.containsKey("eventMode") ? str(fields.get("eventMode"))
+                : str(bot.params.getOrDefault("eventMode", "fetch"))).toLowerCase(java.util.Locale.ROOT);
         if (!mode.equals("fetch") && !mode.equals("webhook")) {
             throw new RestError(400, "BOT_INVALID_EVENT_MODE", "Invalid event mode");
         }
-        if (mode.equals("webhook") && str(fields.getOrDefault("webhookUrl", bot.params.get("webhookUrl"))).isEmpty()) {
-            throw new RestError(400, "BOT_WEBHOOK_URL_REQUIRED", "Webhook URL is required");
+        if (fields.containsKey("eventMode")) {
+            fields.put("eventMode", mode);
+        }
+        if (fields.containsKey("webhookUrl") && !handlerUrl(str(fields.get("webhookUrl")))) {
+            throw new RestError(400, "BOT_INVALID_CALLBACK", "Wrong handler URL");
         }
         if (fields.get("properties") instanceof Map<?, ?> props) {
             if (props.containsKey("avatar") && !looksLikeImage(str(props.get("avatar")))) {
@@ -245,13 +287,10 @@ public final class ImbotEmulation {
                 .orElseThrow(() -> new RestError(400, error, "Command not found"));
     }
 
+    /** Idempotent per bot and command (v2/imbot.v2/commands/command-register.md): the existing command, unchanged. */
     private synchronized EmuCommand addCommand(Portal portal, EmuBot bot, String command, Map<String, Object> params) {
-        if (!command.matches("[A-Za-z0-9]+")) {
-            throw new RestError(400, bot.api.equals("v1") ? "COMMAND_ERROR" : "COMMAND_INVALID", "Command is invalid");
-        }
         for (EmuCommand c : commands(portal)) {
-            if (c.botId == bot.id && c.command.equalsIgnoreCase(command)) {
-                // Idempotent per bot and command (the v2 page); the existing command, unchanged.
+            if (c.botId == bot.id && c.command.equals(command.toLowerCase(java.util.Locale.ROOT))) {
                 return c;
             }
         }
@@ -261,37 +300,59 @@ public final class ImbotEmulation {
     }
 
     private Object commandRegisterV1(Portal portal, long userId, Map<String, Object> p) {
-        EmuBot bot = liveById(portal, num(p.get("BOT_ID")), "BOT_ID_ERROR");
-        if (!bot.appId.equals(appId)) {
-            throw new RestError(400, "APP_ID_ERROR", "Chat-bot was installed by another REST application");
-        }
+        EmuBot bot = ownV1Bot(portal, p);
         requireUrl(p, "EVENT_COMMAND_ADD", "Command add", true);
-        if (!(p.get("LANG") instanceof List<?>)) {
-            throw new RestError(400, "LANG_ERROR", "Lang isn't specified");
+        // v1/commands/imbot-command-register.md: COMMAND is required; LANG is required, "Lang set can't be empty".
+        if (str(p.get("COMMAND")).isBlank()) {
+            throw new RestError(400, "COMMAND_ERROR", "Command isn't specified");
+        }
+        if (!(p.get("LANG") instanceof List<?> lang) || lang.isEmpty()) {
+            throw new RestError(400, "LANG_ERROR", "Lang set can't be empty");
         }
         return addCommand(portal, bot, str(p.get("COMMAND")), p).id;
     }
 
+    /**
+     * v1/commands/imbot-command-update.md: FIELDS takes COMMAND, EVENT_COMMAND_ADD, HIDDEN,
+     * EXTRANET_SUPPORT and LANG; the core applies HIDDEN, EXTRANET_SUPPORT, LANG (the whole set, replaced)
+     * and the handler URL, and ignores anything else, COMMON among it and COMMAND too.
+     */
     @SuppressWarnings("unchecked")
     private Object commandUpdateV1(Portal portal, long userId, Map<String, Object> p) {
-        EmuCommand c = command(portal, num(p.get("COMMAND_ID")), "COMMAND_ID_ERROR");
+        EmuCommand c = ownV1Command(portal, p);
         Map<String, Object> fields = p.get("FIELDS") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-        c.params.putAll(fields);
-        if (fields.containsKey("COMMAND")) {
-            c.command = str(fields.get("COMMAND"));
+        Map<String, Object> applied = new LinkedHashMap<>();
+        for (String key : List.of("HIDDEN", "EXTRANET_SUPPORT", "EVENT_COMMAND_ADD")) {
+            if (fields.containsKey(key)) {
+                applied.put(key, fields.get(key));
+            }
         }
+        if (fields.get("LANG") instanceof List<?> lang && !lang.isEmpty()) {
+            applied.put("LANG", lang);
+        }
+        if (applied.isEmpty()) {
+            throw new RestError(400, "WRONG_REQUEST", "Update fields can't be empty");
+        }
+        if (applied.containsKey("EVENT_COMMAND_ADD")) {
+            requireUrl(applied, "EVENT_COMMAND_ADD", "Command add", false);
+        }
+        c.params.putAll(applied);
         return true;
     }
 
     private Object commandUnregisterV1(Portal portal, long userId, Map<String, Object> p) {
-        command(portal, num(p.get("COMMAND_ID")), "COMMAND_ID_ERROR").deleted = true;
+        ownV1Command(portal, p).deleted = true;
         return true;
     }
 
+    /** v1/commands/imbot-command-answer.md: MESSAGE_EMPTY "Message text not provided", attachments or not. */
     private Object commandAnswerV1(Portal portal, long userId, Map<String, Object> p) {
-        EmuCommand c = command(portal, num(p.get("COMMAND_ID")), "COMMAND_ID_ERROR");
+        EmuCommand c = ownV1Command(portal, p);
+        if (num(p.get("MESSAGE_ID")) <= 0) {
+            throw new RestError(400, "MESSAGE_ID_EMPTY", "Message ID can't be empty");
+        }
         String text = str(p.get("MESSAGE")).trim();
-        if (text.isEmpty() && !p.containsKey("ATTACH")) {
+        if (text.isEmpty()) {
             throw new RestError(400, "MESSAGE_EMPTY", "Message can't be empty");
         }
         // The answer goes to the chat the command was run in; a test that did not say which sees "command:<message id>".
@@ -302,99 +363,220 @@ public final class ImbotEmulation {
         return id;
     }
 
-    @SuppressWarnings("unchecked")
+    /** A v1 command of this application, else COMMAND_ID_ERROR, or APP_ID_ERROR "Command was installed by another rest application". */
+    private EmuCommand ownV1Command(Portal portal, Map<String, Object> p) {
+        EmuCommand c = command(portal, num(p.get("COMMAND_ID")), "COMMAND_ID_ERROR");
+        if (!c.appId.equals(appId)) {
+            throw new RestError(400, "APP_ID_ERROR", "Command was installed by another rest application");
+        }
+        return c;
+    }
+
+    /**
+     * v2/imbot.v2/commands/command-register.md: COMMAND_REQUIRED for an empty name (a leading "/" is
+     * dropped), COMMAND_NAME_INVALID for one that is not a string, COMMAND_TITLE_REQUIRED for a visible
+     * command without a title; titles and params are per language, params kept only where a title is.
+     */
     private Object commandRegisterV2(Portal portal, long userId, Map<String, Object> p) {
         EmuBot bot = ownV2Bot(portal, p);
-        Map<String, Object> fields = fields(p);
-        EmuCommand c = addCommand(portal, bot, str(fields.get("command")), fields);
+        Map<String, Object> fields = booleans(fields(p));
+        Object name = fields.get("command");
+        if (name != null && !(name instanceof String)) {
+            throw new RestError(400, "COMMAND_NAME_INVALID", "Command name must be a string");
+        }
+        String command = str(name).startsWith("/") ? str(name).substring(1) : str(name);
+        if (command.isBlank()) {
+            throw new RestError(400, "COMMAND_REQUIRED", "Command is required");
+        }
+        Map<String, Object> titles = languages(fields.get("title"));
+        if (!Boolean.TRUE.equals(fields.get("hidden")) && titles.isEmpty()) {
+            throw new RestError(400, "COMMAND_TITLE_REQUIRED", "Title is required for a visible command");
+        }
+        fields.put("title", titles);
+        fields.put("params", onlyTitled(languages(fields.get("params")), titles));
+        EmuCommand c = addCommand(portal, bot, command, fields);
         return Map.of("command", Map.of("id", c.id, "botId", bot.id, "command", "/" + c.command));
     }
 
+    /**
+     * v2/imbot.v2/commands/command-update.md: in {@code title} a string updates the language's text,
+     * {@code null} removes the language, and a language not named keeps its text; {@code params} apply
+     * only to the languages in {@code title}.
+     */
     @SuppressWarnings("unchecked")
     private Object commandUpdateV2(Portal portal, long userId, Map<String, Object> p) {
+        EmuBot bot = ownV2Bot(portal, p);
         EmuCommand c = command(portal, num(p.get("commandId")), "COMMAND_NOT_FOUND");
-        Map<String, Object> fields = fields(p);
-        c.params.putAll(fields);
-        if (fields.containsKey("command")) {
-            c.command = str(fields.get("command"));
+        if (c.botId != bot.id) {
+            throw new RestError(400, "COMMAND_NOT_FOUND", "Command not found");
         }
+        Map<String, Object> fields = booleans(fields(p));
+        Map<String, Object> titles = new LinkedHashMap<>(languages(c.params.get("title")));
+        Map<String, Object> params = new LinkedHashMap<>(languages(c.params.get("params")));
+        if (fields.get("title") instanceof Map<?, ?> given) {
+            ((Map<String, Object>) given).forEach((language, text) -> {
+                if (text == null) {
+                    titles.remove(language);
+                    params.remove(language);
+                } else {
+                    titles.put(language, text);
+                }
+            });
+        }
+        if (fields.get("params") instanceof Map<?, ?> given && fields.get("title") instanceof Map<?, ?> named) {
+            ((Map<String, Object>) given).forEach((language, text) -> {
+                if (named.containsKey(language) && named.get(language) != null) {
+                    params.put(language, text);
+                }
+            });
+        }
+        fields.forEach((key, value) -> {
+            if (!key.equals("title") && !key.equals("params") && !key.equals("command")) {
+                c.params.put(key, value);
+            }
+        });
+        c.params.put("title", titles);
+        c.params.put("params", params);
         return Map.of("command", Map.of("id", c.id, "botId", c.botId, "command", "/" + c.command));
     }
 
     private Object commandUnregisterV2(Portal portal, long userId, Map<String, Object> p) {
-        command(portal, num(p.get("commandId")), "COMMAND_NOT_FOUND").deleted = true;
+        EmuBot bot = ownV2Bot(portal, p);
+        EmuCommand c = command(portal, num(p.get("commandId")), "COMMAND_NOT_FOUND");
+        if (c.botId != bot.id) {
+            throw new RestError(400, "COMMAND_NOT_FOUND", "Command not found");
+        }
+        c.deleted = true;
         return Map.of("result", true);
     }
 
     private Object commandListV2(Portal portal, long userId, Map<String, Object> p) {
-        long botId = num(p.get("botId"));
-        return Map.of("commands", commands(portal).stream().filter(c -> c.botId == botId)
+        EmuBot bot = ownV2Bot(portal, p);
+        return Map.of("commands", commands(portal).stream().filter(c -> c.botId == bot.id)
                 .map(c -> Map.of("id", c.id, "botId", c.botId, "command", "/" + c.command)).toList());
     }
 
-    @SuppressWarnings("unchecked")
+    /**
+     * v2/imbot.v2/commands/command-answer.md answers {@code true} (no message id); the controller has no
+     * empty-text check of its own, the send behind it refuses a message with neither text nor attachment,
+     * which the page reports as COMMAND_ANSWER_FAILED.
+     */
     private Object commandAnswerV2(Portal portal, long userId, Map<String, Object> p) {
+        EmuBot bot = ownV2Bot(portal, p);
         EmuCommand c = command(portal, num(p.get("commandId")), "COMMAND_NOT_FOUND");
-        if (c.botId != num(p.get("botId"))) {
+        if (c.botId != bot.id) {
             throw new RestError(400, "COMMAND_NOT_FOUND", "Command not found");
         }
         Map<String, Object> fields = fields(p);
         String text = str(fields.get("message"));
-        if (text.isBlank() && !fields.containsKey("attach")) {
-            throw new RestError(400, "MESSAGE_EMPTY", "Message is empty");
+        if (text.isBlank() && !hasAttach(fields.get("attach"))) {
+            throw new RestError(400, "COMMAND_ANSWER_FAILED", "Empty message — no text or attachments");
         }
-        long id = post(portal, byId(portal, c.botId), str(p.get("dialogId")), text, "v2", fields.get("keyboard"));
+        long id = post(portal, bot, str(p.get("dialogId")), text, "v2", fields.get("keyboard"));
         record(portal, id, c.botId, str(p.get("dialogId")), text, p);
-        return Map.of("id", id);
+        return true;
     }
 
     private EmuMessage ownMessage(Portal portal, long botId, long messageId, String error) {
         EmuMessage m = sentById.getOrDefault(portal.memberId, Map.of()).get(messageId);
         if (m == null || m.deleted || m.botId != botId) {
-            throw new RestError(400, error, "Message not found");
+            throw new RestError(400, error, error.equals("ACCESS_DENIED")
+                    ? "Message does not belong to the bot or does not exist" : "Message not found");
         }
         return m;
     }
 
+    /**
+     * v1/messages/imbot-message-update.md: MESSAGE "If an empty value is provided, the message will be
+     * deleted. If the parameter is not provided, the message text will remain unchanged"; ATTACH and
+     * KEYBOARD: "An empty value or N" clears them, a parameter not given keeps them.
+     */
     private Object messageUpdateV1(Portal portal, long userId, Map<String, Object> p) {
-        EmuBot bot = liveById(portal, num(p.get("BOT_ID")), "BOT_ID_ERROR");
+        EmuBot bot = ownV1Bot(portal, p);
         EmuMessage m = ownMessage(portal, bot.id, num(p.get("MESSAGE_ID")), "CANT_EDIT_MESSAGE");
-        m.text = str(p.get("MESSAGE"));
-        m.params = p;
+        Map<String, Object> now = new LinkedHashMap<>(m.params);
+        if (p.containsKey("MESSAGE")) {
+            if (str(p.get("MESSAGE")).trim().isEmpty()) {
+                m.deleted = true;
+                return true;
+            }
+            m.text = str(p.get("MESSAGE"));
+            now.put("MESSAGE", p.get("MESSAGE"));
+        }
+        for (String key : List.of("ATTACH", "KEYBOARD", "MENU", "URL_PREVIEW")) {
+            if (p.containsKey(key)) {
+                if (cleared(p.get(key))) {
+                    now.remove(key);
+                } else {
+                    now.put(key, p.get(key));
+                }
+            }
+        }
+        m.params = now;
         return true;
     }
 
     private Object messageDeleteV1(Portal portal, long userId, Map<String, Object> p) {
-        EmuBot bot = liveById(portal, num(p.get("BOT_ID")), "BOT_ID_ERROR");
+        EmuBot bot = ownV1Bot(portal, p);
         ownMessage(portal, bot.id, num(p.get("MESSAGE_ID")), "CANT_EDIT_MESSAGE").deleted = true;
         return true;
     }
 
-    @SuppressWarnings("unchecked")
+    /**
+     * v2/imbot.v2/messages/chat-message-update.md: ACCESS_DENIED "Message does not belong to the bot or
+     * does not exist"; keyboard: "To remove the keyboard, pass N"; a field not given keeps its value.
+     * The page is silent on removing an attachment and on an empty update: the core clears attachments
+     * for "N" or an empty list, and deletes a message left with no text, attachment or keyboard.
+     */
     private Object messageUpdateV2(Portal portal, long userId, Map<String, Object> p) {
-        EmuBot bot = liveById(portal, num(p.get("botId")), "BOT_NOT_FOUND");
-        EmuMessage m = ownMessage(portal, bot.id, num(p.get("messageId")), "MESSAGE_NOT_FOUND");
-        Map<String, Object> fields = p.get("fields") instanceof Map<?, ?> f ? (Map<String, Object>) f : Map.of();
-        m.text = str(fields.get("message"));
-        m.params = p;
+        EmuBot bot = ownV2Bot(portal, p);
+        EmuMessage m = ownMessage(portal, bot.id, num(p.get("messageId")), "ACCESS_DENIED");
+        Map<String, Object> fields = fields(p);
+        Map<String, Object> now = new LinkedHashMap<>(fields(m.params));
+        if (fields.containsKey("message")) {
+            now.put("message", fields.get("message"));
+        }
+        for (String key : List.of("attach", "keyboard", "urlPreview")) {
+            if (fields.containsKey(key)) {
+                if (cleared(fields.get(key))) {
+                    now.remove(key);
+                } else {
+                    now.put(key, fields.get(key));
+                }
+            }
+        }
+        if (str(now.get("message")).isBlank() && !now.containsKey("attach") && !now.containsKey("keyboard")) {
+            m.deleted = true;
+            return Map.of("result", true);
+        }
+        m.text = str(now.get("message"));
+        Map<String, Object> params = new LinkedHashMap<>(p);
+        params.put("fields", now);
+        m.params = params;
         return Map.of("result", true);
     }
 
     private Object messageDeleteV2(Portal portal, long userId, Map<String, Object> p) {
-        EmuBot bot = liveById(portal, num(p.get("botId")), "BOT_NOT_FOUND");
-        ownMessage(portal, bot.id, num(p.get("messageId")), "MESSAGE_NOT_FOUND").deleted = true;
+        EmuBot bot = ownV2Bot(portal, p);
+        ownMessage(portal, bot.id, num(p.get("messageId")), "ACCESS_DENIED").deleted = true;
         return Map.of("result", true);
     }
 
+    /** v1/chats/imbot-chat-send-typing.md: DIALOG_ID_EMPTY. */
     private Object typingV1(Portal portal, long userId, Map<String, Object> p) {
-        liveById(portal, num(p.get("BOT_ID")), "BOT_ID_ERROR");
+        ownV1Bot(portal, p);
+        if (str(p.get("DIALOG_ID")).isEmpty()) {
+            throw new RestError(400, "DIALOG_ID_EMPTY", "Dialog ID can't be empty");
+        }
         return true;
     }
 
+    /** v2/imbot.v2/ui/chat-input-action-notify.md: ACCESS_DENIED when the bot cannot act in the chat. */
     private Object typingV2(Portal portal, long userId, Map<String, Object> p) {
-        liveById(portal, num(p.get("botId")), "BOT_NOT_FOUND");
-        if (str(p.get("dialogId")).isEmpty()) {
-            throw new RestError(400, "DIALOG_ID_REQUIRED", "Dialog ID is required");
+        EmuBot bot = ownV2Bot(portal, p);
+        String dialog = str(p.get("dialogId"));
+        if (dialog.isEmpty() || !inChat(portal, dialog, bot.id)) {
+            throw new RestError(403, "ACCESS_DENIED", "Bot is not a participant in the chat");
         }
         return Map.of("result", true);
     }
@@ -404,19 +586,28 @@ public final class ImbotEmulation {
         return List.copyOf(bindings.getOrDefault(portal.memberId, List.of()));
     }
 
+    /**
+     * api-reference/events/event-bind.md: ERROR_EVENT_NOT_FOUND for an unknown event. The page is silent on
+     * a bad handler and on a second binding: the core answers ERROR_UNSUPPORTED_PROTOCOL (not http/https),
+     * ERROR_WRONG_HANDLER_URL (no dotted host) and ERROR_CORE "Unable to set event handler: Handler already binded".
+     */
     private Object eventBind(Portal portal, long userId, Map<String, Object> p) {
         String event = str(p.get("event")).toUpperCase(java.util.Locale.ROOT);
         String handler = str(p.get("handler"));
         if (!Set.of("ONAPPUNINSTALL", "ONAPPUPDATE", "ONAPPINSTALL", "ONIMBOTMESSAGEADD").contains(event)) {
             throw new RestError(400, "ERROR_EVENT_NOT_FOUND", "Event not found");
         }
-        if (!handler.startsWith("http://") && !handler.startsWith("https://")) {
-            throw new RestError(400, "WRONG_HANDLER_URL", "Wrong handler URL");
+        String scheme = handler.contains("://") ? handler.substring(0, handler.indexOf("://")).toLowerCase(java.util.Locale.ROOT) : "";
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new RestError(400, "ERROR_UNSUPPORTED_PROTOCOL", "Unsupported handler protocol");
+        }
+        if (!handlerUrl(handler)) {
+            throw new RestError(400, "ERROR_WRONG_HANDLER_URL", "Wrong handler URL");
         }
         synchronized (this) {
             List<Map<String, Object>> list = bindings.computeIfAbsent(portal.memberId, k -> new CopyOnWriteArrayList<>());
             if (list.stream().anyMatch(b -> b.get("event").equals(event) && b.get("handler").equals(handler))) {
-                throw new RestError(400, "ERROR_HANDLER_ALREADY_EXIST", "Handler already exists!");
+                throw new RestError(400, "ERROR_CORE", "Unable to set event handler: Handler already binded");
             }
             list.add(Map.of("event", event, "handler", handler, "auth_type", "0", "offline", 0));
         }
@@ -525,7 +716,9 @@ public final class ImbotEmulation {
         }
         synchronized (this) {
             for (EmuBot bot : bots(portal)) {
-                // Older core behaviour: the same CODE returns the existing bot.
+                // The core's Bot::register deduplicates by CODE alone, ignoring the application: the same
+                // CODE answers the existing bot's id, even one another app owns (v1/bots/imbot-register.md:
+                // CODE is "unique within Bitrix24"). imbot.update then tells the owner (APP_ID_ERROR).
                 if (!bot.deleted && bot.code.equals(code)) {
                     return bot.id;
                 }
@@ -551,16 +744,17 @@ public final class ImbotEmulation {
     }
 
     private Object unregisterV1(Portal portal, long userId, Map<String, Object> p) {
-        EmuBot bot = liveById(portal, num(p.get("BOT_ID")), "BOT_ID_ERROR");
-        if (!bot.appId.equals(appId)) {
-            throw new RestError(400, "APP_ID_ERROR", "Bot was installed by another REST application");
-        }
-        bot.deleted = true;
+        ownV1Bot(portal, p).deleted = true;
         return true;
     }
 
+    /**
+     * v1/messages/imbot-message-add.md: MESSAGE is required ("MESSAGE_EMPTY: No message text was
+     * provided", attachments or not), DIALOG_ID_EMPTY; a group chat the bot is not in gets the core's
+     * WRONG_REQUEST "Message isn't added".
+     */
     private Object messageAddV1(Portal portal, long userId, Map<String, Object> p) {
-        EmuBot bot = liveById(portal, num(p.get("BOT_ID")), "BOT_ID_ERROR");
+        EmuBot bot = ownV1Bot(portal, p);
         String dialog = str(p.get("DIALOG_ID"));
         if (dialog.isEmpty()) {
             throw new RestError(400, "DIALOG_ID_EMPTY", "Dialog ID can't be empty");
@@ -569,6 +763,9 @@ public final class ImbotEmulation {
         if (text.isEmpty()) {
             throw new RestError(400, "MESSAGE_EMPTY", "Message can't be empty");
         }
+        if (!inChat(portal, dialog, bot.id)) {
+            throw new RestError(400, "WRONG_REQUEST", "Message isn't added");
+        }
         long id = post(portal, bot, dialog, text, "v1", p.get("KEYBOARD"));
         record(portal, id, bot.id, dialog, text, p);
         return id;
@@ -576,9 +773,14 @@ public final class ImbotEmulation {
 
     // ---- v2 ------------------------------------------------------------------------------------
 
+    /**
+     * v2/imbot.v2/bots/bot-register.md. Idempotent per code and application: the core first looks the
+     * code up among every REST bot of the portal, v1 ones too; this app's bot comes back as it is,
+     * another app's code is BOT_CODE_ALREADY_TAKEN.
+     */
     @SuppressWarnings("unchecked")
     private Object registerV2(Portal portal, long userId, Map<String, Object> p) {
-        Map<String, Object> fields = fields(p);
+        Map<String, Object> fields = booleans(fields(p));
         String code = str(fields.get("code"));
         if (code.isEmpty()) {
             throw new RestError(400, "BOT_CODE_REQUIRED", "Bot code is required");
@@ -591,17 +793,18 @@ public final class ImbotEmulation {
         if (!V2_TYPES.contains(type)) {
             throw new RestError(400, "BOT_INVALID_TYPE", "Invalid bot type");
         }
-        String mode = fields.containsKey("eventMode") ? str(fields.get("eventMode")) : "fetch";
+        String mode = (fields.containsKey("eventMode") ? str(fields.get("eventMode")) : "fetch").toLowerCase(java.util.Locale.ROOT);
         if (!mode.equals("fetch") && !mode.equals("webhook")) {
             throw new RestError(400, "BOT_INVALID_EVENT_MODE", "Invalid event mode");
         }
+        fields.put("eventMode", mode);
         if (mode.equals("webhook")) {
             String url = str(fields.get("webhookUrl"));
             if (url.isEmpty()) {
                 throw new RestError(400, "BOT_WEBHOOK_URL_REQUIRED", "Webhook URL is required");
             }
-            if (!url.startsWith("http://") && !url.startsWith("https://")) {
-                throw new RestError(400, "BOT_INVALID_CALLBACK", "Invalid callback URL");
+            if (!handlerUrl(url)) {
+                throw new RestError(400, "BOT_INVALID_CALLBACK", "Wrong handler URL");
             }
         }
         if (properties.containsKey("avatar") && !looksLikeImage(str(properties.get("avatar")))) {
@@ -612,7 +815,10 @@ public final class ImbotEmulation {
         }
         synchronized (this) {
             for (EmuBot bot : bots(portal)) {
-                if (!bot.deleted && bot.api.equals("v2") && bot.code.equals(code) && bot.appId.equals(appId)) {
+                if (!bot.deleted && bot.code.equals(code)) {
+                    if (!bot.appId.equals(appId)) {
+                        throw new RestError(400, "BOT_CODE_ALREADY_TAKEN", "Bot code is already taken by another application");
+                    }
                     // Idempotent: the existing bot, unchanged.
                     return Map.of("bot", botObject(bot), "users", List.of());
                 }
@@ -628,21 +834,43 @@ public final class ImbotEmulation {
         }
     }
 
+    /**
+     * v2/imbot.v2/bots/bot-list.md: the app's own bots, "Bots registered through v1 are visible in v2"
+     * (v2 index); {@code limit} (default 50) and {@code offset}, {@code filter.type}; hasNextPage when the
+     * page is full, as the core has it.
+     */
+    @SuppressWarnings("unchecked")
     private Object listV2(Portal portal, long userId, Map<String, Object> p) {
+        int limit = p.containsKey("limit") ? (int) Math.clamp(num(p.get("limit")), 1, 1000) : 50;
+        long offset = Math.max(0, num(p.get("offset")));
+        String type = p.get("filter") instanceof Map<?, ?> filter ? str(((Map<String, Object>) filter).get("type")) : "";
         List<Object> list = new ArrayList<>();
         for (EmuBot bot : bots(portal)) {
-            if (!bot.deleted && bot.api.equals("v2") && bot.appId.equals(appId)) {
+            if (!bot.deleted && bot.appId.equals(appId) && (type.isEmpty() || type.equals(botObject(bot).get("type")))) {
                 list.add(botObject(bot));
             }
         }
-        return Map.of("bots", list, "users", List.of(), "hasNextPage", false);
+        List<Object> page = list.stream().skip(offset).limit(limit).toList();
+        return Map.of("bots", page, "users", List.of(), "hasNextPage", page.size() == limit);
     }
 
+    /**
+     * v2/imbot.v2/bots/bot-get.md: by botId or code (PARAMS_REQUIRED without either); "For the owner
+     * application, it returns an extended format including moduleId, eventMode, and counters. For other
+     * applications, it returns a brief format."
+     */
     private Object getV2(Portal portal, long userId, Map<String, Object> p) {
+        if (!p.containsKey("botId") && !p.containsKey("code")) {
+            throw new RestError(400, "PARAMS_REQUIRED", "botId or code is required");
+        }
         EmuBot bot = p.containsKey("botId") ? liveById(portal, num(p.get("botId")), "BOT_NOT_FOUND")
                 : bots(portal).stream().filter(b -> !b.deleted && b.code.equals(str(p.get("code")))).findFirst()
                         .orElseThrow(() -> new RestError(400, "BOT_NOT_FOUND", "Bot not found"));
-        return Map.of("bot", botObject(bot));
+        Map<String, Object> object = botObject(bot);
+        if (!bot.appId.equals(appId)) {
+            object.keySet().removeAll(Set.of("moduleId", "eventMode", "countMessage", "countCommand", "countChat", "countUser"));
+        }
+        return Map.of("bot", object);
     }
 
     private Object unregisterV2(Portal portal, long userId, Map<String, Object> p) {
@@ -651,39 +879,43 @@ public final class ImbotEmulation {
         return Map.of("result", true);
     }
 
-    @SuppressWarnings("unchecked")
+    /**
+     * v2/imbot.v2/messages/chat-message-send.md: EMPTY_MESSAGE "Empty message — no text or attachments"
+     * (an attachment alone is a message), ACCESS_DENIED "Bot is not a participant in the chat".
+     */
     private Object sendV2(Portal portal, long userId, Map<String, Object> p) {
-        EmuBot bot = liveById(portal, num(p.get("botId")), "BOT_NOT_FOUND");
+        EmuBot bot = ownV2Bot(portal, p);
         String dialog = str(p.get("dialogId"));
-        if (dialog.isEmpty()) {
-            throw new RestError(400, "DIALOG_ID_REQUIRED", "Dialog ID is required");
+        if (dialog.isEmpty() || !inChat(portal, dialog, bot.id)) {
+            throw new RestError(403, "ACCESS_DENIED", "Bot is not a participant in the chat");
         }
         Map<String, Object> fields = fields(p);
         String text = str(fields.get("message"));
-        if (text.isBlank()) {
-            throw new RestError(400, "MESSAGE_EMPTY", "Message is empty");
+        if (text.isBlank() && !hasAttach(fields.get("attach"))) {
+            throw new RestError(400, "EMPTY_MESSAGE", "Empty message — no text or attachments");
         }
         long id = post(portal, bot, dialog, text, "v2", fields.get("keyboard"));
         record(portal, id, bot.id, dialog, text, p);
         return Map.of("id", id, "uuidMap", Map.of());
     }
 
+    /**
+     * v2/imbot.v2/events/event-get.md: {@code limit} 1 to 1000 (the core clamps it, it refuses none), an
+     * offset acknowledges every event before it, {@code nextOffset} is the offset to pass next (the given
+     * one when nothing came), {@code hasMore} when the page is full; {@code withUserEvents} needs the
+     * user to have subscribed (USER_NOT_SUBSCRIBED: nobody in this emulator has).
+     */
     private Object eventGet(Portal portal, long userId, Map<String, Object> p) {
-        EmuBot bot = liveById(portal, num(p.get("botId")), "BOT_NOT_FOUND");
-        if (!bot.appId.equals(appId)) {
-            throw new RestError(403, "BOT_OWNERSHIP_ERROR", "Only the registering application can read events");
+        EmuBot bot = ownV2Bot(portal, p);
+        if (truthy(p.get("withUserEvents"))) {
+            throw new RestError(400, "USER_NOT_SUBSCRIBED", "The user is not subscribed to events");
         }
         long offset = p.containsKey("offset") ? num(p.get("offset")) : 0;
-        int limit = p.containsKey("limit") ? (int) num(p.get("limit")) : 100;
-        if (limit < 1 || limit > 1000) {
-            throw new RestError(400, "INVALID_LIMIT", "limit must be 1..1000");
-        }
-        // Passing an offset acknowledges every event before it.
+        int limit = p.containsKey("limit") ? (int) Math.clamp(num(p.get("limit")), 1, 1000) : 100;
         bot.events.removeIf(e -> ((Number) e.get("eventId")).longValue() < offset);
         List<Map<String, Object>> page = bot.events.stream().limit(limit).toList();
-        long next = page.isEmpty() ? Math.max(offset, bot.nextEventId.get() - bot.events.size())
-                : ((Number) page.getLast().get("eventId")).longValue() + 1;
-        return Map.of("events", page, "nextOffset", next, "hasMore", bot.events.size() > page.size());
+        long next = page.isEmpty() ? offset : ((Number) page.getLast().get("eventId")).longValue() + 1;
+        return Map.of("events", page, "nextOffset", next, "hasMore", page.size() >= limit);
     }
 
     // ---- helpers -------------------------------------------------------------------------------
@@ -703,11 +935,27 @@ public final class ImbotEmulation {
         return object;
     }
 
-    /** The live v2 bot a call names by {@code botId}, refused unless this app registered it. */
+    /**
+     * The live bot a v2 call names by {@code botId}: BOT_ID_REQUIRED without one, BOT_NOT_FOUND for an
+     * unknown one, BOT_OWNERSHIP_ERROR "Bot was installed by another rest application" for another app's
+     * (the error list of every bot-scoped v2 page).
+     */
     private EmuBot ownV2Bot(Portal portal, Map<String, Object> p) {
+        if (!p.containsKey("botId") || str(p.get("botId")).isBlank()) {
+            throw new RestError(400, "BOT_ID_REQUIRED", "botId is required");
+        }
         EmuBot bot = liveById(portal, num(p.get("botId")), "BOT_NOT_FOUND");
         if (!bot.appId.equals(appId)) {
-            throw new RestError(403, "BOT_OWNERSHIP_ERROR", "Bot belongs to another application");
+            throw new RestError(403, "BOT_OWNERSHIP_ERROR", "Bot was installed by another rest application");
+        }
+        return bot;
+    }
+
+    /** The live bot a v1 call names by BOT_ID: BOT_ID_ERROR, or APP_ID_ERROR for another app's (every v1 bot page). */
+    private EmuBot ownV1Bot(Portal portal, Map<String, Object> p) {
+        EmuBot bot = liveById(portal, num(p.get("BOT_ID")), "BOT_ID_ERROR");
+        if (!bot.appId.equals(appId)) {
+            throw new RestError(400, "APP_ID_ERROR", "Bot was installed by another rest application");
         }
         return bot;
     }
@@ -736,9 +984,65 @@ public final class ImbotEmulation {
             }
             return;
         }
-        if (!url.startsWith("http://") && !url.startsWith("https://")) {
+        if (!handlerUrl(url)) {
             throw new RestError(400, key + "_ERROR", "Wrong handler URL");
         }
+    }
+
+    /**
+     * A handler URL the core accepts (its handler check; the pages only say "Wrong handler URL"): http or
+     * https, and a host with a dot in it. Current portals do not ask that it match the app's own host.
+     */
+    static boolean handlerUrl(String url) {
+        try {
+            java.net.URI uri = java.net.URI.create(url);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+            String host = uri.getHost();
+            return (scheme.equals("http") || scheme.equals("https")) && host != null && host.indexOf('.') > 0;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** v2 index "Boolean Parameters": Y/N (and 1, true) stand for booleans; the core normalizes them. */
+    private static Map<String, Object> booleans(Map<String, Object> fields) {
+        Map<String, Object> out = new LinkedHashMap<>(fields);
+        for (String key : List.of("isHidden", "isReactionsEnabled", "isSupportOpenline", "hidden", "common",
+                "extranetSupport", "system", "urlPreview")) {
+            if (out.containsKey(key) && !(out.get(key) instanceof Boolean)) {
+                out.put(key, truthy(out.get(key)));
+            }
+        }
+        return out;
+    }
+
+    private static boolean truthy(Object value) {
+        if (value instanceof Boolean b) {
+            return b;
+        }
+        String text = str(value).trim();
+        return text.equalsIgnoreCase("Y") || text.equals("1") || text.equalsIgnoreCase("true");
+    }
+
+    /** A per-language map ({@code {"en": "…"}}); anything else is none. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> languages(Object value) {
+        return value instanceof Map<?, ?> map ? new LinkedHashMap<>((Map<String, Object>) map) : new LinkedHashMap<>();
+    }
+
+    private static Map<String, Object> onlyTitled(Map<String, Object> params, Map<String, Object> titles) {
+        params.keySet().retainAll(titles.keySet());
+        return params;
+    }
+
+    private static boolean hasAttach(Object attach) {
+        return attach != null && !(attach instanceof List<?> list && list.isEmpty()) && !cleared(attach)
+                && !(attach instanceof Map<?, ?> map && map.isEmpty());
+    }
+
+    /** "An empty value or N" clears an attachment, a keyboard or a menu (the message-update pages). */
+    private static boolean cleared(Object value) {
+        return value == null || "N".equals(value) || str(value).isBlank() || value instanceof List<?> list && list.isEmpty();
     }
 
     private static boolean looksLikeImage(String base64) {

@@ -45,6 +45,9 @@ public class BotRegistrationTest {
     final Bitrix24Emulator bitrix = TestEnvironment.emulator();
     final ImbotEmulation imbot = bitrix.imbot();
 
+    @jakarta.inject.Inject
+    io.b24bots.bot.administration.BotAdministration administration;
+
     @Inject
     JobWorker worker;
 
@@ -247,6 +250,33 @@ public class BotRegistrationTest {
         assertThat(bitrix.calls(portal.memberId, "imbot.bot.list")).hasSize(1);
         assertThat(bot(portal, "b24bots_echo").get("status")).isEqualTo("registered");
         assertThat(bot(portal, "b24bots_echo").get("bot_id")).isEqualTo(imbot.liveBots(portal, "b24bots_echo").getFirst().id);
+    }
+
+    /**
+     * A v1 CODE is unique in the whole portal, and imbot.register answers the id of another app's bot
+     * that has it: that id is never stored or acted as, the bot shows the taken code, and a refresh from
+     * Bitrix24 does not adopt the other app's bot either.
+     */
+    @Test
+    void aV1CodeAnotherAppsBotHasIsReportedNotTakenOver() {
+        Portal portal = bitrix.createPortal();
+        ImbotEmulation.EmuBot foreign = imbot.addBotOfAnotherApp(portal, "v1", "b24bots_echo");
+        frameInstall(portal, bitrix.issueTokens(portal, 1), "t").then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+
+        Map<String, Object> echo = bot(portal, "b24bots_echo");
+        assertThat(echo.get("status")).isEqualTo("failed");
+        assertThat(echo.get("bot_id")).isNull();
+        assertThat(echo.get("last_error_code")).isEqualTo("BOT_CODE_ALREADY_TAKEN");
+        assertThat((String) echo.get("last_error_text")).contains("b24bots_echo", "another application", "b24.bots.echo.code");
+        assertThat(bitrix.calls(portal.memberId, "imbot.command.register")).as("no command for another app's bot")
+                .noneMatch(c -> String.valueOf(foreign.id).equals(c.param("BOT_ID")));
+        assertThat(bot(portal, "b24bots_lines").get("status")).as("the other v1 bot is ours").isEqualTo("registered");
+
+        io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().run(() -> administration.reconcile(portal.memberId));
+        TestPortals.awaitJobsSettled(portal);
+        assertThat(bot(portal, "b24bots_echo").get("bot_id")).as("not adopted by a refresh").isNull();
+        assertThat(imbot.liveBots(portal, "b24bots_echo")).containsExactly(foreign);
     }
 
     @Test

@@ -1,6 +1,5 @@
 package io.b24bots.bot.administration;
 
-import java.util.HashMap;
 import java.util.Map;
 
 import io.b24bots.bot.Bot;
@@ -14,8 +13,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * "Refresh from Bitrix24" on the admin page: the portal's bot rows brought in line with what
- * {@code imbot.v2.Bot.list} and {@code imbot.bot.list} report. Failures follow the queue's policy:
- * a portal that pages for ever ends the job (TOO_MANY_PAGES) and the rows stay as they were.
+ * {@code imbot.v2.Bot.list} reports, which lists this app's own bots only, the ones registered through
+ * v1 too. {@code imbot.bot.list} is not asked: it lists every app's bots, and a v1 code is unique in the
+ * whole portal, so a bot of another app with one of our codes must never be adopted as ours. Failures
+ * follow the queue's policy: a portal that pages for ever ends the job (TOO_MANY_PAGES) and the rows
+ * stay as they were.
  */
 @ApplicationScoped
 public class ReconcileBotsJob implements JobHandler {
@@ -38,9 +40,7 @@ public class ReconcileBotsJob implements JobHandler {
     @Override
     public void run(QueuedJob job) {
         String memberId = job.memberId();
-        Map<String, Long> inPortal = new HashMap<>(imbot.of(BotApi.V2).list(memberId));
-        // imbot.bot.list lists every bot of the portal, other apps' too: only our codes are looked up.
-        imbot.of(BotApi.V1).list(memberId).forEach(inPortal::putIfAbsent);
+        Map<String, Long> inPortal = imbot.of(BotApi.V2).list(memberId);
         for (Bot bot : bots.forPortal(memberId)) {
             Long id = inPortal.get(bot.code);
             if (id != null && (bot.status != BotStatus.REGISTERED || !id.equals(bot.botId))) {

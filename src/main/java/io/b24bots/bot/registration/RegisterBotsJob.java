@@ -54,6 +54,8 @@ import org.jboss.logging.Logger;
 public class RegisterBotsJob implements JobHandler {
 
     public static final String KIND = "register-bots";
+    /** The code of a bot whose code another application's bot already has (v2 answers it itself). */
+    static final String CODE_TAKEN = "BOT_CODE_ALREADY_TAKEN";
 
     private static final Logger LOG = Logger.getLogger(RegisterBotsJob.class);
 
@@ -182,20 +184,45 @@ public class RegisterBotsJob implements JobHandler {
             // only imbot.update, which Bitrix24 allows the owning app alone, proves the bot is ours.
             Long existing = api.list(memberId).get(definition.code());
             if (existing != null) {
-                job.confirmLease();
-                api.updateBot(memberId, existing, definition);
+                proveOwnership(job, definition, existing);
                 registry.registered(row.id, existing, null);
                 applyCommands(job, definition, existing, new LinkedHashMap<>());
                 return;
             }
         }
         RegisteredBot registered = api.register(memberId, definition);
+        if (definition.api() == BotApi.V1) {
+            // imbot.register answers the id of any bot with this CODE, another app's too (a v1 CODE is
+            // unique in the whole portal): the id is stored, and acted as, only once it is proven ours.
+            proveOwnership(job, definition, registered.botId());
+        }
         registry.registered(row.id, registered.botId(), registered.botObject());
         count(definition, "registered", "none");
         LOG.infof("Bot %s registered in portal %s as %d", definition.code(), memberId, registered.botId());
         // Once per registration: a run that fails on the commands goes on with them as an update.
         registeredEvents.fire(new BotRegistered(job, definition, registered.botId()));
         applyCommands(job, definition, registered.botId(), new LinkedHashMap<>());
+    }
+
+    /**
+     * Proves a v1 bot is this app's: Bitrix24 lets only the owning app update a bot, and answers any
+     * other {@code APP_ID_ERROR}, which becomes {@value #CODE_TAKEN} (permanent) with what to do about it.
+     * The update sends the declared fields, so an own bot found this way is also brought up to date.
+     */
+    private void proveOwnership(QueuedJob job, BotDefinition definition, long botId) {
+        job.confirmLease();
+        try {
+            imbot.of(definition.api()).updateBot(job.memberId(), botId, definition);
+        } catch (BitrixException e) {
+            if (!"APP_ID_ERROR".equals(e.code())) {
+                throw e;
+            }
+            LOG.warnf("Bot code %s is taken in portal %s by bot %d of another application; not registered", definition.code(),
+                    job.memberId(), botId);
+            throw new BitrixException(CODE_TAKEN, "the code " + definition.code() + " belongs to bot " + botId
+                    + " of another application in this portal (a v1 CODE is unique in the whole portal): declare this bot "
+                    + "with another code (b24.bots." + definition.configId() + ".code)", 0, false, null);
+        }
     }
 
     /** A registered bot whose declaration changed: only the parts that changed are sent. */
