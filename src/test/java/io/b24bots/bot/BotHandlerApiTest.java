@@ -47,8 +47,12 @@ class BotHandlerApiTest {
 
     @Test
     void declaredCommandsAreRegisteredWithTheBotsAtInstall() {
+        long lines = imbot.liveBots(portal, "b24bots_lines").getFirst().id;
         assertThat(imbot.commands(portal)).extracting(c -> c.botId + "/" + c.command + "/" + c.api)
-                .containsExactlyInAnyOrder(support + "/menu/v2", echo + "/menu/v1");
+                .containsExactlyInAnyOrder(support + "/menu/v2", echo + "/menu/v1", lines + "/secret/v1");
+        // A hidden command without a title still gets the one LANG entry Bitrix24 requires (LANG_ERROR otherwise).
+        assertThat(imbot.commands(portal).stream().filter(c -> c.botId == lines).findFirst().orElseThrow().params.get("LANG"))
+                .isEqualTo(List.of(Map.of("LANGUAGE_ID", "en", "TITLE", "secret")));
         EmuCommand v2 = command(support);
         assertThat(v2.params).containsEntry("title", Map.of("en", "Show the menu")).containsEntry("params", Map.of("en", "topic"));
         EmuCommand v1 = command(echo);

@@ -65,7 +65,18 @@ public interface ImbotApi {
     /** Registers a command of the bot; its id in the portal. */
     long registerCommand(String memberId, long botId, CommandDefinition command);
 
-    void updateCommand(String memberId, long botId, long commandId, CommandDefinition command);
+    /**
+     * What was applied of a command: its id, whether it was common, and the languages it has titles in
+     * ({@code common} null and no languages when an older run did not record them).
+     */
+    record AppliedCommand(long id, Boolean common, java.util.Set<String> languages) {
+    }
+
+    /**
+     * Brings a registered command in line with its declaration; its id afterwards (a new one when it had
+     * to be registered again: v1 cannot change a command's {@code COMMON} by an update).
+     */
+    long updateCommand(String memberId, long botId, AppliedCommand before, CommandDefinition command);
 
     /** Removes a command; false when Bitrix24 no longer knew it. */
     boolean unregisterCommand(String memberId, long botId, long commandId);

@@ -166,17 +166,29 @@ public class ImbotV1 implements ImbotApi {
     public long registerCommand(String memberId, long botId, CommandDefinition command) {
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("BOT_ID", botId);
+        params.put("COMMAND", command.command());
+        params.put("COMMON", command.common() ? "Y" : "N");
         params.putAll(commandFields(command));
         params.put("EVENT_COMMAND_ADD", PublicUrls.events(config));
         JsonNode answer = bitrix.call(memberId, "imbot.command.register", params).body();
         return BitrixResponse.requireLong(answer, "result", "imbot.command.register");
     }
 
+    /**
+     * imbot.command.update takes HIDDEN, EXTRANET_SUPPORT, LANG (the whole set) and the handler URL, and
+     * silently ignores anything else, COMMON among it (v1/commands/imbot-command-update.md): a command
+     * whose COMMON changed is registered again instead, and gets a new id.
+     */
     @Override
-    public void updateCommand(String memberId, long botId, long commandId, CommandDefinition command) {
+    public long updateCommand(String memberId, long botId, AppliedCommand before, CommandDefinition command) {
+        if (before.common() != null && before.common() != command.common()) {
+            unregisterCommand(memberId, botId, before.id());
+            return registerCommand(memberId, botId, command);
+        }
         Map<String, Object> fields = commandFields(command);
         fields.put("EVENT_COMMAND_ADD", PublicUrls.events(config));
-        bitrix.call(memberId, "imbot.command.update", Map.of("COMMAND_ID", commandId, "FIELDS", fields));
+        bitrix.call(memberId, "imbot.command.update", Map.of("COMMAND_ID", before.id(), "FIELDS", fields));
+        return before.id();
     }
 
     @Override
@@ -192,10 +204,13 @@ public class ImbotV1 implements ImbotApi {
         }
     }
 
+    /**
+     * The fields register and update share. LANG may not be empty (LANG_ERROR "Lang set can't be empty",
+     * v1/commands/imbot-command-register.md): a hidden command without titles gets one entry, English,
+     * titled with its own name.
+     */
     private static Map<String, Object> commandFields(CommandDefinition command) {
         Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("COMMAND", command.command());
-        fields.put("COMMON", command.common() ? "Y" : "N");
         fields.put("HIDDEN", command.hidden() ? "Y" : "N");
         fields.put("EXTRANET_SUPPORT", command.extranetSupport() ? "Y" : "N");
         java.util.List<Map<String, Object>> lang = new java.util.ArrayList<>();
@@ -207,6 +222,9 @@ public class ImbotV1 implements ImbotApi {
             entry.put("TITLE", command.title().getOrDefault(language, command.command()));
             putIfPresent(entry, "PARAMS", command.params().get(language));
             lang.add(entry);
+        }
+        if (lang.isEmpty()) {
+            lang.add(Map.of("LANGUAGE_ID", "en", "TITLE", command.command()));
         }
         fields.put("LANG", lang);
         return fields;

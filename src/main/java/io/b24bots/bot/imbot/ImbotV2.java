@@ -175,10 +175,27 @@ public class ImbotV2 implements ImbotApi {
         return BitrixResponse.requireLong(created, "id", method);
     }
 
+    /**
+     * v2/imbot.v2/commands/command-update.md: in {@code title} a language left out keeps its old text, so
+     * each language applied before and no longer declared is sent as {@code null}, which removes it. A
+     * null travels only in a JSON body: this call is never put in a {@code batch}.
+     */
     @Override
-    public void updateCommand(String memberId, long botId, long commandId, CommandDefinition command) {
-        bitrix.call(memberId, "imbot.v2.Command.update",
-                Map.of("botId", botId, "commandId", commandId, "fields", commandFields(command)));
+    public long updateCommand(String memberId, long botId, AppliedCommand before, CommandDefinition command) {
+        Map<String, Object> fields = commandFields(command);
+        Map<String, Object> title = new LinkedHashMap<>(command.title());
+        for (String language : before.languages()) {
+            if (!title.containsKey(language)) {
+                title.put(language, null);
+            }
+        }
+        if (title.isEmpty()) {
+            fields.remove("title");
+        } else {
+            fields.put("title", title);
+        }
+        bitrix.call(memberId, "imbot.v2.Command.update", Map.of("botId", botId, "commandId", before.id(), "fields", fields));
+        return before.id();
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.b24bots.bot.registration;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -252,7 +253,7 @@ public class RegisterBotsJob implements JobHandler {
         }
         long rowId = row.get().id;
         Map<String, Object> done = new LinkedHashMap<>();
-        applied.forEach((name, node) -> done.put(name, Map.of("id", node.path("id").asLong(), "fp", node.path("fp").asText(""))));
+        applied.forEach((name, node) -> done.put(name, appliedState(node)));
         Set<String> declared = new HashSet<>();
         try {
             for (CommandDefinition command : definition.commands()) {
@@ -263,14 +264,9 @@ public class RegisterBotsJob implements JobHandler {
                     continue;
                 }
                 job.confirmLease();
-                long id;
-                if (before != null) {
-                    id = before.path("id").asLong();
-                    api.updateCommand(memberId, botId, id, command);
-                } else {
-                    id = api.registerCommand(memberId, botId, command);
-                }
-                done.put(command.command(), Map.of("id", id, "fp", fp));
+                long id = before != null ? api.updateCommand(memberId, botId, applied(before), command)
+                        : api.registerCommand(memberId, botId, command);
+                done.put(command.command(), commandState(id, fp, command));
             }
             for (String name : applied.keySet()) {
                 if (!declared.contains(name)) {
@@ -286,6 +282,40 @@ public class RegisterBotsJob implements JobHandler {
             String fingerprint = complete ? fingerprints.of(definition) : null;
             registry.applied(rowId, definition, fingerprint, stateJson(fingerprints.properties(definition), done));
         }
+    }
+
+    /**
+     * What is recorded of an applied command: its id and fingerprint, and what an update must know of
+     * what the portal holds (v1: whether it is common; v2: the languages its titles are in).
+     */
+    private static Map<String, Object> commandState(long id, String fp, CommandDefinition command) {
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("id", id);
+        state.put("fp", fp);
+        state.put("common", command.common());
+        state.put("langs", List.copyOf(new java.util.TreeSet<>(command.title().keySet())));
+        return state;
+    }
+
+    /** A recorded command's state as it was read, for the next record. */
+    private static Map<String, Object> appliedState(JsonNode node) {
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("id", node.path("id").asLong());
+        state.put("fp", node.path("fp").asText(""));
+        if (node.has("common")) {
+            state.put("common", node.path("common").asBoolean());
+        }
+        List<String> langs = new java.util.ArrayList<String>();
+        node.path("langs").forEach(l -> langs.add(l.asText()));
+        state.put("langs", langs);
+        return state;
+    }
+
+    private static ImbotApi.AppliedCommand applied(JsonNode node) {
+        java.util.Set<String> langs = new java.util.LinkedHashSet<>();
+        node.path("langs").forEach(l -> langs.add(l.asText()));
+        return new ImbotApi.AppliedCommand(node.path("id").asLong(), node.has("common") ? node.path("common").asBoolean() : null,
+                langs);
     }
 
     /** Retires bots this app registered that are no longer declared; true when one failed transiently. */
