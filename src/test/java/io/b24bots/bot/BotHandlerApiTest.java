@@ -167,6 +167,21 @@ class BotHandlerApiTest {
         assertThat(sent).anySatisfy(p -> assertThat(p.get("fields")).isEqualTo(Map.of("message", "one", "replyId", 33)));
     }
 
+    /** An edit that no longer has the keyboard and attachment removes them ("N"), as the update page says. */
+    @Test
+    void anEditWithoutTheButtonsRemovesThem() {
+        v2Message("7", 35, "drop the buttons").post("/b24/events").then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+
+        long edited = bitrix.calls(portal.memberId, "imbot.v2.Chat.Message.update").stream()
+                .mapToLong(c -> ((Number) c.params().get("messageId")).longValue()).findFirst().orElseThrow();
+        ImbotEmulation.EmuMessage message = imbot.message(portal, edited);
+        assertThat(message.text).isEqualTo("without buttons");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> fields = (Map<String, Object>) message.params.get("fields");
+        assertThat(fields).doesNotContainKeys("keyboard", "attach");
+    }
+
     @Test
     void anHttp429IsRetriedWithBackOffWhateverItsCode() {
         // The imbot.v2 limits page: over 2 requests per second "HTTP 429, use exponential backoff".

@@ -62,6 +62,11 @@ public class RecordingHandler extends EchoHandler {
                 chat.update(id, OutgoingMessage.text("second version"));
             }
             case "delete me" -> chat.delete(chat.send("soon gone"));
+            case "drop the buttons" -> {
+                long id = chat.send(OutgoingMessage.text("with buttons").attach(Attachment.create().text("card"))
+                        .keyboard(Keyboard.create().command("More", "menu", "more")));
+                chat.update(id, OutgoingMessage.text("without buttons"));
+            }
             case "two messages" -> {
                 chat.send(OutgoingMessage.text("one").replyTo(message.messageId()));
                 chat.send(BbCode.bold("two"));

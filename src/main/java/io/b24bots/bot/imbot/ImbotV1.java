@@ -117,7 +117,7 @@ public class ImbotV1 implements ImbotApi {
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("BOT_ID", botId);
         params.put("DIALOG_ID", dialogId);
-        params.putAll(message.v1());
+        params.putAll(textRequired(message).v1());
         return new RestCall("imbot.message.add", params);
     }
 
@@ -131,8 +131,7 @@ public class ImbotV1 implements ImbotApi {
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("BOT_ID", botId);
         params.put("MESSAGE_ID", messageId);
-        params.putAll(message.v1());
-        params.remove("SYSTEM");
+        params.putAll(message.v1Update());
         bitrix.call(memberId, "imbot.message.update", params);
     }
 
@@ -158,7 +157,7 @@ public class ImbotV1 implements ImbotApi {
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("COMMAND_ID", commandId);
         params.put("MESSAGE_ID", messageId);
-        params.putAll(message.v1());
+        params.putAll(textRequired(message).v1());
         return new RestCall("imbot.command.answer", params);
     }
 
@@ -237,6 +236,19 @@ public class ImbotV1 implements ImbotApi {
         fields.remove("TYPE");
         fields.remove("OPENLINE");
         bitrix.call(memberId, "imbot.update", Map.of("BOT_ID", botId, "FIELDS", fields));
+    }
+
+    /**
+     * A v1 message needs text: imbot.message.add and imbot.command.answer answer MESSAGE_EMPTY to an
+     * attachment alone (their pages). Said at once, to the handler that wrote it, rather than as a
+     * failure from Bitrix24 later; v2 bots may send an attachment alone.
+     */
+    private static OutgoingMessage textRequired(OutgoingMessage message) {
+        if (message.text().isBlank() && !message.isEmpty()) {
+            throw new IllegalArgumentException("A v1 bot's message needs text: Bitrix24 refuses an attachment alone "
+                    + "(MESSAGE_EMPTY); add a text, or declare the bot with api=v2");
+        }
+        return message;
     }
 
     static void putIfPresent(Map<String, Object> map, String key, Object value) {

@@ -136,9 +136,8 @@ public class ImbotV2 implements ImbotApi {
 
     @Override
     public void update(String memberId, long botId, long messageId, OutgoingMessage message) {
-        Map<String, Object> fields = message.v2(false);
-        fields.remove("system");
-        bitrix.call(memberId, "imbot.v2.Chat.Message.update", Map.of("botId", botId, "messageId", messageId, "fields", fields));
+        bitrix.call(memberId, "imbot.v2.Chat.Message.update",
+                Map.of("botId", botId, "messageId", messageId, "fields", message.v2Update()));
     }
 
     @Override

@@ -109,6 +109,51 @@ public final class OutgoingMessage {
         return f;
     }
 
+    /**
+     * v1 {@code imbot.message.update} parameters. Per its page, a MESSAGE given empty deletes the message
+     * and one not given keeps the text; ATTACH and KEYBOARD "An empty value or N" clear them, not given
+     * keep them. So the text goes only when there is one, and an attachment or keyboard this version no
+     * longer has is cleared with "N". An edit with nothing at all is refused: Bitrix24 would delete the message.
+     */
+    Map<String, Object> v1Update() {
+        requireSomething();
+        Map<String, Object> p = new LinkedHashMap<>();
+        if (!text.isBlank()) {
+            p.put("MESSAGE", text);
+        }
+        p.put("ATTACH", attachments.isEmpty() ? "N" : attach());
+        p.put("KEYBOARD", keyboard == null || keyboard.isEmpty() ? "N" : keyboard.toBitrix());
+        if (urlPreview != null) {
+            p.put("URL_PREVIEW", urlPreview ? "Y" : "N");
+        }
+        return p;
+    }
+
+    /**
+     * v2 {@code imbot.v2.Chat.Message.update} {@code fields}: a keyboard this version no longer has is
+     * removed with "N" (its page), an attachment likewise (the page is silent; the core clears it for "N"),
+     * and {@code urlPreview} is the string Y/N the page gives. A message left with no text, attachment or
+     * keyboard would be deleted by the core, so such an edit is refused.
+     */
+    Map<String, Object> v2Update() {
+        requireSomething();
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("message", text);
+        f.put("attach", attachments.isEmpty() ? "N" : attach());
+        f.put("keyboard", keyboard == null || keyboard.isEmpty() ? "N" : keyboard.toBitrix());
+        if (urlPreview != null) {
+            f.put("urlPreview", urlPreview ? "Y" : "N");
+        }
+        return f;
+    }
+
+    private void requireSomething() {
+        if (isEmpty() && (keyboard == null || keyboard.isEmpty())) {
+            throw new IllegalArgumentException("An edit with no text, attachment or keyboard would make Bitrix24 delete the "
+                    + "message; call delete(messageId) for that");
+        }
+    }
+
     private Object attach() {
         // One attachment in the full form; several as the blocks of all, in order.
         if (attachments.size() == 1) {

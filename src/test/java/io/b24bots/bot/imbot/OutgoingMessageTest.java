@@ -29,6 +29,38 @@ class OutgoingMessageTest {
                 List.of(Map.of("MESSAGE", "a"), Map.of("DELIMITER", Map.of("SIZE", 200, "COLOR", "#c2c2c2")))));
     }
 
+    /**
+     * An edit says what the message is now: a keyboard or attachment it no longer has is cleared with
+     * "N"; a v1 edit without text leaves MESSAGE out (an empty one deletes the message); an edit of
+     * nothing at all is refused, since Bitrix24 would delete the message.
+     */
+    @Test
+    void anEditClearsWhatTheMessageNoLongerHasAndNeverDeletesIt() {
+        OutgoingMessage plain = OutgoingMessage.text("second version").urlPreview(true);
+        assertThat(plain.v1Update()).containsEntry("MESSAGE", "second version").containsEntry("ATTACH", "N")
+                .containsEntry("KEYBOARD", "N").containsEntry("URL_PREVIEW", "Y").doesNotContainKey("SYSTEM");
+        assertThat(plain.v2Update()).containsEntry("message", "second version").containsEntry("attach", "N")
+                .containsEntry("keyboard", "N").containsEntry("urlPreview", "Y");
+
+        OutgoingMessage buttonsOnly = OutgoingMessage.text("").keyboard(Keyboard.create().command("Go", "go", null));
+        assertThat(buttonsOnly.v1Update()).doesNotContainKey("MESSAGE").containsKey("KEYBOARD");
+
+        assertThatThrownBy(() -> OutgoingMessage.text(" ").v1Update()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("delete");
+        assertThatThrownBy(() -> OutgoingMessage.text("").v2Update()).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** v1 messages need text (MESSAGE_EMPTY for an attachment alone); v2 takes an attachment alone. */
+    @Test
+    void anAttachmentAloneIsAV2MessageButNotAV1One() {
+        OutgoingMessage attachmentOnly = OutgoingMessage.text("").attach(Attachment.create().text("a"));
+        ImbotV1 v1 = new ImbotV1(null, null);
+        assertThatThrownBy(() -> v1.sendCall(1, "7", attachmentOnly)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("needs text");
+        assertThatThrownBy(() -> v1.answerCommandCall(1, 2, 3, "7", attachmentOnly)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(new ImbotV2(null, null).sendCall(1, "7", attachmentOnly).params()).containsKey("fields");
+    }
+
     @Test
     void severalAttachmentsBecomeOneListOfBlocks() {
         OutgoingMessage message = OutgoingMessage.text("x").attach(Attachment.create().text("1"))
