@@ -247,7 +247,7 @@ public class BotRepository {
     /** The portal's bots as light rows (no entities to hydrate or flush), for the event path's BotDirectory. */
     @Transactional
     public List<BotIdentity> identities(String memberId) {
-        return em.createQuery("select new io.b24bots.bot.BotIdentity(b.botId, b.code, b.status) from Bot b where b.memberId = :m",
+        return em.createQuery("select new io.b24bots.bot.BotIdentity(b.botId, b.code, b.status, b.api, b.eventMode) from Bot b where b.memberId = :m",
                 BotIdentity.class).setParameter("m", memberId).getResultList();
     }
 

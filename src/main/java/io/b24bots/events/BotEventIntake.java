@@ -19,6 +19,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.b24bots.bot.messaging.BotEventQueue;
+import io.b24bots.bot.messaging.MessageIdentity;
 import io.b24bots.jobs.JobOffers;
 import io.b24bots.jobs.JobQueue;
 import io.b24bots.support.PlainTransaction;
@@ -77,7 +78,9 @@ public class BotEventIntake {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        Pending mine = new Pending(memberId, event, dataJson, dedup.hash(memberId, event, dataJson), new CompletableFuture<>());
+        String message = MessageIdentity.ofWebhook(event, data);
+        byte[] hash = message != null ? dedup.hash(memberId, EventDedup.MESSAGE, message) : dedup.hash(memberId, event, dataJson);
+        Pending mine = new Pending(memberId, event, dataJson, hash, new CompletableFuture<>());
         waiting.add(mine);
         writers.acquireUninterruptibly();
         try {

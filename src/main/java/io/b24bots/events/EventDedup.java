@@ -12,17 +12,23 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import io.b24bots.bot.messaging.MessageDedup;
+import io.b24bots.bot.messaging.MessageIdentity;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
+import org.hibernate.Session;
 
 /**
  * Recognises an event delivered twice: the hash of member_id, event name and the canonical
- * {@code data} is remembered for 24 hours, across all replicas.
+ * {@code data} is remembered for 24 hours, across all replicas. A new message is known by its
+ * {@link MessageIdentity} instead, so its copies by every delivery path (v1 and v2 webhooks, fetching)
+ * are one.
  */
 @ApplicationScoped
-public class EventDedup {
+public class EventDedup implements MessageDedup {
 
     private final EntityManager em;
 
@@ -70,6 +76,17 @@ public class EventDedup {
             statement.executeUpdate();
         }
     }
+
+    /** For the fetch path, in its JTA transaction: the session's connection takes the mark. */
+    @Override
+    @Transactional(Transactional.TxType.MANDATORY)
+    public boolean firstDelivery(String memberId, String identity) {
+        byte[] hash = hash(memberId, MESSAGE, identity);
+        return em.unwrap(Session.class).doReturningWork(connection -> firstDeliveries(connection, List.of(hash))[0]);
+    }
+
+    /** The event name a message's identity is hashed under, whatever its delivery's event name. */
+    static final String MESSAGE = "message";
 
     @Scheduled(every = "1h", delayed = "10m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void forgetOld() {

@@ -3,6 +3,7 @@ package io.b24bots.events;
 import java.util.Locale;
 import java.util.Map;
 
+import io.b24bots.bot.messaging.BotEventQueue;
 import io.b24bots.install.InstallService;
 import io.b24bots.support.PortalLogContext;
 import io.b24bots.web.FormBodies;
@@ -35,12 +36,14 @@ public class EventsResource {
     private final EventRefusals refusals;
     private final MeterRegistry meters;
     private final UnprovenDeletions deletions;
+    private final BotEventQueue queue;
     @jakarta.inject.Inject
     io.b24bots.portal.PortalStore portals;
 
     EventsResource(EventVerifier verifier, BotEventProof botProof, InstallService installs, BotEventIntake botEvents,
-            EventRefusals refusals, MeterRegistry meters, UnprovenDeletions deletions) {
+            EventRefusals refusals, MeterRegistry meters, UnprovenDeletions deletions, BotEventQueue queue) {
         this.deletions = deletions;
+        this.queue = queue;
         this.refusals = refusals;
         this.verifier = verifier;
         this.botProof = botProof;
@@ -109,6 +112,11 @@ public class EventsResource {
             return deletions.accept(event, memberId, form);
         }
         if (EventNames.isBotEvent(event)) {
+            if (!queue.forOurBot(memberId, event, EventBots.of(event, form))) {
+                // Not a bot of ours, a fetch-mode bot's webhook copy or another API's format: nothing to prove or store.
+                meters.counter("b24.events", "kind", "ignored").increment();
+                return EventAnswer.IGNORED;
+            }
             botProof.prove(event, memberId, form);
             Map<String, Object> data = EventPayloads.withoutSecrets(form.group("data").asMap());
             return switch (botEvents.accept(memberId, event, data)) {

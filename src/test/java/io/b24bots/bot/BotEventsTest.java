@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -171,6 +172,59 @@ class BotEventsTest {
 
         assertThat(Database.count("select count(*) from job where member_id = ? and kind = 'bot-event'", portal.memberId))
                 .isZero();
+    }
+
+    /**
+     * A webhook event for a fetch-mode bot (which reads its own events) or in another API's format than
+     * the bot's is a second copy at best: ignored before any proof or storage.
+     */
+    @Test
+    void webhookCopiesABotDoesNotTakeThatWayAreIgnored() {
+        long helper = imbot.liveBots(portal, "b24bots_helper").getFirst().id;
+        event("ONIMBOTV2MESSAGEADD", portal, TestPortals.applicationToken(portal))
+                .formParam("data[bot][id]", String.valueOf(helper))
+                .formParam("data[bot][auth][access_token]", botToken(helper))
+                .formParam("data[message][id]", "901").formParam("data[message][text]", "hello")
+                .formParam("data[chat][dialogId]", "7").formParam("data[user][id]", "7")
+                .post("/b24/events").then().statusCode(200).body("result", equalTo("ignored"));
+        event("ONIMBOTMESSAGEADD", portal, TestPortals.applicationToken(portal))
+                .formParam("data[BOT][" + support + "][BOT_ID]", String.valueOf(support))
+                .formParam("data[BOT][" + support + "][access_token]", botToken(support))
+                .formParam("data[PARAMS][MESSAGE]", "v1 format for a v2 bot").formParam("data[PARAMS][DIALOG_ID]", "7")
+                .post("/b24/events").then().statusCode(200).body("result", equalTo("ignored"));
+        TestPortals.awaitJobsSettled(portal);
+        assertThat(imbot.messages(portal)).isEmpty();
+        assertThat(bitrix.calls(c -> c.method().equals("app.info") && botToken(helper).equals(c.param("auth")))).isEmpty();
+    }
+
+    /**
+     * One message delivered twice with other details (a redelivery, or both ways while a bot is switched
+     * from webhook to fetch mode) is answered once: a new message is known by its bot and message id.
+     */
+    @Test
+    void oneMessageByWebhookAndThenByFetchIsAnsweredOnce() {
+        v2Message("7", "only once").post("/b24/events").then().statusCode(200).body("result", equalTo("ok"));
+        v2Message("7", "only once").formParam("data[language]", "ru").post("/b24/events").then().statusCode(200)
+                .body("result", equalTo("duplicate"));
+        await().until(() -> imbot.messages(portal).size() == 1);
+
+        // Bitrix24 switches the bot to fetch mode; its queue holds the same message.
+        Database.update("update bot set event_mode = 'fetch' where member_id = ? and code = 'b24bots_support'", portal.memberId);
+        imbot.liveBots(portal, "b24bots_support").getFirst().params.put("eventMode", "fetch");
+        try {
+            long pushed = imbot.pushEvent(portal, support, "ONIMBOTV2MESSAGEADD", Map.of(
+                    "bot", Map.of("id", support, "code", "b24bots_support"),
+                    "message", Map.of("id", Math.abs("only once".hashCode()), "chatId", 5, "authorId", 7, "text", "only once"),
+                    "chat", Map.of("id", 5, "dialogId", "7", "type", "private"),
+                    "user", Map.of("id", 7, "bot", false, "type", "employee"), "language", "en"));
+            await().until(() -> bitrix.calls(portal.memberId, "imbot.v2.Event.get").stream()
+                    .anyMatch(c -> c.params().get("offset") instanceof Number n && n.longValue() > pushed));
+            TestPortals.awaitJobsSettled(portal);
+            assertThat(imbot.messages(portal)).as("the fetched copy is not answered again").hasSize(1);
+        } finally {
+            Database.update("update bot set event_mode = 'webhook' where member_id = ? and code = 'b24bots_support'",
+                    portal.memberId);
+        }
     }
 
     @Test

@@ -167,6 +167,16 @@ class BotHandlerApiTest {
         assertThat(sent).anySatisfy(p -> assertThat(p.get("fields")).isEqualTo(Map.of("message", "one", "replyId", 33)));
     }
 
+    /** A user opens the bot's chat through a link with a BOT_CONTEXT: the v2 event reaches onContext. */
+    @Test
+    void aChatOpenedWithAContextReachesTheHandler() {
+        v2Event("ONIMBOTV2CONTEXTGET").formParam("data[dialogId]", "7").formParam("data[context][pairCode]", "13bd8129")
+                .formParam("data[user][id]", "7").post("/b24/events").then().statusCode(200);
+        await().until(() -> imbot.messages(portal).size() == 1);
+        assertThat(imbot.messages(portal).getFirst().text()).isEqualTo("Paired with 13bd8129");
+        assertThat(RecordingHandler.hooks(portal.memberId)).contains("context 13bd8129");
+    }
+
     /** An edit that no longer has the keyboard and attachment removes them ("N"), as the update page says. */
     @Test
     void anEditWithoutTheButtonsRemovesThem() {

@@ -110,6 +110,12 @@ public class RecordingHandler extends EchoHandler {
     }
 
     @Override
+    public void onContext(ChatEvent event, BotChat chat) {
+        HOOKS.add(event.memberId() + " context " + event.context().path("pairCode").asText());
+        chat.send("Paired with " + event.context().path("pairCode").asText());
+    }
+
+    @Override
     public void onBotDeleted(ChatEvent event) {
         HOOKS.add(event.memberId() + " bot-deleted " + event.botId());
     }

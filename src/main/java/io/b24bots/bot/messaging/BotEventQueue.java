@@ -40,6 +40,21 @@ public class BotEventQueue {
         this.directory = directory;
     }
 
+    /**
+     * Whether a webhook delivery names a registered bot of the portal that takes it
+     * ({@link io.b24bots.bot.BotIdentity#takesWebhook}): events for bots that are not ours, for a
+     * fetch-mode bot (which reads its own events) or in another API's format are ignored before anything
+     * is proven or stored.
+     */
+    public boolean forOurBot(String memberId, String event, List<Long> botIds) {
+        for (long botId : botIds) {
+            if (directory.registered(memberId, botId).filter(bot -> bot.takesWebhook(event)).isPresent()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** What became of a bot's deletion event. */
     public enum Deletion {
         /** Its check is queued (or merged into one already waiting for that bot). */

@@ -52,6 +52,14 @@ public interface BotMessageHandler {
     default void onReaction(ChatEvent event, BotChat chat) {
     }
 
+    /**
+     * v2 bots: a user opened a chat with the bot through a link that carries a context
+     * ({@code ?IM_DIALOG=<bot>&BOT_CONTEXT=<json>}, Bitrix24's "Passing Context to the Bot"); the JSON is
+     * {@link ChatEvent#context()}, and the chat answers into the dialog it was opened in.
+     */
+    default void onContext(ChatEvent event, BotChat chat) {
+    }
+
     /** The bot was deleted in Bitrix24 (proven: Bitrix24 no longer knows it). Nothing can be sent any more. */
     default void onBotDeleted(ChatEvent event) {
     }

@@ -6,8 +6,9 @@ import io.b24bots.bot.declaration.BotDefinition;
 
 /**
  * Something that happened around one of our bots other than a new message or a command: it joined
- * a chat, a message was edited or deleted, a reaction changed, the bot was deleted. Fields the
- * event does not carry are 0 or null; {@code raw} is the event's data without tokens.
+ * a chat, a message was edited or deleted, a reaction changed, a user opened its chat with a context,
+ * the bot was deleted. Fields the event does not carry are 0 or null; {@code raw} is the event's data
+ * without tokens.
  */
 public record ChatEvent(
         Kind kind,
@@ -27,6 +28,14 @@ public record ChatEvent(
         JsonNode raw) {
 
     public enum Kind {
-        JOINED, MESSAGE_UPDATED, MESSAGE_DELETED, REACTION, BOT_DELETED
+        JOINED, MESSAGE_UPDATED, MESSAGE_DELETED, REACTION, CONTEXT, BOT_DELETED
+    }
+
+    /**
+     * The context a user opened the bot's chat with (v2 {@code ONIMBOTV2CONTEXTGET}: a link with
+     * {@code BOT_CONTEXT}); an empty node for other events.
+     */
+    public JsonNode context() {
+        return raw == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : raw.path("context");
     }
 }

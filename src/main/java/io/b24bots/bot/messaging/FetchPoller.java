@@ -59,7 +59,8 @@ public class FetchPoller {
     private final MeterRegistry meters;
 
     FetchPoller(BotRepository bots, BitrixClient bitrix, BotEventQueue events, BotsConfig config, B24Config rest,
-            MeterRegistry meters) {
+            MeterRegistry meters, MessageDedup dedup) {
+        this.dedup = dedup;
         this.bots = bots;
         this.meters = meters;
         this.rest = rest;
@@ -69,6 +70,7 @@ public class FetchPoller {
     }
 
 
+    private final MessageDedup dedup;
     private volatile boolean stopped;
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -179,6 +181,11 @@ public class FetchPoller {
                 return;
             }
             for (JsonNode event : page.events()) {
+                String message = MessageIdentity.ofFetched(event.path("type").asText(), event.path("data"));
+                if (message != null && !dedup.firstDelivery(bot.memberId(), message)) {
+                    // Taken in already by a webhook (the bot was switched to fetch mode a moment ago).
+                    continue;
+                }
                 if (!events.enqueue(bot.memberId(), event.path("type").asText(), event.path("data"))) {
                     // The portal's queue is full: its events wait in Bitrix24 (offset unchanged) until it drains.
                     LOG.infof("Portal %s has too many events waiting; bot %d is read again later", bot.memberId(), bot.botId());

@@ -178,6 +178,7 @@ public class HandleBotEventJob implements JobHandler {
                 case "ONIMBOTV2MESSAGEDELETE" -> v2Simple(job, data, Kind.MESSAGE_DELETED);
                 case "ONIMBOTV2REACTIONCHANGE" -> v2Simple(job, data, Kind.REACTION);
                 case "ONIMBOTV2JOINCHAT" -> v2Simple(job, data, Kind.JOINED);
+                case "ONIMBOTV2CONTEXTGET" -> v2Simple(job, data, Kind.CONTEXT);
                 case "ONIMBOTV2COMMANDADD" -> v2Command(job, data);
                 case "ONIMBOTV2DELETE" -> deleted(job, data.path("bot").path("id").asLong(), data);
                 default -> LOG.debugf("Recorded %s for portal %s", event, job.memberId());
@@ -323,6 +324,7 @@ public class HandleBotEventJob implements JobHandler {
                 case JOINED -> hook(job, bot, botId, "join", target, null, h -> chat -> h.onJoin(event, chat));
                 case MESSAGE_DELETED -> hook(job, bot, botId, "message-delete", target, null, h -> chat -> h.onMessageDeleted(event, chat));
                 case REACTION -> hook(job, bot, botId, "reaction", target, null, h -> chat -> h.onReaction(event, chat));
+                case CONTEXT -> hook(job, bot, botId, "context", target, null, h -> chat -> h.onContext(event, chat));
                 default -> throw new IllegalArgumentException(kind.name());
             }
         });
