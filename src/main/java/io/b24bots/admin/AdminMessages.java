@@ -173,6 +173,9 @@ public interface AdminMessages {
     @Message("Bitrix24 answered with an error this page does not know yet.")
     String explainOther();
 
+    @Message("Bitrix24 refused a message the bot wrote (empty, too large or malformed). The bot's code has to change; the service's log names the handler.")
+    String explainMessage();
+
     @Message("The service stopped each time it ran this work, so it is not run again. The app's vendor sees it too.")
     String explainAbandoned();
 

@@ -25,6 +25,7 @@ final class ErrorExplanations {
             case NOT_FOUND -> msg.explainNotFound();
             case HANDLER -> msg.explainHandler();
             case ABANDONED -> msg.explainAbandoned();
+            case MESSAGE -> msg.explainMessage();
             case OTHER -> msg.explainOther();
         };
     }

@@ -57,8 +57,9 @@ public class AppEventBindingJob implements JobHandler {
             bitrix.call(memberId, "event.bind", Map.of("event", event, "handler", handler));
             LOG.infof("Bound %s of portal %s", event, memberId);
         } catch (BitrixException e) {
-            // Bound meanwhile (another install of the same portal): what we wanted.
-            if (!"ERROR_HANDLER_ALREADY_EXIST".equals(e.code())) {
+            // Bound meanwhile (another install of the same portal): what we wanted. event.bind's page is
+            // silent on a second binding; the portal core answers ERROR_CORE "Handler already binded".
+            if (!"ERROR_CORE".equals(e.code()) || !e.description().toLowerCase(java.util.Locale.ROOT).contains("already bind")) {
                 throw e;
             }
         }

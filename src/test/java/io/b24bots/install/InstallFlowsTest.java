@@ -162,6 +162,19 @@ class InstallFlowsTest {
         assertThat(bitrix.calls(portal.memberId, "event.get")).hasSize(2);
     }
 
+    /** Bound meanwhile by another install: the portal core answers ERROR_CORE "Handler already binded", which is success. */
+    @Test
+    void aBindingMadeMeanwhileCountsAsBound() {
+        Portal portal = bitrix.createPortal();
+        bitrix.failNext(portal, "event.bind", 1, new io.b24bots.testing.Bitrix24Emulator.Fault(400, "ERROR_CORE",
+                "Unable to set event handler: Handler already binded", 0, false));
+        frameInstall(portal, bitrix.issueTokens(portal, 1), "t").then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+
+        assertThat(io.b24bots.testing.Database.count("select count(*) from job where member_id = ? and kind = 'bind-app-events'"
+                + " and status = 'done' and attempts = 1", portal.memberId)).isEqualTo(1);
+    }
+
     @Test
     void uninstallKeepsTheRowAndReinstallReactivatesIt() {
         Portal portal = bitrix.createPortal();
