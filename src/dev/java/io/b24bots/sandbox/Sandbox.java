@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Bitrix24Emulator;
@@ -178,8 +181,18 @@ public class Sandbox {
     // ---- bots and chat -----------------------------------------------------------------------
 
     /** A bot of the app, as the portal knows it. */
-    public record BotInfo(long id, String code, String name, String api, String mode, String handler) {
+    public record BotInfo(long id, String code, String name, String api, String mode, String handler, String type) {
+
+        /** Bitrix24 sends such a bot every message of its group chats, not only those that mention it. */
+        boolean seesEveryGroupMessage() {
+            return api.equals("v1") ? type.equalsIgnoreCase("S") : type.equals("supervisor") || type.equals("personal");
+        }
     }
+
+    /** The sandbox's group chat, with every bot of the app in it: the chat pane's "Team chat". */
+    public static final long TEAM_CHAT = 0;
+    static final String TEAM_DIALOG = "chat1";
+    private static final Pattern MENTION = Pattern.compile("@([\\p{L}\\p{N}_]+)");
 
     public List<BotInfo> bots(SandboxPortal sandbox) {
         List<BotInfo> out = new ArrayList<>();
@@ -197,28 +210,38 @@ public class Sandbox {
         if (bot.api.equals("v1")) {
             Object properties = p.get("PROPERTIES");
             String name = properties instanceof Map<?, ?> m ? String.valueOf(m.get("NAME")) : str(p.get("PROPERTIES[NAME]"));
-            return new BotInfo(bot.id, bot.code, name, "v1", "webhook", str(p.get("EVENT_MESSAGE_ADD")));
+            return new BotInfo(bot.id, bot.code, name, "v1", "webhook", str(p.get("EVENT_MESSAGE_ADD")),
+                    str(p.getOrDefault("TYPE", "B")));
         }
         Map<String, Object> properties = p.get("properties") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
         String mode = p.containsKey("eventMode") ? str(p.get("eventMode")) : "fetch";
-        return new BotInfo(bot.id, bot.code, str(properties.get("name")), "v2", mode, str(p.get("webhookUrl")));
+        return new BotInfo(bot.id, bot.code, str(properties.get("name")), "v2", mode, str(p.get("webhookUrl")),
+                str(p.getOrDefault("type", "bot")));
     }
 
-    /** One line of a chat between a user and a bot. */
-    public record ChatLine(String from, long id, String text, List<Map<String, Object>> buttons, Instant at) {
+    /** One line of a chat: a user's or a bot's ({@code botId}); {@code author} names who wrote it. */
+    public record ChatLine(String from, long id, long botId, String text, List<Map<String, Object>> buttons, Instant at,
+            String author) {
     }
 
-    /** The conversation of {@code userId} with a bot, oldest first: the user's lines and the bot's replies. */
+    /**
+     * The conversation of {@code userId} with a bot (or, for {@link #TEAM_CHAT}, the team chat), oldest
+     * first: the user's lines and the bots' messages.
+     */
     public List<ChatLine> chat(SandboxPortal sandbox, long botId, long userId) {
+        String dialog = botId == TEAM_CHAT ? TEAM_DIALOG : String.valueOf(userId);
+        Map<Long, String> names = new HashMap<>();
+        bots(sandbox).forEach(b -> names.put(b.id(), b.name()));
         List<ChatLine> out = new ArrayList<>();
         for (UserLine line : sandbox.lines) {
-            if (line.botId() == botId && line.userId() == userId) {
-                out.add(new ChatLine("user", 0, line.text(), List.of(), line.at()));
+            if (line.botId() == botId && (botId == TEAM_CHAT || line.userId() == userId)) {
+                out.add(new ChatLine("user", 0, 0, line.text(), List.of(), line.at(), userName(line.userId())));
             }
         }
         for (PostedMessage message : emulator.imbot().posted(sandbox.portal)) {
-            if (message.botId() == botId && message.dialogId().equals(String.valueOf(userId))) {
-                out.add(new ChatLine("bot", message.id(), message.text(), message.buttons(), message.at()));
+            if ((botId == TEAM_CHAT || message.botId() == botId) && message.dialogId().equals(dialog)) {
+                out.add(new ChatLine("bot", message.id(), message.botId(), message.text(), message.buttons(), message.at(),
+                        names.getOrDefault(message.botId(), "")));
             }
         }
         out.sort((a, b) -> a.at().compareTo(b.at()));
@@ -226,15 +249,21 @@ public class Sandbox {
     }
 
     /**
-     * {@code userId} writes {@code text} to a bot in their private chat with it. Webhook bots get the
-     * event POSTed to the URL they registered, fetch-mode bots find it in their event queue.
+     * {@code userId} writes {@code text} to a bot in their private chat with it, or into the team chat
+     * ({@link #TEAM_CHAT}). Webhook bots get the event POSTed to the URL they registered, fetch-mode
+     * bots find it in their event queue. In the team chat "@Name" mentions a bot, written as Bitrix24
+     * writes a mention ({@code [USER=<id>]Name[/USER]}), and the message goes where Bitrix24 sends it:
+     * to the bots it mentions and to every bot that sees all messages (supervisor, personal, v1 S).
      */
     public void write(SandboxPortal sandbox, long botId, long userId, String text, URI service) {
+        if (botId == TEAM_CHAT) {
+            writeToTeam(sandbox, userId, text, service);
+            return;
+        }
         BotInfo bot = bots(sandbox).stream().filter(b -> b.id() == botId).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("This portal has no bot " + botId));
         sandbox.lines.add(new UserLine(botId, userId, text, Instant.now()));
         long messageId = messageIds.incrementAndGet();
-        String dialogId = String.valueOf(userId);
         Optional<EmuCommand> typed = typedCommand(sandbox, bot, text);
         if (typed.isPresent()) {
             // A registered command typed as text: Bitrix24 sends the command event instead of the message.
@@ -242,6 +271,45 @@ public class Sandbox {
             sendCommand(sandbox, bot, userId, typed.get().id, typed.get().command, rest, "TEXTAREA", messageId, service);
             return;
         }
+        deliverMessage(sandbox, bot, userId, String.valueOf(userId), text, text, List.of(), messageId, service);
+    }
+
+    private void writeToTeam(SandboxPortal sandbox, long userId, String text, URI service) {
+        List<BotInfo> bots = bots(sandbox);
+        emulator.imbot().groupChat(sandbox.portal, TEAM_DIALOG, bots.stream().mapToLong(BotInfo::id).toArray());
+        sandbox.lines.add(new UserLine(TEAM_CHAT, userId, text, Instant.now()));
+        long messageId = messageIds.incrementAndGet();
+        List<Long> mentioned = new ArrayList<>();
+        Matcher mention = MENTION.matcher(text);
+        StringBuilder original = new StringBuilder();
+        while (mention.find()) {
+            Optional<BotInfo> named = bots.stream().filter(b -> b.name().equalsIgnoreCase(mention.group(1))).findFirst();
+            String replacement = named.map(b -> "[USER=" + b.id() + "]" + b.name() + "[/USER]").orElse(mention.group());
+            named.ifPresent(b -> mentioned.add(b.id()));
+            mention.appendReplacement(original, Matcher.quoteReplacement(replacement));
+        }
+        mention.appendTail(original);
+        String plain = original.toString().replaceAll("(?i)\\[USER=[0-9]+]([^\\[]*)\\[/USER]\\s*,?", "").trim();
+        List<String> reached = new ArrayList<>();
+        for (BotInfo bot : bots) {
+            if (mentioned.contains(bot.id()) || bot.seesEveryGroupMessage()) {
+                reached.add(bot.name() + (mentioned.contains(bot.id()) ? " (mentioned)" : " (sees every message)"));
+                deliverMessage(sandbox, bot, userId, TEAM_DIALOG, plain, original.toString(), mentioned, messageId, service);
+            }
+        }
+        sandbox.log(reached.isEmpty()
+                ? "The team chat message mentions no bot and no bot here sees every message: it reaches no bot"
+                : "The team chat message goes to " + String.join(", ", reached), false);
+    }
+
+    /**
+     * What Bitrix24 sends a bot for a new message: {@code text} as v1's MESSAGE (mentions taken out),
+     * {@code original} with the mention marks (v1's MESSAGE_ORIGINAL, v2's text).
+     */
+    private void deliverMessage(SandboxPortal sandbox, BotInfo bot, long userId, String dialogId, String text, String original,
+            List<Long> mentioned, long messageId, URI service) {
+        boolean group = dialogId.startsWith("chat");
+        long chatId = group ? Long.parseLong(dialogId.substring(4)) : userId;
         if (bot.api().equals("v1")) {
             Map<String, String> form = event("ONIMBOTMESSAGEADD", sandbox);
             form.put("auth[access_token]", emulator.issueTokens(sandbox.portal, userId).accessToken());
@@ -253,10 +321,15 @@ public class Sandbox {
             form.put(prefix + "[application_token]", sandbox.applicationToken);
             form.put("data[PARAMS][DIALOG_ID]", dialogId);
             form.put("data[PARAMS][MESSAGE]", text);
+            form.put("data[PARAMS][MESSAGE_ORIGINAL]", original);
             form.put("data[PARAMS][MESSAGE_ID]", String.valueOf(messageId));
             form.put("data[PARAMS][FROM_USER_ID]", String.valueOf(userId));
-            form.put("data[PARAMS][TO_USER_ID]", String.valueOf(bot.id()));
-            form.put("data[PARAMS][MESSAGE_TYPE]", "P");
+            form.put("data[PARAMS][TO_USER_ID]", group ? String.valueOf(mentioned.isEmpty() ? 0 : mentioned.getFirst())
+                    : String.valueOf(bot.id()));
+            form.put("data[PARAMS][TO_CHAT_ID]", String.valueOf(chatId));
+            form.put("data[PARAMS][MESSAGE_TYPE]", group ? "C" : "P");
+            form.put("data[PARAMS][CHAT_TYPE]", group ? "C" : "P");
+            mentioned.forEach(id -> form.put("data[PARAMS][MENTIONED_LIST][" + id + "]", String.valueOf(id)));
             form.put("data[PARAMS][LANGUAGE]", "en");
             form.put("data[USER][ID]", String.valueOf(userId));
             form.put("data[USER][NAME]", userName(userId));
@@ -269,23 +342,24 @@ public class Sandbox {
             botAuth(form, "data[bot][auth]", sandbox, bot.id());
             form.put("data[language]", "en");
             form.put("data[message][id]", String.valueOf(messageId));
-            form.put("data[message][chatId]", String.valueOf(userId));
+            form.put("data[message][chatId]", String.valueOf(chatId));
             form.put("data[message][authorId]", String.valueOf(userId));
-            form.put("data[message][text]", text);
+            form.put("data[message][text]", original);
             form.put("data[message][isSystem]", "0");
-            form.put("data[chat][id]", String.valueOf(userId));
+            form.put("data[chat][id]", String.valueOf(chatId));
             form.put("data[chat][dialogId]", dialogId);
-            form.put("data[chat][type]", "private");
+            form.put("data[chat][type]", group ? "chat" : "private");
             form.put("data[user][id]", String.valueOf(userId));
+            form.put("data[user][name]", userName(userId));
             form.put("data[user][bot]", "0");
             form.put("data[user][type]", "employee");
             deliver(sandbox, bot.handler(), form, service);
         } else {
             emulator.imbot().pushEvent(sandbox.portal, bot.id(), "ONIMBOTV2MESSAGEADD", Map.of(
                     "bot", Map.of("id", bot.id(), "code", bot.code()),
-                    "message", Map.of("id", messageId, "chatId", userId, "authorId", userId, "text", text, "isSystem", false),
-                    "chat", Map.of("id", userId, "dialogId", dialogId, "type", "private"),
-                    "user", Map.of("id", userId, "bot", false, "type", "employee"),
+                    "message", Map.of("id", messageId, "chatId", chatId, "authorId", userId, "text", original, "isSystem", false),
+                    "chat", Map.of("id", chatId, "dialogId", dialogId, "type", group ? "chat" : "private"),
+                    "user", Map.of("id", userId, "name", userName(userId), "bot", false, "type", "employee"),
                     "language", "en"));
             sandbox.log("ONIMBOTV2MESSAGEADD queued for " + bot.name() + " (fetch mode: the service reads it with imbot.v2.Event.get)",
                     false);
@@ -307,7 +381,7 @@ public class Sandbox {
         Map<String, Object> button = message.buttons().get(index);
         String action = str(button.get("ACTION"));
         if ((action.equals("SEND") || action.equals("PUT")) && !str(button.get("ACTION_VALUE")).isBlank()) {
-            write(sandbox, botId, userId, str(button.get("ACTION_VALUE")), service);
+            write(sandbox, message.dialogId().equals(TEAM_DIALOG) ? TEAM_CHAT : botId, userId, str(button.get("ACTION_VALUE")), service);
             return "sent";
         }
         String command = str(button.get("COMMAND"));
@@ -363,7 +437,7 @@ public class Sandbox {
             form.put("data[bot][id]", String.valueOf(bot.id()));
             form.put("data[bot][code]", bot.code());
             botAuth(form, "data[bot][auth]", sandbox, bot.id());
-            form.put("data[command][command]", command);
+            form.put("data[command][command]", "/" + command);
             form.put("data[command][params]", params);
             form.put("data[command][id]", String.valueOf(commandId));
             form.put("data[command][context]", context.toLowerCase(java.util.Locale.ROOT));
@@ -374,7 +448,7 @@ public class Sandbox {
         } else {
             emulator.imbot().pushEvent(sandbox.portal, bot.id(), "ONIMBOTV2COMMANDADD", Map.of(
                     "bot", Map.of("id", bot.id(), "code", bot.code()),
-                    "command", Map.of("id", commandId, "command", command, "params", params,
+                    "command", Map.of("id", commandId, "command", "/" + command, "params", params,
                             "context", context.toLowerCase(java.util.Locale.ROOT)),
                     "message", Map.of("id", messageId),
                     "chat", Map.of("dialogId", String.valueOf(userId)),

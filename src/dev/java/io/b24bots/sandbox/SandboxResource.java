@@ -72,6 +72,7 @@ public class SandboxResource {
             if (bot != null) {
                 current.put("chat", sandbox.chat(p, bot, user == null ? Sandbox.ADMIN : user));
             }
+            current.put("teamChat", Sandbox.TEAM_CHAT);
             state.put("current", current);
         });
         return Response.ok(state).header("Cache-Control", "no-store").build();

@@ -171,6 +171,24 @@ class SandboxPortalsTest {
         assertThat(chat(portal, echo, 1)).as("a command is not echoed as a message").doesNotContain("You wrote: /menu");
     }
 
+    @Test
+    void inTheTeamChatTheMentionedBotAnswersAndTheSupervisorListens() {
+        String portal = installedPortal();
+        long team = state(portal, null, 1).getLong("current.teamChat");
+
+        write(portal, team, 1, "@Echo hello team");
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> chat(portal, team, 1).contains("You wrote: hello team"));
+        List<Map> lines = state(portal, team, 1).getList("current.chat", Map.class);
+        assertThat(lines).filteredOn(line -> "bot".equals(line.get("from"))).extracting(line -> line.get("author"))
+                .as("Helper was not mentioned and sees only what mentions it").containsOnly("Echo");
+
+        assertThat(state(portal, null, 1).getList("current.activity.text", String.class))
+                .as("the supervisor bot sees every message of its chats").anyMatch(line -> line.contains("goes to")
+                        && line.contains("Echo (mentioned)") && line.contains("Support (sees every message)")
+                        && !line.contains("Helper"));
+    }
+
     // ---- helpers -----------------------------------------------------------------------------
 
     private String newPortal() {
