@@ -105,6 +105,7 @@ public class Sandbox {
             try {
                 // The service's own client id and secret: the OAuth server it trusts for the sandbox is this one.
                 emulator = new Bitrix24Emulator(clientId, clientSecret, SandboxConfigSource.port());
+                emulator.imbot().acceptLocalhostHandlers();
                 owned = true;
             } catch (IOException e) {
                 throw new UncheckedIOException("Could not start the sandbox's Bitrix24 emulator on port "

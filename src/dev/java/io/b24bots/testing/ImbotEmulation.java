@@ -63,6 +63,7 @@ public final class ImbotEmulation {
     private static final Set<String> V2_TYPES = Set.of("bot", "network", "openline", "supervisor", "personal");
 
     private final String appId;
+    private volatile boolean localhostHandlers;
     private final AtomicLong ids = new AtomicLong(500);
     private final Map<String, List<EmuBot>> bots = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> codesOfOtherApps = new ConcurrentHashMap<>();
@@ -976,7 +977,7 @@ public final class ImbotEmulation {
                 .orElseThrow(() -> new RestError(400, error, "Bot not found"));
     }
 
-    private static void requireUrl(Map<String, Object> p, String key, String label, boolean required) {
+    private void requireUrl(Map<String, Object> p, String key, String label, boolean required) {
         String url = str(p.get(key));
         if (url.isEmpty()) {
             if (required) {
@@ -990,15 +991,24 @@ public final class ImbotEmulation {
     }
 
     /**
+     * The sandbox's portals run on the developer's machine and reach the service on localhost, a host
+     * no real portal accepts (and could not reach): only there is it let through.
+     */
+    public void acceptLocalhostHandlers() {
+        localhostHandlers = true;
+    }
+
+    /**
      * A handler URL the core accepts (its handler check; the pages only say "Wrong handler URL"): http or
      * https, and a host with a dot in it. Current portals do not ask that it match the app's own host.
      */
-    static boolean handlerUrl(String url) {
+    boolean handlerUrl(String url) {
         try {
             java.net.URI uri = java.net.URI.create(url);
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
             String host = uri.getHost();
-            return (scheme.equals("http") || scheme.equals("https")) && host != null && host.indexOf('.') > 0;
+            boolean hostAccepted = host != null && (host.indexOf('.') > 0 || localhostHandlers && host.equals("localhost"));
+            return (scheme.equals("http") || scheme.equals("https")) && hostAccepted;
         } catch (IllegalArgumentException e) {
             return false;
         }
