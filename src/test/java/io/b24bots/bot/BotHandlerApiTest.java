@@ -192,6 +192,32 @@ class BotHandlerApiTest {
         assertThat(fields).doesNotContainKeys("keyboard", "attach");
     }
 
+    /** The same hooks on a v1 bot go out through the v1 methods, as their pages have them. */
+    @Test
+    void aV1HandlerEditsDeletesAndShowsTypingThroughTheV1Methods() {
+        long lines = imbot.liveBots(portal, "b24bots_lines").getFirst().id;
+        for (String text : List.of("edit me", "delete me", "drop the buttons", "slow")) {
+            v1Message(lines, "42", 70 + text.length(), text, "P", false).post("/b24/events").then().statusCode(200);
+        }
+        TestPortals.awaitJobsSettled(portal);
+
+        List<Bitrix24Emulator.Call> updates = bitrix.calls(portal.memberId, "imbot.message.update");
+        assertThat(updates).hasSize(2).allSatisfy(c -> assertThat(c.params()).containsEntry("BOT_ID", (int) lines)
+                .containsEntry("KEYBOARD", "N").containsEntry("ATTACH", "N"));
+        for (Bitrix24Emulator.Call update : updates) {
+            ImbotEmulation.EmuMessage message = imbot.message(portal, ((Number) update.params().get("MESSAGE_ID")).longValue());
+            assertThat(message.text).isIn("second version", "without buttons");
+            assertThat(message.params).doesNotContainKeys("KEYBOARD", "ATTACH");
+            assertThat(message.deleted).isFalse();
+        }
+        Bitrix24Emulator.Call delete = bitrix.calls(portal.memberId, "imbot.message.delete").getFirst();
+        assertThat(delete.params()).containsEntry("COMPLETE", "Y");
+        assertThat(imbot.message(portal, ((Number) delete.params().get("MESSAGE_ID")).longValue()).deleted).isTrue();
+        assertThat(bitrix.calls(portal.memberId, "imbot.chat.sendTyping")).singleElement()
+                .satisfies(c -> assertThat(c.params()).containsEntry("DIALOG_ID", "42").containsEntry("BOT_ID", (int) lines));
+        assertThat(imbot.messages(portal)).contains(new SentMessage(lines, "42", "Done thinking", "v1"));
+    }
+
     @Test
     void anHttp429IsRetriedWithBackOffWhateverItsCode() {
         // The imbot.v2 limits page: over 2 requests per second "HTTP 429, use exponential backoff".
@@ -232,6 +258,7 @@ class BotHandlerApiTest {
 
     @Test
     void eachHookFiresOncePerEvent() {
+        long lines = imbot.liveBots(portal, "b24bots_lines").getFirst().id;
         v2Event("ONIMBOTV2MESSAGEUPDATE").formParam("data[message][id]", "61").formParam("data[message][text]", "fixed")
                 .formParam("data[message][authorId]", "7").formParam("data[chat][dialogId]", "7")
                 .formParam("data[user][id]", "7").post("/b24/events").then().statusCode(200);
@@ -248,7 +275,8 @@ class BotHandlerApiTest {
         TestPortals.awaitJobsSettled(portal);
         TestPortals.uninstall(bitrix, portal, false);
 
-        assertThat(RecordingHandler.hooks(portal.memberId)).containsExactly("installed " + support, "update 61 fixed",
+        assertThat(RecordingHandler.hooks(portal.memberId)).filteredOn(hook -> !hook.equals("installed " + lines))
+                .containsExactly("installed " + support, "update 61 fixed",
                 "delete 62", "reaction like true", "join chat9", "bot-deleted " + support, "uninstalled");
         assertThat(imbot.messages(portal)).containsExactly(new SentMessage(support, "chat9", "Support here.", "v2"));
     }
@@ -328,18 +356,22 @@ class BotHandlerApiTest {
     }
 
     private RequestSpecification v1Message(String dialogId, long messageId, String text, boolean mention) {
+        return v1Message(echo, dialogId, messageId, text, "C", mention);
+    }
+
+    private RequestSpecification v1Message(long bot, String dialogId, long messageId, String text, String type, boolean mention) {
         RequestSpecification spec = event("ONIMBOTMESSAGEADD", portal, TestPortals.applicationToken(portal))
-                .formParam("data[BOT][" + echo + "][BOT_ID]", String.valueOf(echo))
-                .formParam("data[BOT][" + echo + "][access_token]", TestPortals.userToken(bitrix, portal, echo))
+                .formParam("data[BOT][" + bot + "][BOT_ID]", String.valueOf(bot))
+                .formParam("data[BOT][" + bot + "][access_token]", TestPortals.userToken(bitrix, portal, bot))
                 .formParam("auth[access_token]", TestPortals.userToken(bitrix, portal, 42))
                 .formParam("data[PARAMS][DIALOG_ID]", dialogId)
                 .formParam("data[PARAMS][MESSAGE]", text)
                 .formParam("data[PARAMS][MESSAGE_ID]", String.valueOf(messageId))
                 .formParam("data[PARAMS][FROM_USER_ID]", "42")
-                .formParam("data[PARAMS][MESSAGE_TYPE]", "C")
+                .formParam("data[PARAMS][MESSAGE_TYPE]", type)
                 .formParam("data[USER][ID]", "42");
         if (mention) {
-            spec.formParam("data[PARAMS][MENTIONED_LIST][" + echo + "]", String.valueOf(echo));
+            spec.formParam("data[PARAMS][MENTIONED_LIST][" + bot + "]", String.valueOf(bot));
         }
         return spec;
     }

@@ -112,7 +112,9 @@ public class RecordingHandler extends EchoHandler {
     @Override
     public void onContext(ChatEvent event, BotChat chat) {
         HOOKS.add(event.memberId() + " context " + event.context().path("pairCode").asText());
-        chat.send("Paired with " + event.context().path("pairCode").asText());
+        if (!event.context().path("pairCode").asText().isEmpty()) {
+            chat.send("Paired with " + event.context().path("pairCode").asText());
+        }
     }
 
     @Override
