@@ -49,7 +49,8 @@ class PagedReadsTest {
         assertThat(bitrix.calls(endless.memberId, "imbot.v2.Bot.list")).hasSize(2);
         assertReconcileEndedOnce(endless, "failed");
         assertReconcileEndedOnce(healthy, "done");
-        assertThat(bitrix.calls(healthy.memberId, "imbot.bot.list")).isNotEmpty();
+        assertThat(bitrix.calls(healthy.memberId, "imbot.v2.Bot.list")).isNotEmpty();
+        assertThat(bitrix.calls(healthy.memberId, "imbot.bot.list")).as("it lists other apps' bots; never trusted").isEmpty();
         // The endless portal's rows were left as they were: its bots are still registered.
         assertThat(Database.count("select count(*) from bot where member_id = ? and status = 'registered'", endless.memberId))
                 .isEqualTo(Database.count("select count(*) from bot where member_id = ?", endless.memberId));
