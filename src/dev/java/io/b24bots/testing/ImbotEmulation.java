@@ -203,6 +203,12 @@ public final class ImbotEmulation {
         return bot;
     }
 
+    /** A command of this application's bot registered earlier (e.g. by an older declaration). */
+    public EmuCommand addOwnCommand(Portal portal, long botId, String command) {
+        EmuBot bot = bots(portal).stream().filter(b -> b.id == botId).findFirst().orElseThrow();
+        return addCommand(portal, bot, command, Map.of());
+    }
+
     /** The bot's properties now: what it was registered with, changed by every update since. */
     @SuppressWarnings("unchecked")
     public Map<String, Object> properties(EmuBot bot) {

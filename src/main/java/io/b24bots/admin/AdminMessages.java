@@ -164,7 +164,7 @@ public interface AdminMessages {
     @Message("Bitrix24 support has blocked REST access for this portal. Contact Bitrix24 support.")
     String explainBlocked();
 
-    @Message("The bot no longer exists in the portal.")
+    @Message("The bot, or one of its commands, no longer exists in the portal. \"Register again\" registers what is missing.")
     String explainNotFound();
 
     @Message("The bot's own code failed on an event, even after retries. The text names the hook and the handler; the service's log has the details.")

@@ -114,6 +114,12 @@ class BotRolloutTest {
                                  applied_fingerprint)
                 values (?, 'retired', 'b24bots_retired', 'v2', 'bot', 'fetch', ?, 'registered', 1, now(), now(), 'old')
                 """, portal.memberId, retired.id);
+        EmuBot retiredV1 = imbot.addOwnBot(portal, "v1", "b24bots_retired_v1", Map.of("CODE", "b24bots_retired_v1"));
+        Database.update("""
+                insert into bot (member_id, config_id, code, api, type, event_mode, bot_id, status, attempts, created_at, updated_at,
+                                 applied_fingerprint)
+                values (?, 'retired_v1', 'b24bots_retired_v1', 'v1', 'B', 'webhook', ?, 'registered', 1, now(), now(), 'old')
+                """, portal.memberId, retiredV1.id);
         EmuBot foreign = imbot.addBotOfAnotherApp(portal, "v1", "b24bots_foreign");
 
         converge(portal);
@@ -121,9 +127,42 @@ class BotRolloutTest {
         assertThat(retired.deleted).isTrue();
         assertThat(bitrix.calls(portal.memberId, "imbot.v2.Bot.unregister")).singleElement()
                 .satisfies(c -> assertThat(((Number) c.params().get("botId")).longValue()).isEqualTo(retired.id));
-        assertThat(Database.count("select count(*) from bot where member_id = ? and code = 'b24bots_retired'", portal.memberId)).isZero();
+        assertThat(retiredV1.deleted).isTrue();
+        assertThat(bitrix.calls(portal.memberId, "imbot.unregister")).singleElement()
+                .satisfies(c -> assertThat(((Number) c.params().get("BOT_ID")).longValue()).isEqualTo(retiredV1.id));
+        assertThat(Database.count("select count(*) from bot where member_id = ? and code like 'b24bots_retired%'", portal.memberId))
+                .isZero();
         assertThat(foreign.deleted).as("another app's bot is not ours to remove").isFalse();
-        assertThat(bitrix.calls(portal.memberId, "imbot.unregister")).isEmpty();
+    }
+
+    /** A command no longer declared is removed with its API's unregister method; the declared ones stay. */
+    @Test
+    void aCommandRemovedFromTheDeclarationIsUnregistered() {
+        Portal portal = TestPortals.installed(bitrix);
+        long echo = bot(portal, "b24bots_echo").id;
+        long support = bot(portal, "b24bots_support").id;
+        ImbotEmulation.EmuCommand echoOld = imbot.addOwnCommand(portal, echo, "oldmenu");
+        ImbotEmulation.EmuCommand supportOld = imbot.addOwnCommand(portal, support, "oldmenu");
+        for (var old : List.of(Map.entry("b24bots_echo", echoOld), Map.entry("b24bots_support", supportOld))) {
+            Database.update("""
+                    update bot set applied_fingerprint = 'old', applied_state = jsonb_set(cast(applied_state as jsonb),
+                        '{commands,oldmenu}', cast(? as jsonb))::text
+                    where member_id = ? and code = ?
+                    """, "{\"id\": " + old.getValue().id + ", \"fp\": \"old\", \"common\": false, \"langs\": [\"en\"]}",
+                    portal.memberId, old.getKey());
+        }
+
+        converge(portal);
+
+        assertThat(bitrix.calls(portal.memberId, "imbot.command.unregister")).singleElement()
+                .satisfies(c -> assertThat(((Number) c.params().get("COMMAND_ID")).longValue()).isEqualTo(echoOld.id));
+        assertThat(bitrix.calls(portal.memberId, "imbot.v2.Command.unregister")).singleElement()
+                .satisfies(c -> assertThat(c.params()).containsEntry("botId", (int) support).containsEntry("commandId", (int) supportOld.id));
+        assertThat(echoOld.deleted).isTrue();
+        assertThat(supportOld.deleted).isTrue();
+        assertThat(imbot.commands(portal)).filteredOn(c -> !c.deleted && c.command.equals("menu")).extracting(c -> c.botId)
+                .containsExactlyInAnyOrder(echo, support);
+        assertThat((String) BotRegistrationTest.bot(portal, "b24bots_echo").get("applied_state")).doesNotContain("oldmenu");
     }
 
     @Test
@@ -260,6 +299,7 @@ class BotRolloutTest {
         supportMenu.params.put("title", Map.of("en", "Show the menu", "de", "Zeige das Menü"));
         olderCommandApplied(portal, "b24bots_echo", "menu", "{\"common\": true, \"langs\": [\"en\"]}");
         olderCommandApplied(portal, "b24bots_support", "menu", "{\"common\": false, \"langs\": [\"de\", \"en\"]}");
+        olderCommandApplied(portal, "b24bots_lines", "secret", "{\"common\": false, \"langs\": [\"en\"]}");
 
         converge(portal);
 
@@ -267,7 +307,8 @@ class BotRolloutTest {
         ImbotEmulation.EmuCommand newEcho = imbot.commands(portal).stream().filter(c -> c.botId == echo && c.command.equals("menu"))
                 .findFirst().orElseThrow();
         assertThat(newEcho.params).containsEntry("COMMON", "N");
-        assertThat(bitrix.calls(portal.memberId, "imbot.command.update")).noneMatch(c -> c.rawBody().contains("COMMON"));
+        assertThat(bitrix.calls(portal.memberId, "imbot.command.update")).as("the hidden secret command, changed in place")
+                .singleElement().satisfies(c -> assertThat(c.rawBody()).contains("HIDDEN").doesNotContain("COMMON"));
         assertThat(supportMenu.params.get("title")).isEqualTo(Map.of("en", "Show the menu"));
         assertThat(bitrix.calls(portal.memberId, "imbot.v2.Command.update")).singleElement()
                 .satisfies(c -> assertThat(c.rawBody()).contains("\"de\":null"));

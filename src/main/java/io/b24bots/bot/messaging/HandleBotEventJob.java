@@ -56,6 +56,8 @@ import org.jboss.logging.Logger;
 public class HandleBotEventJob implements JobHandler {
 
     private static final Logger LOG = Logger.getLogger(HandleBotEventJob.class);
+    /** A mention of every member of the chat. */
+    private static final Pattern EVERYONE = Pattern.compile("\\[user=all]", Pattern.CASE_INSENSITIVE);
     public static final String HANDLER_FAILED = "HANDLER_FAILED";
 
     private final ObjectMapper json;
@@ -295,7 +297,7 @@ public class HandleBotEventJob implements JobHandler {
             }
             message(job, new IncomingMessage(memberId, bot, botId, dialogId, authorId, withoutMention(text, botId), language,
                     message.path("id").asLong(), message.path("chatId").asLong(chatNode.path("id").asLong()),
-                    v2ChatType(chatNode, dialogId), mentions(text, botId), user.path("name").asText(""),
+                    v2ChatType(chatNode, dialogId), addressedInText(text, botId), user.path("name").asText(""),
                     truthy(user.path("extranet")) || "extranet".equals(user.path("type").asText()),
                     truthy(user.path("connector")), files, data));
         });
@@ -495,7 +497,15 @@ public class HandleBotEventJob implements JobHandler {
                 return true;
             }
         }
-        return id.equals(params.path("TO_USER_ID").asText()) || mentions(original, botId);
+        return id.equals(params.path("TO_USER_ID").asText()) || addressedInText(original, botId);
+    }
+
+    /**
+     * The text mentions the bot, or everyone ({@code [USER=all]}): Bitrix24 counts every member of the
+     * chat, bots included, as mentioned by the latter (v1 lists them all in MENTIONED_LIST).
+     */
+    static boolean addressedInText(String text, long botId) {
+        return mentions(text, botId) || text != null && EVERYONE.matcher(text).find();
     }
 
     /** A mention of the bot in BB-code: {@code [USER=<id>]…[/USER]} or {@code [USER=<id> REPLACE]…}, any case. */

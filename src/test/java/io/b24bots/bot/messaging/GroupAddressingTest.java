@@ -39,6 +39,14 @@ class GroupAddressingTest {
         assertThat(HandleBotEventJob.withoutMention("[USER=567 REPLACE]Bot[/USER], how are you", BOT)).isEqualTo("how are you");
     }
 
+    /** A mention of everyone addresses every member, bots included, in v1 and in v2's text alike. */
+    @Test
+    void aMentionOfEveryoneAddressesTheBot() throws Exception {
+        assertThat(HandleBotEventJob.addressedInText("[USER=all]everyone[/USER], stand-up now", BOT)).isTrue();
+        assertThat(HandleBotEventJob.v1Addressed(params("{}"), "[user=ALL]All[/user] hi", BOT)).isTrue();
+        assertThat(HandleBotEventJob.addressedInText("all of you, stand-up now", BOT)).isFalse();
+    }
+
     private JsonNode params(String text) throws Exception {
         return json.readTree(text);
     }
