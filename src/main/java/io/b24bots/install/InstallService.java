@@ -147,7 +147,8 @@ public class InstallService {
                 info.status(), applicationToken);
         Portal portal = QuarkusTransaction.requiringNew().call(() -> {
             Portal saved = portals.saveInstall(install);
-            // Bitrix24 drops an app's event bindings on every install and update: bind them again.
+            // An uninstall deletes the app's event handlers (app-uninstallation page) and a reinstall is an
+            // install like any other: make sure they are bound (the job reads event.get first).
             jobs.enqueue(AppEventBindingJob.KIND, saved.memberId, null, saved.memberId);
             installed.fire(new PortalInstalled(saved.memberId));
             return saved;
