@@ -133,6 +133,7 @@ public final class Bitrix24Emulator implements AutoCloseable {
     private final Map<String, Portal> portals = new ConcurrentHashMap<>();
     private final Map<String, Grant> accessTokens = new ConcurrentHashMap<>();
     private final Map<String, Grant> refreshTokens = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, Object>> operating = new ConcurrentHashMap<>();
     private final Map<String, Grant> codes = new ConcurrentHashMap<>();
     private final Map<String, String> refreshTokenOwners = new ConcurrentHashMap<>();
     private final Map<String, ConcurrentLinkedDeque<Fault>> faults = new ConcurrentHashMap<>();
@@ -251,6 +252,31 @@ public final class Bitrix24Emulator implements AutoCloseable {
         accessTokens.values().removeIf(grant -> grant.memberId.equals(portal.memberId));
         revokeRefreshTokens(portal);
         imbot.deleteAll(portal);
+    }
+
+    /**
+     * An administrator installs a new version of the app: Bitrix24 removes its event handlers
+     * (event.bind's page), and then sends ONAPPUPDATE, which the caller posts.
+     */
+    public void updateApp(Portal portal) {
+        imbot.dropBindings(portal);
+    }
+
+    /**
+     * The method's accumulated execution time from now on, as the {@code time} block of its successful
+     * answers shows it (settings/performance/limits.md: {@code operating}, {@code operating_reset_at});
+     * an OPERATION_TIME_LIMIT error carries no {@code time}, hence the page's advice to use the last success's.
+     */
+    public void operating(Portal portal, String method, double seconds, Instant resetAt) {
+        operating.put(portal.memberId + ":" + method, Map.of("operating", seconds, "operating_reset_at", resetAt.getEpochSecond()));
+    }
+
+    private Map<String, Object> time(Portal portal, String method) {
+        Map<String, Object> time = new LinkedHashMap<>();
+        time.put("start", Instant.now().getEpochSecond());
+        time.put("operating", 0);
+        time.putAll(operating.getOrDefault(portal.memberId + ":" + method, Map.of()));
+        return time;
     }
 
     /** The portal moves to a new address: the old endpoint answers 302 from now on. */
@@ -556,9 +582,6 @@ public final class Bitrix24Emulator implements AutoCloseable {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", fault.error());
         body.put("error_description", fault.description());
-        if ("OPERATION_TIME_LIMIT".equals(fault.error())) {
-            body.put("time", Map.of("operating_reset_at", Instant.now().getEpochSecond() + 1));
-        }
         return java.util.Optional.of(new Answer(fault.status(), body));
     }
 
@@ -649,7 +672,7 @@ public final class Bitrix24Emulator implements AutoCloseable {
             Object result = handler.handle(portal, grant.userId, params);
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("result", result);
-            body.put("time", Map.of("start", Instant.now().getEpochSecond(), "operating", 0));
+            body.put("time", time(portal, method));
             return new Answer(200, body);
         } catch (RestError e) {
             return new Answer(e.status, Map.of("error", e.error, "error_description", e.getMessage()));

@@ -589,6 +589,11 @@ public final class ImbotEmulation {
     }
 
     /** The app's event handlers bound in the portal, as {@code event.get} lists them. */
+    /** events/event-bind.md: "When an application is deleted or updated, its actions will be removed." */
+    void dropBindings(Portal portal) {
+        bindings.remove(portal.memberId);
+    }
+
     public List<Map<String, Object>> boundEvents(Portal portal) {
         return List.copyOf(bindings.getOrDefault(portal.memberId, List.of()));
     }

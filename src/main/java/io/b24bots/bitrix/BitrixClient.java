@@ -51,10 +51,12 @@ public class BitrixClient {
     private final MeterRegistry meters;
     private final PortalBreaker breaker;
     private final AnswerReader answers;
+    private final OperatingResets resets;
 
     BitrixClient(PortalHttp http, TokenService tokens, PortalRateLimiter limiter, B24Config config,
-            ObjectMapper json, MeterRegistry meters, PortalBreaker breaker, AnswerReader answers) {
+            ObjectMapper json, MeterRegistry meters, PortalBreaker breaker, AnswerReader answers, OperatingResets resets) {
         this.answers = answers;
+        this.resets = resets;
         this.http = http;
         this.tokens = tokens;
         this.limiter = limiter;
@@ -192,11 +194,11 @@ public class BitrixClient {
             throw e;
         }
         try (response) {
-            return answer(method, response);
+            return answer(access.memberId(), method, response);
         }
     }
 
-    private BitrixResponse answer(String method, PortalHttp.Answer response) {
+    private BitrixResponse answer(String memberId, String method, PortalHttp.Answer response) {
         int status = response.status();
         if (status >= 300 && status < 400) {
             // The token must not follow a redirect the OAuth server has not confirmed.
@@ -208,6 +210,7 @@ public class BitrixClient {
             if (!node.isObject() || !node.has("result")) {
                 throw BitrixException.malformed(method, "HTTP " + status + " without a result");
             }
+            resets.answered(memberId, method, node);
             return new BitrixResponse(node);
         }
         if (error == null) {
@@ -216,8 +219,11 @@ public class BitrixClient {
         // Both come from the portal and end up in logs, job rows and pages: bounded, on one line.
         error = Texts.printable(error, 100);
         String description = Texts.printable(errorDescription(node), 1000);
-        throw new BitrixException(error, description, status, BitrixErrorCodes.isTransient(error, status),
-                operatingResetAt(node));
+        Instant retryAfter = operatingResetAt(node);
+        if (retryAfter == null && "OPERATION_TIME_LIMIT".equals(error)) {
+            retryAfter = resets.next(memberId, method);
+        }
+        throw new BitrixException(error, description, status, BitrixErrorCodes.isTransient(error, status), retryAfter);
     }
 
     /**

@@ -71,7 +71,7 @@ public final class BitrixErrorCodes {
                 "PORTAL_DELETED", "OVERLOAD_LIMIT", "NO_AUTH_FOUND", "ACCESS_DENIED", "ACCESS_ERROR",
                 "insufficient_scope", "INVALID_CREDENTIALS", "WRONG_AUTH_TYPE", "user_access_error",
                 "METHOD_CONFIRM_WAITING", "PAYMENT_REQUIRED", "STATUS_PAYMENT_REQUIRED", "invalid_grant",
-                "invalid_client", "invalid_request", "AUTHORIZE_ERROR", "SCOPE_ERROR", "APP_ID_ERROR",
+                "invalid_client", "invalid_request", "invalid_scope", "AUTHORIZE_ERROR", "SCOPE_ERROR", "APP_ID_ERROR",
                 "CLIENT_ID_NOT_SPECIFIED",
                 // Requests.
                 "ERROR_METHOD_NOT_FOUND", "METHOD_NOT_FOUND", "METHOD_NOT_SUPPORTED_ON_DEVICE", "INVALID_REQUEST",
@@ -79,7 +79,7 @@ public final class BitrixErrorCodes {
                 "ERROR_BATCH_LENGTH_EXCEEDED", "ERROR_MANIFEST_IS_NOT_AVAILABLE", "JSON_THROW_ON_ERROR", "ERROR_CORE",
                 "WITHOUT_CHANGES",
                 // Events (event.bind: the page's ERROR_EVENT_NOT_FOUND; the core's handler URL checks).
-                "ERROR_EVENT_NOT_FOUND", "ERROR_WRONG_HANDLER_URL", "ERROR_UNSUPPORTED_PROTOCOL",
+                "ERROR_EVENT_NOT_FOUND", "ERROR_WRONG_HANDLER_URL", "ERROR_UNSUPPORTED_PROTOCOL", "ERROR_HANDLER_ALREADY_EXIST",
                 // Bots.
                 "BOT_CODE_ALREADY_TAKEN", "BOT_LIMIT_EXCEEDED", "MAX_COUNT_ERROR", "BOT_OWNERSHIP_ERROR",
                 "BOT_NOT_FOUND", "BOT_ID_ERROR", "BOT_ID_REQUIRED", "BOT_CODE_REQUIRED", "BOT_PROPERTIES_REQUIRED",
@@ -109,7 +109,7 @@ public final class BitrixErrorCodes {
         advice(Advice.TAKEN, "BOT_CODE_ALREADY_TAKEN", "APP_ID_ERROR", "BOT_OWNERSHIP_ERROR");
         advice(Advice.LIMIT, "BOT_LIMIT_EXCEEDED", "MAX_COUNT_ERROR");
         advice(Advice.PERMISSION, "ACCESS_DENIED", "insufficient_scope", "INVALID_CREDENTIALS", "WRONG_AUTH_TYPE",
-                "user_access_error", "METHOD_CONFIRM_WAITING", "PAYMENT_REQUIRED", "AUTH_ERROR", "USER_NOT_SUBSCRIBED",
+                "user_access_error", "METHOD_CONFIRM_WAITING", "PAYMENT_REQUIRED", "AUTH_ERROR", "USER_NOT_SUBSCRIBED", "invalid_scope",
                 "SCOPE_ERROR", "ERROR_EVENT_NOT_FOUND");
         advice(Advice.CALLBACK, "BOT_INVALID_CALLBACK", "BOT_WEBHOOK_URL_REQUIRED", "EVENT_MESSAGE_ADD_ERROR",
                 "EVENT_MESSAGE_UPDATE_ERROR", "EVENT_MESSAGE_DELETE_ERROR", "EVENT_WELCOME_MESSAGE_ERROR",

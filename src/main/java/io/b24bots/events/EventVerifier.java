@@ -4,6 +4,7 @@ import java.util.Locale;
 
 import io.b24bots.portal.PortalStore.TokenCheck;
 import io.b24bots.portal.PortalStore;
+import io.b24bots.web.Refusal;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -24,16 +25,39 @@ public class EventVerifier {
     }
 
     public void verify(String event, String memberId, String applicationToken) {
+        TokenCheck check = check(event, memberId, applicationToken);
+        if (check != TokenCheck.MATCH) {
+            throw refuse(event, memberId, check);
+        }
+    }
+
+    /**
+     * {@code ONAPPUPDATE} carries "the updated application_token" (its page): true when it is the stored
+     * one, false when it is new to this installed portal, which only an administrator's proof may store.
+     */
+    public boolean verifyUpdate(String event, String memberId, String applicationToken) {
+        TokenCheck check = check(event, memberId, applicationToken);
+        if (check == TokenCheck.MISMATCH || check == TokenCheck.NO_TOKEN_STORED) {
+            return false;
+        }
+        if (check != TokenCheck.MATCH) {
+            throw refuse(event, memberId, check);
+        }
+        return true;
+    }
+
+    private TokenCheck check(String event, String memberId, String applicationToken) {
         if (applicationToken == null || applicationToken.isBlank()) {
             throw refusals.refuse(event, memberId, "no_token_sent", "The event carries no auth[application_token].");
         }
-        TokenCheck check = portals.checkApplicationToken(memberId, applicationToken);
-        if (check != TokenCheck.MATCH) {
-            throw refusals.refuse(event, memberId, check.name().toLowerCase(Locale.ROOT), switch (check) {
-                case NO_TOKEN_STORED -> "This portal has no application token yet: open the app in Bitrix24 once to finish the installation.";
-                case UNINSTALLED -> "The app is not installed on this portal; only a reinstall is accepted.";
-                default -> "The event could not be verified for this portal.";
-            });
-        }
+        return portals.checkApplicationToken(memberId, applicationToken);
+    }
+
+    private Refusal refuse(String event, String memberId, TokenCheck check) {
+        return refusals.refuse(event, memberId, check.name().toLowerCase(Locale.ROOT), switch (check) {
+            case NO_TOKEN_STORED -> "This portal has no application token yet: open the app in Bitrix24 once to finish the installation.";
+            case UNINSTALLED -> "The app is not installed on this portal; only a reinstall is accepted.";
+            default -> "The event could not be verified for this portal.";
+        });
     }
 }

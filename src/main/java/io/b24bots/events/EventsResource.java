@@ -107,6 +107,12 @@ public class EventsResource {
             installs.installFromEvent(form);
             return accepted();
         }
+        if ("ONAPPUPDATE".equals(event)) {
+            boolean knownToken = verifier.verifyUpdate(event, memberId, form.text("auth", "application_token"));
+            installs.applyUpdate(memberId, form, knownToken);
+            meters.counter("b24.events", "kind", "lifecycle").increment();
+            return accepted();
+        }
         verifier.verify(event, memberId, form.text("auth", "application_token"));
         if (EventNames.isBotDeletion(event)) {
             return deletions.accept(event, memberId, form);
@@ -136,11 +142,7 @@ public class EventsResource {
                         "The app is not installed on this portal; only a reinstall is accepted.");
             };
         }
-        if ("ONAPPUPDATE".equals(event)) {
-            installs.applyUpdate(memberId, form);
-        } else {
-            installs.requestUninstall(memberId, "1".equals(form.text("data", "CLEAN")));
-        }
+        installs.requestUninstall(memberId, "1".equals(form.text("data", "CLEAN")));
         meters.counter("b24.events", "kind", "lifecycle").increment();
         return accepted();
     }

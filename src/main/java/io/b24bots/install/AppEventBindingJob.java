@@ -58,11 +58,17 @@ public class AppEventBindingJob implements JobHandler {
             LOG.infof("Bound %s of portal %s", event, memberId);
         } catch (BitrixException e) {
             // Bound meanwhile (another install of the same portal): what we wanted. event.bind's page is
-            // silent on a second binding; the portal core answers ERROR_CORE "Handler already binded".
-            if (!"ERROR_CORE".equals(e.code()) || !e.description().toLowerCase(java.util.Locale.ROOT).contains("already bind")) {
+            // silent on a second binding; the REST error page's example is ERROR_HANDLER_ALREADY_EXIST
+            // "Handler already exists!", and the portal core answers ERROR_CORE "Handler already binded".
+            if (!alreadyBound(e)) {
                 throw e;
             }
         }
+    }
+
+    static boolean alreadyBound(BitrixException e) {
+        String text = e.description() == null ? "" : e.description().toLowerCase(java.util.Locale.ROOT);
+        return "ERROR_HANDLER_ALREADY_EXIST".equals(e.code()) || "ERROR_CORE".equals(e.code()) && text.contains("already bind");
     }
 
     private static boolean isBound(JsonNode bound, String event, String handler) {

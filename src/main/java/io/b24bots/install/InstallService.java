@@ -66,20 +66,24 @@ public class InstallService {
 
     /** {@code ONAPPINSTALL}: proven by its own access token, whether the portal is known or not. */
     public Portal installFromEvent(FormData event) {
+        return installFromEvent(event, "ONAPPINSTALL");
+    }
+
+    private Portal installFromEvent(FormData event, String name) {
         FormData auth = event.group("auth");
         String memberId = auth.text("member_id");
         require(memberId, "auth[member_id]");
         requireMemberId(memberId);
         String accessToken = auth.text("access_token");
         if (accessToken == null) {
-            throw Refusal.unverified("ONAPPINSTALL carries no auth[access_token] to verify.");
+            throw Refusal.unverified(name + " carries no auth[access_token] to verify.");
         }
         require(auth.text("refresh_token"), "auth[refresh_token]");
         require(auth.text("application_token"), "auth[application_token]");
         String server = prover.trustedServer(auth.text("server_endpoint"));
         ProvenToken proof = prover.proveAdmin(server, accessToken, memberId, null);
         return store(proof, accessToken, auth.text("refresh_token"), expiry(auth),
-                event.text("data", "LANGUAGE_ID"), auth.text("application_token"), "ONAPPINSTALL");
+                event.text("data", "LANGUAGE_ID"), auth.text("application_token"), name);
     }
 
     /** The end of the OAuth code flow: exchange at a trusted server, then the same proof and upsert. */
@@ -102,12 +106,20 @@ public class InstallService {
     }
 
     /**
-     * {@code ONAPPUPDATE}: past the application token, its own {@code auth[access_token]} must pass
-     * {@code app.info} for this portal, since the application token alone is known to every user.
+     * {@code ONAPPUPDATE}. With the stored application token, its own {@code auth[access_token]} must
+     * pass {@code app.info} for this portal, since the application token alone is known to every user.
+     * The event may bring "the updated application_token" (its page): a new one is stored, with the
+     * event's tokens, only on the proof an install needs, an administrator's token. Bitrix24 removes an
+     * app's event handlers when it is updated (event.bind's page), so they are bound again.
      */
-    public void applyUpdate(String memberId, FormData event) {
+    public void applyUpdate(String memberId, FormData event, boolean knownApplicationToken) {
         FormData auth = event.group("auth");
-        prover.verify(prover.trustedServer(auth.text("server_endpoint")), auth.text("access_token"), memberId, null);
+        if (knownApplicationToken) {
+            prover.verify(prover.trustedServer(auth.text("server_endpoint")), auth.text("access_token"), memberId, null);
+            QuarkusTransaction.requiringNew().run(() -> jobs.enqueue(AppEventBindingJob.KIND, memberId, null, memberId));
+        } else {
+            installFromEvent(event, "ONAPPUPDATE");
+        }
         portals.recordUpdate(memberId, intOrNull(event.text("data", "VERSION")), event.text("data", "LANGUAGE_ID"));
         LOG.infof("Portal %s updated the app to version %s", memberId, event.text("data", "VERSION"));
         updated.fire(new PortalUpdated(memberId));

@@ -51,12 +51,17 @@ class BitrixClientTest {
     @Test
     void operationTimeLimitWaitsUntilTheResetTime() {
         Portal portal = installedPortal();
+        // The limits page: "for the first retry, refer to operating_reset_at from the last successful response".
+        java.time.Instant reset = java.time.Instant.now().plusMillis(1500);
+        bitrix.operating(portal, "server.time", 470, reset);
+        client.call(portal.memberId, "server.time", Map.of());
         bitrix.failNext(portal, "server.time", 1, 429, "OPERATION_TIME_LIMIT");
 
         assertThat(client.call(portal.memberId, "server.time", Map.of()).result().asText()).isNotBlank();
         var calls = bitrix.calls(portal.memberId, "server.time");
-        assertThat(calls).hasSize(2);
-        assertThat(java.time.Duration.between(calls.get(0).at(), calls.get(1).at())).isPositive();
+        assertThat(calls).hasSize(3);
+        assertThat(calls.get(2).at()).as("retried once the budget's oldest minute was reset")
+                .isAfterOrEqualTo(reset.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
     }
 
     @Test

@@ -230,7 +230,12 @@ class BotRolloutTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> Database.count(
                     "select count(*) from job where member_id = ? and status = 'running'", slow.memberId) == 1);
 
-            assertThat(rollout.queueNext()).as("both slots free for the other portals").isEqualTo(2);
+            // Slots held by portals of earlier tests (a failing portal's job waiting for its retry) are not ours to count.
+            long heldElsewhere = Database.count("""
+                    select count(distinct member_id) from job where kind = 'converge-bots' and member_id <> ?
+                      and (status = 'running' or status = 'queued' and run_at <= now())
+                    """, slow.memberId);
+            assertThat(rollout.queueNext()).as("both slots free for the other portals").isEqualTo(2 - (int) heldElsewhere);
             converge(a, b);
             assertThat(Database.count("select count(*) from job where member_id = ? and status in ('queued', 'running')",
                     slow.memberId)).as("the slow portal is still at it").isPositive();

@@ -77,7 +77,7 @@ class ForgedRequestsTest {
                 .body(containsString("administrator"));
 
         assertThat(snapshot(victim)).isEqualTo(before);
-        appUpdateEvent(victim, "employee-saw-this-token").post("/b24/events").then().statusCode(401);
+        event("ONAPPUNINSTALL", victim, "employee-saw-this-token").post("/b24/events").then().statusCode(401);
     }
 
     @Test
@@ -142,7 +142,7 @@ class ForgedRequestsTest {
                 .post("/b24/events").then().statusCode(403);
 
         assertThat(snapshot(victim)).isEqualTo(before);
-        appUpdateEvent(victim, "attacker-app-token").post("/b24/events").then().statusCode(401);
+        event("ONAPPUNINSTALL", victim, "attacker-app-token").post("/b24/events").then().statusCode(401);
     }
 
     @Test

@@ -78,7 +78,7 @@ class InstallFlowsTest {
         assertThat(Database.portal(portal.memberId).get("status")).isEqualTo("active");
         assertStoredEncrypted(portal, tokens);
         appUpdateEvent(portal, "event-token").post("/b24/events").then().statusCode(200);
-        appUpdateEvent(portal, "wrong-token").post("/b24/events").then().statusCode(401);
+        event("ONAPPUNINSTALL", portal, "wrong-token").post("/b24/events").then().statusCode(401);
     }
 
     @Test
@@ -94,7 +94,7 @@ class InstallFlowsTest {
         assertThat(store.tokens(portal.memberId).orElseThrow().accessToken()).isEqualTo(second.accessToken());
         // The event's application token replaced the frame's.
         appUpdateEvent(portal, "event-token").post("/b24/events").then().statusCode(200);
-        appUpdateEvent(portal, "frame-token").post("/b24/events").then().statusCode(401);
+        event("ONAPPUNINSTALL", portal, "frame-token").post("/b24/events").then().statusCode(401);
     }
 
     @Test
@@ -142,7 +142,7 @@ class InstallFlowsTest {
         assertThat(row.get("application_token_hash")).isNull();
         assertThat(store.tokens(portal.memberId)).isPresent();
         // No application token yet: events cannot be verified and are refused.
-        appUpdateEvent(portal, "anything").post("/b24/events").then().statusCode(401)
+        event("ONAPPUNINSTALL", portal, "anything").post("/b24/events").then().statusCode(401)
                 .body("error_description", containsString("no application token yet"));
     }
 
@@ -160,6 +160,42 @@ class InstallFlowsTest {
                         "ONAPPUPDATE -> http://b24bots.test/b24/events");
         assertThat(bitrix.calls(portal.memberId, "event.bind")).as("bound once, then found bound").hasSize(2);
         assertThat(bitrix.calls(portal.memberId, "event.get")).hasSize(2);
+    }
+
+    /**
+     * An update removes the app's event handlers (event.bind's page), and ONAPPUPDATE brings "the updated
+     * application_token" (its page): the events are bound again, and a new token from an administrator is
+     * the one that verifies events from then on.
+     */
+    @Test
+    void anUpdateBindsTheEventsAgainAndAnAdministratorsRenewedApplicationTokenIsTaken() {
+        Portal portal = TestPortals.installed(bitrix);
+        bitrix.updateApp(portal);
+        String renewed = "renewed-" + portal.memberId;
+
+        appUpdateEvent(portal, renewed).post("/b24/events").then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+
+        assertThat(bitrix.imbot().boundEvents(portal)).extracting(b -> b.get("event"))
+                .containsExactlyInAnyOrder("ONAPPUNINSTALL", "ONAPPUPDATE");
+        appUpdateEvent(portal, renewed).post("/b24/events").then().statusCode(200);
+        appUpdateEvent(portal, TestPortals.applicationToken(portal), 2).post("/b24/events").then().statusCode(403);
+        event("ONAPPUNINSTALL", portal, TestPortals.applicationToken(portal))
+                .post("/b24/events").then().statusCode(401);
+    }
+
+    /** Anyone in the portal can read the application token: a new one from an employee's token changes nothing. */
+    @Test
+    void aRenewedApplicationTokenFromAnEmployeeIsRefused() {
+        Portal portal = TestPortals.installed(bitrix);
+
+        appUpdateEvent(portal, "made-up", 2).post("/b24/events").then().statusCode(403);
+        appUpdateEvent(portal, "made-up", 1).formParam("auth[member_id]", "0".repeat(32)).post("/b24/events").then()
+                .statusCode(401);
+
+        appUpdateEvent(portal, TestPortals.applicationToken(portal)).post("/b24/events").then().statusCode(200);
+        assertThat(io.b24bots.testing.Database.count("select count(*) from job where member_id = ? and kind = 'register-bots'",
+                portal.memberId)).as("no install was made of it").isEqualTo(1);
     }
 
     /** Bound meanwhile by another install: the portal core answers ERROR_CORE "Handler already binded", which is success. */

@@ -69,10 +69,23 @@ public final class BitrixRequests {
                 .formParam("auth[application_token]", applicationToken);
     }
 
-    /** {@code ONAPPUPDATE} as Bitrix24 sends it: the application token and a fresh admin token in {@code auth}. */
+    /** {@code ONAPPUPDATE} as Bitrix24 sends it: the application token and a fresh admin's tokens in {@code auth}. */
     public static RequestSpecification appUpdateEvent(Portal portal, String applicationToken) {
+        return appUpdateEvent(portal, applicationToken, 1);
+    }
+
+    /** {@code ONAPPUPDATE} carrying the tokens of {@code userId}. */
+    public static RequestSpecification appUpdateEvent(Portal portal, String applicationToken, long userId) {
+        Tokens tokens = TestEnvironment.emulator().issueTokens(portal, userId);
         return event("ONAPPUPDATE", portal, applicationToken)
-                .formParam("auth[access_token]", TestEnvironment.emulator().issueTokens(portal, 1).accessToken());
+                .formParam("data[VERSION]", "2")
+                .formParam("data[PREVIOUS_VERSION]", "1")
+                .formParam("data[LANGUAGE_ID]", "en")
+                .formParam("auth[access_token]", tokens.accessToken())
+                .formParam("auth[refresh_token]", tokens.refreshToken())
+                .formParam("auth[expires_in]", "3600")
+                .formParam("auth[scope]", "imbot")
+                .formParam("auth[status]", "L");
     }
 
     /** A lifecycle or bot event that carries only the application token in {@code auth}. */

@@ -76,7 +76,7 @@ class NoSecretsInLogsTest {
             frameInstall(portal, employee, "app-secret-token").then().statusCode(403);
             frameInstall(portal, new Tokens("forged-secret-token", "x", 1, portal.memberId), "x").then().statusCode(401);
             appInstallEvent(portal, employee, "app-secret-token").post("/b24/events").then().statusCode(403);
-            appUpdateEvent(portal, "wrong-secret-token").post("/b24/events").then().statusCode(401);
+            appUpdateEvent(portal, "wrong-secret-token", 2).post("/b24/events").then().statusCode(403);
             TestPortals.awaitJobsSettled(portal);
             bitrix.expireAccessTokens(portal);
             client.call(portal.memberId, "profile", Map.of());

@@ -2,7 +2,7 @@ package io.b24bots.web;
 
 import io.b24bots.bot.Bot;
 
-import static io.b24bots.testing.BitrixRequests.appUpdateEvent;
+import static io.b24bots.testing.BitrixRequests.event;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -32,7 +32,7 @@ class OperationsEndpointsTest {
     @Test
     void prometheusMetricsCoverWhatOperatorsWatch() {
         var portal = TestPortals.installed(bitrix);
-        appUpdateEvent(portal, "forged").post("/b24/events").then().statusCode(401);
+        event("ONAPPUNINSTALL", portal, "forged").post("/b24/events").then().statusCode(401);
 
         given().get("/q/metrics").then().statusCode(200)
                 .body(containsString("jvm_memory_used_bytes"))

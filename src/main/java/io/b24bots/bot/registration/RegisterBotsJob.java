@@ -195,6 +195,8 @@ public class RegisterBotsJob implements JobHandler {
         if (definition.api() == BotApi.V1) {
             // imbot.register answers the id of any bot with this CODE, another app's too (a v1 CODE is
             // unique in the whole portal): the id is stored, and acted as, only once it is proven ours.
+            // The proof is an imbot.update with every EVENT_* URL, which also subscribes the message update
+            // and delete events that imbot.register ignores for B and H bots without open lines (its page).
             proveOwnership(job, definition, registered.botId());
         }
         registry.registered(row.id, registered.botId(), registered.botObject());
