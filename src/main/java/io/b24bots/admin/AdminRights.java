@@ -1,6 +1,7 @@
 package io.b24bots.admin;
 
-import java.util.concurrent.ConcurrentHashMap;
+
+import java.util.Map;
 
 import io.b24bots.admin.AdminDenied.Reason;
 import io.b24bots.admin.AdminSession.Session;
@@ -8,6 +9,7 @@ import io.b24bots.install.TokenProver;
 import io.b24bots.portal.Portal;
 import io.b24bots.portal.PortalStatus;
 import io.b24bots.portal.PortalStore;
+import io.b24bots.support.Memories;
 import io.b24bots.web.Refusal;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
@@ -28,13 +30,14 @@ public class AdminRights {
     private final TokenProver prover;
     private final PortalStore portals;
     private final AdminConfig config;
-    private final ConcurrentHashMap<String, Long> confirmedUntil = new ConcurrentHashMap<>();
+    private final Map<String, Long> confirmedUntil;
 
     AdminRights(AdminSession sessions, TokenProver prover, PortalStore portals, AdminConfig config) {
         this.sessions = sessions;
         this.prover = prover;
         this.portals = portals;
         this.config = config;
+        this.confirmedUntil = Memories.bounded(KEPT, config.rightsMemory());
     }
 
     /** Throws {@link AdminDenied} when the portal cannot be asked or the user's token is no longer accepted. */
@@ -59,9 +62,6 @@ public class AdminRights {
             LOG.infof("User %d of portal %s is no longer an administrator; the page's actions are refused",
                     session.userId(), session.memberId());
             return false;
-        }
-        if (confirmedUntil.size() >= KEPT) {
-            confirmedUntil.clear();
         }
         confirmedUntil.put(key, now + config.rightsMemory().toNanos());
         return true;

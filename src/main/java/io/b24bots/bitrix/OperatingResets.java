@@ -1,11 +1,11 @@
 package io.b24bots.bitrix;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
+import io.b24bots.support.Memories;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -22,7 +22,8 @@ public class OperatingResets {
     static final double WORTH_KEEPING = 60;
     private static final int LIMIT = 20_000;
 
-    private final Map<String, Long> resets = new ConcurrentHashMap<>();
+    /** A budget's oldest minute resets within 10 minutes (limits.md), so nothing older is of use. */
+    private final Map<String, Long> resets = Memories.bounded(LIMIT, Duration.ofMinutes(10));
 
     /** Keeps the reset time a successful answer gives, when its method is spending its budget. */
     void answered(String memberId, String method, JsonNode answer) {
@@ -30,13 +31,6 @@ public class OperatingResets {
         JsonNode reset = time.path("operating_reset_at");
         if (!reset.isNumber() || time.path("operating").asDouble(0) < WORTH_KEEPING) {
             return;
-        }
-        if (resets.size() >= LIMIT) {
-            long now = Instant.now().getEpochSecond();
-            resets.values().removeIf(at -> at <= now);
-            if (resets.size() >= LIMIT) {
-                resets.clear();
-            }
         }
         resets.put(memberId + ' ' + method, reset.asLong());
     }

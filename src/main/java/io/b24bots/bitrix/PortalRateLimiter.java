@@ -1,10 +1,9 @@
 package io.b24bots.bitrix;
 
 import java.time.Duration;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 
 import io.b24bots.config.B24Config;
+import io.b24bots.support.TokenBuckets;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,9 +16,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class PortalRateLimiter {
 
-    private final ConcurrentMap<String, Bucket> buckets = new ConcurrentHashMap<>();
-    private final double perSecond;
-    private final int burst;
+    /** Portals this replica keeps a bucket for; one forgotten is only one that may burst again. */
+    private static final int PORTALS_KEPT = 100_000;
+
+    private final TokenBuckets buckets;
     private final long maxWaitNanos;
     private final Timer waits;
 
@@ -27,14 +27,13 @@ public class PortalRateLimiter {
         this.waits = Timer.builder("b24.rate.limit.waits")
                 .description("Calls held back by the per-portal rate limit, and for how long")
                 .register(meters);
-        this.perSecond = config.rest().requestsPerSecond();
-        this.burst = config.rest().burst();
+        this.buckets = new TokenBuckets(config.rest().requestsPerSecond(), config.rest().burst(), PORTALS_KEPT);
         this.maxWaitNanos = config.rest().maxLimiterWait().toNanos();
     }
 
     /** Blocks until a call to {@code portalKey} may go. */
     public void acquire(String portalKey) {
-        long waitNanos = buckets.computeIfAbsent(portalKey, k -> new Bucket(burst)).reserve(perSecond, burst, maxWaitNanos);
+        long waitNanos = buckets.reserve(portalKey, maxWaitNanos);
         if (waitNanos < 0) {
             throw new BitrixException(BitrixException.RATE_LIMITED,
                     "local rate limit for this portal is saturated", 0, true, null);
@@ -52,39 +51,6 @@ public class PortalRateLimiter {
 
     /** Whether a call to {@code portalKey} made now would have to wait for its turn. */
     public boolean wouldWait(String portalKey) {
-        Bucket bucket = buckets.get(portalKey);
-        return bucket != null && bucket.available(perSecond, burst) < 1;
-    }
-
-    /** A token bucket whose reservations may go into debt; the debt is the caller's wait. */
-    private static final class Bucket {
-        private double tokens;
-        private long updatedNanos = System.nanoTime();
-
-        Bucket(int burst) {
-            this.tokens = burst;
-        }
-
-        synchronized double available(double perSecond, int burst) {
-            refill(perSecond, burst);
-            return tokens;
-        }
-
-        synchronized long reserve(double perSecond, int burst, long maxWaitNanos) {
-            refill(perSecond, burst);
-            double after = tokens - 1;
-            long wait = after >= 0 ? 0 : (long) (-after / perSecond * 1e9);
-            if (wait > maxWaitNanos) {
-                return -1;
-            }
-            tokens = after;
-            return wait;
-        }
-
-        private void refill(double perSecond, int burst) {
-            long now = System.nanoTime();
-            tokens = Math.min(burst, tokens + (now - updatedNanos) / 1e9 * perSecond);
-            updatedNanos = now;
-        }
+        return !buckets.hasBudget(portalKey);
     }
 }

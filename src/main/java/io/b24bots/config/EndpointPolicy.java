@@ -9,7 +9,8 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+
+import io.b24bots.support.Memories;
 
 /**
  * Which URLs the service may call with a token or the client secret: https (http only with
@@ -26,8 +27,8 @@ public final class EndpointPolicy {
 
     private static final Duration CACHE_TTL = Duration.ofSeconds(60);
     private static final int CACHE_MAX = 10_000;
-    private static final Map<String, Cached> CACHE = new ConcurrentHashMap<>();
-    private static final Map<String, String> HOSTS = new ConcurrentHashMap<>();
+    private static final Map<String, Cached> CACHE = Memories.bounded(CACHE_MAX, CACHE_TTL);
+    private static final Map<String, String> HOSTS = Memories.sized(CACHE_MAX);
     private static final int MAX_REMEMBERED_URL = 300;
 
     private record Cached(Resolution resolution, long until) {
@@ -93,9 +94,6 @@ public final class EndpointPolicy {
         }
         String host = parseHost(url);
         if (host != null && url.length() <= MAX_REMEMBERED_URL) {
-            if (HOSTS.size() >= CACHE_MAX) {
-                HOSTS.clear();
-            }
             HOSTS.put(url, host);
         }
         return host;
@@ -127,9 +125,6 @@ public final class EndpointPolicy {
             return cached.resolution;
         }
         Resolution resolution = resolve(key);
-        if (CACHE.size() >= CACHE_MAX) {
-            CACHE.clear();
-        }
         // An unresolved host is not cached long: DNS trouble passes.
         long ttl = resolution.reach() == Reach.UNRESOLVED ? CACHE_TTL.toNanos() / 12 : CACHE_TTL.toNanos();
         CACHE.put(key, new Cached(resolution, now + ttl));

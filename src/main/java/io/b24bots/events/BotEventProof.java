@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import io.b24bots.config.B24Config;
 import io.b24bots.oauth.AppInfo;
@@ -13,11 +12,11 @@ import io.b24bots.oauth.OAuthRejectedException;
 import io.b24bots.oauth.OAuthUnavailableException;
 import io.b24bots.oauth.TrustedOAuthServers;
 import io.b24bots.portal.TokenCipher;
+import io.b24bots.support.Memories;
+import io.b24bots.support.TokenBuckets;
 import io.b24bots.web.ClientAddress;
 import io.b24bots.web.FormData;
-import io.b24bots.web.KeyedLimiter;
 import io.b24bots.web.Refusal;
-import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -49,10 +48,11 @@ public class BotEventProof {
     private final TrustedOAuthServers servers;
     private final B24Config config;
     private final EventRefusals refusals;
-    private final KeyedLimiter limiter;
+    private final TokenBuckets limiter;
     private final ClientAddress client;
-    private final Map<String, Proven> proven = new ConcurrentHashMap<>();
-    private final Map<String, Instant> refused = new ConcurrentHashMap<>();
+    /** Proofs are cheap to redo: a flood of distinct tokens only pushes out the least used ones. */
+    private final Map<String, Proven> proven = Memories.bounded(CACHE_LIMIT, MAX_PROOF_AGE);
+    private final Map<String, Instant> refused = Memories.bounded(CACHE_LIMIT, REFUSAL_MEMORY);
 
     BotEventProof(OAuthClient oauth, TrustedOAuthServers servers, B24Config config, EventRefusals refusals,
             EventsConfig events, ClientAddress client) {
@@ -61,7 +61,7 @@ public class BotEventProof {
         this.servers = servers;
         this.config = config;
         this.refusals = refusals;
-        this.limiter = new KeyedLimiter(events.proofsPerSecond(), events.proofBurst(), 100_000);
+        this.limiter = new TokenBuckets(events.proofsPerSecond(), events.proofBurst(), 100_000);
     }
 
     /** Throws {@link Refusal} (401, 429 or 503) unless the event is proven for {@code memberId}. */
@@ -136,17 +136,17 @@ public class BotEventProof {
         try {
             info = oauth.appInfo(server, token);
         } catch (OAuthRejectedException e) {
-            remember(refused, key, now.plus(REFUSAL_MEMORY));
+            refused.put(key, now.plus(REFUSAL_MEMORY));
             throw refusals.refuse(event, memberId, "token_refused", "The event could not be verified for this portal.");
         } catch (OAuthUnavailableException e) {
             throw Refusal.unavailable("The Bitrix24 OAuth server could not be reached to verify this event. Please try again.");
         }
         if (!config.clientId().equals(info.clientId()) || info.memberId() == null || info.userId() == null) {
-            remember(refused, key, now.plus(REFUSAL_MEMORY));
+            refused.put(key, now.plus(REFUSAL_MEMORY));
             throw refusals.refuse(event, memberId, "foreign_token", "The event could not be verified for this portal.");
         }
         Proven result = new Proven(info.memberId(), info.userId(), until(claimedExpiry, now));
-        remember(proven, key, result);
+        proven.put(key, result);
         return result;
     }
 
@@ -159,21 +159,6 @@ public class BotEventProof {
         } catch (RuntimeException e) {
             return max;
         }
-    }
-
-    private static <V> void remember(Map<String, V> cache, String key, V value) {
-        if (cache.size() >= CACHE_LIMIT) {
-            // A flood of distinct tokens must not grow memory without bound; proofs are cheap to redo.
-            cache.clear();
-        }
-        cache.put(key, value);
-    }
-
-    @Scheduled(every = "5m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void forgetExpired() {
-        Instant now = Instant.now();
-        proven.values().removeIf(p -> p.until().isBefore(now));
-        refused.values().removeIf(until -> until.isBefore(now));
     }
 
     private static long number(String value) {

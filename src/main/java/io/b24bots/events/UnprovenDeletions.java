@@ -4,7 +4,7 @@ import java.time.Duration;
 
 import io.b24bots.bot.messaging.BotEventQueue;
 import io.b24bots.web.FormData;
-import io.b24bots.web.KeyedLimiter;
+import io.b24bots.support.TokenBuckets;
 import io.b24bots.web.Refusal;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,14 +26,14 @@ class UnprovenDeletions {
     private final BotEventQueue queue;
     private final EventRefusals refusals;
     private final MeterRegistry meters;
-    private final KeyedLimiter budget;
+    private final TokenBuckets budget;
 
     UnprovenDeletions(BotEventQueue queue, EventRefusals refusals, MeterRegistry meters, EventsConfig config) {
         this.queue = queue;
         this.refusals = refusals;
         this.meters = meters;
         int perMinute = Math.max(1, config.unprovenPerMinute());
-        this.budget = new KeyedLimiter(perMinute / 60.0, perMinute, 100_000);
+        this.budget = new TokenBuckets(perMinute / 60.0, perMinute, 100_000);
     }
 
     EventAnswer accept(String event, String memberId, FormData form) {

@@ -5,10 +5,8 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import io.b24bots.bitrix.BitrixClient;
 import io.b24bots.bitrix.BitrixException;
 import io.b24bots.config.B24Config;
@@ -18,8 +16,9 @@ import io.b24bots.oauth.OAuthRejectedException;
 import io.b24bots.oauth.OAuthUnavailableException;
 import io.b24bots.oauth.TrustedOAuthServers;
 import io.b24bots.portal.TokenCipher;
+import io.b24bots.support.Memories;
+import io.b24bots.support.TokenBuckets;
 import io.b24bots.web.ClientAddress;
-import io.b24bots.web.KeyedLimiter;
 import io.b24bots.web.Refusal;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
@@ -43,9 +42,9 @@ public class TokenProver {
     private final BitrixClient bitrix;
     private final B24Config config;
     private final ClientAddress client;
-    private final KeyedLimiter failuresByClient;
+    private final TokenBuckets failuresByClient;
     private final SuspectLine suspects;
-    private final Map<String, Instant> refusedTokens = new ConcurrentHashMap<>();
+    private final Map<String, Instant> refusedTokens = Memories.bounded(REFUSALS_KEPT, REFUSAL_MEMORY);
 
     TokenProver(TrustedOAuthServers servers, OAuthClient oauth, BitrixClient bitrix, B24Config config,
             ClientAddress client, InstallConfig install) {
@@ -55,7 +54,7 @@ public class TokenProver {
         this.config = config;
         this.client = client;
         int perMinute = Math.max(1, install.failedProofsPerMinute());
-        this.failuresByClient = new KeyedLimiter(perMinute / 60.0, perMinute, 100_000);
+        this.failuresByClient = new TokenBuckets(perMinute / 60.0, perMinute, 100_000);
         this.suspects = new SuspectLine(Duration.ofMillis(60_000 / perMinute), install.proofWait());
     }
 
@@ -98,9 +97,6 @@ public class TokenProver {
         } catch (Refusal e) {
             if (e.kind() == Refusal.Kind.UNVERIFIED) {
                 failuresByClient.tryAcquire(address);
-                if (refusedTokens.size() >= REFUSALS_KEPT) {
-                    refusedTokens.clear();
-                }
                 refusedTokens.put(tokenKey, Instant.now().plus(REFUSAL_MEMORY));
             }
             throw e;

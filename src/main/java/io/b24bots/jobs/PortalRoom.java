@@ -1,8 +1,10 @@
 package io.b24bots.jobs;
 
+import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+
+import io.b24bots.support.Memories;
 
 /**
  * What this replica last counted of each portal's active (queued or running) jobs and queued bytes,
@@ -20,14 +22,14 @@ import java.util.concurrent.TimeUnit;
 final class PortalRoom {
 
     static final long KNOWN_FOR_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** Installed portals, at most; past it the counts start over rather than grow. */
+    /** Portals counted, at most; one forgotten is only counted again. */
     private static final int PORTALS_KEPT = 100_000;
 
     /** A portal's active jobs and the bytes of its queued payloads, as counted at {@code countedAt}. */
     record Count(long active, long bytes, long countedAt) {
     }
 
-    private final Map<String, Count> counts = new ConcurrentHashMap<>();
+    private final Map<String, Count> counts = Memories.bounded(PORTALS_KEPT, Duration.ofNanos(KNOWN_FOR_NANOS));
 
     /**
      * The portal's count to assume without counting, or null when it must be counted: not counted
@@ -45,9 +47,6 @@ final class PortalRoom {
 
     /** A count, the batch's own jobs included. */
     void counted(String memberId, long active, long bytes, long now) {
-        if (counts.size() >= PORTALS_KEPT) {
-            counts.clear();
-        }
         counts.put(memberId, new Count(active, bytes, now));
     }
 

@@ -3,7 +3,7 @@ package io.b24bots.oauth;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
@@ -16,6 +16,7 @@ import io.b24bots.portal.PortalStatus;
 import io.b24bots.portal.PortalStore;
 import io.b24bots.portal.RefreshState;
 import io.b24bots.portal.StoredTokens;
+import io.b24bots.support.Memories;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -69,7 +70,7 @@ public class TokenService {
         }
     }
 
-    private final ConcurrentHashMap<String, Remembered> remembered = new ConcurrentHashMap<>();
+    private final Map<String, Remembered> remembered;
 
     private final ReentrantLock[] stripes = new ReentrantLock[256];
     private final AtomicLong refreshIds = new AtomicLong();
@@ -93,6 +94,7 @@ public class TokenService {
         this.oauth = oauth;
         this.servers = servers;
         this.config = config;
+        this.remembered = Memories.bounded(ACCESS_MEMORY_LIMIT, config.rest().tokenMemory());
         this.meters = meters;
         Duration grant = Duration.ofMillis(grantReadTimeoutMillis + grantConnectTimeoutMillis);
         this.lease = max(Duration.ofSeconds(90), grant.plusSeconds(25));
@@ -370,10 +372,6 @@ public class TokenService {
 
     /** Puts the pair in memory and returns the entry now held for the portal (a newer one wins). */
     private Remembered keep(PortalAccess access, Instant expiresAt, long version) {
-        if (remembered.size() >= ACCESS_MEMORY_LIMIT) {
-            // Bounded memory; a miss only costs a read.
-            remembered.clear();
-        }
         Remembered fresh = new Remembered(access, expiresAt, version, System.nanoTime() + config.rest().tokenMemory().toNanos());
         // A caller that read the row before another caller here stored a newer pair must not put
         // the older token back; a lapsed entry (a reinstall elsewhere restarts versions) gives way.

@@ -5,10 +5,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
+import io.b24bots.support.Memories;
 import io.b24bots.web.PortalDomains;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
@@ -46,7 +47,7 @@ public class PortalStore implements PortalDomains {
     private final EntityManager em;
     private final TokenCipher cipher;
     private final TransactionSynchronizationRegistry transactions;
-    private final ConcurrentHashMap<String, KnownToken> knownTokens = new ConcurrentHashMap<>();
+    private final Map<String, KnownToken> knownTokens = Memories.bounded(TOKEN_MEMORY_LIMIT, TOKEN_MEMORY);
     private final Event<PortalChanged> portalChanged;
     private final PortalChanges changes;
 
@@ -179,10 +180,6 @@ public class PortalStore implements PortalDomains {
         }
         boolean equal = MessageDigest.isEqual(stored.hash(), presented);
         if (equal && changes.unchanged(stamp)) {
-            if (knownTokens.size() >= TOKEN_MEMORY_LIMIT) {
-                // Bounded memory; a miss only costs a read.
-                knownTokens.clear();
-            }
             // Between half and all of TOKEN_MEMORY: entries read together (a busy minute's first
             // events) must not all expire together and come back to the database as one wave.
             long memory = TOKEN_MEMORY.toNanos() / 2 + ThreadLocalRandom.current().nextLong(TOKEN_MEMORY.toNanos() / 2);

@@ -1,9 +1,11 @@
 package io.b24bots.web;
 
+import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.b24bots.support.Memories;
 import io.vertx.core.Context;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
@@ -25,7 +27,7 @@ public class ErrorPageOrigins {
     }
 
     private final Instance<PortalDomains> domains;
-    private final ConcurrentHashMap<String, Known> known = new ConcurrentHashMap<>();
+    private final Map<String, Known> known = Memories.bounded(KEPT, Duration.ofNanos(KNOWN_NANOS));
 
     ErrorPageOrigins(Instance<PortalDomains> domains) {
         this.domains = domains;
@@ -55,9 +57,6 @@ public class ErrorPageOrigins {
         } catch (RuntimeException e) {
             // The database is down: the page is still shown, only not inside the portal's frame.
             return false;
-        }
-        if (known.size() >= KEPT) {
-            known.clear();
         }
         known.put(host, new Known(installed, now + (installed ? KNOWN_NANOS : UNKNOWN_NANOS)));
         return installed;

@@ -9,7 +9,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+
+import io.b24bots.support.Memories;
 
 /**
  * A parsed {@code application/x-www-form-urlencoded} body with PHP-style nested keys, as Bitrix24
@@ -68,10 +69,10 @@ public final class FormData {
     /**
      * Key paths of field names seen before: Bitrix24's bodies repeat the same few dozen names, and
      * splitting them was a tenth of an event's parsing. Names come from outside, so the cache is
-     * bounded in number and length, and starts over when full rather than keeping a flood's names.
+     * bounded in number and length: a flood's names push out the least used ones.
      */
-    private static final Map<String, List<String>> KEY_PATHS = new ConcurrentHashMap<>();
     static final int KEY_PATHS_KEPT = 4_096;
+    private static final Map<String, List<String>> KEY_PATHS = Memories.sized(KEY_PATHS_KEPT);
     private static final int KEY_PATH_KEPT_LENGTH = 100;
 
     static List<String> keyPath(String key) {
@@ -81,9 +82,6 @@ public final class FormData {
         }
         List<String> path = List.copyOf(splitKey(key));
         if (key.length() <= KEY_PATH_KEPT_LENGTH) {
-            if (KEY_PATHS.size() >= KEY_PATHS_KEPT) {
-                KEY_PATHS.clear();
-            }
             KEY_PATHS.put(key, path);
         }
         return path;

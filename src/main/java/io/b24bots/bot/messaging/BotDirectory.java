@@ -2,8 +2,8 @@ package io.b24bots.bot.messaging;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 import io.b24bots.bot.BotIdentity;
 import io.b24bots.bot.BotRepository;
@@ -12,6 +12,7 @@ import io.b24bots.bot.registration.BotRegistered;
 import io.b24bots.install.PortalUninstalled;
 import io.b24bots.portal.PortalChanged;
 import io.b24bots.portal.PortalChanges;
+import io.b24bots.support.Memories;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -32,7 +33,7 @@ public class BotDirectory {
     private record Known(List<BotIdentity> bots, long untilNanos) {
     }
 
-    private final ConcurrentHashMap<String, Known> known = new ConcurrentHashMap<>();
+    private final Map<String, Known> known = Memories.bounded(LIMIT, MEMORY);
     private final BotRepository registry;
     private final PortalChanges changes;
 
@@ -78,9 +79,6 @@ public class BotDirectory {
         List<BotIdentity> bots = registry.identities(memberId);
         if (!changes.unchanged(stamp)) {
             return bots;
-        }
-        if (known.size() >= LIMIT) {
-            known.clear();
         }
         Known kept = new Known(bots, now + MEMORY.toNanos());
         known.put(memberId, kept);
