@@ -7,7 +7,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import javax.sql.DataSource;
 
@@ -133,11 +135,11 @@ public class BotRepository {
     /**
      * Active portals whose bots are not in step with the declaration (a declared bot without a
      * registered row, a registered one with another fingerprint, a registered one no longer declared),
-     * at most {@code max}, skipping those with bot work already waiting or running.
+     * at most {@code max}, skipping {@code busy} ones (bot work already waiting, running or just failed).
      */
     @Transactional
     @SuppressWarnings("unchecked")
-    public List<String> portalsOutOfStep(java.util.Map<String, String> declared, int max) {
+    public List<String> portalsOutOfStep(Map<String, String> declared, Set<String> busy, int max) {
         if (max <= 0) {
             return List.of();
         }
@@ -152,15 +154,13 @@ public class BotRepository {
                               and (b.status in ('failed', 'deleted') or b.status = 'registered' and b.applied_fingerprint = d.fp)))
                        or exists (select 1 from bot b where b.member_id = p.member_id and b.status = 'registered'
                             and b.code <> all(cast(:codes as text[]))))
-                  and not exists (select 1 from job j where j.member_id = p.member_id
-                            and j.kind in ('register-bots', 'converge-bots', 'converge-bots-requested')
-                            and (j.status = 'queued' or j.status = 'running'
-                                 or j.status = 'failed' and j.updated_at > now() - interval '15 minutes'))
+                  and p.member_id <> all(cast(:busy as text[]))
                 order by p.member_id
                 limit :max
                 """)
                 .setParameter("codes", codes)
                 .setParameter("prints", prints)
+                .setParameter("busy", busy.toArray(String[]::new))
                 .setParameter("max", max)
                 .getResultList();
     }
@@ -185,15 +185,6 @@ public class BotRepository {
                                          else jsonb_set(cast(applied_state as jsonb), '{properties}', '""')::text end
                 where member_id = :m
                 """).setParameter("m", memberId).executeUpdate();
-    }
-
-    /** Portals with a rollout job waiting to run now or running, across all replicas: one slot each. */
-    @Transactional
-    public long rolloutJobsInFlight() {
-        return ((Number) em.createNativeQuery("""
-                select count(distinct member_id) from job where kind = 'converge-bots'
-                  and (status = 'running' or status = 'queued' and run_at <= now())
-                """).getSingleResult()).longValue();
     }
 
     /** Records a failed attempt; {@code finalFailure} turns the bot {@code failed}, otherwise it stays pending. */

@@ -408,30 +408,4 @@ public class JobQueue {
                 .setParameter("member", memberId)
                 .executeUpdate();
     }
-
-    /** The portal's most recent jobs that failed for good, newest first (kept for {@code b24.jobs.retention}). */
-    @Transactional
-    public List<FailedJob> recentFailures(String memberId, int max) {
-        @SuppressWarnings("unchecked")
-        List<Object[]> rows = em.createNativeQuery("""
-                select kind, last_error, updated_at from job where member_id = :member and status = 'failed'
-                order by updated_at desc limit :max""")
-                .setParameter("member", memberId)
-                .setParameter("max", max)
-                .getResultList();
-        return rows.stream().map(row -> new FailedJob((String) row[0], (String) row[1], toInstant(row[2]))).toList();
-    }
-
-    private static Instant toInstant(Object value) {
-        return value instanceof java.sql.Timestamp t ? t.toInstant() : value instanceof Instant i ? i
-                : value instanceof java.time.OffsetDateTime o ? o.toInstant() : null;
-    }
-
-    /** Jobs of the portal that are queued or running: work an admin page shows as in progress. */
-    @Transactional
-    public long unfinished(String memberId) {
-        return ((Number) em.createNativeQuery("select count(*) from job where member_id = :member and (status = 'queued' or status = 'running')")
-                .setParameter("member", memberId)
-                .getSingleResult()).longValue();
-    }
 }

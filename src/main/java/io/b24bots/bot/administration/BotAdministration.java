@@ -11,6 +11,7 @@ import io.b24bots.bot.registration.ConvergeBotsJob;
 import io.b24bots.bot.registration.RegisterBotsJob;
 import io.b24bots.jobs.FailedJob;
 import io.b24bots.jobs.JobQueue;
+import io.b24bots.jobs.PortalWork;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
@@ -22,10 +23,12 @@ import jakarta.transaction.Transactional;
 public class BotAdministration {
 
     private final JobQueue jobs;
+    private final PortalWork work;
     private final BotRepository registry;
 
-    BotAdministration(JobQueue jobs, BotRepository registry) {
+    BotAdministration(JobQueue jobs, PortalWork work, BotRepository registry) {
         this.jobs = jobs;
+        this.work = work;
         this.registry = registry;
     }
 
@@ -80,12 +83,12 @@ public class BotAdministration {
     /** Jobs of the portal that are waiting or running. */
     @Transactional
     public long workInProgress(String memberId) {
-        return jobs.unfinished(memberId);
+        return work.unfinished(memberId);
     }
 
     /** The portal's background work that failed for good, newest first. */
     public List<FailedJob> recentFailures(String memberId, int max) {
-        return jobs.recentFailures(memberId, max);
+        return work.recentFailures(memberId, max);
     }
 
     private Optional<Bot> row(String memberId, long rowId) {

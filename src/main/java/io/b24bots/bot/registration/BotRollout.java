@@ -1,11 +1,14 @@
 package io.b24bots.bot.registration;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
 import io.b24bots.bot.BotRepository;
 import io.b24bots.bot.declaration.BotsConfig;
 import io.b24bots.install.PortalUpdated;
 import io.b24bots.jobs.JobQueue;
+import io.b24bots.jobs.PortalWork;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
@@ -28,18 +31,24 @@ import org.jboss.logging.Logger;
 public class BotRollout {
 
     private static final Logger LOG = Logger.getLogger(BotRollout.class);
+    /** The kinds of job that work on a portal's bots: a portal with one under way is left to it. */
+    private static final List<String> BOT_WORK = List.of(RegisterBotsJob.KIND, ConvergeBotsJob.KIND, ConvergeBotsJob.REQUESTED_KIND);
+    /** A portal whose bot work failed for good is left alone this long before the rollout tries it again. */
+    static final Duration FAILED_PAUSE = Duration.ofMinutes(15);
 
     private final BotRepository bots;
     private final Fingerprints fingerprints;
     private final JobQueue jobs;
+    private final PortalWork work;
     private final BotsConfig config;
     private final MeterRegistry meters;
     private final EntityManager em;
     private final RegisterBotsJob registration;
 
-    BotRollout(BotRepository bots, Fingerprints fingerprints, JobQueue jobs, BotsConfig config, MeterRegistry meters,
-            EntityManager em, RegisterBotsJob registration) {
+    BotRollout(BotRepository bots, Fingerprints fingerprints, JobQueue jobs, PortalWork work, BotsConfig config,
+            MeterRegistry meters, EntityManager em, RegisterBotsJob registration) {
         this.bots = bots;
+        this.work = work;
         this.fingerprints = fingerprints;
         this.jobs = jobs;
         this.config = config;
@@ -103,8 +112,9 @@ public class BotRollout {
             if (!Boolean.TRUE.equals(locked)) {
                 return 0;
             }
-            int free = config.rollout().concurrency() - (int) bots.rolloutJobsInFlight();
-            List<String> portals = bots.portalsOutOfStep(fingerprints.bots(), free);
+            // One slot per portal being brought in step, across all replicas.
+            int free = config.rollout().concurrency() - (int) work.portalsRunningOrDue(ConvergeBotsJob.KIND);
+            List<String> portals = outOfStep(free);
             for (String memberId : portals) {
                 jobs.enqueue(ConvergeBotsJob.KIND, memberId, null, memberId);
             }
@@ -118,13 +128,22 @@ public class BotRollout {
 
     private volatile boolean dryRunDone;
 
+    /** Portals out of step with no bot work under way, nor failed in the last {@link #FAILED_PAUSE}. */
+    private List<String> outOfStep(int max) {
+        if (max <= 0) {
+            return List.of();
+        }
+        Set<String> busy = work.busyWith(BOT_WORK, FAILED_PAUSE);
+        return bots.portalsOutOfStep(fingerprints.bots(), busy, max);
+    }
+
     /** Once per start: what a rollout would change, per portal, without a call or a change. */
     private void dryRun() {
         if (dryRunDone) {
             return;
         }
         dryRunDone = true;
-        List<String> portals = QuarkusTransaction.requiringNew().call(() -> bots.portalsOutOfStep(fingerprints.bots(), 10_000));
+        List<String> portals = QuarkusTransaction.requiringNew().call(() -> outOfStep(10_000));
         LOG.infof("Dry run: %d portal(s) are not in step with the bot declaration", portals.size());
         for (String memberId : portals) {
             registration.dryRun(memberId);

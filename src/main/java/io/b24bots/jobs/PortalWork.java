@@ -1,0 +1,79 @@
+package io.b24bots.jobs;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
+
+/**
+ * What the queue holds for portals, as the features ask about it: work in progress, work that
+ * failed, and which portals already have work of some kinds. The features name their kinds; the
+ * {@code job} table and its statuses stay this package's business.
+ */
+@ApplicationScoped
+public class PortalWork {
+
+    private final EntityManager em;
+
+    PortalWork(EntityManager em) {
+        this.em = em;
+    }
+
+    /** The portal's most recent jobs that failed for good, newest first (kept for {@code b24.jobs.retention}). */
+    @Transactional
+    public List<FailedJob> recentFailures(String memberId, int max) {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = em.createNativeQuery("""
+                select kind, last_error, updated_at from job where member_id = :member and status = 'failed'
+                order by updated_at desc limit :max""")
+                .setParameter("member", memberId)
+                .setParameter("max", max)
+                .getResultList();
+        return rows.stream().map(row -> new FailedJob((String) row[0], (String) row[1], toInstant(row[2]))).toList();
+    }
+
+    /** Jobs of the portal that are queued or running: work an admin page shows as in progress. */
+    @Transactional
+    public long unfinished(String memberId) {
+        return ((Number) em.createNativeQuery("select count(*) from job where member_id = :member and (status = 'queued' or status = 'running')")
+                .setParameter("member", memberId)
+                .getSingleResult()).longValue();
+    }
+
+    /**
+     * Portals with a job of one of {@code kinds} queued or running, or failed within {@code failedWithin}:
+     * work that is under way, or that should be left alone a while before it is tried again.
+     */
+    @Transactional
+    public Set<String> busyWith(Collection<String> kinds, Duration failedWithin) {
+        @SuppressWarnings("unchecked")
+        List<String> rows = em.createNativeQuery("""
+                select distinct member_id from job where kind = any(cast(:kinds as text[]))
+                  and (status = 'queued' or status = 'running'
+                       or status = 'failed' and updated_at > now() - make_interval(secs => :failedWithin))
+                """)
+                .setParameter("kinds", kinds.toArray(String[]::new))
+                .setParameter("failedWithin", (double) failedWithin.toSeconds())
+                .getResultList();
+        return Set.copyOf(rows);
+    }
+
+    /** Portals with a job of {@code kind} running, or queued and due: across all replicas, one each. */
+    @Transactional
+    public long portalsRunningOrDue(String kind) {
+        return ((Number) em.createNativeQuery("""
+                select count(distinct member_id) from job where kind = :kind
+                  and (status = 'running' or status = 'queued' and run_at <= now())
+                """).setParameter("kind", kind).getSingleResult()).longValue();
+    }
+
+    private static Instant toInstant(Object value) {
+        return value instanceof java.sql.Timestamp t ? t.toInstant() : value instanceof Instant i ? i
+                : value instanceof java.time.OffsetDateTime o ? o.toInstant() : null;
+    }
+}
