@@ -12,12 +12,11 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.b24bots.config.B24Config;
-import io.b24bots.config.EndpointPolicy;
-import io.b24bots.jobs.Backoff;
 import io.b24bots.oauth.PortalAccess;
 import io.b24bots.oauth.TokenService;
+import io.b24bots.outbound.OutboundAddresses;
+import io.b24bots.support.Backoff;
 import io.b24bots.support.Texts;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -233,14 +232,14 @@ public class BitrixClient {
      * {@code b24.allow-http} lifts the check: tests and local runs).
      */
     private InetAddress requireAllowedEndpoint(String memberId, String endpoint) {
-        String host = EndpointPolicy.host(endpoint);
-        if (!EndpointPolicy.secureScheme(endpoint, config.allowHttp()) || host == null) {
+        String host = OutboundAddresses.host(endpoint);
+        if (!OutboundAddresses.secureScheme(endpoint, config.allowHttp()) || host == null) {
             throw new BitrixException(BitrixException.INSECURE_ENDPOINT, "portal endpoint is not https", 0, false, null);
         }
         if (config.allowHttp()) {
             return null;
         }
-        EndpointPolicy.Resolution resolution = EndpointPolicy.resolution(host);
+        OutboundAddresses.Resolution resolution = OutboundAddresses.resolution(host);
         switch (resolution.reach()) {
             case INTERNAL -> {
                 LOG.warnf("Refused to call portal %s: its endpoint host %s resolves to an internal address", memberId, host);

@@ -8,8 +8,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import io.b24bots.config.AnswerSizeLimit;
 import io.b24bots.config.B24Config;
+import io.b24bots.outbound.AnswerSizeFilter;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -23,12 +23,11 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The HTTP exchange with a portal's REST endpoint: a JSON POST on a kept-alive connection, the answer
  * read up to {@code b24.rest.max-answer-size} (a longer one closes the connection unread), redirects
- * never followed, timeouts from {@code quarkus.rest-client.b24-rest.connect-timeout} / {@code read-timeout}.
+ * never followed, timeouts from {@code b24.rest.connect-timeout} / {@code b24.rest.read-timeout}.
  *
  * <p>Vert.x's HTTP client, which the Quarkus REST client runs on, used directly: on the reply path the
  * REST client's per-call machinery (invocation context, filters, writer lookup, response building,
@@ -60,13 +59,11 @@ class PortalHttp {
     private final long connectTimeoutMillis;
     private final long readTimeoutMillis;
 
-    PortalHttp(Vertx vertx, B24Config config, AnswerMemory memory,
-            @ConfigProperty(name = "quarkus.rest-client.b24-rest.connect-timeout", defaultValue = "5000") long connectTimeoutMillis,
-            @ConfigProperty(name = "quarkus.rest-client.b24-rest.read-timeout", defaultValue = "20000") long readTimeoutMillis) {
+    PortalHttp(Vertx vertx, B24Config config, AnswerMemory memory) {
         this.config = config;
         this.memory = memory;
-        this.connectTimeoutMillis = connectTimeoutMillis;
-        this.readTimeoutMillis = readTimeoutMillis;
+        this.connectTimeoutMillis = config.rest().connectTimeout().toMillis();
+        this.readTimeoutMillis = config.rest().readTimeout().toMillis();
         this.client = vertx.createHttpClient(new HttpClientOptions()
                 .setName("b24-portals")
                 .setConnectTimeout((int) connectTimeoutMillis)
@@ -160,7 +157,7 @@ class PortalHttp {
 
         /** Reads the body into one buffer, closing the connection as soon as it is known to be refused. */
         void read(HttpClientResponse response) {
-            long declared = AnswerSizeLimit.declaredLength(response.getHeader(HttpHeaders.CONTENT_LENGTH));
+            long declared = AnswerSizeFilter.declaredLength(response.getHeader(HttpHeaders.CONTENT_LENGTH));
             synchronized (this) {
                 this.response = response;
                 // Sized from the declared length only up to a typical answer: a portal declaring megabytes and

@@ -50,6 +50,14 @@ public interface B24Config {
     }
 
     interface Rest {
+        /** Longest wait for a connection to a portal. */
+        @WithDefault("PT5S")
+        Duration connectTimeout();
+
+        /** Longest wait for a portal's answer once the request is sent. */
+        @WithDefault("PT20S")
+        Duration readTimeout();
+
         /** Sustained calls per second to one portal; Bitrix24 allows 2 on most plans. */
         @WithDefault("2")
         double requestsPerSecond();

@@ -127,7 +127,7 @@ public class TokenProver {
             throw Refusal.unverified("The access token belongs to another portal.");
         }
         String endpoint = info.clientEndpoint();
-        if (!io.b24bots.config.EndpointPolicy.acceptable(endpoint, config.allowHttp())) {
+        if (!io.b24bots.outbound.OutboundAddresses.acceptable(endpoint, config.allowHttp())) {
             throw Refusal.unverified("The OAuth server reported no usable REST endpoint for this portal.");
         }
         return info;

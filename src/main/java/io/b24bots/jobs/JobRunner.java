@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.b24bots.support.Backoff;
 import io.b24bots.support.PortalLogContext;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jboss.logging.Logger;

@@ -5,10 +5,9 @@ import java.time.Instant;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.b24bots.config.AnswerSizeLimit;
 import io.b24bots.config.B24Config;
-import io.b24bots.config.EndpointPolicy;
+import io.b24bots.outbound.AnswerSizeFilter;
+import io.b24bots.outbound.OutboundAddresses;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.WebApplicationException;
@@ -89,7 +88,7 @@ public class OAuthClient {
         if (!servers.isTrusted(server)) {
             throw new IllegalArgumentException("refusing to call an OAuth server that is not trusted");
         }
-        if (!EndpointPolicy.acceptable(server, config.allowHttp())) {
+        if (!OutboundAddresses.acceptable(server, config.allowHttp())) {
             LOG.warnf("Refused to call OAuth server %s: it resolves to an internal address", server);
             throw new OAuthUnavailableException("OAuth server address refused");
         }
@@ -108,7 +107,7 @@ public class OAuthClient {
                 JsonNode read = json.readTree(in);
                 node = read == null || read.isMissingNode() ? node : read;
             } catch (Exception e) {
-                if (AnswerSizeLimit.isTooLarge(e)) {
+                if (AnswerSizeFilter.isTooLarge(e)) {
                     LOG.warnf("OAuth server %s answered with more than %s bytes; refused unread", server,
                             config.rest().maxAnswerSize().asLongValue());
                     throw new OAuthUnavailableException("OAuth server answer too large");

@@ -1,6 +1,6 @@
 package io.b24bots.oauth;
 
-import io.b24bots.config.AnswerSizeLimit;
+import io.b24bots.outbound.AnswerSizeFilter;
 import io.quarkus.rest.client.reactive.Url;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.FormParam;
@@ -18,7 +18,7 @@ import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
  * POSTs keep the client secret and tokens out of URLs and access logs.
  */
 @RegisterRestClient(configKey = "b24-oauth")
-@RegisterProvider(AnswerSizeLimit.class)
+@RegisterProvider(AnswerSizeFilter.class)
 @Produces(MediaType.APPLICATION_JSON)
 interface OAuthServerApi {
 

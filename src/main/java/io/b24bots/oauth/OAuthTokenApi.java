@@ -1,6 +1,6 @@
 package io.b24bots.oauth;
 
-import io.b24bots.config.AnswerSizeLimit;
+import io.b24bots.outbound.AnswerSizeFilter;
 import io.quarkus.rest.client.reactive.Url;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -18,7 +18,7 @@ import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
  * giving up on a sent grant loses the pair the server already rotated.
  */
 @RegisterRestClient(configKey = "b24-oauth-token")
-@RegisterProvider(AnswerSizeLimit.class)
+@RegisterProvider(AnswerSizeFilter.class)
 @Produces(MediaType.APPLICATION_JSON)
 interface OAuthTokenApi {
 

@@ -9,7 +9,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
 import io.b24bots.config.B24Config;
-import io.b24bots.config.EndpointPolicy;
+import io.b24bots.outbound.OutboundAddresses;
 import io.b24bots.portal.PortalChanged;
 import io.b24bots.portal.PortalChanges;
 import io.b24bots.portal.PortalStatus;
@@ -283,7 +283,7 @@ public class TokenService {
             try {
                 return QuarkusTransaction.requiringNew().call(() -> store.saveRefreshed(tokens.memberId(),
                         tokens.version(), owner, grant.accessToken(), grant.refreshToken(), grant.expiresAt(),
-                        endpoint, EndpointPolicy.authority(endpoint)));
+                        endpoint, OutboundAddresses.authority(endpoint)));
             } catch (RuntimeException e) {
                 if (System.nanoTime() + backoff.toNanos() > giveUpAt) {
                     meters.counter("b24.token.refreshes", "outcome", "not_stored").increment();
@@ -342,7 +342,7 @@ public class TokenService {
     }
 
     private boolean acceptableEndpoint(String endpoint) {
-        return EndpointPolicy.acceptable(endpoint, config.allowHttp());
+        return OutboundAddresses.acceptable(endpoint, config.allowHttp());
     }
 
     private static void requireActive(StoredTokens tokens) {

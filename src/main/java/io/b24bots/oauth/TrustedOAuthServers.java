@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 import io.b24bots.config.B24Config;
-import io.b24bots.config.EndpointPolicy;
+import io.b24bots.outbound.OutboundAddresses;
 import io.quarkus.runtime.Startup;
 import jakarta.inject.Singleton;
 
@@ -39,7 +39,7 @@ public class TrustedOAuthServers {
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("Invalid " + property + ": '" + url + "' is not a URL");
         }
-        if (uri.getHost() == null || !EndpointPolicy.secureScheme(base, allowHttp)) {
+        if (uri.getHost() == null || !OutboundAddresses.secureScheme(base, allowHttp)) {
             throw new IllegalStateException("Invalid " + property + ": '" + url + "' must be an https:// URL"
                     + (allowHttp ? " or http:// URL" : " (http:// only with b24.allow-http=true)"));
         }
@@ -79,7 +79,7 @@ public class TrustedOAuthServers {
         }
         String host = serverDomain.trim().toLowerCase(Locale.ROOT);
         for (String base : bases) {
-            if (host.equals(EndpointPolicy.authority(base))) {
+            if (host.equals(OutboundAddresses.authority(base))) {
                 return Optional.of(base);
             }
         }

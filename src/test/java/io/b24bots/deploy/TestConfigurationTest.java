@@ -22,7 +22,7 @@ class TestConfigurationTest {
 
         // 60000 in src/main/resources/application.properties.
         assertThat(config.getConfigValue("quarkus.rest-client.b24-oauth-token.read-timeout").getValue()).isEqualTo("15000");
-        assertThat(config.getConfigValue("quarkus.rest-client.b24-rest.read-timeout").getSourceName())
+        assertThat(config.getConfigValue("b24.rest.read-timeout").getSourceName())
                 .endsWith("application-test.properties]");
         assertThat(config.getValue("b24.public-url", String.class)).isEqualTo("http://b24bots.test");
     }

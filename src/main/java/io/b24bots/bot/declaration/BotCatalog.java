@@ -26,7 +26,7 @@ import io.b24bots.bot.EventMode;
 import io.b24bots.bot.declaration.BotsConfig.BotDeclaration;
 import io.b24bots.bot.messaging.BotMessageHandler;
 import io.b24bots.config.B24Config;
-import io.b24bots.config.EndpointPolicy;
+import io.b24bots.outbound.OutboundAddresses;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
@@ -282,7 +282,7 @@ public class BotCatalog {
 
     private static void requirePublicUrl(B24Config app) {
         String url = app.publicUrl();
-        if (!EndpointPolicy.secureScheme(url, app.allowHttp())) {
+        if (!OutboundAddresses.secureScheme(url, app.allowHttp())) {
             throw new IllegalStateException("Invalid b24.public-url: '" + url + "' must be an https:// URL that Bitrix24 can reach"
                     + " (it becomes the bots' event handler URL)");
         }

@@ -12,7 +12,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import io.b24bots.bitrix.BitrixClient;
 import io.b24bots.bitrix.BitrixException;
 import io.b24bots.bitrix.BitrixResponse;
@@ -20,9 +19,9 @@ import io.b24bots.bot.BotRepository;
 import io.b24bots.bot.FetchLease;
 import io.b24bots.bot.declaration.BotsConfig;
 import io.b24bots.config.B24Config;
-import io.b24bots.jobs.Backoff;
 import io.b24bots.oauth.OAuthUnavailableException;
 import io.b24bots.oauth.PortalUnavailableException;
+import io.b24bots.support.Backoff;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;

@@ -16,7 +16,6 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.b24bots.bitrix.BitrixClient;
 import io.b24bots.bitrix.BitrixException;
 import io.b24bots.bitrix.PortalRateLimiter;
@@ -29,12 +28,12 @@ import io.b24bots.bot.declaration.CommandDefinition;
 import io.b24bots.bot.imbot.Imbot;
 import io.b24bots.bot.messaging.ChatEvent.Kind;
 import io.b24bots.bot.messaging.IncomingMessage.ChatType;
-import io.b24bots.jobs.Backoff;
 import io.b24bots.jobs.JobHandler;
 import io.b24bots.jobs.LeaseLostException;
 import io.b24bots.jobs.QueuedJob;
 import io.b24bots.jobs.RetryJobLater;
 import io.b24bots.oauth.PortalUnavailableException;
+import io.b24bots.support.Backoff;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -1,4 +1,4 @@
-package io.b24bots.config;
+package io.b24bots.outbound;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -18,7 +18,7 @@ import io.b24bots.support.Memories;
  * or OAuth answer naming {@code 127.0.0.1}, a private network or the cloud metadata address cannot
  * turn the service into a proxy into its own network. Resolutions are cached briefly per host.
  */
-public final class EndpointPolicy {
+public final class OutboundAddresses {
 
     /** What a host name resolves to, as far as this policy is concerned. */
     public enum Reach {
@@ -42,7 +42,7 @@ public final class EndpointPolicy {
     public record Resolution(Reach reach, InetAddress address) {
     }
 
-    private EndpointPolicy() {
+    private OutboundAddresses() {
     }
 
     /** The scheme rule alone: {@code https://}, or {@code http://} when {@code allowHttp}. */
@@ -141,7 +141,7 @@ public final class EndpointPolicy {
         if (addresses.length == 0) {
             return new Resolution(Reach.UNRESOLVED, null);
         }
-        return Arrays.stream(addresses).allMatch(EndpointPolicy::isPublic) ? new Resolution(Reach.PUBLIC, addresses[0])
+        return Arrays.stream(addresses).allMatch(OutboundAddresses::isPublic) ? new Resolution(Reach.PUBLIC, addresses[0])
                 : new Resolution(Reach.INTERNAL, null);
     }
 

@@ -1,9 +1,10 @@
-package io.b24bots.config;
+package io.b24bots.outbound;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
+import io.b24bots.config.B24Config;
 import io.quarkus.arc.Arc;
 import jakarta.ws.rs.client.ClientRequestContext;
 import jakarta.ws.rs.client.ClientResponseContext;
@@ -18,7 +19,7 @@ import org.jboss.resteasy.reactive.client.impl.ClientRequestContextImpl;
  * is closed, and refuses a larger {@code Content-Length} before a byte is read. The clients must also
  * set {@code disable-default-mapper}, whose error mapping would buffer the whole body first.
  */
-public class AnswerSizeLimit implements ClientResponseFilter {
+public class AnswerSizeFilter implements ClientResponseFilter {
 
     /** An answer longer than the cap; the connection it came on is closed. */
     public static final class AnswerTooLargeException extends IOException {

@@ -1,4 +1,4 @@
-package io.b24bots.jobs;
+package io.b24bots.support;
 
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;

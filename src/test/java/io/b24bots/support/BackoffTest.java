@@ -1,4 +1,4 @@
-package io.b24bots.jobs;
+package io.b24bots.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
