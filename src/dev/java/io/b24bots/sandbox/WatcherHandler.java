@@ -5,8 +5,8 @@ import java.util.Optional;
 import java.util.Set;
 
 import io.b24bots.bot.imbot.BbCode;
-import io.b24bots.bot.messaging.BotMessageHandler;
-import io.b24bots.bot.messaging.IncomingMessage;
+import io.b24bots.bot.handler.BotMessageHandler;
+import io.b24bots.bot.handler.IncomingMessage;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 

@@ -138,7 +138,7 @@ class BotHandlerApiTest {
         var message = RecordingHandler.MESSAGES.get(portal.memberId + ":context please");
         assertThat(message.messageId()).isEqualTo(21);
         assertThat(message.chatId()).isEqualTo(5);
-        assertThat(message.chatType()).isEqualTo(io.b24bots.bot.messaging.IncomingMessage.ChatType.GROUP);
+        assertThat(message.chatType()).isEqualTo(io.b24bots.bot.handler.IncomingMessage.ChatType.GROUP);
         assertThat(message.mentioned()).isTrue();
         assertThat(message.authorName()).isEqualTo("Guest Ann");
         assertThat(message.authorExtranet()).isTrue();

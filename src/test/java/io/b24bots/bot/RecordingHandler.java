@@ -10,11 +10,11 @@ import io.b24bots.bot.imbot.Attachment;
 import io.b24bots.bot.imbot.BbCode;
 import io.b24bots.bot.imbot.Keyboard;
 import io.b24bots.bot.imbot.OutgoingMessage;
-import io.b24bots.bot.messaging.BotChat;
-import io.b24bots.bot.messaging.ChatEvent;
-import io.b24bots.bot.messaging.EchoHandler;
-import io.b24bots.bot.messaging.IncomingCommand;
-import io.b24bots.bot.messaging.IncomingMessage;
+import io.b24bots.bot.handler.BotChat;
+import io.b24bots.bot.handler.ChatEvent;
+import io.b24bots.bot.handler.EchoHandler;
+import io.b24bots.bot.handler.IncomingCommand;
+import io.b24bots.bot.handler.IncomingMessage;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 
@@ -89,28 +89,28 @@ public class RecordingHandler extends EchoHandler {
     }
 
     @Override
-    public void onJoin(ChatEvent event, BotChat chat) {
+    public void onJoin(ChatEvent.Joined event, BotChat chat) {
         HOOKS.add(event.memberId() + " join " + event.dialogId());
         super.onJoin(event, chat);
     }
 
     @Override
-    public void onMessageUpdated(ChatEvent event, BotChat chat) {
+    public void onMessageUpdated(ChatEvent.MessageUpdated event, BotChat chat) {
         HOOKS.add(event.memberId() + " update " + event.messageId() + " " + event.text());
     }
 
     @Override
-    public void onMessageDeleted(ChatEvent event, BotChat chat) {
+    public void onMessageDeleted(ChatEvent.MessageDeleted event, BotChat chat) {
         HOOKS.add(event.memberId() + " delete " + event.messageId());
     }
 
     @Override
-    public void onReaction(ChatEvent event, BotChat chat) {
+    public void onReaction(ChatEvent.ReactionChanged event, BotChat chat) {
         HOOKS.add(event.memberId() + " reaction " + event.reaction() + " " + event.added());
     }
 
     @Override
-    public void onContext(ChatEvent event, BotChat chat) {
+    public void onContext(ChatEvent.ContextOpened event, BotChat chat) {
         HOOKS.add(event.memberId() + " context " + event.context().path("pairCode").asText());
         if (!event.context().path("pairCode").asText().isEmpty()) {
             chat.send("Paired with " + event.context().path("pairCode").asText());
@@ -118,7 +118,7 @@ public class RecordingHandler extends EchoHandler {
     }
 
     @Override
-    public void onBotDeleted(ChatEvent event) {
+    public void onBotDeleted(ChatEvent.BotDeleted event) {
         HOOKS.add(event.memberId() + " bot-deleted " + event.botId());
     }
 

@@ -6,8 +6,8 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import io.b24bots.bot.messaging.IncomingMessage;
-import io.b24bots.bot.messaging.IncomingMessage.ChatType;
+import io.b24bots.bot.handler.IncomingMessage;
+import io.b24bots.bot.handler.IncomingMessage.ChatType;
 
 /** The dev-mode supervisor bot speaks up unasked only for urgent messages, and explains itself when addressed. */
 class WatcherHandlerTest {

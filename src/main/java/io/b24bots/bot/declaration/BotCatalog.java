@@ -24,13 +24,9 @@ import io.b24bots.bot.Bot;
 import io.b24bots.bot.BotApi;
 import io.b24bots.bot.EventMode;
 import io.b24bots.bot.declaration.BotsConfig.BotDeclaration;
-import io.b24bots.bot.messaging.BotMessageHandler;
 import io.b24bots.config.B24Config;
 import io.b24bots.outbound.OutboundAddresses;
 import io.quarkus.runtime.Startup;
-import jakarta.enterprise.inject.Any;
-import jakarta.enterprise.inject.Instance;
-import jakarta.enterprise.inject.literal.NamedLiteral;
 import jakarta.inject.Singleton;
 
 /**
@@ -61,7 +57,7 @@ public class BotCatalog {
     private final Map<String, BotDefinition> byCode = new HashMap<>();
 
     @jakarta.inject.Inject
-    BotCatalog(BotsConfig config, B24Config app, @Any Instance<BotMessageHandler> handlers) {
+    BotCatalog(BotsConfig config, B24Config app) {
         this(validate(config));
         if (bots.isEmpty() && io.quarkus.runtime.LaunchMode.current() == io.quarkus.runtime.LaunchMode.NORMAL) {
             throw new IllegalStateException("No bot is declared: set b24.bots.<id>.* (for example b24.bots.support.code,"
@@ -69,15 +65,6 @@ public class BotCatalog {
                     + " the example bots exist in dev mode only");
         }
         for (BotDefinition bot : bots) {
-            if (handlers.select(NamedLiteral.of(bot.handler())).isUnsatisfied()) {
-                throw invalid(bot.configId(), "handler", "no BotMessageHandler bean is named '" + bot.handler() + "'");
-            }
-            for (CommandDefinition command : bot.commands()) {
-                if (handlers.select(NamedLiteral.of(command.handler())).isUnsatisfied()) {
-                    throw invalid(bot.configId(), "commands." + command.command() + ".handler",
-                            "no BotMessageHandler bean is named '" + command.handler() + "'");
-                }
-            }
             if (bot.api() == BotApi.V1 || bot.eventMode() == EventMode.WEBHOOK) {
                 requirePublicUrl(app);
             }
@@ -304,7 +291,8 @@ public class BotCatalog {
         return value.map(String::trim).filter(v -> !v.isEmpty());
     }
 
-    private static IllegalStateException invalid(String id, String property, String why) {
+    /** A declaration the service refuses to start with, naming the property to fix. */
+    public static IllegalStateException invalid(String id, String property, String why) {
         return new IllegalStateException("Invalid b24.bots." + id + "." + property + ": " + why);
     }
 }

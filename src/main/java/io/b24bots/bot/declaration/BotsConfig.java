@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
-import io.b24bots.bot.messaging.BotMessageHandler;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -80,7 +79,7 @@ public interface BotsConfig {
         /** Sent when the bot joins a chat; nothing is sent when absent. */
         Optional<String> welcomeMessage();
 
-        /** Name of the {@link BotMessageHandler} bean that answers messages. */
+        /** Name of the handler bean (an {@code io.b24bots.bot.handler.BotMessageHandler}) that answers messages. */
         @WithDefault("echo")
         String handler();
 

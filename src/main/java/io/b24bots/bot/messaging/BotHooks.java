@@ -7,6 +7,8 @@ import io.b24bots.bitrix.BitrixClient;
 import io.b24bots.bot.BotRepository;
 import io.b24bots.bot.declaration.BotCatalog;
 import io.b24bots.bot.declaration.BotDefinition;
+import io.b24bots.bot.handler.BotChat;
+import io.b24bots.bot.handler.BotMessageHandler;
 import io.b24bots.bot.imbot.Imbot;
 import io.b24bots.bot.registration.BotRegistered;
 import io.b24bots.install.PortalUninstalled;
@@ -46,14 +48,14 @@ public class BotHooks {
     void registered(@Observes BotRegistered event) {
         BotDefinition bot = event.bot();
         String memberId = event.job().memberId();
-        BotChat chat = new BotChat(imbot.of(bot.api()), bitrix, memberId, event.botId(), null, null, event.job()::confirmLease);
+        BotChat chat = new PortalBotChat(imbot.of(bot.api()), bitrix, memberId, event.botId(), null, null, event.job()::confirmLease);
         try {
             handlers.select(NamedLiteral.of(bot.handler())).get().onPortalInstalled(memberId, chat);
         } catch (LeaseLostException e) {
             throw e;
         } catch (RuntimeException e) {
             LOG.warnf("Install hook of bot %s in portal %s failed: %s", bot.code(), memberId, e.getClass().getSimpleName());
-            registry.handlerFailed(memberId, event.botId(), HandleBotEventJob.HANDLER_FAILED,
+            registry.handlerFailed(memberId, event.botId(), HookRunner.HANDLER_FAILED,
                     "install (" + bot.handler() + "): " + e.getClass().getSimpleName());
         }
     }

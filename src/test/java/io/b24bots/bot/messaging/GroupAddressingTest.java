@@ -18,33 +18,33 @@ class GroupAddressingTest {
 
     @Test
     void v1MentionedListAsAMapOrAListNamesTheBot() throws Exception {
-        assertThat(HandleBotEventJob.v1Addressed(params("{\"MENTIONED_LIST\":{\"567\":\"567\"}}"), "hi", BOT)).isTrue();
-        assertThat(HandleBotEventJob.v1Addressed(params("{\"MENTIONED_LIST\":[\"12\",\"567\"]}"), "hi", BOT)).isTrue();
-        assertThat(HandleBotEventJob.v1Addressed(params("{\"MENTIONED_LIST\":{\"12\":\"12\"}}"), "hi", BOT)).isFalse();
+        assertThat(Mentions.v1Addressed(params("{\"MENTIONED_LIST\":{\"567\":\"567\"}}"), "hi", BOT)).isTrue();
+        assertThat(Mentions.v1Addressed(params("{\"MENTIONED_LIST\":[\"12\",\"567\"]}"), "hi", BOT)).isTrue();
+        assertThat(Mentions.v1Addressed(params("{\"MENTIONED_LIST\":{\"12\":\"12\"}}"), "hi", BOT)).isFalse();
     }
 
     /** imbot.register's page: "a response to the bot upon explicit mention can be checked via TO_USER_ID". */
     @Test
     void v1ToUserIdNamesTheBot() throws Exception {
-        assertThat(HandleBotEventJob.v1Addressed(params("{\"TO_USER_ID\":\"567\"}"), "hi", BOT)).isTrue();
-        assertThat(HandleBotEventJob.v1Addressed(params("{\"TO_USER_ID\":\"0\"}"), "hi", BOT)).isFalse();
+        assertThat(Mentions.v1Addressed(params("{\"TO_USER_ID\":\"567\"}"), "hi", BOT)).isTrue();
+        assertThat(Mentions.v1Addressed(params("{\"TO_USER_ID\":\"0\"}"), "hi", BOT)).isFalse();
     }
 
     @Test
     void theMarkInTheOriginalTextWithOrWithoutReplace() throws Exception {
-        assertThat(HandleBotEventJob.v1Addressed(params("{}"), "[USER=567]Bot[/USER], hi", BOT)).isTrue();
-        assertThat(HandleBotEventJob.v1Addressed(params("{}"), "[user=567 replace]Bot[/user] hi", BOT)).isTrue();
-        assertThat(HandleBotEventJob.v1Addressed(params("{}"), "[USER=5678]Other[/USER] hi", BOT)).isFalse();
-        assertThat(HandleBotEventJob.mentions("[USER=567 REPLACE]Bot[/USER] hi", BOT)).isTrue();
-        assertThat(HandleBotEventJob.withoutMention("[USER=567 REPLACE]Bot[/USER], how are you", BOT)).isEqualTo("how are you");
+        assertThat(Mentions.v1Addressed(params("{}"), "[USER=567]Bot[/USER], hi", BOT)).isTrue();
+        assertThat(Mentions.v1Addressed(params("{}"), "[user=567 replace]Bot[/user] hi", BOT)).isTrue();
+        assertThat(Mentions.v1Addressed(params("{}"), "[USER=5678]Other[/USER] hi", BOT)).isFalse();
+        assertThat(Mentions.mentions("[USER=567 REPLACE]Bot[/USER] hi", BOT)).isTrue();
+        assertThat(Mentions.withoutMention("[USER=567 REPLACE]Bot[/USER], how are you", BOT)).isEqualTo("how are you");
     }
 
     /** A mention of everyone addresses every member, bots included, in v1 and in v2's text alike. */
     @Test
     void aMentionOfEveryoneAddressesTheBot() throws Exception {
-        assertThat(HandleBotEventJob.addressedInText("[USER=all]everyone[/USER], stand-up now", BOT)).isTrue();
-        assertThat(HandleBotEventJob.v1Addressed(params("{}"), "[user=ALL]All[/user] hi", BOT)).isTrue();
-        assertThat(HandleBotEventJob.addressedInText("all of you, stand-up now", BOT)).isFalse();
+        assertThat(Mentions.addressedInText("[USER=all]everyone[/USER], stand-up now", BOT)).isTrue();
+        assertThat(Mentions.v1Addressed(params("{}"), "[user=ALL]All[/user] hi", BOT)).isTrue();
+        assertThat(Mentions.addressedInText("all of you, stand-up now", BOT)).isFalse();
     }
 
     private JsonNode params(String text) throws Exception {

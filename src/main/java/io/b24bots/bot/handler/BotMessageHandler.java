@@ -1,4 +1,4 @@
-package io.b24bots.bot.messaging;
+package io.b24bots.bot.handler;
 
 import java.util.Optional;
 
@@ -36,32 +36,32 @@ public interface BotMessageHandler {
     }
 
     /** The bot joined a chat; by default it sends its declared {@code welcome-message}, if any. */
-    default void onJoin(ChatEvent event, BotChat chat) {
+    default void onJoin(ChatEvent.Joined event, BotChat chat) {
         if (event.bot().welcomeMessage() != null) {
             chat.post(event.bot().welcomeMessage());
         }
     }
 
-    default void onMessageUpdated(ChatEvent event, BotChat chat) {
+    default void onMessageUpdated(ChatEvent.MessageUpdated event, BotChat chat) {
     }
 
-    default void onMessageDeleted(ChatEvent event, BotChat chat) {
+    default void onMessageDeleted(ChatEvent.MessageDeleted event, BotChat chat) {
     }
 
     /** v2 bots with {@code is-reactions-enabled}: a reaction was added to or removed from a message. */
-    default void onReaction(ChatEvent event, BotChat chat) {
+    default void onReaction(ChatEvent.ReactionChanged event, BotChat chat) {
     }
 
     /**
      * v2 bots: a user opened a chat with the bot through a link that carries a context
      * ({@code ?IM_DIALOG=<bot>&BOT_CONTEXT=<json>}, Bitrix24's "Passing Context to the Bot"); the JSON is
-     * {@link ChatEvent#context()}, and the chat answers into the dialog it was opened in.
+     * {@link ChatEvent.ContextOpened#context()}, and the chat answers into the dialog it was opened in.
      */
-    default void onContext(ChatEvent event, BotChat chat) {
+    default void onContext(ChatEvent.ContextOpened event, BotChat chat) {
     }
 
     /** The bot was deleted in Bitrix24 (proven: Bitrix24 no longer knows it). Nothing can be sent any more. */
-    default void onBotDeleted(ChatEvent event) {
+    default void onBotDeleted(ChatEvent.BotDeleted event) {
     }
 
     /** The bot was registered in a portal that installed the app (once per registration). */

@@ -1,4 +1,4 @@
-package io.b24bots.bot.messaging;
+package io.b24bots.bot.handler;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
