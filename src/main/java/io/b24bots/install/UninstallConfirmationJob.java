@@ -11,7 +11,7 @@ import io.b24bots.oauth.OAuthClient;
 import io.b24bots.oauth.OAuthRejectedException;
 import io.b24bots.oauth.OAuthUnavailableException;
 import io.b24bots.oauth.TokenService;
-import io.b24bots.oauth.TokenService.Probe;
+import io.b24bots.oauth.AccessProbe;
 import io.b24bots.oauth.TrustedOAuthServers;
 import io.b24bots.portal.Portal;
 import io.b24bots.portal.PortalStatus;
@@ -98,10 +98,10 @@ public class UninstallConfirmationJob implements JobHandler {
             }
         }
         return switch (tokens.probe(memberId)) {
-            case Probe.Revoked revoked -> Verdict.REVOKED;
-            case Probe.Inconclusive inconclusive -> throw new RetryJobLater(RETRY,
+            case AccessProbe.Revoked revoked -> Verdict.REVOKED;
+            case AccessProbe.Inconclusive inconclusive -> throw new RetryJobLater(RETRY,
                     "uninstall not confirmed yet: " + inconclusive.why());
-            case Probe.Working working -> {
+            case AccessProbe.Working working -> {
                 try {
                     yield installed(stored.oauthServer(), working.access().accessToken());
                 } catch (OAuthRejectedException e) {

@@ -1,27 +1,18 @@
 package io.b24bots.oauth;
 
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
 import io.b24bots.config.B24Config;
 import io.b24bots.outbound.OutboundAddresses;
-import io.b24bots.portal.PortalChanged;
 import io.b24bots.portal.PortalChanges;
 import io.b24bots.portal.PortalStatus;
 import io.b24bots.portal.PortalStore;
-import io.b24bots.portal.RefreshState;
 import io.b24bots.portal.StoredTokens;
-import io.b24bots.support.Memories;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -39,42 +30,18 @@ public class TokenService {
     private static final Logger LOG = Logger.getLogger(TokenService.class);
 
     /** Refresh slightly before the stated expiry so a token does not lapse in flight. */
-    static final Duration EXPIRY_MARGIN = Duration.ofSeconds(60);
+    static final Duration EXPIRY_MARGIN = AccessTokenMemory.EXPIRY_MARGIN;
 
-    /** How often a caller waiting for another replica's refresh re-reads the token row. */
-    static final Duration WAIT_POLL = Duration.ofMillis(100);
 
     /** Longest pause between attempts to store a refreshed pair while the database fails. */
     private static final Duration MAX_STORE_BACKOFF = Duration.ofSeconds(2);
 
-    private static final String PROCESS = ManagementFactory.getRuntimeMXBean().getName();
     private static final String INVALID_GRANT = "invalid_grant";
     private static final String INVALID_CLIENT = "invalid_client";
 
-    /*
-     * How long an access token read here is used without reading the row again
-     * (b24.rest.token-memory). What this replica changes itself (a refresh) replaces the entry at
-     * once; any other change drops it ({@link PortalChanged}): at once for an install, uninstall or
-     * reauth_required made here, when the database announces it for a change made anywhere else
-     * (another replica's rotation or uninstall), and a token read while a change may have been missed is
-     * not kept at all ({@link PortalChanges}). Should Bitrix24 still reject a remembered token, it
-     * is dropped and the row re-read ({@link #refreshRejected}), one retry. A remembered token is
-     * also never used within {@link #EXPIRY_MARGIN} of its own expiry.
-     */
-    private static final int ACCESS_MEMORY_LIMIT = 100_000;
-
-    /** An access token as this replica last read or stored it, believed until {@code untilNanos}. */
-    private record Remembered(PortalAccess access, Instant expiresAt, long version, long untilNanos) {
-        boolean usable(long now) {
-            return untilNanos - now > 0 && expiresAt.isAfter(Instant.now().plus(EXPIRY_MARGIN));
-        }
-    }
-
-    private final Map<String, Remembered> remembered;
-
-    private final ReentrantLock[] stripes = new ReentrantLock[256];
-    private final AtomicLong refreshIds = new AtomicLong();
     private final PortalStore store;
+    private final RefreshLeases leases;
+    private final AccessTokenMemory memory;
     private final PortalChanges changes;
     private final OAuthClient oauth;
     private final TrustedOAuthServers servers;
@@ -84,36 +51,30 @@ public class TokenService {
     final Duration lease;
 
     TokenService(PortalStore store, PortalChanges changes, OAuthClient oauth, TrustedOAuthServers servers, B24Config config,
-            MeterRegistry meters,
-            @ConfigProperty(name = "quarkus.rest-client.b24-oauth-token.read-timeout", defaultValue = "60000")
-            long grantReadTimeoutMillis,
-            @ConfigProperty(name = "quarkus.rest-client.b24-oauth-token.connect-timeout", defaultValue = "5000")
-            long grantConnectTimeoutMillis) {
+            MeterRegistry meters, AccessTokenMemory memory,
+            RefreshLeases leases) {
         this.store = store;
+        this.memory = memory;
         this.changes = changes;
         this.oauth = oauth;
         this.servers = servers;
         this.config = config;
-        this.remembered = Memories.bounded(ACCESS_MEMORY_LIMIT, config.rest().tokenMemory());
         this.meters = meters;
-        Duration grant = Duration.ofMillis(grantReadTimeoutMillis + grantConnectTimeoutMillis);
-        this.lease = max(Duration.ofSeconds(90), grant.plusSeconds(25));
-        for (int i = 0; i < stripes.length; i++) {
-            stripes[i] = new ReentrantLock();
-        }
+        this.leases = leases;
+        this.lease = leases.length();
     }
 
     /** A usable token for the portal, refreshed first when it is known to be expired. */
     public PortalAccess access(String memberId) {
-        Remembered known = remembered.get(memberId);
-        if (known != null && known.usable(System.nanoTime())) {
-            return known.access();
+        PortalAccess known = memory.usable(memberId);
+        if (known != null) {
+            return known;
         }
         long stamp = changes.stamp();
         StoredTokens tokens = store.tokens(memberId).orElseThrow(() -> unavailable(memberId));
         requireActive(tokens);
         if (!tokens.expiresWithin(EXPIRY_MARGIN)) {
-            return remember(tokens, stamp);
+            return memory.read(tokens, stamp);
         }
         return refresh(memberId, stored -> stored.expiresWithin(EXPIRY_MARGIN));
     }
@@ -123,21 +84,20 @@ public class TokenService {
      * unless another caller already replaced that token.
      */
     public PortalAccess refreshRejected(String memberId, String rejectedToken) {
-        remembered.computeIfPresent(memberId, (member, known) ->
-                known.access().accessToken().equals(rejectedToken) ? null : known);
+        memory.rejected(memberId, rejectedToken);
         return refresh(memberId, stored -> stored.accessToken().equals(rejectedToken)
                 || stored.expiresWithin(EXPIRY_MARGIN));
     }
 
     private PortalAccess refresh(String memberId, Predicate<StoredTokens> needed) {
-        ReentrantLock lock = stripes[Math.floorMod(memberId.hashCode(), stripes.length)];
+        ReentrantLock lock = leases.lock(memberId);
         lock.lock();
         try {
             while (true) {
-                String owner = PROCESS + "/" + refreshIds.incrementAndGet();
+                String owner = leases.newOwner();
                 long leasedAt = System.nanoTime();
                 long stamp = changes.stamp();
-                Step step = QuarkusTransaction.requiringNew().call(() -> begin(memberId, needed, owner, stamp));
+                RefreshStep step = QuarkusTransaction.requiringNew().call(() -> begin(memberId, needed, owner, stamp));
                 if (step.access() != null) {
                     return step.access();
                 }
@@ -150,7 +110,7 @@ public class TokenService {
                         return access;
                     }
                 } else {
-                    awaitOtherRefresh(memberId, step.busyVersion());
+                    leases.awaitOther(memberId, step.busyVersion());
                 }
             }
         } finally {
@@ -162,27 +122,27 @@ public class TokenService {
      * Decides under a short row lock: nothing to do, a failure (committed with any status change),
      * another refresh in progress, or the lease is ours and the caller refreshes.
      */
-    private Step begin(String memberId, Predicate<StoredTokens> needed, String owner, long stamp) {
+    private RefreshStep begin(String memberId, Predicate<StoredTokens> needed, String owner, long stamp) {
         StoredTokens tokens = store.lockTokens(memberId).orElse(null);
         if (tokens == null) {
-            return Step.failed(unavailable(memberId));
+            return RefreshStep.failed(unavailable(memberId));
         }
         if (tokens.status() != PortalStatus.ACTIVE) {
-            return Step.failed(new PortalUnavailableException(memberId, tokens.status()));
+            return RefreshStep.failed(new PortalUnavailableException(memberId, tokens.status()));
         }
         if (!needed.test(tokens)) {
-            return Step.done(remember(tokens, stamp));
+            return RefreshStep.done(memory.read(tokens, stamp));
         }
         if (!servers.isTrusted(tokens.oauthServer())) {
             LOG.warnf("Portal %s was installed through an OAuth server that is no longer trusted; "
                     + "it needs to be authorised again", memberId);
             store.markReauthRequired(memberId);
-            return Step.failed(new PortalUnavailableException(memberId, PortalStatus.REAUTH_REQUIRED));
+            return RefreshStep.failed(new PortalUnavailableException(memberId, PortalStatus.REAUTH_REQUIRED));
         }
         if (!store.takeRefreshLease(memberId, owner, lease)) {
-            return Step.busy(tokens.version());
+            return RefreshStep.busy(tokens.version());
         }
-        return Step.leased(tokens);
+        return RefreshStep.leased(tokens);
     }
 
     /**
@@ -227,11 +187,11 @@ public class TokenService {
             }
             meters.counter("b24.token.refreshes", "outcome", "ok").increment();
             LOG.debugf("Refreshed tokens of portal %s", memberId);
-            return remember(new PortalAccess(memberId, endpoint, grant.accessToken()), grant.expiresAt(),
+            return memory.stored(new PortalAccess(memberId, endpoint, grant.accessToken()), grant.expiresAt(),
                     tokens.version() + 1);
         } finally {
             if (!leaseEnded) {
-                releaseQuietly(memberId, owner);
+                leases.releaseQuietly(memberId, owner);
             }
         }
     }
@@ -294,47 +254,10 @@ public class TokenService {
                 }
                 LOG.warnf("Storing the refreshed tokens of portal %s failed (%s); retrying in %d ms",
                         tokens.memberId(), OAuthClient.rootMessage(e), backoff.toMillis());
-                pause(backoff);
+                RefreshLeases.pause(backoff);
                 backoff = min(backoff.multipliedBy(2), MAX_STORE_BACKOFF);
             }
         }
-    }
-
-    /**
-     * Another replica holds the lease: re-read the row in short transactions until its pair is
-     * stored, the lease is released or expires (its holder died), or the row is gone.
-     */
-    private void awaitOtherRefresh(String memberId, long version) {
-        long giveUpAt = System.nanoTime() + lease.toNanos() + WAIT_POLL.toNanos();
-        while (System.nanoTime() < giveUpAt) {
-            pause(WAIT_POLL);
-            RefreshState state = store.refreshState(memberId).orElse(null);
-            if (state == null || state.version() != version || !state.leased()) {
-                return;
-            }
-        }
-    }
-
-    private void releaseQuietly(String memberId, String owner) {
-        try {
-            QuarkusTransaction.requiringNew().run(() -> store.releaseLease(memberId, owner));
-        } catch (RuntimeException e) {
-            // The lease expires by itself; until then other callers wait for it.
-            LOG.warnf("Could not release the refresh lease of portal %s (%s)", memberId, OAuthClient.rootMessage(e));
-        }
-    }
-
-    private static void pause(Duration duration) {
-        try {
-            Thread.sleep(duration);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new OAuthUnavailableException("interrupted while refreshing tokens");
-        }
-    }
-
-    private static Duration max(Duration a, Duration b) {
-        return a.compareTo(b) >= 0 ? a : b;
     }
 
     private static Duration min(Duration a, Duration b) {
@@ -351,65 +274,22 @@ public class TokenService {
         }
     }
 
-    /** Keeps a pair read from the row, unless a change to it may have been announced since {@code stamp}. */
-    private PortalAccess remember(StoredTokens tokens, long stamp) {
-        PortalAccess access = toAccess(tokens);
-        if (changes.unchanged(stamp)) {
-            Remembered held = keep(access, tokens.expiresAt(), tokens.version());
-            if (!changes.unchanged(stamp)) {
-                // A change was announced between the check and the put: its forgetting may have come first.
-                remembered.remove(access.memberId(), held);
-            }
-        }
-        return access;
-    }
-
-    /** Keeps a pair this replica just stored itself (a refresh it made): the newest there is. */
-    private PortalAccess remember(PortalAccess access, Instant expiresAt, long version) {
-        keep(access, expiresAt, version);
-        return access;
-    }
-
-    /** Puts the pair in memory and returns the entry now held for the portal (a newer one wins). */
-    private Remembered keep(PortalAccess access, Instant expiresAt, long version) {
-        Remembered fresh = new Remembered(access, expiresAt, version, System.nanoTime() + config.rest().tokenMemory().toNanos());
-        // A caller that read the row before another caller here stored a newer pair must not put
-        // the older token back; a lapsed entry (a reinstall elsewhere restarts versions) gives way.
-        return remembered.merge(access.memberId(), fresh, (old, now) ->
-                now.version() >= old.version() || !old.usable(System.nanoTime()) ? now : old);
-    }
-
-    /** What Bitrix24 says of the app's access to a portal, asked by {@link #probe}. */
-    public sealed interface Probe {
-        /** The refresh token is refused although no grant can have spent it: Bitrix24 revoked the app's access. */
-        record Revoked() implements Probe {
-        }
-
-        /** The refresh worked: this fresh pair's access token is the app's, now. */
-        record Working(PortalAccess access) implements Probe {
-        }
-
-        /** Nothing can be concluded now (an outage, our configuration, a token in doubt); why, for the log. */
-        record Inconclusive(String why) implements Probe {
-        }
-    }
-
     /**
      * Refreshes the portal's pair to learn whether Bitrix24 still grants the app access, whatever the
      * portal's status here (an uninstall must be confirmed for a portal already waiting for
-     * re-authorisation too). Only positive evidence is {@link Probe.Revoked}: {@code invalid_grant}
+     * re-authorisation too). Only positive evidence is {@link AccessProbe.Revoked}: {@code invalid_grant}
      * for a refresh token no earlier grant can have spent. A pair it gets is stored, and a portal it
      * finds authorised again is active again.
      */
-    public Probe probe(String memberId) {
-        ReentrantLock lock = stripes[Math.floorMod(memberId.hashCode(), stripes.length)];
+    public AccessProbe probe(String memberId) {
+        ReentrantLock lock = leases.lock(memberId);
         lock.lock();
         try {
-            String owner = PROCESS + "/" + refreshIds.incrementAndGet();
+            String owner = leases.newOwner();
             long leasedAt = System.nanoTime();
             ProbeStart start = QuarkusTransaction.requiringNew().call(() -> startProbe(memberId, owner));
             if (start.refusal() != null) {
-                return new Probe.Inconclusive(start.refusal());
+                return new AccessProbe.Inconclusive(start.refusal());
             }
             return probeLeased(start.tokens(), owner, leasedAt + lease.toNanos());
         } finally {
@@ -438,79 +318,53 @@ public class TokenService {
         return new ProbeStart(stored, null);
     }
 
-    private Probe probeLeased(StoredTokens tokens, String owner, long leaseEndsAt) {
+    private AccessProbe probeLeased(StoredTokens tokens, String owner, long leaseEndsAt) {
         String memberId = tokens.memberId();
         TokenGrant grant;
         try {
             grant = oauth.refresh(tokens.oauthServer(), tokens.refreshToken());
         } catch (OAuthRejectedException e) {
             if (INVALID_CLIENT.equals(e.code())) {
-                releaseQuietly(memberId, owner);
+                leases.releaseQuietly(memberId, owner);
                 misconfigured(memberId);
-                return new Probe.Inconclusive("the OAuth server refused this app's client credentials");
+                return new AccessProbe.Inconclusive("the OAuth server refused this app's client credentials");
             }
             if (!INVALID_GRANT.equals(e.code())) {
-                releaseQuietly(memberId, owner);
-                return new Probe.Inconclusive("the refresh was refused with " + e.code());
+                leases.releaseQuietly(memberId, owner);
+                return new AccessProbe.Inconclusive("the refresh was refused with " + e.code());
             }
             meters.counter("b24.token.refreshes", "outcome", "invalid_grant").increment();
             if (!QuarkusTransaction.requiringNew().call(() -> refused(tokens, owner))) {
-                return new Probe.Inconclusive("the portal's pair was replaced while it was refreshed");
+                return new AccessProbe.Inconclusive("the portal's pair was replaced while it was refreshed");
             }
-            return new Probe.Revoked();
+            return new AccessProbe.Revoked();
         } catch (OAuthUnavailableException e) {
             markInDoubt(memberId, owner);
-            return new Probe.Inconclusive("the OAuth server could not be asked");
+            return new AccessProbe.Inconclusive("the OAuth server could not be asked");
         }
         if (grant.memberId() != null && !grant.memberId().equals(memberId)) {
-            releaseQuietly(memberId, owner);
-            return new Probe.Inconclusive("the refresh answered for another portal");
+            leases.releaseQuietly(memberId, owner);
+            return new AccessProbe.Inconclusive("the refresh answered for another portal");
         }
         String endpoint = acceptableEndpoint(grant.clientEndpoint()) ? grant.clientEndpoint() : tokens.clientEndpoint();
         if (!storeGrant(tokens, owner, grant, endpoint, leaseEndsAt)) {
-            return new Probe.Inconclusive("the pair changed while it was refreshed");
+            return new AccessProbe.Inconclusive("the pair changed while it was refreshed");
         }
         meters.counter("b24.token.refreshes", "outcome", "ok").increment();
         if (tokens.status() == PortalStatus.REAUTH_REQUIRED
                 && QuarkusTransaction.requiringNew().call(() -> store.reactivate(memberId))) {
             LOG.infof("Portal %s is authorised again: its refresh token works", memberId);
         }
-        return new Probe.Working(remember(new PortalAccess(memberId, endpoint, grant.accessToken()), grant.expiresAt(),
+        return new AccessProbe.Working(memory.stored(new PortalAccess(memberId, endpoint, grant.accessToken()), grant.expiresAt(),
                 tokens.version() + 1));
     }
 
     /** Drops what this replica remembers of the portal's access token: the next call reads the row. */
     void forget(String memberId) {
-        remembered.remove(memberId);
-    }
-
-    void portalChanged(@Observes PortalChanged changed) {
-        changed.forgetIn(remembered);
-    }
-
-    private static PortalAccess toAccess(StoredTokens tokens) {
-        return new PortalAccess(tokens.memberId(), tokens.clientEndpoint(), tokens.accessToken());
+        memory.forget(memberId);
     }
 
     private static PortalUnavailableException unavailable(String memberId) {
         return new PortalUnavailableException(memberId, null);
-    }
-
-    private record Step(PortalAccess access, RuntimeException failure, StoredTokens leased, long busyVersion) {
-        static Step done(PortalAccess access) {
-            return new Step(access, null, null, 0);
-        }
-
-        static Step failed(RuntimeException failure) {
-            return new Step(null, failure, null, 0);
-        }
-
-        static Step leased(StoredTokens tokens) {
-            return new Step(null, null, tokens, 0);
-        }
-
-        static Step busy(long version) {
-            return new Step(null, null, null, version);
-        }
     }
 }
