@@ -127,9 +127,9 @@ public class Bench {
         deleteTree(work.resolve("pg-log"));
         postgres = EmbeddedPostgres.builder().setPort(dbPort).setDataDirectory(data).setCleanDataDirectory(true)
                 .setServerConfig("max_connections", "200")
-                // README "Operations": a busy job queue wants autovacuum to look at it more often than once a minute.
+                // docs/OPERATIONS.md "The database": a busy job queue wants autovacuum to look at it more often than once a minute.
                 .setServerConfig("autovacuum_naptime", "10s")
-                // README "Operations": with the default 1 GB of WAL between checkpoints, one started every
+                // docs/OPERATIONS.md "The database": with the default 1 GB of WAL between checkpoints, one started every
                 // 40 s under load, and each one's closing fsync held every commit for a tenth of a second.
                 .setServerConfig("max_wal_size", "4GB").setServerConfig("checkpoint_timeout", "15min")
                 // The embedded server starts with fsync off (-F); durable means flushed, for the

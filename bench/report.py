@@ -85,7 +85,7 @@ def cell(values):
 labels = [l for l in (sys.argv[3:] or ["before", "after", "current"]) if load(l)]
 runs = {l: load(l) for l in labels}
 lines = ["# Event path benchmark results", "",
-         "Written by `bench/run` (README \"Benchmark\"). "
+         "Written by `bench/run` (docs/BENCHMARK.md). "
          "Each cell: median (min–max) over the runs of one `bench/run`; every run measures the floors beside the figures, "
          "on the same machine at the same time, because two cores are shared by the load generator, PostgreSQL and the service.", ""]
 for l in labels:

@@ -23,7 +23,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * No container engine or cluster runs here, so the deployment files are checked as data: they
- * parse, they name the same settings as README's configuration table, and the fields that keep a
+ * parse, they name the same settings as the table of docs/CONFIGURATION.md, and the fields that keep a
  * replicated service healthy are there.
  */
 class DeploymentFilesTest {
@@ -31,11 +31,11 @@ class DeploymentFilesTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final Set<String> SECRETS = Set.of("B24_CLIENT_SECRET", "B24_TOKEN_KEYS", "QUARKUS_DATASOURCE_PASSWORD");
 
-    /** The environment variables of README's configuration table. */
-    static Set<String> readmeSettings() throws IOException {
-        String readme = Files.readString(Path.of("README.md"));
-        int start = readme.indexOf("## Configuration");
-        String section = readme.substring(start, readme.indexOf("\n## ", start + 1));
+    /** The environment variables of the required and basic settings in docs/CONFIGURATION.md. */
+    static Set<String> documentedSettings() throws IOException {
+        String doc = Files.readString(Path.of("docs/CONFIGURATION.md"));
+        int start = doc.indexOf("## Required and basic");
+        String section = doc.substring(start, doc.indexOf("\n## ", start + 1));
         Set<String> names = new TreeSet<>();
         Pattern env = Pattern.compile("`([A-Z][A-Z0-9_]+)`");
         for (String line : section.split("\n")) {
@@ -55,8 +55,8 @@ class DeploymentFilesTest {
     }
 
     @Test
-    void readmeNamesEverySettingOfTheContract() throws IOException {
-        assertThat(readmeSettings()).contains("B24_CLIENT_ID", "B24_CLIENT_SECRET", "B24_PUBLIC_URL", "B24_OAUTH_URL",
+    void theConfigurationPageNamesEverySettingOfTheContract() throws IOException {
+        assertThat(documentedSettings()).contains("B24_CLIENT_ID", "B24_CLIENT_SECRET", "B24_PUBLIC_URL", "B24_OAUTH_URL",
                 "B24_OAUTH_EXTRA_URLS", "B24_ALLOW_HTTP", "B24_TOKEN_KEYS", "QUARKUS_DATASOURCE_JDBC_URL",
                 "QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD", "QUARKUS_HTTP_PORT");
     }
@@ -75,7 +75,7 @@ class DeploymentFilesTest {
         for (String replica : replicas) {
             Set<String> env = new TreeSet<>();
             services.path(replica).path("environment").fieldNames().forEachRemaining(env::add);
-            assertThat(env).as(replica + " environment").containsAll(readmeSettings());
+            assertThat(env).as(replica + " environment").containsAll(documentedSettings());
             assertThat(services.path(replica).path("depends_on").path("postgres").path("condition").asText())
                     .isEqualTo("service_healthy");
             assertThat(Files.readString(Path.of("docker/nginx.conf"))).contains("server " + replica + ":8080");
@@ -84,7 +84,7 @@ class DeploymentFilesTest {
         assertThat(services.path("postgres").path("healthcheck").isMissingNode()).isFalse();
         assertThat(services.path("proxy").path("ports")).hasSize(1);
         String envExample = Files.readString(Path.of("docker/.env.example"));
-        for (String name : readmeSettings()) {
+        for (String name : documentedSettings()) {
             if (name.startsWith("B24_")) {
                 assertThat(envExample).as(".env.example").contains(name + "=");
             }
@@ -175,7 +175,7 @@ class DeploymentFilesTest {
         assertThat(inConfig).doesNotContainAnyElementsOf(SECRETS);
         Set<String> all = new TreeSet<>(inConfig);
         all.addAll(inSecret);
-        assertThat(all).containsAll(readmeSettings());
+        assertThat(all).containsAll(documentedSettings());
 
         JsonNode container = yaml("deploy/deployment.yaml").path("spec").path("template").path("spec").path("containers").get(0);
         List<String> refs = new ArrayList<>();

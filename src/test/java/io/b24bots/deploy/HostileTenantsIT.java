@@ -115,8 +115,8 @@ class HostileTenantsIT {
     }
 
     /**
-     * Hostile portals and healthy ones together for {@code -Dsoak.seconds} (45 in the build; README
-     * "Security" reports a longer run): answers of millions of objects, answers that take 15 s, endless
+     * Hostile portals and healthy ones together for {@code -Dsoak.seconds} (45 in the build;
+     * docs/SECURITY.md "Soak" reports a longer run): answers of millions of objects, answers that take 15 s, endless
      * paging, forged events with made-up application tokens, unproven deletions with half a megabyte of
      * padding, floods of made-up bot tokens and install tokens. The healthy portals' bots keep
      * answering every message once, the process never exits, and nothing is lost.

@@ -1,0 +1,103 @@
+package io.b24bots.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.util.List;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.b24bots.testing.BitrixRequests;
+import io.b24bots.testing.Bitrix24Emulator;
+import io.b24bots.testing.Bitrix24Emulator.Portal;
+import io.b24bots.testing.ImbotEmulation.EmuCommand;
+import io.b24bots.testing.ImbotEmulation.PostedMessage;
+import io.b24bots.testing.TestEnvironment;
+import io.b24bots.testing.TestPortals;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.specification.RequestSpecification;
+
+/** The orders bot in an emulated portal: a user writes to it, and its answers arrive in the chat. */
+@QuarkusTest
+@TestProfile(OrdersBotProfile.class)
+@WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
+class OrdersBotTest {
+
+    final Bitrix24Emulator bitrix = TestEnvironment.emulator();
+
+    Portal portal;
+    long bot;
+
+    @BeforeEach
+    void install() {
+        portal = TestPortals.installed(bitrix);          // returns once the bots and their commands are registered
+        bot = bitrix.imbot().liveBots(portal, "acme_orders").getFirst().id;
+    }
+
+    @Test
+    void aMessageIsAnsweredInTheChat() {
+        botEvent("ONIMBOTV2MESSAGEADD")
+                .formParam("data[message][id]", "11")
+                .formParam("data[message][text]", "hi")
+                .formParam("data[message][authorId]", "7")
+                .formParam("data[chat][dialogId]", "7")
+                .formParam("data[chat][type]", "private")
+                .formParam("data[user][id]", "7")
+                .formParam("data[user][name]", "Ann")
+                .post("/b24/events").then().statusCode(200);
+
+        PostedMessage answer = awaitAnswer(1);
+        assertThat(answer.botId()).isEqualTo(bot);
+        assertThat(answer.dialogId()).isEqualTo("7");
+        assertThat(answer.text()).isEqualTo("Hello, Ann! Type /orders.");
+    }
+
+    @Test
+    void theCommandShowsAKeyboardAndAButtonShowsTheOrder() {
+        command("", "textarea").post("/b24/events").then().statusCode(200);
+        PostedMessage menu = awaitAnswer(1);
+        assertThat(menu.text()).isEqualTo("Your last orders:");
+        assertThat(menu.buttons()).extracting(button -> button.get("TEXT")).contains("Order 41", "Order 42", "All orders");
+
+        // The user presses "Order 42": Bitrix24 sends the button's command with its parameters.
+        command("show 42", "keyboard").post("/b24/events").then().statusCode(200);
+        assertThat(awaitAnswer(2).text()).isEqualTo("Order [b]42[/b]");
+    }
+
+    /** An event for the bot, with the bot's own token that proves it, as Bitrix24 posts it. */
+    private RequestSpecification botEvent(String type) {
+        return BitrixRequests.event(type, portal, TestPortals.applicationToken(portal))
+                .formParam("data[bot][id]", String.valueOf(bot))
+                .formParam("data[bot][code]", "acme_orders")
+                .formParam("data[bot][auth][access_token]", TestPortals.userToken(bitrix, portal, bot))
+                .formParam("data[language]", "en");
+    }
+
+    private RequestSpecification command(String params, String context) {
+        EmuCommand orders = bitrix.imbot().commands(portal).stream()
+                .filter(c -> c.botId == bot && c.command.equals("orders")).findFirst().orElseThrow();
+        return botEvent("ONIMBOTV2COMMANDADD")
+                .formParam("data[command][id]", String.valueOf(orders.id))
+                .formParam("data[command][command]", "/orders")
+                .formParam("data[command][params]", params)
+                .formParam("data[command][context]", context)
+                .formParam("data[message][id]", String.valueOf(20 + params.length()))
+                .formParam("data[message][authorId]", "7")
+                .formParam("data[chat][dialogId]", "7")
+                .formParam("data[user][id]", "7");
+    }
+
+    /** Waits until the portal's chats hold {@code count} messages of the bot, and returns the last. */
+    private PostedMessage awaitAnswer(int count) {
+        await().until(() -> sent().size() >= count);
+        return sent().get(count - 1);
+    }
+
+    private List<PostedMessage> sent() {
+        return bitrix.imbot().posted(portal).stream().filter(m -> m.botId() == bot).toList();
+    }
+}
