@@ -4,10 +4,10 @@ import io.b24bots.bot.imbot.Attachment;
 import io.b24bots.bot.imbot.BbCode;
 import io.b24bots.bot.imbot.Keyboard;
 import io.b24bots.bot.imbot.OutgoingMessage;
-import io.b24bots.bot.messaging.BotChat;
-import io.b24bots.bot.messaging.BotMessageHandler;
-import io.b24bots.bot.messaging.IncomingCommand;
-import io.b24bots.bot.messaging.IncomingMessage;
+import io.b24bots.bot.handler.BotChat;
+import io.b24bots.bot.handler.BotMessageHandler;
+import io.b24bots.bot.handler.IncomingCommand;
+import io.b24bots.bot.handler.IncomingMessage;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 

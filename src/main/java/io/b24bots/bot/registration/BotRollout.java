@@ -73,11 +73,7 @@ public class BotRollout {
 
     private void recordDeclaration() {
         try {
-            boolean changed = QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery("""
-                    insert into bot_declaration (id, fingerprint, changed_at) values (1, :fp, now())
-                    on conflict (id) do update set fingerprint = excluded.fingerprint, changed_at = now()
-                    where bot_declaration.fingerprint <> excluded.fingerprint
-                    """).setParameter("fp", fingerprints.declaration()).executeUpdate() > 0);
+            boolean changed = QuarkusTransaction.requiringNew().call(fingerprints::recordAsCurrent);
             if (changed) {
                 LOG.infof("The bot declaration changed (%d bots); every active portal is brought in step%s",
                         fingerprints.bots().size(), config.rollout().dryRun() ? " (dry run: changes are only logged)" : "");

@@ -58,6 +58,19 @@ public class Fingerprints {
         return stored.isEmpty() || declaration.equals(stored.getFirst());
     }
 
+    /**
+     * Makes this replica's declaration the current one (the last replica to start wins); true when
+     * it differs from the one recorded before, which starts a rollout.
+     */
+    @jakarta.transaction.Transactional(jakarta.transaction.Transactional.TxType.MANDATORY)
+    public boolean recordAsCurrent() {
+        return em.createNativeQuery("""
+                insert into bot_declaration (id, fingerprint, changed_at) values (1, :fp, now())
+                on conflict (id) do update set fingerprint = excluded.fingerprint, changed_at = now()
+                where bot_declaration.fingerprint <> excluded.fingerprint
+                """).setParameter("fp", declaration).executeUpdate() > 0;
+    }
+
     /** Declared bot codes with their fingerprints. */
     public Map<String, String> bots() {
         return byCode;
