@@ -23,7 +23,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 /**
- * The one client for every Bitrix24 REST call (README "Calling Bitrix24"). It sends the call to the
+ * The one client for every Bitrix24 REST call (docs/OPERATIONS.md "Calling Bitrix24"). It sends the call to the
  * portal's stored endpoint only, refreshes on {@code expired_token}/{@code invalid_token} and
  * repeats once, learns a moved portal's endpoint from the OAuth server instead of following a
  * redirect, keeps each portal under its rate limit, backs off on 503/429, and turns every

@@ -8,7 +8,7 @@ import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** The service's own settings (README "Configuration"), read once at start-up. */
+/** The service's own settings (docs/CONFIGURATION.md), read once at start-up. */
 @ConfigMapping(prefix = "b24")
 public interface B24Config {
 
@@ -73,7 +73,7 @@ public interface B24Config {
         /**
          * How long a portal's access token, once read and decrypted, is used at most without reading
          * its row again; a change to the row, on any replica, makes every replica forget it sooner,
-         * when the database announces it (README "Tokens").
+         * when the database announces it (docs/OPERATIONS.md "Tokens").
          */
         @WithDefault("PT10M")
         Duration tokenMemory();
@@ -96,7 +96,7 @@ public interface B24Config {
 
         /**
          * JSON tokens an answer may have; past them it is a permanent MALFORMED_ANSWER. Unset: one per
-         * kilobyte of the heap (README "Security": what a portal's answer can cost).
+         * kilobyte of the heap (docs/SECURITY.md "What a portal's answer can cost").
          */
         Optional<Integer> maxAnswerTokens();
 

@@ -11,7 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * The first filter of every event but {@code ONAPPINSTALL}: its {@code auth[application_token]}
  * must equal the one stored for the portal it names, and the portal must have the app installed.
  * Passing it is not enough to act on (every portal user can read that token in the app's frame):
- * each event type then needs its own proof, see README "Security".
+ * each event type then needs its own proof, see docs/SECURITY.md.
  */
 @ApplicationScoped
 public class EventVerifier {

@@ -22,7 +22,7 @@ import org.jboss.resteasy.reactive.RestHeader;
 
 /**
  * The one URL Bitrix24 posts events to: parse, check the application token, prove the event the
- * way its type allows (README "Security"), then hand it to the feature that owns it.
+ * way its type allows (docs/SECURITY.md), then hand it to the feature that owns it.
  */
 @Path("/b24/events")
 public class EventsResource {

@@ -23,7 +23,7 @@ public interface InstallConfig {
     /**
      * Failed token proofs (install, app opening, lifecycle events) one client address may cause per
      * minute. Past it the address is not shut out, but slowed down: its proofs run one at a time, and
-     * each that fails holds its line for a minute divided by this number (README "Security").
+     * each that fails holds its line for a minute divided by this number (docs/SECURITY.md).
      */
     @WithDefault("30")
     int failedProofsPerMinute();

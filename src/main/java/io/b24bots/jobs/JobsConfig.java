@@ -22,7 +22,7 @@ public interface JobsConfig {
     /**
      * Jobs this replica runs at once. Jobs wait on Bitrix24 far more than they compute and run on
      * virtual threads, holding a database connection only for their short transactions, so this is
-     * sized for I/O (README "Scaling": it is not the number of connections). At 32 a replica
+     * sized for I/O (docs/OPERATIONS.md "Scaling": it is not the number of connections). At 32 a replica
      * taking 1,000 events/s on two cores queued them for over a second whenever its HTTP calls
      * slowed to 30 ms under load; 128 kept the reply within tens of milliseconds (bench/RESULTS.md).
      */
