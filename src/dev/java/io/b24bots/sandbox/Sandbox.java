@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -441,7 +442,7 @@ public class Sandbox {
             form.put("data[command][command]", "/" + command);
             form.put("data[command][params]", params);
             form.put("data[command][id]", String.valueOf(commandId));
-            form.put("data[command][context]", context.toLowerCase(java.util.Locale.ROOT));
+            form.put("data[command][context]", context.toLowerCase(Locale.ROOT));
             form.put("data[message][id]", String.valueOf(messageId));
             form.put("data[chat][dialogId]", String.valueOf(userId));
             form.put("data[user][id]", String.valueOf(userId));
@@ -450,7 +451,7 @@ public class Sandbox {
             emulator.imbot().pushEvent(sandbox.portal, bot.id(), "ONIMBOTV2COMMANDADD", Map.of(
                     "bot", Map.of("id", bot.id(), "code", bot.code()),
                     "command", Map.of("id", commandId, "command", "/" + command, "params", params,
-                            "context", context.toLowerCase(java.util.Locale.ROOT)),
+                            "context", context.toLowerCase(Locale.ROOT)),
                     "message", Map.of("id", messageId),
                     "chat", Map.of("dialogId", String.valueOf(userId)),
                     "user", Map.of("id", userId, "bot", false, "type", "employee"),

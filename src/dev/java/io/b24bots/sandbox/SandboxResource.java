@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 import io.b24bots.sandbox.Sandbox.SandboxPortal;
 import io.smallrye.common.annotation.RunOnVirtualThread;
@@ -184,7 +185,7 @@ public class SandboxResource {
         });
     }
 
-    private Response withPortal(String memberId, java.util.function.Function<SandboxPortal, Response> action) {
+    private Response withPortal(String memberId, Function<SandboxPortal, Response> action) {
         if (!sandbox.available()) {
             return error(404, "The sandbox runs in dev mode only.");
         }

@@ -9,15 +9,22 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
@@ -80,7 +87,7 @@ public final class Bitrix24Emulator implements AutoCloseable {
          */
         public volatile String endpointBase;
         /** Calls this portal refused with QUERY_LIMIT_EXCEEDED. */
-        public final java.util.concurrent.atomic.AtomicLong limitRefusals = new java.util.concurrent.atomic.AtomicLong();
+        public final AtomicLong limitRefusals = new AtomicLong();
 
         Portal(String memberId, String domain) {
             this.memberId = memberId;
@@ -117,7 +124,7 @@ public final class Bitrix24Emulator implements AutoCloseable {
         void write(HttpExchange exchange) throws IOException;
     }
 
-    private record RawFault(RawAnswer answer, java.util.concurrent.atomic.AtomicInteger remaining) {
+    private record RawFault(RawAnswer answer, AtomicInteger remaining) {
     }
 
     private record Grant(String memberId, long userId, Instant expiresAt, String server) {
@@ -139,8 +146,8 @@ public final class Bitrix24Emulator implements AutoCloseable {
     private final Map<String, ConcurrentLinkedDeque<Fault>> faults = new ConcurrentHashMap<>();
     private final Map<String, MethodHandler> methods = new ConcurrentHashMap<>();
     private final Map<String, RawFault> rawFaults = new ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicLong rawBytesSent = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicInteger oversizedFinished = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicLong rawBytesSent = new AtomicLong();
+    private final AtomicInteger oversizedFinished = new AtomicInteger();
     private final List<Call> calls = new CopyOnWriteArrayList<>();
     private volatile double ratePerSecond = 20;
     private final ImbotEmulation imbot;
@@ -314,12 +321,12 @@ public final class Bitrix24Emulator implements AutoCloseable {
 
     /** The next {@code times} calls of a portal's REST {@code method} get this raw answer; -1: every call from now on. */
     public void answerRaw(Portal portal, String method, int times, RawAnswer answer) {
-        rawFaults.put(portal.memberId + ":" + method, new RawFault(answer, new java.util.concurrent.atomic.AtomicInteger(times)));
+        rawFaults.put(portal.memberId + ":" + method, new RawFault(answer, new AtomicInteger(times)));
     }
 
     /** Like {@link #answerRaw} for the OAuth servers' {@code "oauth/token"} or {@code "app.info"} concerning the portal. */
     public void answerOAuthRaw(Portal portal, String endpoint, int times, RawAnswer answer) {
-        rawFaults.put(portal.memberId + ":" + endpoint, new RawFault(answer, new java.util.concurrent.atomic.AtomicInteger(times)));
+        rawFaults.put(portal.memberId + ":" + endpoint, new RawFault(answer, new AtomicInteger(times)));
     }
 
     /** A JSON body as given, with its status. */
@@ -348,7 +355,7 @@ public final class Bitrix24Emulator implements AutoCloseable {
             exchange.getResponseHeaders().add("Content-Type", "application/json; charset=utf-8");
             exchange.sendResponseHeaders(200, chunked ? 0 : bytes);
             byte[] filler = new byte[64 * 1024];
-            java.util.Arrays.fill(filler, (byte) 'x');
+            Arrays.fill(filler, (byte) 'x');
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(head);
                 rawBytesSent.addAndGet(head.length);
@@ -548,7 +555,7 @@ public final class Bitrix24Emulator implements AutoCloseable {
      * The answer of an OAuth request with the next injected fault applied; {@link Fault#answerLost}
      * rotates the tokens first and answers late, like a server whose reply is slow to arrive.
      */
-    private Answer withFault(String key, java.util.function.Supplier<Answer> normal) {
+    private Answer withFault(String key, Supplier<Answer> normal) {
         Fault fault = nextFault(key);
         if (fault != null && fault.status() == 0 && fault.processFirst()) {
             Answer answer = normal.get();
@@ -571,18 +578,18 @@ public final class Bitrix24Emulator implements AutoCloseable {
         }
     }
 
-    private java.util.Optional<Answer> toAnswer(Fault fault) {
+    private Optional<Answer> toAnswer(Fault fault) {
         if (fault == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         sleep(fault.delayMillis());
         if (fault.status() == 0) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", fault.error());
         body.put("error_description", fault.description());
-        return java.util.Optional.of(new Answer(fault.status(), body));
+        return Optional.of(new Answer(fault.status(), body));
     }
 
     private Answer token(String serverName, Map<String, Object> params) {
@@ -749,8 +756,8 @@ public final class Bitrix24Emulator implements AutoCloseable {
         return new Answer(200, Map.of("result", result, "time", Map.of("start", Instant.now().getEpochSecond())));
     }
 
-    private static final java.util.regex.Pattern BRACKETS = java.util.regex.Pattern.compile("\\[([^\\]]*)]");
-    private static final java.util.regex.Pattern REFERENCE = java.util.regex.Pattern.compile("\\$(result|error)((?:\\[[^\\]]*])*)");
+    private static final Pattern BRACKETS = Pattern.compile("\\[([^\\]]*)]");
+    private static final Pattern REFERENCE = Pattern.compile("\\$(result|error)((?:\\[[^\\]]*])*)");
 
     /** {@code value} with batch references replaced from {@code earlier} (see {@link #batch}). */
     @SuppressWarnings("unchecked")
@@ -766,17 +773,17 @@ public final class Bitrix24Emulator implements AutoCloseable {
         if (!(value instanceof String text) || !text.contains("$")) {
             return value;
         }
-        java.util.regex.Matcher whole = REFERENCE.matcher(text);
+        Matcher whole = REFERENCE.matcher(text);
         if (whole.matches()) {
             return lookUp(earlier.get(whole.group(1)), whole.group(2));
         }
-        java.util.regex.Matcher inside = REFERENCE.matcher(text);
+        Matcher inside = REFERENCE.matcher(text);
         StringBuilder out = new StringBuilder();
         while (inside.find()) {
             Object found = lookUp(earlier.get(inside.group(1)), inside.group(2));
             String replacement = found instanceof Map<?, ?> || found instanceof List<?> || found == null ? inside.group()
                     : String.valueOf(found);
-            inside.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(replacement));
+            inside.appendReplacement(out, Matcher.quoteReplacement(replacement));
         }
         inside.appendTail(out);
         return out.toString();
@@ -785,7 +792,7 @@ public final class Bitrix24Emulator implements AutoCloseable {
     /** Walks {@code [a][b]…} into {@code root} as far as the keys exist. */
     private static Object lookUp(Object root, String path) {
         Object at = root;
-        java.util.regex.Matcher key = BRACKETS.matcher(path);
+        Matcher key = BRACKETS.matcher(path);
         while (key.find()) {
             Object next = at instanceof Map<?, ?> map ? map.get(key.group(1))
                     : at instanceof List<?> list && key.group(1).matches("[0-9]+") && Integer.parseInt(key.group(1)) < list.size()
@@ -807,7 +814,7 @@ public final class Bitrix24Emulator implements AutoCloseable {
             int open = key.indexOf('[');
             List<String> path = new ArrayList<>();
             path.add(open < 0 ? key : key.substring(0, open));
-            java.util.regex.Matcher m = BRACKETS.matcher(open < 0 ? "" : key.substring(open));
+            Matcher m = BRACKETS.matcher(open < 0 ? "" : key.substring(open));
             while (m.find()) {
                 path.add(m.group(1));
             }

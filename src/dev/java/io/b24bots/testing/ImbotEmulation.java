@@ -1,15 +1,22 @@
 package io.b24bots.testing;
 
+import java.io.IOException;
+import java.net.URI;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.b24bots.bot.Bot;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Bitrix24Emulator.RestError;
@@ -55,7 +62,7 @@ public final class ImbotEmulation {
      * {@code imbot.message.add}, {@code fields.keyboard} of {@code imbot.v2.Chat.Message.send}).
      */
     public record PostedMessage(long id, long botId, String dialogId, String text, String api,
-            List<Map<String, Object>> buttons, java.time.Instant at) {
+            List<Map<String, Object>> buttons, Instant at) {
     }
 
     static final int V1_LIMIT = 5;
@@ -69,7 +76,7 @@ public final class ImbotEmulation {
     private final Map<String, Set<String>> codesOfOtherApps = new ConcurrentHashMap<>();
     private final Map<String, List<SentMessage>> messages = new ConcurrentHashMap<>();
     private final Map<String, List<PostedMessage>> posted = new ConcurrentHashMap<>();
-    private final com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    private final ObjectMapper json = new ObjectMapper();
     private final Map<String, List<Map<String, Object>>> bindings = new ConcurrentHashMap<>();
     private final Map<String, List<EmuCommand>> commands = new ConcurrentHashMap<>();
     private final Map<String, String> commandDialogs = new ConcurrentHashMap<>();
@@ -263,7 +270,7 @@ public final class ImbotEmulation {
         Map<String, Object> fields = booleans(fields(p));
         // v2/imbot.v2/bots/bot-update.md lists no BOT_WEBHOOK_URL_REQUIRED: an update without a URL keeps the bot's.
         String mode = (fields.containsKey("eventMode") ? str(fields.get("eventMode"))
-                : str(bot.params.getOrDefault("eventMode", "fetch"))).toLowerCase(java.util.Locale.ROOT);
+                : str(bot.params.getOrDefault("eventMode", "fetch"))).toLowerCase(Locale.ROOT);
         if (!mode.equals("fetch") && !mode.equals("webhook")) {
             throw new RestError(400, "BOT_INVALID_EVENT_MODE", "Invalid event mode");
         }
@@ -297,11 +304,11 @@ public final class ImbotEmulation {
     /** Idempotent per bot and command (v2/imbot.v2/commands/command-register.md): the existing command, unchanged. */
     private synchronized EmuCommand addCommand(Portal portal, EmuBot bot, String command, Map<String, Object> params) {
         for (EmuCommand c : commands(portal)) {
-            if (c.botId == bot.id && c.command.equals(command.toLowerCase(java.util.Locale.ROOT))) {
+            if (c.botId == bot.id && c.command.equals(command.toLowerCase(Locale.ROOT))) {
                 return c;
             }
         }
-        EmuCommand c = new EmuCommand(ids.incrementAndGet(), bot.id, bot.api, appId, command.toLowerCase(java.util.Locale.ROOT), params);
+        EmuCommand c = new EmuCommand(ids.incrementAndGet(), bot.id, bot.api, appId, command.toLowerCase(Locale.ROOT), params);
         commands.computeIfAbsent(portal.memberId, k -> new CopyOnWriteArrayList<>()).add(c);
         return c;
     }
@@ -604,7 +611,7 @@ public final class ImbotEmulation {
      * ERROR_WRONG_HANDLER_URL (no dotted host) and ERROR_CORE "Unable to set event handler: Handler already binded".
      */
     private Object eventBind(Portal portal, long userId, Map<String, Object> p) {
-        String event = str(p.get("event")).toUpperCase(java.util.Locale.ROOT);
+        String event = str(p.get("event")).toUpperCase(Locale.ROOT);
         String handler = str(p.get("handler"));
         if (!Set.of("ONAPPUNINSTALL", "ONAPPUPDATE", "ONAPPINSTALL", "ONIMBOTMESSAGEADD").contains(event)) {
             throw new RestError(400, "ERROR_EVENT_NOT_FOUND", "Event not found");
@@ -653,7 +660,7 @@ public final class ImbotEmulation {
         long id = ids.incrementAndGet();
         messages.computeIfAbsent(portal.memberId, k -> new CopyOnWriteArrayList<>()).add(new SentMessage(bot.id, dialog, text, api));
         posted.computeIfAbsent(portal.memberId, k -> new CopyOnWriteArrayList<>())
-                .add(new PostedMessage(id, bot.id, dialog, text, api, buttons(keyboard), java.time.Instant.now()));
+                .add(new PostedMessage(id, bot.id, dialog, text, api, buttons(keyboard), Instant.now()));
         return id;
     }
 
@@ -667,7 +674,7 @@ public final class ImbotEmulation {
             }
             try {
                 value = json.readValue(text, Object.class);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new RestError(400, "KEYBOARD_ERROR", "Keyboard is not valid JSON");
             }
         }
@@ -680,7 +687,7 @@ public final class ImbotEmulation {
         List<Map<String, Object>> out = new ArrayList<>();
         for (Object button : list) {
             if (button instanceof Map<?, ?> b) {
-                out.add(java.util.Collections.unmodifiableMap(new LinkedHashMap<>((Map<String, Object>) b)));
+                out.add(Collections.unmodifiableMap(new LinkedHashMap<>((Map<String, Object>) b)));
             }
         }
         return List.copyOf(out);
@@ -703,7 +710,7 @@ public final class ImbotEmulation {
         Map<String, Object> event = new LinkedHashMap<>();
         event.put("eventId", id);
         event.put("type", type);
-        event.put("date", java.time.OffsetDateTime.now().toString());
+        event.put("date", OffsetDateTime.now().toString());
         event.put("data", data);
         bot.events.add(event);
         return id;
@@ -805,7 +812,7 @@ public final class ImbotEmulation {
         if (!V2_TYPES.contains(type)) {
             throw new RestError(400, "BOT_INVALID_TYPE", "Invalid bot type");
         }
-        String mode = (fields.containsKey("eventMode") ? str(fields.get("eventMode")) : "fetch").toLowerCase(java.util.Locale.ROOT);
+        String mode = (fields.containsKey("eventMode") ? str(fields.get("eventMode")) : "fetch").toLowerCase(Locale.ROOT);
         if (!mode.equals("fetch") && !mode.equals("webhook")) {
             throw new RestError(400, "BOT_INVALID_EVENT_MODE", "Invalid event mode");
         }
@@ -1015,8 +1022,8 @@ public final class ImbotEmulation {
      */
     boolean handlerUrl(String url) {
         try {
-            java.net.URI uri = java.net.URI.create(url);
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+            URI uri = URI.create(url);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
             String host = uri.getHost();
             boolean hostAccepted = host != null && (host.indexOf('.') > 0 || localhostHandlers && host.equals("localhost"));
             return (scheme.equals("http") || scheme.equals("https")) && hostAccepted;

@@ -4,6 +4,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 import io.b24bots.admin.AdminDenied.Reason;
@@ -15,15 +16,15 @@ import io.b24bots.bot.EventMode;
 import io.b24bots.bot.administration.BotAdministration;
 import io.b24bots.bot.administration.ReconcileBotsJob;
 import io.b24bots.bot.administration.UnregisterBotJob;
+import io.b24bots.bot.declaration.BotCatalog;
+import io.b24bots.bot.declaration.BotDefinition;
 import io.b24bots.bot.messaging.BotEventQueue;
 import io.b24bots.bot.registration.ConvergeBotsJob;
 import io.b24bots.bot.registration.RegisterBotsJob;
 import io.b24bots.install.AppEventBindingJob;
+import io.b24bots.install.TokenProver;
 import io.b24bots.install.UninstallConfirmationJob;
 import io.b24bots.jobs.FailedJob;
-import io.b24bots.bot.declaration.BotCatalog;
-import io.b24bots.bot.declaration.BotDefinition;
-import io.b24bots.install.TokenProver;
 import io.b24bots.oauth.AppInfo;
 import io.b24bots.portal.Portal;
 import io.b24bots.portal.PortalStatus;
@@ -215,6 +216,6 @@ public class AdminPage {
     }
 
     static String language(String lang) {
-        return lang != null && lang.toLowerCase(java.util.Locale.ROOT).startsWith("ru") ? "ru" : "en";
+        return lang != null && lang.toLowerCase(Locale.ROOT).startsWith("ru") ? "ru" : "en";
     }
 }

@@ -112,7 +112,7 @@ class AnswerReader {
     }
 
     static BitrixException memoryBusy() {
-        return new BitrixException(BitrixException.ANSWER_MEMORY_BUSY,
-                "other large answers hold this replica's answer memory now (b24.rest.answer-memory)", 0, true, null);
+        return BitrixException.transientFailure(BitrixException.ANSWER_MEMORY_BUSY,
+                "other large answers hold this replica's answer memory now (b24.rest.answer-memory)");
     }
 }

@@ -8,8 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.b24bots.config.B24Config;
@@ -40,7 +42,7 @@ public class BitrixClient {
     private static final Set<String> TOKEN_REJECTED = Set.of("expired_token", "invalid_token");
     private static final Set<String> LIMITED = Set.of("QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT");
     /** Names that passed {@link #METHOD}: the same few are checked on every call (bounded in number and length). */
-    private static final Set<String> CHECKED_METHODS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final Set<String> CHECKED_METHODS = ConcurrentHashMap.newKeySet();
 
     private final PortalHttp http;
     private final TokenService tokens;
@@ -88,8 +90,8 @@ public class BitrixClient {
                     // A refresh is how the OAuth server tells us the portal's current endpoint.
                     access = tokens.refreshRejected(memberId, access.accessToken());
                     if (before.equals(access.clientEndpoint())) {
-                        throw new BitrixException(BitrixException.PORTAL_MOVED,
-                                "the portal redirected but the OAuth server reports the same endpoint", e.httpStatus(), true, null);
+                        throw BitrixException.moved("the portal redirected but the OAuth server reports the same endpoint",
+                                e.httpStatus());
                     }
                     LOG.infof("Portal %s moved; now calling %s", memberId, access.clientEndpoint());
                 } else if (isRetriableLimit(e) && limitRetries < config.rest().maxLimitRetries()) {
@@ -128,7 +130,7 @@ public class BitrixClient {
             JsonNode error = errors.path("c" + i);
             if (error.isObject()) {
                 String code = Texts.printable(error.path("error").asText("ERROR"), 100);
-                out.add(new BatchAnswer(null, new BitrixException(code,
+                out.add(new BatchAnswer(null, BitrixException.answered(code,
                         Texts.printable(error.path("error_description").asText(""), 1000), 0,
                         BitrixErrorCodes.isTransient(code, 0), null)));
                 meters.counter("b24.rest.calls", "method", calls.get(i).method(), "outcome", BitrixErrorCodes.tag(code))
@@ -179,7 +181,7 @@ public class BitrixClient {
         byte[] request;
         try {
             request = json.writeValueAsBytes(body);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("the parameters of " + method + " cannot be written as JSON", e);
         }
         PortalHttp.Answer response;
@@ -201,7 +203,7 @@ public class BitrixClient {
         int status = response.status();
         if (status >= 300 && status < 400) {
             // The token must not follow a redirect the OAuth server has not confirmed.
-            throw new BitrixException(BitrixException.PORTAL_MOVED, "portal answered HTTP " + status, status, true, null);
+            throw BitrixException.moved("portal answered HTTP " + status, status);
         }
         JsonNode node = answers.read(method, response);
         String error = errorCode(node);
@@ -222,7 +224,7 @@ public class BitrixClient {
         if (retryAfter == null && "OPERATION_TIME_LIMIT".equals(error)) {
             retryAfter = resets.next(memberId, method);
         }
-        throw new BitrixException(error, description, status, BitrixErrorCodes.isTransient(error, status), retryAfter);
+        throw BitrixException.answered(error, description, status, BitrixErrorCodes.isTransient(error, status), retryAfter);
     }
 
     /**
@@ -234,7 +236,7 @@ public class BitrixClient {
     private InetAddress requireAllowedEndpoint(String memberId, String endpoint) {
         String host = OutboundAddresses.host(endpoint);
         if (!OutboundAddresses.secureScheme(endpoint, config.allowHttp()) || host == null) {
-            throw new BitrixException(BitrixException.INSECURE_ENDPOINT, "portal endpoint is not https", 0, false, null);
+            throw BitrixException.permanent(BitrixException.INSECURE_ENDPOINT, "portal endpoint is not https");
         }
         if (config.allowHttp()) {
             return null;
@@ -243,11 +245,10 @@ public class BitrixClient {
         switch (resolution.reach()) {
             case INTERNAL -> {
                 LOG.warnf("Refused to call portal %s: its endpoint host %s resolves to an internal address", memberId, host);
-                throw new BitrixException(BitrixException.ENDPOINT_REFUSED,
-                        "the portal's endpoint resolves to an internal address", 0, false, null);
+                throw BitrixException.permanent(BitrixException.ENDPOINT_REFUSED,
+                        "the portal's endpoint resolves to an internal address");
             }
-            case UNRESOLVED -> throw new BitrixException(BitrixException.NETWORK_ERROR, "the portal's host does not resolve",
-                    0, true, null);
+            case UNRESOLVED -> throw BitrixException.transientFailure(BitrixException.NETWORK_ERROR, "the portal's host does not resolve");
             case PUBLIC -> {
             }
         }

@@ -42,7 +42,7 @@ public class BitrixException extends RuntimeException implements JobFailure {
     private final boolean transientFailure;
     private final Instant retryAfter;
 
-    public BitrixException(String code, String description, int httpStatus, boolean transientFailure, Instant retryAfter) {
+    private BitrixException(String code, String description, int httpStatus, boolean transientFailure, Instant retryAfter) {
         super(code + (description == null || description.isBlank() ? "" : ": " + description), null, false, false);
         this.code = code;
         this.httpStatus = httpStatus;
@@ -50,9 +50,35 @@ public class BitrixException extends RuntimeException implements JobFailure {
         this.retryAfter = retryAfter;
     }
 
+    /** What a portal answered: its error code and description, the HTTP status, and whether waiting can help. */
+    public static BitrixException answered(String code, String description, int httpStatus, boolean transientFailure,
+            Instant retryAfter) {
+        return new BitrixException(code, description, httpStatus, transientFailure, retryAfter);
+    }
+
+    /** A failure of ours that may pass (network, timeout, a local limit): the same call may work later. */
+    public static BitrixException transientFailure(String code, String description) {
+        return new BitrixException(code, description, 0, true, null);
+    }
+
+    /** A failure of ours that waiting will not mend (an endpoint refused, an answer we will not read). */
+    public static BitrixException permanent(String code, String description) {
+        return new BitrixException(code, description, 0, false, null);
+    }
+
+    /** The portal's calls keep failing: calls fail fast, transiently, until {@code until}. */
+    public static BitrixException backedOff(String description, Instant until) {
+        return new BitrixException(PORTAL_BACKED_OFF, description, 0, true, until);
+    }
+
+    /** The portal answered a redirect ({@code httpStatus}): it moved, and a refresh learns where. */
+    public static BitrixException moved(String description, int httpStatus) {
+        return new BitrixException(PORTAL_MOVED, description, httpStatus, true, null);
+    }
+
     /** A permanent {@link #MALFORMED_ANSWER} for {@code method}, saying what was wrong. */
     public static BitrixException malformed(String method, String what) {
-        return new BitrixException(MALFORMED_ANSWER, method + " answered " + what, 0, false, null);
+        return permanent(MALFORMED_ANSWER, method + " answered " + what);
     }
 
     /** The Bitrix24 error code, or one of this class's constants. */

@@ -1,6 +1,7 @@
 package io.b24bots.bitrix;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
 /**
  * A successful Bitrix24 answer: {@code result} plus paging ({@code next}, {@code total}) and {@code time}.
@@ -46,7 +47,7 @@ public record BitrixResponse(JsonNode body) {
     public static JsonNode optionalArray(JsonNode node, String field, String method) {
         JsonNode value = node.path(field);
         if (value.isMissingNode() || value.isNull()) {
-            return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+            return JsonNodeFactory.instance.arrayNode();
         }
         if (!value.isArray()) {
             throw BitrixException.malformed(method, field + " that is not a list");

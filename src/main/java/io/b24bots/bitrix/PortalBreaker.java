@@ -44,8 +44,7 @@ public class PortalBreaker {
             until = state.openUntil;
         }
         if (Instant.now().isBefore(until)) {
-            throw new BitrixException(BitrixException.PORTAL_BACKED_OFF,
-                    "the portal's calls keep failing; next try after " + until, 0, true, until);
+            throw BitrixException.backedOff("the portal's calls keep failing; next try after " + until, until);
         }
     }
 

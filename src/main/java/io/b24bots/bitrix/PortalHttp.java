@@ -133,7 +133,7 @@ class PortalHttp {
         } catch (InterruptedException e) {
             reading.fail(e);
             Thread.currentThread().interrupt();
-            throw new BitrixException(BitrixException.TIMEOUT, "interrupted while waiting for the portal", 0, true, null);
+            throw BitrixException.transientFailure(BitrixException.TIMEOUT, "interrupted while waiting for the portal");
         }
     }
 
@@ -217,8 +217,8 @@ class PortalHttp {
     private BitrixException failure(Throwable cause) {
         if (cause instanceof AnswerTooLarge) {
             long limit = config.rest().maxAnswerSize().asLongValue();
-            return new BitrixException(BitrixException.ANSWER_TOO_LARGE,
-                    "the answer is larger than " + limit + " bytes (b24.rest.max-answer-size)", 0, false, null);
+            return BitrixException.permanent(BitrixException.ANSWER_TOO_LARGE,
+                    "the answer is larger than " + limit + " bytes (b24.rest.max-answer-size)");
         }
         if (cause instanceof AnswerMemoryBusy) {
             return AnswerReader.memoryBusy();
@@ -226,12 +226,12 @@ class PortalHttp {
         for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof ConnectException || t instanceof UnknownHostException) {
                 // Nothing was sent, so repeating cannot duplicate a write.
-                return new BitrixException(BitrixException.NETWORK_ERROR, "connection failed", 0, true, null);
+                return BitrixException.transientFailure(BitrixException.NETWORK_ERROR, "connection failed");
             }
         }
         // The request may have reached Bitrix24: a non-idempotent call must not be repeated blindly.
-        return new BitrixException(BitrixException.TIMEOUT,
-                "no answer from the portal (" + cause.getClass().getSimpleName() + ")", 0, true, null);
+        return BitrixException.transientFailure(BitrixException.TIMEOUT,
+                "no answer from the portal (" + cause.getClass().getSimpleName() + ")");
     }
 
     /** The answer memory is spent: other answers hold it. No stack trace, it is an expected outcome. */

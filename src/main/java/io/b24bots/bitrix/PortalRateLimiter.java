@@ -35,8 +35,8 @@ public class PortalRateLimiter {
     public void acquire(String portalKey) {
         long waitNanos = buckets.reserve(portalKey, maxWaitNanos);
         if (waitNanos < 0) {
-            throw new BitrixException(BitrixException.RATE_LIMITED,
-                    "local rate limit for this portal is saturated", 0, true, null);
+            throw BitrixException.transientFailure(BitrixException.RATE_LIMITED,
+                    "local rate limit for this portal is saturated");
         }
         if (waitNanos > 0) {
             waits.record(Duration.ofNanos(waitNanos));
@@ -44,7 +44,7 @@ public class PortalRateLimiter {
                 Thread.sleep(Duration.ofNanos(waitNanos));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new BitrixException(BitrixException.RATE_LIMITED, "interrupted while rate limited", 0, true, null);
+                throw BitrixException.transientFailure(BitrixException.RATE_LIMITED, "interrupted while rate limited");
             }
         }
     }

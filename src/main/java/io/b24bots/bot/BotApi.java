@@ -1,7 +1,10 @@
 package io.b24bots.bot;
 
+import io.b24bots.support.ColumnValue;
+import jakarta.persistence.Converter;
+
 /** Which Bitrix24 chat-bot API a bot is registered through; it receives events in that format only. */
-public enum BotApi {
+public enum BotApi implements ColumnValue {
     V1("v1"), V2("v2");
 
     private final String value;
@@ -15,26 +18,20 @@ public enum BotApi {
         return value;
     }
 
-    /** Null for a value that is not an API version. */
-    public static BotApi of(String value) {
-        for (BotApi api : values()) {
-            if (api.value.equals(value)) {
-                return api;
-            }
-        }
-        return null;
+    @Override
+    public String columnValue() {
+        return value;
     }
 
-    @jakarta.persistence.Converter(autoApply = true)
-    public static class DbConverter implements jakarta.persistence.AttributeConverter<BotApi, String> {
-        @Override
-        public String convertToDatabaseColumn(BotApi api) {
-            return api == null ? null : api.value;
-        }
+    /** Null for a value that is not an API version. */
+    public static BotApi of(String value) {
+        return ColumnValue.find(BotApi.class, value);
+    }
 
-        @Override
-        public BotApi convertToEntityAttribute(String value) {
-            return value == null ? null : of(value);
+    @Converter(autoApply = true)
+    public static class DbConverter extends ColumnValue.EnumConverter<BotApi> {
+        public DbConverter() {
+            super(BotApi.class);
         }
     }
 }

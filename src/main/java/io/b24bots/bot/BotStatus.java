@@ -1,7 +1,10 @@
 package io.b24bots.bot;
 
+import io.b24bots.support.ColumnValue;
+import jakarta.persistence.Converter;
+
 /** Where a declared bot stands in one portal. */
-public enum BotStatus {
+public enum BotStatus implements ColumnValue {
     /** Declared, registration not (yet) done. */
     PENDING("pending"),
     /** Bitrix24 knows the bot; its id is on the row. */
@@ -21,24 +24,15 @@ public enum BotStatus {
         return dbValue;
     }
 
-    @jakarta.persistence.Converter(autoApply = true)
-    public static class DbConverter implements jakarta.persistence.AttributeConverter<BotStatus, String> {
-        @Override
-        public String convertToDatabaseColumn(BotStatus status) {
-            return status == null ? null : status.dbValue;
-        }
+    @Override
+    public String columnValue() {
+        return dbValue;
+    }
 
-        @Override
-        public BotStatus convertToEntityAttribute(String value) {
-            if (value == null) {
-                return null;
-            }
-            for (BotStatus status : values()) {
-                if (status.dbValue.equals(value)) {
-                    return status;
-                }
-            }
-            throw new IllegalArgumentException("unknown bot status " + value);
+    @Converter(autoApply = true)
+    public static class DbConverter extends ColumnValue.EnumConverter<BotStatus> {
+        public DbConverter() {
+            super(BotStatus.class);
         }
     }
 }

@@ -1,7 +1,10 @@
 package io.b24bots.bot;
 
+import io.b24bots.support.ColumnValue;
+import jakarta.persistence.Converter;
+
 /** How a v2 bot receives its events: read with {@code imbot.v2.Event.get}, or posted to our URL. */
-public enum EventMode {
+public enum EventMode implements ColumnValue {
     FETCH("fetch"), WEBHOOK("webhook");
 
     private final String value;
@@ -15,26 +18,20 @@ public enum EventMode {
         return value;
     }
 
-    /** Null for a value that is not a mode. */
-    public static EventMode of(String value) {
-        for (EventMode mode : values()) {
-            if (mode.value.equals(value)) {
-                return mode;
-            }
-        }
-        return null;
+    @Override
+    public String columnValue() {
+        return value;
     }
 
-    @jakarta.persistence.Converter(autoApply = true)
-    public static class DbConverter implements jakarta.persistence.AttributeConverter<EventMode, String> {
-        @Override
-        public String convertToDatabaseColumn(EventMode mode) {
-            return mode == null ? null : mode.value;
-        }
+    /** Null for a value that is not a mode. */
+    public static EventMode of(String value) {
+        return ColumnValue.find(EventMode.class, value);
+    }
 
-        @Override
-        public EventMode convertToEntityAttribute(String value) {
-            return value == null ? null : of(value);
+    @Converter(autoApply = true)
+    public static class DbConverter extends ColumnValue.EnumConverter<EventMode> {
+        public DbConverter() {
+            super(EventMode.class);
         }
     }
 }

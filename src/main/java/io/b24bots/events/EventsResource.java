@@ -5,6 +5,7 @@ import java.util.Map;
 
 import io.b24bots.bot.messaging.BotEventQueue;
 import io.b24bots.install.InstallService;
+import io.b24bots.portal.PortalStore;
 import io.b24bots.support.PortalLogContext;
 import io.b24bots.web.FormBodies;
 import io.b24bots.web.FormData;
@@ -12,6 +13,7 @@ import io.b24bots.web.FrameRequest;
 import io.b24bots.web.Refusal;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.RunOnVirtualThread;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -37,8 +39,8 @@ public class EventsResource {
     private final MeterRegistry meters;
     private final UnprovenDeletions deletions;
     private final BotEventQueue queue;
-    @jakarta.inject.Inject
-    io.b24bots.portal.PortalStore portals;
+    @Inject
+    PortalStore portals;
 
     EventsResource(EventVerifier verifier, BotEventProof botProof, InstallService installs, BotEventIntake botEvents,
             EventRefusals refusals, MeterRegistry meters, UnprovenDeletions deletions, BotEventQueue queue) {

@@ -1,10 +1,10 @@
 package io.b24bots.install;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import io.b24bots.bitrix.BitrixClient;
 import io.b24bots.bitrix.BitrixException;
 import io.b24bots.config.B24Config;
@@ -67,7 +67,7 @@ public class AppEventBindingJob implements JobHandler {
     }
 
     static boolean alreadyBound(BitrixException e) {
-        String text = e.description() == null ? "" : e.description().toLowerCase(java.util.Locale.ROOT);
+        String text = e.description() == null ? "" : e.description().toLowerCase(Locale.ROOT);
         return "ERROR_HANDLER_ALREADY_EXIST".equals(e.code()) || "ERROR_CORE".equals(e.code()) && text.contains("already bind");
     }
 

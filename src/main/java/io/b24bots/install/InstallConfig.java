@@ -1,5 +1,6 @@
 package io.b24bots.install;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -30,5 +31,5 @@ public interface InstallConfig {
 
     /** Longest a proof waits in its address's line before it gets 429. */
     @WithDefault("PT15S")
-    java.time.Duration proofWait();
+    Duration proofWait();
 }

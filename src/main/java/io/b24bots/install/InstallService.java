@@ -1,6 +1,7 @@
 package io.b24bots.install;
 
 import java.time.Instant;
+import java.util.Locale;
 
 import io.b24bots.jobs.JobQueue;
 import io.b24bots.oauth.AppInfo;
@@ -18,6 +19,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
+import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 /**
@@ -37,7 +39,7 @@ public class InstallService {
     private final Event<PortalInstalled> installed;
     private final Event<PortalUninstalled> uninstalled;
     /** Field-injected, so the constructor stays as it is. */
-    @jakarta.inject.Inject
+    @Inject
     Event<PortalUpdated> updated;
     private final MeterRegistry meters;
 
@@ -153,7 +155,7 @@ public class InstallService {
     private Portal store(ProvenToken proof, String accessToken, String refreshToken, Instant expiresAt,
             String language, String applicationToken, String via) {
         AppInfo info = proof.appInfo();
-        ProvenInstall install = new ProvenInstall(info.memberId(), info.domain().toLowerCase(java.util.Locale.ROOT),
+        ProvenInstall install = new ProvenInstall(info.memberId(), info.domain().toLowerCase(Locale.ROOT),
                 info.clientEndpoint(), proof.oauthServer(),
                 accessToken, refreshToken, expiresAt, info.userId(), info.scope(), info.version(), language,
                 info.status(), applicationToken);

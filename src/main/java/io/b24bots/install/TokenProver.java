@@ -15,6 +15,7 @@ import io.b24bots.oauth.OAuthClient;
 import io.b24bots.oauth.OAuthRejectedException;
 import io.b24bots.oauth.OAuthUnavailableException;
 import io.b24bots.oauth.TrustedOAuthServers;
+import io.b24bots.outbound.OutboundAddresses;
 import io.b24bots.portal.TokenCipher;
 import io.b24bots.support.Memories;
 import io.b24bots.support.TokenBuckets;
@@ -127,7 +128,7 @@ public class TokenProver {
             throw Refusal.unverified("The access token belongs to another portal.");
         }
         String endpoint = info.clientEndpoint();
-        if (!io.b24bots.outbound.OutboundAddresses.acceptable(endpoint, config.allowHttp())) {
+        if (!OutboundAddresses.acceptable(endpoint, config.allowHttp())) {
             throw Refusal.unverified("The OAuth server reported no usable REST endpoint for this portal.");
         }
         return info;

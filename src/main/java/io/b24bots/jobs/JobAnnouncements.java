@@ -1,11 +1,14 @@
 package io.b24bots.jobs;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-
 import javax.sql.DataSource;
 
 import io.quarkus.runtime.ShutdownEvent;
@@ -46,7 +49,7 @@ public class JobAnnouncements {
             long wait = Math.max(0, lastSentNanos + WINDOW.toNanos() - System.nanoTime());
             try {
                 sender.schedule(this::send, wait, TimeUnit.NANOSECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 // Shutting down: the other replicas find the jobs by polling.
                 pending.set(false);
             }
@@ -60,10 +63,10 @@ public class JobAnnouncements {
         // Plain JDBC in autocommit, no transaction manager or ORM session: through Hibernate, this
         // one-line statement cost a caught exception per call (mapping its void result), about 3% of
         // the service's CPU while delivering.
-        try (java.sql.Connection connection = database.getConnection();
-                java.sql.Statement statement = connection.createStatement()) {
+        try (Connection connection = database.getConnection();
+                Statement statement = connection.createStatement()) {
             statement.execute("NOTIFY " + ReplicaNotifications.CHANNEL);
-        } catch (java.sql.SQLException | RuntimeException e) {
+        } catch (SQLException | RuntimeException e) {
             // The database is unreachable: the other replicas poll (b24.jobs.poll-interval) meanwhile.
             LOG.debugf("Could not announce committed jobs (%s)", e.getClass().getSimpleName());
         }

@@ -1,5 +1,6 @@
 package io.b24bots.jobs;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -310,7 +311,7 @@ public class JobQueue {
 
     /** What octet_length gives for the payload as PostgreSQL stores it (UTF-8). */
     private static long payloadBytes(String payload) {
-        return payload == null ? 0 : payload.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        return payload == null ? 0 : payload.getBytes(StandardCharsets.UTF_8).length;
     }
 
     /** Up to {@code most} of the portals whose {@link #LOCK_IDLE} lock this transaction took; none, and no statement, when {@code most} is 0. */

@@ -1,6 +1,7 @@
 package io.b24bots.jobs;
 
 import java.time.Instant;
+import java.util.Locale;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -35,7 +36,7 @@ public class JobReadiness implements HealthCheck {
         boolean recentError = errors.seenWithin(config.errorWindow());
         HealthCheckResponseBuilder response = HealthCheckResponse.named(NAME)
                 .status(state != JobWorker.State.DEAD && !recentError)
-                .withData("state", state.name().toLowerCase(java.util.Locale.ROOT))
+                .withData("state", state.name().toLowerCase(Locale.ROOT))
                 .withData("errors", errors.count());
         Instant lastAt = errors.lastAt();
         if (recentError && lastAt != null) {

@@ -1,23 +1,26 @@
 package io.b24bots.jobs;
 
-import java.time.Duration;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 
 import io.b24bots.support.AsynchronousCommit;
-import io.b24bots.support.PortalLogContext;
 import io.b24bots.support.PlainTransaction;
+import io.b24bots.support.PortalLogContext;
 import io.b24bots.support.Texts;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
-import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.Query;
 import org.hibernate.Session;
 import org.jboss.logging.Logger;
 
@@ -117,8 +120,8 @@ public class JobStore {
         return bookkeeping(connection -> claim(connection, worker, max, lease));
     }
 
-    private List<QueuedJob> claim(java.sql.Connection connection, String worker, int max, Duration lease)
-            throws java.sql.SQLException {
+    private List<QueuedJob> claim(Connection connection, String worker, int max, Duration lease)
+            throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(CLAIM)) {
             int attempts = config.maxAttempts();
             statement.setInt(1, attempts);
@@ -176,7 +179,7 @@ public class JobStore {
      * Each is held until {@code lease} after the statement was sent: a bound this process can check
      * on its own clock (see {@link QueuedJob#confirmLease()}).
      */
-    private List<QueuedJob> leased(PreparedStatement statement, String worker, Duration lease) throws java.sql.SQLException {
+    private List<QueuedJob> leased(PreparedStatement statement, String worker, Duration lease) throws SQLException {
         long sent = System.nanoTime();
         List<QueuedJob> jobs = new ArrayList<>();
         try (ResultSet row = statement.executeQuery()) {
@@ -272,8 +275,8 @@ public class JobStore {
         return bookkeeping(connection -> complete(connection, worker, jobs));
     }
 
-    private static Set<Long> complete(java.sql.Connection connection, String worker, List<QueuedJob> jobs)
-            throws java.sql.SQLException {
+    private static Set<Long> complete(Connection connection, String worker, List<QueuedJob> jobs)
+            throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(COMPLETE)) {
             statement.setArray(1, connection.createArrayOf("bigint", jobs.stream().map(QueuedJob::id).toArray()));
             statement.setArray(2, connection.createArrayOf("integer", jobs.stream().map(QueuedJob::attempt).toArray()));
@@ -284,7 +287,7 @@ public class JobStore {
         }
     }
 
-    private static Set<Long> ids(PreparedStatement statement) throws java.sql.SQLException {
+    private static Set<Long> ids(PreparedStatement statement) throws SQLException {
         Set<Long> ids = new HashSet<>();
         try (ResultSet row = statement.executeQuery()) {
             while (row.next()) {
@@ -380,10 +383,10 @@ public class JobStore {
      * have its connection enlisted in it.
      */
     private boolean update(String sql, long id, String worker, int attempt,
-            java.util.function.Consumer<jakarta.persistence.Query> more) {
+            Consumer<Query> more) {
         return QuarkusTransaction.requiringNew().call(() -> {
             session().doWork(AsynchronousCommit::of);
-            jakarta.persistence.Query query = em.createNativeQuery(sql).setParameter("id", id).setParameter("worker", worker)
+            Query query = em.createNativeQuery(sql).setParameter("id", id).setParameter("worker", worker)
                     .setParameter("attempt", attempt);
             more.accept(query);
             return query.executeUpdate() == 1;

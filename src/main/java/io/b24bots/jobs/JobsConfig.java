@@ -1,7 +1,9 @@
 package io.b24bots.jobs;
 
 import java.time.Duration;
+import java.util.Optional;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -13,7 +15,7 @@ public interface JobsConfig {
      * Names this replica in the queue's lease column (e.g. the pod name); a random suffix keeps
      * restarts apart. Defaults to the JVM's pid@host.
      */
-    java.util.Optional<String> workerName();
+    Optional<String> workerName();
 
     /** Whether this replica takes jobs at all. */
     @WithDefault("true")
@@ -65,7 +67,7 @@ public interface JobsConfig {
      * grow the database by gigabytes within the row cap.
      */
     @WithDefault("32M")
-    io.quarkus.runtime.configuration.MemorySize maxQueuedBytesPerPortal();
+    MemorySize maxQueuedBytesPerPortal();
 
     /**
      * How long readiness stays DOWN after a JVM {@link Error} (out of memory, stack overflow) in a

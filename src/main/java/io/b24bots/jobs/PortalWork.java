@@ -1,7 +1,9 @@
 package io.b24bots.jobs;
 
+import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -73,7 +75,7 @@ public class PortalWork {
     }
 
     private static Instant toInstant(Object value) {
-        return value instanceof java.sql.Timestamp t ? t.toInstant() : value instanceof Instant i ? i
-                : value instanceof java.time.OffsetDateTime o ? o.toInstant() : null;
+        return value instanceof Timestamp t ? t.toInstant() : value instanceof Instant i ? i
+                : value instanceof OffsetDateTime o ? o.toInstant() : null;
     }
 }

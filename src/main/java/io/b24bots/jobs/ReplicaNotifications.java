@@ -5,6 +5,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Properties;
 
 import io.b24bots.portal.PortalChanges;
 import io.micrometer.core.instrument.Counter;
@@ -118,8 +119,8 @@ public class ReplicaNotifications {
     }
 
     /** Named, so an operator (and a test) can tell it in {@code pg_stat_activity}. */
-    private java.util.Properties connectionProperties() {
-        java.util.Properties properties = new java.util.Properties();
+    private Properties connectionProperties() {
+        Properties properties = new Properties();
         properties.setProperty("user", username);
         properties.setProperty("password", password);
         properties.setProperty("ApplicationName", APPLICATION_NAME);

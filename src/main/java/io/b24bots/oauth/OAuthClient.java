@@ -1,6 +1,8 @@
 package io.b24bots.oauth;
 
+import java.io.InputStream;
 import java.time.Instant;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -84,7 +86,7 @@ public class OAuthClient {
         return form;
     }
 
-    private JsonNode send(String server, java.util.function.Supplier<Response> call) {
+    private JsonNode send(String server, Supplier<Response> call) {
         if (!servers.isTrusted(server)) {
             throw new IllegalArgumentException("refusing to call an OAuth server that is not trusted");
         }
@@ -103,7 +105,7 @@ public class OAuthClient {
         }
         JsonNode node = json.createObjectNode();
         if (response.hasEntity()) {
-            try (java.io.InputStream in = response.readEntity(java.io.InputStream.class)) {
+            try (InputStream in = response.readEntity(InputStream.class)) {
                 JsonNode read = json.readTree(in);
                 node = read == null || read.isMissingNode() ? node : read;
             } catch (Exception e) {

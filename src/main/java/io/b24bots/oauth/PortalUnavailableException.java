@@ -1,5 +1,7 @@
 package io.b24bots.oauth;
 
+import java.util.Locale;
+
 import io.b24bots.jobs.JobFailure;
 import io.b24bots.portal.PortalStatus;
 
@@ -29,6 +31,6 @@ public class PortalUnavailableException extends RuntimeException implements JobF
 
     @Override
     public String jobFailureCode() {
-        return status == null ? "PORTAL_UNKNOWN" : status.dbValue().toUpperCase(java.util.Locale.ROOT);
+        return status == null ? "PORTAL_UNKNOWN" : status.dbValue().toUpperCase(Locale.ROOT);
     }
 }

@@ -1,5 +1,7 @@
 package io.b24bots.portal;
 
+import java.util.Map;
+
 /**
  * Fired (synchronously) when a portal's row, tokens or bots changed: by {@link PortalStore} as this
  * replica changes them, and on the listener's thread when the database announces a change made by
@@ -9,7 +11,7 @@ package io.b24bots.portal;
 public record PortalChanged(String memberId) {
 
     /** Drops from a memory keyed by member_id what it holds of the portals this change concerns. */
-    public void forgetIn(java.util.Map<String, ?> memory) {
+    public void forgetIn(Map<String, ?> memory) {
         if (memberId == null) {
             memory.clear();
         } else {

@@ -1,7 +1,10 @@
 package io.b24bots.portal;
 
+import io.b24bots.support.ColumnValue;
+import jakarta.persistence.Converter;
+
 /** Lifecycle of a tenant. */
-public enum PortalStatus {
+public enum PortalStatus implements ColumnValue {
     /** Installed, tokens usable. */
     ACTIVE("active"),
     /** The app was removed from the portal; the row stays so a reinstall is recognised. */
@@ -19,25 +22,23 @@ public enum PortalStatus {
         return dbValue;
     }
 
-    static PortalStatus fromDb(String value) {
-        for (PortalStatus status : values()) {
-            if (status.dbValue.equals(value)) {
-                return status;
-            }
-        }
-        throw new IllegalArgumentException("unknown portal status " + value);
+    @Override
+    public String columnValue() {
+        return dbValue;
     }
 
-    @jakarta.persistence.Converter(autoApply = true)
-    public static class DbConverter implements jakarta.persistence.AttributeConverter<PortalStatus, String> {
-        @Override
-        public String convertToDatabaseColumn(PortalStatus status) {
-            return status == null ? null : status.dbValue;
+    static PortalStatus fromDb(String value) {
+        PortalStatus status = ColumnValue.find(PortalStatus.class, value);
+        if (status == null) {
+            throw new IllegalArgumentException("unknown portal status " + value);
         }
+        return status;
+    }
 
-        @Override
-        public PortalStatus convertToEntityAttribute(String value) {
-            return value == null ? null : fromDb(value);
+    @Converter(autoApply = true)
+    public static class DbConverter extends ColumnValue.EnumConverter<PortalStatus> {
+        public DbConverter() {
+            super(PortalStatus.class);
         }
     }
 }

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -133,7 +134,7 @@ public class PortalStore implements PortalDomains {
      */
     @Transactional
     public Optional<String> activeMemberIdForDomain(String domain) {
-        java.util.List<Portal> found = Portal.<Portal>find("domain = ?1 and status = ?2", domain, PortalStatus.ACTIVE).page(0, 2).list();
+        List<Portal> found = Portal.<Portal>find("domain = ?1 and status = ?2", domain, PortalStatus.ACTIVE).page(0, 2).list();
         return found.size() == 1 ? Optional.of(found.getFirst().memberId) : Optional.empty();
     }
 
@@ -332,7 +333,7 @@ public class PortalStore implements PortalDomains {
     @Transactional(Transactional.TxType.REQUIRES_NEW)
     public Optional<RefreshState> refreshState(String memberId) {
         @SuppressWarnings("unchecked")
-        java.util.List<Object[]> rows = em.createNativeQuery("""
+        List<Object[]> rows = em.createNativeQuery("""
                 select version, coalesce(refresh_until > now(), false) from portal_token where member_id = :member
                 """)
                 .setParameter("member", memberId)

@@ -1,5 +1,6 @@
 package io.b24bots.portal;
 
+import java.time.Duration;
 import java.time.Instant;
 
 /** A portal's decrypted OAuth pair with what is needed to use and refresh it. */
@@ -15,7 +16,7 @@ public record StoredTokens(
         /** A grant may have spent the refresh token: an invalid_grant for it then proves nothing. */
         boolean refreshInDoubt) {
 
-    public boolean expiresWithin(java.time.Duration margin) {
+    public boolean expiresWithin(Duration margin) {
         return !expiresAt.isAfter(Instant.now().plus(margin));
     }
 

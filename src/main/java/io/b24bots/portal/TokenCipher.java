@@ -19,6 +19,7 @@ import javax.crypto.spec.SecretKeySpec;
 
 import io.b24bots.config.B24Config;
 import io.quarkus.runtime.Startup;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 /**
@@ -39,7 +40,7 @@ public class TokenCipher {
     private final String primaryKeyId;
     private final List<byte[]> signingKeys = new ArrayList<>();
 
-    @jakarta.inject.Inject
+    @Inject
     public TokenCipher(B24Config config) {
         this(config.tokenKeys());
     }

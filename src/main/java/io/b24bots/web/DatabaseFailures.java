@@ -3,6 +3,7 @@ package io.b24bots.web;
 import java.net.ConnectException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.util.Locale;
 
 /** Recognises "the database cannot be reached" among the exceptions JDBC, Agroal and Hibernate throw. */
 public final class DatabaseFailures {
@@ -24,7 +25,7 @@ public final class DatabaseFailures {
                 // 08xxx: connection exceptions; 57P0x: the server is shutting down or restarting;
                 // 53300: too many connections, which passes like the others.
                 if (state != null && (state.startsWith("08") || state.startsWith("57P0") || state.equals("53300"))
-                        || message.toLowerCase(java.util.Locale.ROOT).contains("acquisition timeout")) {
+                        || message.toLowerCase(Locale.ROOT).contains("acquisition timeout")) {
                     return true;
                 }
             }

@@ -1,5 +1,6 @@
 package io.b24bots.web;
 
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 import io.b24bots.support.MemberIds;
@@ -41,10 +42,10 @@ public record FrameRequest(
         String lang = field("LANG", query, form);
         String expires = field("AUTH_EXPIRES", query, form);
         return new FrameRequest(
-                domain != null && HOST.matcher(domain).matches() ? domain.toLowerCase(java.util.Locale.ROOT) : null,
+                domain != null && HOST.matcher(domain).matches() ? domain.toLowerCase(Locale.ROOT) : null,
                 !"0".equals(field("PROTOCOL", query, form)),
-                lang != null && LANG.matcher(lang.toLowerCase(java.util.Locale.ROOT)).matches()
-                        ? lang.toLowerCase(java.util.Locale.ROOT) : null,
+                lang != null && LANG.matcher(lang.toLowerCase(Locale.ROOT)).matches()
+                        ? lang.toLowerCase(Locale.ROOT) : null,
                 field("AUTH_ID", query, form),
                 parseExpires(expires),
                 field("REFRESH_ID", query, form),

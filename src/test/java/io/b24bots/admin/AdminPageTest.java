@@ -3,7 +3,6 @@ package io.b24bots.admin;
 import static io.b24bots.testing.BitrixRequests.frame;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
@@ -16,12 +15,11 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.Test;
-
 import io.b24bots.portal.SignedTokens;
-import io.b24bots.testing.Bitrix24Emulator;
+import io.b24bots.portal.TokenCipher;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Bitrix24Emulator.Tokens;
+import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Database;
 import io.b24bots.testing.ImbotEmulation;
 import io.b24bots.testing.TestEnvironment;
@@ -33,6 +31,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 @WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
@@ -47,7 +46,7 @@ class AdminPageTest {
     SignedTokens signer;
 
     @Inject
-    io.b24bots.portal.TokenCipher cipher;
+    TokenCipher cipher;
 
     @Inject
     AdminConfig config;

@@ -3,13 +3,13 @@ package io.b24bots.bitrix;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 
-import org.junit.jupiter.api.Test;
-
-import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Fault;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
+import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Database;
 import io.b24bots.testing.TestEnvironment;
 import io.b24bots.testing.TestPortals;
@@ -17,6 +17,7 @@ import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 @WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
@@ -52,7 +53,7 @@ class BitrixClientTest {
     void operationTimeLimitWaitsUntilTheResetTime() {
         Portal portal = installedPortal();
         // The limits page: "for the first retry, refer to operating_reset_at from the last successful response".
-        java.time.Instant reset = java.time.Instant.now().plusMillis(1500);
+        Instant reset = Instant.now().plusMillis(1500);
         bitrix.operating(portal, "server.time", 470, reset);
         client.call(portal.memberId, "server.time", Map.of());
         bitrix.failNext(portal, "server.time", 1, 429, "OPERATION_TIME_LIMIT");
@@ -61,7 +62,7 @@ class BitrixClientTest {
         var calls = bitrix.calls(portal.memberId, "server.time");
         assertThat(calls).hasSize(3);
         assertThat(calls.get(2).at()).as("retried once the budget's oldest minute was reset")
-                .isAfterOrEqualTo(reset.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+                .isAfterOrEqualTo(reset.truncatedTo(ChronoUnit.SECONDS));
     }
 
     @Test

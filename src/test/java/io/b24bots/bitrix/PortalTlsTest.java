@@ -13,28 +13,26 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
-import org.junit.jupiter.api.Test;
-
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-
-import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
+import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.TestEnvironment;
 import io.b24bots.testing.TestPortals;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
 
 /**
  * Portal calls over TLS: the production endpoints are all {@code https://}. The token goes only
@@ -103,7 +101,7 @@ class PortalTlsTest {
                     socket.setSoTimeout(5_000);
                     byte[] chunk = new byte[4096];
                     int read = socket.getInputStream().read(chunk);
-                    return read > 0 ? java.util.Arrays.copyOf(chunk, read) : new byte[0];
+                    return read > 0 ? Arrays.copyOf(chunk, read) : new byte[0];
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }

@@ -9,24 +9,24 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import io.b24bots.jobs.JobWorker;
-import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Fault;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
+import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Database;
-import io.b24bots.testing.ImbotEmulation;
 import io.b24bots.testing.ImbotEmulation.SentMessage;
+import io.b24bots.testing.ImbotEmulation;
 import io.b24bots.testing.Metrics;
 import io.b24bots.testing.TestEnvironment;
 import io.b24bots.testing.TestPortals;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** Bot events over the webhook: verified, deduplicated, answered at once, acted on from the queue. */
 @QuarkusTest
@@ -55,7 +55,7 @@ class BotEventsTest {
         bitrix.failNext(portal, "imbot.message.add", 1, Fault.slow(1_000));
 
         v1Message("42", "Hello there", 42).post("/b24/events").then().statusCode(200)
-                .contentType(io.restassured.http.ContentType.JSON).body("result", equalTo("ok"));
+                .contentType(ContentType.JSON).body("result", equalTo("ok"));
         assertThat(imbot.messages(portal)).as("the reply is not sent before the answer").isEmpty();
 
         await().atMost(Duration.ofSeconds(10)).until(() -> !imbot.messages(portal).isEmpty());

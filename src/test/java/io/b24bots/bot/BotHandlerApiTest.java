@@ -8,20 +8,21 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
-import io.b24bots.testing.Bitrix24Emulator;
+import io.b24bots.bot.handler.IncomingMessage;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
-import io.b24bots.testing.ImbotEmulation;
+import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.ImbotEmulation.EmuCommand;
 import io.b24bots.testing.ImbotEmulation.SentMessage;
+import io.b24bots.testing.ImbotEmulation;
 import io.b24bots.testing.TestEnvironment;
 import io.b24bots.testing.TestPortals;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import io.restassured.specification.RequestSpecification;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * The handler API as a bot developer uses it: commands with keyboards, rich answers, edits, the
@@ -138,7 +139,7 @@ class BotHandlerApiTest {
         var message = RecordingHandler.MESSAGES.get(portal.memberId + ":context please");
         assertThat(message.messageId()).isEqualTo(21);
         assertThat(message.chatId()).isEqualTo(5);
-        assertThat(message.chatType()).isEqualTo(io.b24bots.bot.handler.IncomingMessage.ChatType.GROUP);
+        assertThat(message.chatType()).isEqualTo(IncomingMessage.ChatType.GROUP);
         assertThat(message.mentioned()).isTrue();
         assertThat(message.authorName()).isEqualTo("Guest Ann");
         assertThat(message.authorExtranet()).isTrue();
@@ -221,7 +222,7 @@ class BotHandlerApiTest {
     @Test
     void anHttp429IsRetriedWithBackOffWhateverItsCode() {
         // The imbot.v2 limits page: over 2 requests per second "HTTP 429, use exponential backoff".
-        bitrix.failNext(portal, "imbot.v2.Chat.Message.send", 2, io.b24bots.testing.Bitrix24Emulator.Fault.error(429, "TOO_MANY_REQUESTS"));
+        bitrix.failNext(portal, "imbot.v2.Chat.Message.send", 2, Bitrix24Emulator.Fault.error(429, "TOO_MANY_REQUESTS"));
         v2Message("7", 45, "after the limit").post("/b24/events").then().statusCode(200);
         await().until(() -> imbot.messages(portal).size() == 1);
         assertThat(imbot.messages(portal).getFirst().text()).isEqualTo("You wrote: after the limit");
@@ -284,7 +285,7 @@ class BotHandlerApiTest {
     @Test
     void aV2EventNamingItsPortalOnlyByDomainIsAccepted() {
         // The top-level auth of the v2 events page: domain and application token, no member_id anywhere.
-        io.restassured.RestAssured.given().contentType("application/x-www-form-urlencoded")
+        RestAssured.given().contentType("application/x-www-form-urlencoded")
                 .formParam("event", "ONIMBOTV2MESSAGEADD")
                 .formParam("auth[domain]", portal.domain)
                 .formParam("auth[application_token]", TestPortals.applicationToken(portal))
@@ -300,7 +301,7 @@ class BotHandlerApiTest {
 
         // Another portal's application token does not pass for this domain.
         Portal other = TestPortals.installed(bitrix);
-        io.restassured.RestAssured.given().contentType("application/x-www-form-urlencoded")
+        RestAssured.given().contentType("application/x-www-form-urlencoded")
                 .formParam("event", "ONIMBOTV2MESSAGEADD").formParam("auth[domain]", portal.domain)
                 .formParam("auth[application_token]", TestPortals.applicationToken(other))
                 .formParam("data[bot][id]", String.valueOf(support))

@@ -1,30 +1,28 @@
 package io.b24bots.bot;
 
-import io.b24bots.bot.declaration.BotCatalog;
-
 import static io.b24bots.testing.BitrixRequests.appInstallEvent;
 import static io.b24bots.testing.BitrixRequests.event;
 import static io.b24bots.testing.BitrixRequests.frameInstall;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-import org.junit.jupiter.api.Test;
-
+import io.b24bots.bot.administration.BotAdministration;
+import io.b24bots.bot.declaration.BotCatalog;
 import io.b24bots.jobs.JobRunner;
 import io.b24bots.jobs.JobWorker;
-import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Call;
 import io.b24bots.testing.Bitrix24Emulator.Fault;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
+import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Database;
 import io.b24bots.testing.ImbotEmulation;
 import io.b24bots.testing.TestEnvironment;
@@ -34,6 +32,8 @@ import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 @WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
@@ -49,8 +49,8 @@ public class BotRegistrationTest {
     final Bitrix24Emulator bitrix = TestEnvironment.emulator();
     final ImbotEmulation imbot = bitrix.imbot();
 
-    @jakarta.inject.Inject
-    io.b24bots.bot.administration.BotAdministration administration;
+    @Inject
+    BotAdministration administration;
 
     @Inject
     JobWorker worker;
@@ -59,7 +59,7 @@ public class BotRegistrationTest {
     BotRepository registry;
 
     @Inject
-    jakarta.persistence.EntityManager em;
+    EntityManager em;
 
     @Inject
     BotCatalog catalog;
@@ -97,7 +97,7 @@ public class BotRegistrationTest {
                 "eventMode", "fetch", "properties", Map.of("name", "Helper", "workPosition", "Answers questions about b24bots")));
 
         Call v1 = registerCall(portal, "imbot.register", "b24bots_lines");
-        Map<String, Object> expectedV1 = new java.util.HashMap<>(Map.of("CODE", "b24bots_lines", "TYPE", "O", "OPENLINE", "Y",
+        Map<String, Object> expectedV1 = new HashMap<>(Map.of("CODE", "b24bots_lines", "TYPE", "O", "OPENLINE", "Y",
                 "EVENT_MESSAGE_ADD", EVENTS_URL, "EVENT_MESSAGE_UPDATE", EVENTS_URL, "EVENT_MESSAGE_DELETE", EVENTS_URL,
                 "EVENT_WELCOME_MESSAGE", EVENTS_URL, "EVENT_BOT_DELETE", EVENTS_URL));
         expectedV1.put("PROPERTIES", Map.of("NAME", "Lines", "LAST_NAME", "Bot", "COLOR", "MINT",
@@ -280,7 +280,7 @@ public class BotRegistrationTest {
                 .noneMatch(c -> String.valueOf(foreign.id).equals(c.param("BOT_ID")));
         assertThat(bot(portal, "b24bots_lines").get("status")).as("the other v1 bot is ours").isEqualTo("registered");
 
-        io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().run(() -> administration.reconcile(portal.memberId));
+        QuarkusTransaction.requiringNew().run(() -> administration.reconcile(portal.memberId));
         TestPortals.awaitJobsSettled(portal);
         assertThat(bot(portal, "b24bots_echo").get("bot_id")).as("not adopted by a refresh").isNull();
         assertThat(imbot.liveBots(portal, "b24bots_echo")).containsExactly(foreign);

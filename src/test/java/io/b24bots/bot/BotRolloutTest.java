@@ -8,21 +8,22 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.Test;
-
+import io.b24bots.bot.administration.BotAdministration;
 import io.b24bots.bot.registration.BotRollout;
-import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Fault;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
+import io.b24bots.testing.Bitrix24Emulator;
+import io.b24bots.testing.BitrixRequests;
 import io.b24bots.testing.Database;
-import io.b24bots.testing.ImbotEmulation;
 import io.b24bots.testing.ImbotEmulation.EmuBot;
+import io.b24bots.testing.ImbotEmulation;
 import io.b24bots.testing.TestEnvironment;
 import io.b24bots.testing.TestPortals;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
 
 /**
  * Installed portals converge on the declared bots: what Bitrix24 holds is compared (by fingerprint)
@@ -45,7 +46,7 @@ class BotRolloutTest {
     BotRollout rollout;
 
     @Inject
-    io.b24bots.bot.administration.BotAdministration administration;
+    BotAdministration administration;
 
     @Test
     void aChangedNameAvatarAndModeConvergeOnEveryPortalAndASecondRunChangesNothing() {
@@ -273,7 +274,7 @@ class BotRolloutTest {
     void aBotWhoseCommandsFailStaysRegisteredAndGetsThemLater() {
         Portal portal = bitrix.createPortal();
         bitrix.failNext(portal, "imbot.v2.Command.register", 1, Fault.error(400, "COMMAND_REGISTER_FAILED"));
-        io.b24bots.testing.BitrixRequests.frameInstall(portal, bitrix.issueTokens(portal, 1), TestPortals.applicationToken(portal))
+        BitrixRequests.frameInstall(portal, bitrix.issueTokens(portal, 1), TestPortals.applicationToken(portal))
                 .then().statusCode(200);
         TestPortals.awaitJobsSettled(portal);
         Map<String, Object> support = BotRegistrationTest.bot(portal, "b24bots_support");

@@ -6,16 +6,15 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.Test;
-
-import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Call;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
-import io.b24bots.testing.ImbotEmulation;
+import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.ImbotEmulation.SentMessage;
+import io.b24bots.testing.ImbotEmulation;
 import io.b24bots.testing.TestEnvironment;
 import io.b24bots.testing.TestPortals;
 import io.quarkus.test.common.TestResourceScope;
@@ -23,6 +22,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import org.junit.jupiter.api.Test;
 
 /**
  * A portal that sends its bot more messages per second than Bitrix24 lets the app call it: the
@@ -82,7 +82,7 @@ class BusyPortalTest {
         assertThat(sent).hasSize(4 * perDialog);
         for (int chat = 1; chat <= 4; chat++) {
             String dialog = "chat" + chat;
-            List<String> expected = new java.util.ArrayList<>();
+            List<String> expected = new ArrayList<>();
             for (int n = 1; n <= perDialog; n++) {
                 expected.add("You wrote: " + dialog + " #" + n);
             }

@@ -6,20 +6,19 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.Map;
 
-import org.junit.jupiter.api.Test;
-
-import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Call;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
-import io.b24bots.testing.ImbotEmulation;
-import io.b24bots.testing.ImbotEmulation.SentMessage;
-import io.b24bots.testing.TestEnvironment;
+import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Database;
+import io.b24bots.testing.ImbotEmulation.SentMessage;
+import io.b24bots.testing.ImbotEmulation;
 import io.b24bots.testing.Metrics;
+import io.b24bots.testing.TestEnvironment;
 import io.b24bots.testing.TestPortals;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.Test;
 
 /** v2 bots in fetch mode read their events with imbot.v2.Event.get, from the stored offset on. */
 @QuarkusTest
@@ -97,7 +96,7 @@ class FetchPollingTest {
         // Every event was read (the offset is past the last one) and handled: none waits or failed,
         // and a handled event's job is deleted (HandleBotEventJob keeps no finished jobs).
         await().until(() -> Long.valueOf(last + 1).equals(BotRegistrationTest.bot(portal, "b24bots_helper").get("fetch_offset")));
-        assertThat(io.b24bots.testing.Database.count(
+        assertThat(Database.count(
                 "select count(*) from job where member_id = ? and kind = 'bot-event'", portal.memberId)).isZero();
         assertThat(Metrics.sum("b24_jobs_completed_total", "kind=\"bot-event\",outcome=\"done\"") - handledBefore)
                 .isGreaterThanOrEqualTo(106);

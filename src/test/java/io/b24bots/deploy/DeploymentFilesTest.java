@@ -6,20 +6,21 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.Test;
-
-import org.yaml.snakeyaml.Yaml;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.b24bots.web.TrustedProxies;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
 
 /**
  * No container engine or cluster runs here, so the deployment files are checked as data: they
@@ -104,7 +105,7 @@ class DeploymentFilesTest {
         }
         JsonNode config = yaml("deploy/configmap.yaml").path("data");
         assertThat(config.path("QUARKUS_HTTP_PROXY_PROXY_ADDRESS_FORWARDING").asText()).isEqualTo("true");
-        assertThat(io.b24bots.web.TrustedProxies.parse(List.of(config.path("QUARKUS_HTTP_PROXY_TRUSTED_PROXIES").asText()
+        assertThat(TrustedProxies.parse(List.of(config.path("QUARKUS_HTTP_PROXY_TRUSTED_PROXIES").asText()
                 .split(","))).isEmpty()).isFalse();
         assertThat(Files.readString(Path.of("docker/nginx.conf"))).contains("X-Forwarded-For $proxy_add_x_forwarded_for");
     }
@@ -124,13 +125,13 @@ class DeploymentFilesTest {
     @Test
     void imageAndManifestStartTheSameJvmWithTheArchiveTheImageWrites() throws IOException {
         String dockerfile = Files.readString(Path.of("docker/Dockerfile.jvm"));
-        java.util.Map<String, String> image = new java.util.HashMap<>();
-        java.util.regex.Matcher env = java.util.regex.Pattern.compile("(?m)^ENV (JAVA_OPTS_APPEND|GC_CONTAINER_OPTIONS|MALLOC_ARENA_MAX)=\"([^\"]*)\"")
+        Map<String, String> image = new HashMap<>();
+        Matcher env = Pattern.compile("(?m)^ENV (JAVA_OPTS_APPEND|GC_CONTAINER_OPTIONS|MALLOC_ARENA_MAX)=\"([^\"]*)\"")
                 .matcher(dockerfile);
         while (env.find()) {
             image.put(env.group(1), env.group(2));
         }
-        java.util.Map<String, String> manifest = new java.util.HashMap<>();
+        Map<String, String> manifest = new HashMap<>();
         yaml("deploy/deployment.yaml").path("spec").path("template").path("spec").path("containers").get(0).path("env")
                 .forEach(e -> manifest.put(e.path("name").asText(), e.path("value").asText()));
         for (String name : List.of("JAVA_OPTS_APPEND", "GC_CONTAINER_OPTIONS", "MALLOC_ARENA_MAX")) {

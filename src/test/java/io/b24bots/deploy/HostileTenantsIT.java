@@ -24,19 +24,19 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
+import io.b24bots.testing.Bitrix24Emulator.Portal;
+import io.b24bots.testing.Bitrix24Emulator;
+import io.b24bots.testing.PackagedService;
+import io.b24bots.testing.TestEnvironment;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-
-import io.b24bots.testing.Bitrix24Emulator;
-import io.b24bots.testing.Bitrix24Emulator.Portal;
-import io.b24bots.testing.PackagedService;
-import io.b24bots.testing.TestEnvironment;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
  * Hostile portals against the packaged service under the JVM flags it ships with (docker/Dockerfile.jvm:
@@ -233,7 +233,7 @@ class HostileTenantsIT {
 
     /** Sends one hostile request every {@code everyMillis}, from its own made-up client address behind the trusted proxy. */
     static void hostile(ScheduledExecutorService load, ExecutorService senders, Map<String, AtomicLong> sent, String kind,
-            long everyMillis, java.util.function.Supplier<String> body) {
+            long everyMillis, Supplier<String> body) {
         AtomicLong count = sent.computeIfAbsent(kind, k -> new AtomicLong());
         load.scheduleAtFixedRate(() -> senders.execute(() -> {
             try {

@@ -5,22 +5,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import javax.sql.DataSource;
 
 import io.b24bots.jobs.JobWorker;
-import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
+import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Database;
 import io.b24bots.testing.TestEnvironment;
 import io.b24bots.testing.TestPortals;
@@ -30,6 +30,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * Events arriving together are committed together (group commit): each still gets its own
@@ -161,7 +163,7 @@ class EventBatchingTest {
     EventDedup dedup;
 
     @Inject
-    javax.sql.DataSource database;
+    DataSource database;
 
     /**
      * PostgreSQL re-plans a statement per execution when the table's statistics make its generic
@@ -171,7 +173,7 @@ class EventBatchingTest {
      */
     @Test
     void aBatchKeepsGenericPlansForItsTransactionOnly() throws Exception {
-        try (java.sql.Connection connection = database.getConnection()) {
+        try (Connection connection = database.getConnection()) {
             connection.setAutoCommit(false);
             assertThat(setting(connection)).isEqualTo("auto");
             dedup.firstDeliveries(connection, List.of(dedup.hash("plan-test", "ONIMBOTMESSAGEADD", "{}")));
@@ -181,7 +183,7 @@ class EventBatchingTest {
         }
     }
 
-    private static String setting(java.sql.Connection connection) throws java.sql.SQLException {
+    private static String setting(Connection connection) throws SQLException {
         try (var statement = connection.createStatement(); var row = statement.executeQuery("show plan_cache_mode")) {
             row.next();
             return row.getString(1);

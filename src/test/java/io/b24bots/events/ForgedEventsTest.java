@@ -7,15 +7,14 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import io.b24bots.bot.BotRegistrationTest;
-import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
+import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Database;
 import io.b24bots.testing.ImbotEmulation;
 import io.b24bots.testing.Metrics;
@@ -25,6 +24,9 @@ import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.specification.RequestSpecification;
+import org.hamcrest.Matchers;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * The attacks of a portal user who copied the application token from the app's frame: every
@@ -251,8 +253,8 @@ class ForgedEventsTest {
 
         long sent = System.nanoTime();
         v1Message(botToken(echo), userToken(42), "42", 42, "still answered?").post("/b24/events").then().statusCode(200);
-        await().atMost(java.time.Duration.ofSeconds(10)).until(() -> imbot.messages(portal).size() == 1);
-        assertThat(java.time.Duration.ofNanos(System.nanoTime() - sent)).isLessThan(java.time.Duration.ofSeconds(5));
+        await().atMost(Duration.ofSeconds(10)).until(() -> imbot.messages(portal).size() == 1);
+        assertThat(Duration.ofNanos(System.nanoTime() - sent)).isLessThan(Duration.ofSeconds(5));
         assertThat(BotRegistrationTest.bot(portal, "b24bots_echo").get("status")).isEqualTo("registered");
         // Past the portal's budget (b24.events.unproven-per-minute, 10) the one waiting check is due a minute later.
         assertThat(bitrix.calls(portal.memberId, "imbot.bot.list").size()).as("checks, not one per event").isLessThanOrEqualTo(10);
@@ -271,7 +273,7 @@ class ForgedEventsTest {
         imbot.liveBots(portal, "b24bots_echo").getFirst().deleted = true;
         event("ONIMBOTDELETE", portal, appToken).formParam("data[BOT_ID]", String.valueOf(echo))
                 .formParam("data[BOT_CODE]", "b24bots_echo").post("/b24/events").then().statusCode(200)
-                .body("result", org.hamcrest.Matchers.equalTo("ok"));
+                .body("result", Matchers.equalTo("ok"));
         TestPortals.awaitJobsSettled(portal);
         assertThat(BotRegistrationTest.bot(portal, "b24bots_echo").get("status")).isEqualTo("deleted");
     }
@@ -279,7 +281,7 @@ class ForgedEventsTest {
     @Test
     void aDeletionOfABotThatIsNotOursStoresNothing() {
         event("ONIMBOTDELETE", portal, appToken).formParam("data[BOT_ID]", "987654").post("/b24/events").then().statusCode(200)
-                .body("result", org.hamcrest.Matchers.equalTo("ignored"));
+                .body("result", Matchers.equalTo("ignored"));
         event("ONIMBOTDELETE", portal, appToken).formParam("data[BOT_ID]", "not-a-number").post("/b24/events")
                 .then().statusCode(400);
         assertNothingQueuedOrSent();
@@ -327,7 +329,7 @@ class ForgedEventsTest {
             Database.update("delete from job where member_id = ? and kind = 'flood-test'", portal.memberId);
         }
         // Once the backlog is gone the same event is taken: it was not remembered as delivered.
-        oneTooMany.post("/b24/events").then().statusCode(200).body("result", org.hamcrest.Matchers.equalTo("ok"));
+        oneTooMany.post("/b24/events").then().statusCode(200).body("result", Matchers.equalTo("ok"));
         await().until(() -> imbot.messages(portal).size() == 1);
     }
 
@@ -376,10 +378,10 @@ class ForgedEventsTest {
 
     private Map<String, Object> snapshot() {
         Map<String, Object> row = new LinkedHashMap<>(Database.portal(portal.memberId));
-        row.put("application_token_hash", java.util.Arrays.toString((byte[]) row.get("application_token_hash")));
+        row.put("application_token_hash", Arrays.toString((byte[]) row.get("application_token_hash")));
         Map<String, Object> token = Database.token(portal.memberId);
         row.put("token.version", token.get("version"));
-        row.put("token.access", java.util.Arrays.toString((byte[]) token.get("access_token")));
+        row.put("token.access", Arrays.toString((byte[]) token.get("access_token")));
         return row;
     }
 }

@@ -10,20 +10,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.not;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
-import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Bitrix24Emulator.Tokens;
+import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Database;
 import io.b24bots.testing.TestEnvironment;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import org.hamcrest.Matchers;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** Every forged request is refused and leaves the stored portal exactly as it was. */
 @QuarkusTest
@@ -104,7 +109,7 @@ class ForgedRequestsTest {
 
         event("ONAPPUNINSTALL", victim, "guess").formParam("data[CLEAN]", "1").post("/b24/events")
                 .then().statusCode(401).contentType(containsString("application/json"))
-                .body("error", org.hamcrest.Matchers.equalTo("unauthorized"));
+                .body("error", Matchers.equalTo("unauthorized"));
         event("ONAPPUNINSTALL", victim, null).formParam("data[CLEAN]", "1").post("/b24/events")
                 .then().statusCode(401);
         appUpdateEvent(victim, "").formParam("data[VERSION]", "9").post("/b24/events")
@@ -178,7 +183,7 @@ class ForgedRequestsTest {
     void oauthStartSendsBrowsersOnlyToBitrix24Portals() {
         for (String domain : List.of("evil.example", "bitrix24.com.evil.example", "evilbitrix24.com", "localhost:8080")) {
             given().redirects().follow(false).queryParam("domain", domain).get("/b24/oauth/start")
-                    .then().statusCode(400).header("Location", org.hamcrest.Matchers.nullValue())
+                    .then().statusCode(400).header("Location", Matchers.nullValue())
                     .body(containsString("not the address of a Bitrix24 portal"));
         }
         // An on-premise portal that installed the app here is known by its own domain.
@@ -188,7 +193,7 @@ class ForgedRequestsTest {
                 .then().statusCode(302);
     }
 
-    private io.restassured.response.Response callback(String code, String state, Portal portal) {
+    private Response callback(String code, String state, Portal portal) {
         var spec = given().queryParam("domain", portal.domain).queryParam("member_id", portal.memberId);
         if (code != null) {
             spec.queryParam("code", code);
@@ -203,7 +208,7 @@ class ForgedRequestsTest {
         String location = given().redirects().follow(false).queryParam("domain", domain).get("/b24/oauth/start")
                 .then().statusCode(302).extract().header("Location");
         String raw = location.substring(location.indexOf("state=") + "state=".length());
-        return java.net.URLDecoder.decode(raw, java.nio.charset.StandardCharsets.UTF_8);
+        return URLDecoder.decode(raw, StandardCharsets.UTF_8);
     }
 
     /** Changes one character in the middle: the last one of base64 may only carry padding bits a decoder drops. */
@@ -214,12 +219,12 @@ class ForgedRequestsTest {
     }
 
     private static Map<String, Object> snapshot(Portal portal) {
-        Map<String, Object> row = new java.util.LinkedHashMap<>(Database.portal(portal.memberId));
-        row.put("application_token_hash", java.util.Arrays.toString((byte[]) row.get("application_token_hash")));
+        Map<String, Object> row = new LinkedHashMap<>(Database.portal(portal.memberId));
+        row.put("application_token_hash", Arrays.toString((byte[]) row.get("application_token_hash")));
         Map<String, Object> token = Database.token(portal.memberId);
         row.put("token.version", token.get("version"));
-        row.put("token.access", java.util.Arrays.toString((byte[]) token.get("access_token")));
-        row.put("token.refresh", java.util.Arrays.toString((byte[]) token.get("refresh_token")));
+        row.put("token.access", Arrays.toString((byte[]) token.get("access_token")));
+        row.put("token.refresh", Arrays.toString((byte[]) token.get("refresh_token")));
         return row;
     }
 }

@@ -10,23 +10,23 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.nullValue;
 
 import java.net.URI;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-import org.junit.jupiter.api.Test;
-
 import io.b24bots.portal.PortalStore;
 import io.b24bots.portal.StoredTokens;
-import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Bitrix24Emulator.Tokens;
+import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Database;
-import io.b24bots.testing.TestPortals;
 import io.b24bots.testing.TestEnvironment;
+import io.b24bots.testing.TestPortals;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 @WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
@@ -194,7 +194,7 @@ class InstallFlowsTest {
                 .statusCode(401);
 
         appUpdateEvent(portal, TestPortals.applicationToken(portal)).post("/b24/events").then().statusCode(200);
-        assertThat(io.b24bots.testing.Database.count("select count(*) from job where member_id = ? and kind = 'register-bots'",
+        assertThat(Database.count("select count(*) from job where member_id = ? and kind = 'register-bots'",
                 portal.memberId)).as("no install was made of it").isEqualTo(1);
     }
 
@@ -202,12 +202,12 @@ class InstallFlowsTest {
     @Test
     void aBindingMadeMeanwhileCountsAsBound() {
         Portal portal = bitrix.createPortal();
-        bitrix.failNext(portal, "event.bind", 1, new io.b24bots.testing.Bitrix24Emulator.Fault(400, "ERROR_CORE",
+        bitrix.failNext(portal, "event.bind", 1, new Bitrix24Emulator.Fault(400, "ERROR_CORE",
                 "Unable to set event handler: Handler already binded", 0, false));
         frameInstall(portal, bitrix.issueTokens(portal, 1), "t").then().statusCode(200);
         TestPortals.awaitJobsSettled(portal);
 
-        assertThat(io.b24bots.testing.Database.count("select count(*) from job where member_id = ? and kind = 'bind-app-events'"
+        assertThat(Database.count("select count(*) from job where member_id = ? and kind = 'bind-app-events'"
                 + " and status = 'done' and attempts = 1", portal.memberId)).isEqualTo(1);
     }
 
@@ -267,7 +267,7 @@ class InstallFlowsTest {
     private static String query(URI uri, String name) {
         for (String pair : uri.getRawQuery().split("&")) {
             if (pair.startsWith(name + "=")) {
-                return java.net.URLDecoder.decode(pair.substring(name.length() + 1), StandardCharsets.UTF_8);
+                return URLDecoder.decode(pair.substring(name.length() + 1), StandardCharsets.UTF_8);
             }
         }
         throw new AssertionError("no " + name + " in " + uri);

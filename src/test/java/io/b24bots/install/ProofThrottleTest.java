@@ -8,11 +8,9 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-import org.junit.jupiter.api.Test;
-
-import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Bitrix24Emulator.Tokens;
+import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Database;
 import io.b24bots.testing.ImbotEmulation;
 import io.b24bots.testing.TestEnvironment;
@@ -23,6 +21,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import org.junit.jupiter.api.Test;
 
 /**
  * Unproven tokens cannot make the service call the OAuth server without limit, and the budget that
@@ -99,7 +99,7 @@ class ProofThrottleTest {
         v2Join(portal, support, TestPortals.userToken(bitrix, portal, support)).post("/b24/events").then().statusCode(200);
     }
 
-    private static io.restassured.specification.RequestSpecification v2Join(Portal portal, long bot, String token) {
+    private static RequestSpecification v2Join(Portal portal, long bot, String token) {
         return event("ONIMBOTV2JOINCHAT", portal, TestPortals.applicationToken(portal))
                 .formParam("data[bot][id]", String.valueOf(bot))
                 .formParam("data[bot][code]", "b24bots_support")

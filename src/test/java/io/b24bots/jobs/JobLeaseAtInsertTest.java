@@ -6,16 +6,13 @@ import static org.awaitility.Awaitility.await;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import javax.sql.DataSource;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 
 import io.b24bots.support.PlainTransaction;
 import io.b24bots.testing.Database;
@@ -26,6 +23,9 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * A portal's job offered while the portal has nothing queued or running is inserted leased to this
@@ -157,7 +157,7 @@ class JobLeaseAtInsertTest {
         try {
             PlainTransaction.run(database, "offer jobs", connection -> {
                 queue.offerAll(connection, offers, KIND, List.of("leasetest-rolled-back"), List.of("{}")).queued();
-                throw new java.sql.SQLException("the batch fails");
+                throw new SQLException("the batch fails");
             });
         } catch (RuntimeException expected) {
             offers.abandoned();
@@ -181,7 +181,7 @@ class JobLeaseAtInsertTest {
         stopping.stop(Duration.ofSeconds(1));
 
         stopping.runLeased(stopping.leasedAtInsert(id, TestJobHandlers.NoopJob.KIND, "leasetest-stopping", "{}",
-                java.time.Instant.now(), System.nanoTime()));
+                Instant.now(), System.nanoTime()));
 
         // Not left for its lease to run out: the application's own worker takes it and runs it.
         await().atMost(Duration.ofSeconds(10)).until(() -> Database.count(
@@ -197,7 +197,7 @@ class JobLeaseAtInsertTest {
     }
 
     /** The test's jobs as "member payload status attempts", seen inside the offering transaction. */
-    private List<String> jobs(Connection connection, String worker) throws java.sql.SQLException {
+    private List<String> jobs(Connection connection, String worker) throws SQLException {
         List<String> jobs = new ArrayList<>();
         try (PreparedStatement statement = connection.prepareStatement("""
                 select member_id, payload, status, attempts, locked_by, locked_until > now() + interval '30 seconds'

@@ -8,20 +8,20 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import io.b24bots.testing.Database;
 import io.b24bots.testing.TestEnvironment;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * A worker whose lease passed to another stops before its effect and leaves the job to the new
@@ -188,7 +188,7 @@ class JobLeaseTest {
             }
 
             @Override
-            public io.quarkus.runtime.configuration.MemorySize maxQueuedBytesPerPortal() {
+            public MemorySize maxQueuedBytesPerPortal() {
                 return config.maxQueuedBytesPerPortal();
             }
 

@@ -5,12 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
-
 import javax.sql.DataSource;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 
 import io.b24bots.jobs.JobQueue.Enqueued;
 import io.b24bots.support.PlainTransaction;
@@ -22,6 +17,9 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** A portal with b24.jobs.max-queued-per-portal jobs queued or running gets no more through offer. */
 @QuarkusTest
@@ -89,10 +87,10 @@ class JobQueueCapTest {
         long fits = bytesCap / megabyte.length();
         QuarkusTransaction.requiringNew().run(() -> {
             for (int i = 0; i < fits; i++) {
-                assertThat(queue.offer(KIND, "captest-bytes", megabyte, null, java.time.Duration.ofDays(1))).isEqualTo(Enqueued.QUEUED);
+                assertThat(queue.offer(KIND, "captest-bytes", megabyte, null, Duration.ofDays(1))).isEqualTo(Enqueued.QUEUED);
             }
             assertThat(queue.offer(KIND, "captest-bytes", megabyte, null)).isEqualTo(Enqueued.PORTAL_FULL);
-            assertThat(queue.offer(KIND, "captest-bytes-other", megabyte, null, java.time.Duration.ofDays(1)))
+            assertThat(queue.offer(KIND, "captest-bytes-other", megabyte, null, Duration.ofDays(1)))
                     .isEqualTo(Enqueued.QUEUED);
         });
         boolean[] queued = inTransaction(connection -> queue.offerAll(connection, queuedOnly(), KIND,

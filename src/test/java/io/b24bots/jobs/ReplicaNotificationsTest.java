@@ -8,9 +8,7 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.Test;
-
+import io.b24bots.testing.Database;
 import io.b24bots.testing.TestEnvironment;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -18,6 +16,8 @@ import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
 
 /** A job queued anywhere (another replica, here another connection) is announced to this replica at commit. */
 @QuarkusTest
@@ -59,7 +59,7 @@ class ReplicaNotificationsTest {
         // Reconciling a portal nobody installed does nothing: a harmless job to announce.
         QuarkusTransaction.requiringNew().run(() -> queue.enqueue("reconcile-bots", "notify-portal", null, "notify"));
         await().atMost(Duration.ofSeconds(10)).until(() -> received() > before);
-        await().atMost(Duration.ofSeconds(10)).until(() -> io.b24bots.testing.Database.count(
+        await().atMost(Duration.ofSeconds(10)).until(() -> Database.count(
                 "select count(*) from job where member_id = 'notify-portal' and status = 'done'") == 1);
     }
 
@@ -73,7 +73,7 @@ class ReplicaNotificationsTest {
         }
         // The last commit is announced too (after the window), and far fewer times than there were commits.
         await().atMost(Duration.ofSeconds(10)).until(() -> received() > before);
-        await().atMost(Duration.ofSeconds(10)).until(() -> io.b24bots.testing.Database.count(
+        await().atMost(Duration.ofSeconds(10)).until(() -> Database.count(
                 "select count(*) from job where member_id = 'burst-portal' and status = 'done'") == commits);
         assertThat(received() - before).isLessThan(commits / 2.0);
     }

@@ -6,12 +6,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.Test;
-
 import io.b24bots.config.B24Config;
+import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.runtime.configuration.MemorySizeConverter;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
+import org.junit.jupiter.api.Test;
 
 /**
  * {@code b24.oauth.extra-urls} (the only list-valued setting): unset takes the default, set empty
@@ -61,8 +62,8 @@ class ExtraOAuthServersConfigTest {
         all.putAll(values);
         SmallRyeConfig config = new SmallRyeConfigBuilder()
                 .withMapping(B24Config.class)
-                .withConverter(io.quarkus.runtime.configuration.MemorySize.class, 100,
-                        new io.quarkus.runtime.configuration.MemorySizeConverter())
+                .withConverter(MemorySize.class, 100,
+                        new MemorySizeConverter())
                 .withSources(new PropertiesConfigSource(all, "test", 500))
                 .build();
         return config.getConfigMapping(B24Config.class);

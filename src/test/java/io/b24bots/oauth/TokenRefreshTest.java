@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -17,16 +18,14 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.junit.jupiter.api.Test;
-
 import io.b24bots.bitrix.BitrixClient;
 import io.b24bots.config.B24Config;
 import io.b24bots.portal.PortalStatus;
 import io.b24bots.portal.PortalStore;
 import io.b24bots.portal.StoredTokens;
-import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Fault;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
+import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Database;
 import io.b24bots.testing.Metrics;
 import io.b24bots.testing.TestEnvironment;
@@ -37,6 +36,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 @WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
@@ -186,7 +186,7 @@ class TokenRefreshTest {
             expireStoredToken(portal);
         }
         Object[] memberIds = portals.stream().map(p -> p.memberId).toArray();
-        String inList = String.join(",", java.util.Collections.nCopies(memberIds.length, "?"));
+        String inList = String.join(",", Collections.nCopies(memberIds.length, "?"));
         ExecutorService sampler = Executors.newSingleThreadExecutor();
         try {
             // Samples while grants are at the OAuth server and none has been answered (from the first

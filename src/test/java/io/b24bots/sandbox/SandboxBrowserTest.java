@@ -12,6 +12,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 
+import io.b24bots.testing.Bitrix24Emulator.Portal;
+import io.b24bots.testing.Bitrix24Emulator;
+import io.b24bots.testing.TestEnvironment;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,14 +34,6 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
-
-import io.b24bots.testing.Bitrix24Emulator;
-import io.b24bots.testing.Bitrix24Emulator.Portal;
-import io.b24bots.testing.TestEnvironment;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.RestAssured;
 
 /**
  * The sandbox portal in a real browser, as a new user tries it: install the app, see its bots in
@@ -82,7 +81,7 @@ class SandboxBrowserTest {
         browser.get("http://localhost:" + RestAssured.port + "/dev/portal");
         // The page creates a first portal by itself.
         // The list is drawn again on every refresh, so read it in one go, again if it was redrawn meanwhile.
-        String memberId = wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(driver -> {
+        String memberId = wait.ignoring(StaleElementReferenceException.class).until(driver -> {
             var selected = driver.findElements(By.cssSelector("#portals li.selected"));
             return selected.isEmpty() ? null : selected.getFirst().getAttribute("data-member-id");
         });

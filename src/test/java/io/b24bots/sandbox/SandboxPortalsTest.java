@@ -9,11 +9,10 @@ import static org.hamcrest.Matchers.equalTo;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
-import org.junit.jupiter.api.Test;
-
-import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
+import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Database;
 import io.b24bots.testing.TestEnvironment;
 import io.b24bots.testing.TestPortals;
@@ -23,6 +22,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
+import org.hamcrest.Matchers;
+import org.junit.jupiter.api.Test;
 
 /**
  * The sandbox's portals and trouble buttons through its JSON calls (what the page's buttons do),
@@ -93,7 +94,7 @@ class SandboxPortalsTest {
         given().post("/dev/portal/api/portals/" + portal + "/trouble/rate-limit?on=true").then().statusCode(200)
                 .body("rateLimited", equalTo(true));
         String token = bitrix.issueTokens(bitrix.portal(portal), 1).accessToken();
-        List<Integer> statuses = java.util.stream.IntStream.range(0, 4).mapToObj(i -> given().baseUri(bitrix.baseUrl())
+        List<Integer> statuses = IntStream.range(0, 4).mapToObj(i -> given().baseUri(bitrix.baseUrl())
                 .formParam("auth", token).post(bitrix.clientEndpoint(bitrix.portal(portal)).replace(bitrix.baseUrl(), "")
                         + "server.time").statusCode()).toList();
         assertThat(statuses).contains(503);
@@ -144,8 +145,8 @@ class SandboxPortalsTest {
                 .post("/dev/portal/api/portals/" + portal + "/messages").then().statusCode(400)
                 .body("error", containsString("no bot 999999"));
         given().delete("/dev/portal/api/portals/" + portal).then().statusCode(200);
-        given().get("/dev/portal/api/state").then().body("portals.memberId", org.hamcrest.Matchers.not(
-                org.hamcrest.Matchers.hasItem(portal)));
+        given().get("/dev/portal/api/state").then().body("portals.memberId", Matchers.not(
+                Matchers.hasItem(portal)));
     }
 
     @Test

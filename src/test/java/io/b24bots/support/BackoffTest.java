@@ -3,6 +3,7 @@ package io.b24bots.support;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.RepeatedTest;
 
@@ -24,7 +25,7 @@ class BackoffTest {
 
     @RepeatedTest(5)
     void retriesFailingTogetherComeBackAtDifferentTimes() {
-        long distinct = java.util.stream.IntStream.range(0, 50).mapToObj(i -> Backoff.delay(4, BASE, MAX)).distinct().count();
+        long distinct = IntStream.range(0, 50).mapToObj(i -> Backoff.delay(4, BASE, MAX)).distinct().count();
         assertThat(distinct).isGreaterThan(10);
     }
 }

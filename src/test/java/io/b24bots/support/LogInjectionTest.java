@@ -7,14 +7,17 @@ import java.util.Arrays;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-
-import org.jboss.logmanager.ExtLogRecord;
-import org.junit.jupiter.api.Test;
+import java.util.stream.Stream;
 
 import io.b24bots.testing.TestEnvironment;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import org.jboss.logging.MDC;
+import org.jboss.logmanager.ExtHandler;
+import org.jboss.logmanager.ExtLogRecord;
+import org.jboss.logmanager.handlers.ConsoleHandler;
+import org.junit.jupiter.api.Test;
 
 /**
  * A request value cannot write a log line of its own: a member_id that is not one is refused before it
@@ -47,7 +50,7 @@ class LogInjectionTest {
     @Test
     void theConsoleHandlerKeepsEveryRequestValueOnItsLine() {
         Handler console = handlers(Logger.getLogger("").getHandlers())
-                .filter(h -> h instanceof org.jboss.logmanager.handlers.ConsoleHandler).findFirst().orElseThrow();
+                .filter(h -> h instanceof ConsoleHandler).findFirst().orElseThrow();
         ExtLogRecord record = new ExtLogRecord(Level.WARNING, "Token refused for claimed portal %s (domain %s)",
                 ExtLogRecord.FormatStyle.PRINTF, LogInjectionTest.class.getName());
         record.setParameters(new Object[] {FORGED, "evil.example\r\nALERT\u0007"});
@@ -62,18 +65,18 @@ class LogInjectionTest {
     }
 
     /** The handlers, and the ones Quarkus wraps inside its own (a delayed or async handler). */
-    private static java.util.stream.Stream<Handler> handlers(Handler[] handlers) {
-        return Arrays.stream(handlers).flatMap(h -> java.util.stream.Stream.concat(java.util.stream.Stream.of(h),
-                h instanceof org.jboss.logmanager.ExtHandler ext ? handlers(ext.getHandlers()) : java.util.stream.Stream.empty()));
+    private static Stream<Handler> handlers(Handler[] handlers) {
+        return Arrays.stream(handlers).flatMap(h -> Stream.concat(Stream.of(h),
+                h instanceof ExtHandler ext ? handlers(ext.getHandlers()) : Stream.empty()));
     }
 
     @Test
     void theLogContextTakesOnlyAMemberIdsShape() {
         try (PortalLogContext log = PortalLogContext.of(FORGED)) {
-            assertThat(org.jboss.logging.MDC.get(PortalLogContext.MEMBER_ID)).isNull();
+            assertThat(MDC.get(PortalLogContext.MEMBER_ID)).isNull();
         }
         try (PortalLogContext log = PortalLogContext.of("0123456789abcdef0123456789abcdef")) {
-            assertThat(org.jboss.logging.MDC.get(PortalLogContext.MEMBER_ID)).isEqualTo("0123456789abcdef0123456789abcdef");
+            assertThat(MDC.get(PortalLogContext.MEMBER_ID)).isEqualTo("0123456789abcdef0123456789abcdef");
         }
     }
 }

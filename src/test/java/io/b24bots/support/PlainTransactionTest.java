@@ -3,14 +3,11 @@ package io.b24bots.support;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
-
 import javax.sql.DataSource;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 
 import io.b24bots.testing.Database;
 import io.b24bots.testing.TestEnvironment;
@@ -20,6 +17,8 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import jakarta.persistence.PersistenceException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * The intake's batches and the queue's bookkeeping commit through PlainTransaction: all of the work
@@ -78,7 +77,7 @@ class PlainTransactionTest {
         assertThat(Database.count(MARKS)).as("the connection went back in auto-commit").isZero();
     }
 
-    private static int mark(java.sql.Connection connection) throws SQLException {
+    private static int mark(Connection connection) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(
                 "insert into event_dedup (hash, received_at) values (decode('ff00ff', 'hex'), now())")) {
             return statement.executeUpdate();

@@ -1,26 +1,36 @@
 package io.b24bots.web;
 
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
+import java.io.ByteArrayInputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
-import org.junit.jupiter.api.Test;
-
+import io.b24bots.testing.Bitrix24Emulator;
+import io.b24bots.testing.Metrics;
 import io.b24bots.testing.TestEnvironment;
-import io.restassured.RestAssured;
+import io.b24bots.testing.TestPortals;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
 
 /** Broken requests get a 4xx that says what is wrong: never a 500, never a stack trace. */
 @QuarkusTest
@@ -111,7 +121,7 @@ class MalformedInputTest {
                 .version(HttpClient.Version.HTTP_1_1)
                 .header("Content-Type", FORM)
                 // No length known in advance: sent chunked.
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body)))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
                 .build();
         try (HttpClient http = HttpClient.newHttpClient()) {
             return http.send(request, HttpResponse.BodyHandlers.ofString());
@@ -130,7 +140,7 @@ class MalformedInputTest {
      */
     @Test
     void anErrorPageIsFramedOnlyByAPortalThatInstalledTheApp() {
-        io.b24bots.testing.Bitrix24Emulator.Portal installed = io.b24bots.testing.TestPortals.installed(TestEnvironment.emulator());
+        Bitrix24Emulator.Portal installed = TestPortals.installed(TestEnvironment.emulator());
         given().contentType(FORM).queryParam("DOMAIN", installed.domain).body("AUTH_ID=abc").post("/b24/install")
                 .then().statusCode(400).header("Content-Security-Policy", "frame-ancestors 'self' https://" + installed.domain);
         given().contentType(FORM).queryParam("DOMAIN", "attacker.example").body("AUTH_ID=abc").post("/b24/install")
@@ -169,11 +179,11 @@ class MalformedInputTest {
 
     @Test
     void aClientHangingUpMidBodyIsNoError() throws Exception {
-        List<java.util.logging.LogRecord> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.logging.Handler capture = new java.util.logging.Handler() {
+        List<LogRecord> problems = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
             @Override
-            public void publish(java.util.logging.LogRecord record) {
-                if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+            public void publish(LogRecord record) {
+                if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
                     problems.add(record);
                 }
             }
@@ -186,12 +196,12 @@ class MalformedInputTest {
             public void close() {
             }
         };
-        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
-        double before = io.b24bots.testing.Metrics.sum("b24_http_client_hangups_total", "");
+        Logger root = Logger.getLogger("");
+        double before = Metrics.sum("b24_http_client_hangups_total", "");
         root.addHandler(capture);
         try {
             for (String path : new String[] {"/b24/events", "/b24/install", "/b24/app"}) {
-                try (java.net.Socket socket = new java.net.Socket("localhost", io.restassured.RestAssured.port)) {
+                try (Socket socket = new Socket("localhost", RestAssured.port)) {
                     socket.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\n"
                             + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 4000\r\n\r\n"
                             + "event=ONIMBOTMESSAGEADD&data[PARAMS][MESSAGE]=half").getBytes(StandardCharsets.US_ASCII));
@@ -200,12 +210,12 @@ class MalformedInputTest {
             }
             // The failed reads reached the error handling (on a busy machine Vert.x may drop a reset
             // connection before any request starts, so not all three need to).
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
-                    .until(() -> io.b24bots.testing.Metrics.sum("b24_http_client_hangups_total", "") > before);
+            Awaitility.await().atMost(Duration.ofSeconds(30))
+                    .until(() -> Metrics.sum("b24_http_client_hangups_total", "") > before);
         } finally {
             root.removeHandler(capture);
         }
-        assertThat(problems).extracting(java.util.logging.LogRecord::getMessage).isEmpty();
+        assertThat(problems).extracting(LogRecord::getMessage).isEmpty();
         given().contentType(FORM).body("event=ONAPPUPDATE").post("/b24/events").then().statusCode(400);
     }
 }

@@ -2,6 +2,7 @@ package io.b24bots.bot.administration;
 
 import java.util.Optional;
 
+import io.b24bots.bitrix.BitrixException;
 import io.b24bots.bot.Bot;
 import io.b24bots.bot.BotRepository;
 import io.b24bots.bot.BotStatus;
@@ -46,7 +47,7 @@ public class UnregisterBotJob implements JobHandler {
         job.confirmLease();
         try {
             imbot.of(bot.get().api).unregister(job.memberId(), bot.get().botId);
-        } catch (io.b24bots.bitrix.BitrixException e) {
+        } catch (BitrixException e) {
             if (!e.isTransient()) {
                 bots.attemptFailed(bot.get().id, e.code(), e.description(), false);
             }

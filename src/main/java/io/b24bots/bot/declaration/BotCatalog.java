@@ -11,10 +11,12 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -26,7 +28,9 @@ import io.b24bots.bot.EventMode;
 import io.b24bots.bot.declaration.BotsConfig.BotDeclaration;
 import io.b24bots.config.B24Config;
 import io.b24bots.outbound.OutboundAddresses;
+import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.Startup;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 /**
@@ -56,10 +60,10 @@ public class BotCatalog {
     private final List<BotDefinition> bots;
     private final Map<String, BotDefinition> byCode = new HashMap<>();
 
-    @jakarta.inject.Inject
+    @Inject
     BotCatalog(BotsConfig config, B24Config app) {
         this(validate(config));
-        if (bots.isEmpty() && io.quarkus.runtime.LaunchMode.current() == io.quarkus.runtime.LaunchMode.NORMAL) {
+        if (bots.isEmpty() && LaunchMode.current() == LaunchMode.NORMAL) {
             throw new IllegalStateException("No bot is declared: set b24.bots.<id>.* (for example b24.bots.support.code,"
                     + " b24.bots.support.name, or the environment variables B24_BOTS_SUPPORT_CODE, B24_BOTS_SUPPORT_NAME);"
                     + " the example bots exist in dev mode only");
@@ -114,7 +118,7 @@ public class BotCatalog {
     }
 
     private static BotDefinition validate(String id, BotDeclaration d) {
-        String api = d.api().trim().toLowerCase(java.util.Locale.ROOT);
+        String api = d.api().trim().toLowerCase(Locale.ROOT);
         if (!api.equals("v1") && !api.equals("v2")) {
             throw invalid(id, "api", "'" + d.api() + "' is not an API version (allowed: v2, v1)");
         }
@@ -144,12 +148,12 @@ public class BotCatalog {
         String background = text(d.backgroundId()).orElse(null);
         if (background != null && !BACKGROUNDS.contains(background)) {
             throw invalid(id, "background-id", "'" + background + "' is not a Bitrix24 chat background (allowed: "
-                    + String.join(", ", new java.util.TreeSet<>(BACKGROUNDS)) + ")");
+                    + String.join(", ", new TreeSet<>(BACKGROUNDS)) + ")");
         }
         String color = text(d.color()).orElse(null);
         if (color != null && !V2_COLORS.contains(color)) {
             throw invalid(id, "color", "'" + color + "' is not a v2 colour code (allowed: "
-                    + String.join(", ", new java.util.TreeSet<>(V2_COLORS)) + "; not a hex value)");
+                    + String.join(", ", new TreeSet<>(V2_COLORS)) + "; not a hex value)");
         }
         refuseOnV2(id, "email", d.email());
         refuseOnV2(id, "birthday", d.birthday());
@@ -177,7 +181,7 @@ public class BotCatalog {
         String color = text(d.color()).orElse(null);
         if (color != null && !V1_COLORS.contains(color)) {
             throw invalid(id, "color", "'" + color + "' is not a v1 bot colour (allowed: "
-                    + String.join(", ", new java.util.TreeSet<>(V1_COLORS)) + ")");
+                    + String.join(", ", new TreeSet<>(V1_COLORS)) + ")");
         }
         String birthday = text(d.birthday()).orElse(null);
         if (birthday != null) {
@@ -233,7 +237,7 @@ public class BotCatalog {
                     throw invalid(id, "commands." + name + ".title." + language, "the language is a two-letter code such as en");
                 }
             }
-            commands.add(new CommandDefinition(name.toLowerCase(java.util.Locale.ROOT), new TreeMap<>(c.title()),
+            commands.add(new CommandDefinition(name.toLowerCase(Locale.ROOT), new TreeMap<>(c.title()),
                     new TreeMap<>(c.params()), c.common(), c.hidden(), c.extranetSupport(), c.handler().orElse(d.handler())));
         }
         return List.copyOf(commands);

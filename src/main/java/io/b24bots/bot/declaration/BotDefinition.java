@@ -1,5 +1,8 @@
 package io.b24bots.bot.declaration;
 
+import java.util.List;
+import java.util.Optional;
+
 import io.b24bots.bot.BotApi;
 import io.b24bots.bot.EventMode;
 
@@ -30,10 +33,10 @@ public record BotDefinition(
         String handler,
         /** Group-chat messages that do not address the bot reach its handler too. */
         boolean allGroupMessages,
-        java.util.List<CommandDefinition> commands) {
+        List<CommandDefinition> commands) {
 
     /** The declared command, matched without the slash and case-insensitively as Bitrix24 does. */
-    public java.util.Optional<CommandDefinition> command(String name) {
+    public Optional<CommandDefinition> command(String name) {
         String bare = name == null ? "" : name.startsWith("/") ? name.substring(1) : name;
         return commands.stream().filter(c -> c.command().equalsIgnoreCase(bare)).findFirst();
     }

@@ -1,9 +1,9 @@
 package io.b24bots.bot.imbot;
 
 import java.util.Map;
+import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import io.b24bots.bitrix.RestCall;
 import io.b24bots.bot.BotApi;
 import io.b24bots.bot.declaration.BotDefinition;
@@ -69,7 +69,7 @@ public interface ImbotApi {
      * What was applied of a command: its id, whether it was common, and the languages it has titles in
      * ({@code common} null and no languages when an older run did not record them).
      */
-    record AppliedCommand(long id, Boolean common, java.util.Set<String> languages) {
+    record AppliedCommand(long id, Boolean common, Set<String> languages) {
     }
 
     /**

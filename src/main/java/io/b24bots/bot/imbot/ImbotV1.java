@@ -1,10 +1,13 @@
 package io.b24bots.bot.imbot;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import io.b24bots.bitrix.BitrixClient;
 import io.b24bots.bitrix.BitrixException;
 import io.b24bots.bitrix.BitrixResponse;
@@ -42,15 +45,15 @@ public class ImbotV1 implements ImbotApi {
 
     Map<String, Object> params(BotDefinition bot) {
         Map<String, Object> properties = new LinkedHashMap<>();
-        putIfPresent(properties, "NAME", bot.name());
-        putIfPresent(properties, "LAST_NAME", bot.lastName());
-        putIfPresent(properties, "COLOR", bot.color());
-        putIfPresent(properties, "EMAIL", bot.email());
-        putIfPresent(properties, "PERSONAL_BIRTHDAY", bot.birthday());
-        putIfPresent(properties, "WORK_POSITION", bot.workPosition());
-        putIfPresent(properties, "PERSONAL_WWW", bot.www());
-        putIfPresent(properties, "PERSONAL_GENDER", bot.gender());
-        putIfPresent(properties, "PERSONAL_PHOTO", bot.avatarBase64());
+        ImbotCalls.putIfPresent(properties, "NAME", bot.name());
+        ImbotCalls.putIfPresent(properties, "LAST_NAME", bot.lastName());
+        ImbotCalls.putIfPresent(properties, "COLOR", bot.color());
+        ImbotCalls.putIfPresent(properties, "EMAIL", bot.email());
+        ImbotCalls.putIfPresent(properties, "PERSONAL_BIRTHDAY", bot.birthday());
+        ImbotCalls.putIfPresent(properties, "WORK_POSITION", bot.workPosition());
+        ImbotCalls.putIfPresent(properties, "PERSONAL_WWW", bot.www());
+        ImbotCalls.putIfPresent(properties, "PERSONAL_GENDER", bot.gender());
+        ImbotCalls.putIfPresent(properties, "PERSONAL_PHOTO", bot.avatarBase64());
         String url = PublicUrls.events(config);
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("CODE", bot.code());
@@ -67,20 +70,7 @@ public class ImbotV1 implements ImbotApi {
 
     @Override
     public boolean unregister(String memberId, long botId) {
-        return unlessGone("BOT_ID_ERROR", () -> bitrix.call(memberId, "imbot.unregister", Map.of("BOT_ID", botId)));
-    }
-
-    /** Runs a call about one bot: true when it went through, false when Bitrix24 said the bot does not exist. */
-    static boolean unlessGone(String goneCode, Runnable call) {
-        try {
-            call.run();
-            return true;
-        } catch (BitrixException e) {
-            if (goneCode.equals(e.code())) {
-                return false;
-            }
-            throw e;
-        }
+        return ImbotCalls.unlessGone("BOT_ID_ERROR", () -> bitrix.call(memberId, "imbot.unregister", Map.of("BOT_ID", botId)));
     }
 
     /** imbot.bot.list answers an object keyed by bot id (a list when empty). */
@@ -212,14 +202,14 @@ public class ImbotV1 implements ImbotApi {
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("HIDDEN", command.hidden() ? "Y" : "N");
         fields.put("EXTRANET_SUPPORT", command.extranetSupport() ? "Y" : "N");
-        java.util.List<Map<String, Object>> lang = new java.util.ArrayList<>();
-        java.util.Set<String> languages = new java.util.TreeSet<>(command.title().keySet());
+        List<Map<String, Object>> lang = new ArrayList<>();
+        Set<String> languages = new TreeSet<>(command.title().keySet());
         languages.addAll(command.params().keySet());
         for (String language : languages) {
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("LANGUAGE_ID", language);
             entry.put("TITLE", command.title().getOrDefault(language, command.command()));
-            putIfPresent(entry, "PARAMS", command.params().get(language));
+            ImbotCalls.putIfPresent(entry, "PARAMS", command.params().get(language));
             lang.add(entry);
         }
         if (lang.isEmpty()) {
@@ -249,11 +239,5 @@ public class ImbotV1 implements ImbotApi {
                     + "(MESSAGE_EMPTY); add a text, or declare the bot with api=v2");
         }
         return message;
-    }
-
-    static void putIfPresent(Map<String, Object> map, String key, Object value) {
-        if (value != null) {
-            map.put(key, value);
-        }
     }
 }

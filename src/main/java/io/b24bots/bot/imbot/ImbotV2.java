@@ -1,7 +1,5 @@
 package io.b24bots.bot.imbot;
 
-import static io.b24bots.bot.imbot.ImbotV1.putIfPresent;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -54,11 +52,11 @@ public class ImbotV2 implements ImbotApi {
     Map<String, Object> fields(BotDefinition bot) {
         Map<String, Object> properties = new LinkedHashMap<>();
         properties.put("name", bot.name());
-        putIfPresent(properties, "lastName", bot.lastName());
-        putIfPresent(properties, "workPosition", bot.workPosition());
-        putIfPresent(properties, "color", bot.color());
-        putIfPresent(properties, "gender", bot.gender());
-        putIfPresent(properties, "avatar", bot.avatarBase64());
+        ImbotCalls.putIfPresent(properties, "lastName", bot.lastName());
+        ImbotCalls.putIfPresent(properties, "workPosition", bot.workPosition());
+        ImbotCalls.putIfPresent(properties, "color", bot.color());
+        ImbotCalls.putIfPresent(properties, "gender", bot.gender());
+        ImbotCalls.putIfPresent(properties, "avatar", bot.avatarBase64());
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("code", bot.code());
         fields.put("type", bot.type());
@@ -67,16 +65,16 @@ public class ImbotV2 implements ImbotApi {
             fields.put("webhookUrl", PublicUrls.events(config));
         }
         fields.put("properties", properties);
-        putIfPresent(fields, "isHidden", bot.isHidden());
-        putIfPresent(fields, "isReactionsEnabled", bot.isReactionsEnabled());
-        putIfPresent(fields, "isSupportOpenline", bot.isSupportOpenline());
-        putIfPresent(fields, "backgroundId", bot.backgroundId());
+        ImbotCalls.putIfPresent(fields, "isHidden", bot.isHidden());
+        ImbotCalls.putIfPresent(fields, "isReactionsEnabled", bot.isReactionsEnabled());
+        ImbotCalls.putIfPresent(fields, "isSupportOpenline", bot.isSupportOpenline());
+        ImbotCalls.putIfPresent(fields, "backgroundId", bot.backgroundId());
         return fields;
     }
 
     @Override
     public boolean unregister(String memberId, long botId) {
-        return ImbotV1.unlessGone("BOT_NOT_FOUND", () -> bitrix.call(memberId, "imbot.v2.Bot.unregister", Map.of("botId", botId)));
+        return ImbotCalls.unlessGone("BOT_NOT_FOUND", () -> bitrix.call(memberId, "imbot.v2.Bot.unregister", Map.of("botId", botId)));
     }
 
     /**
@@ -102,12 +100,12 @@ public class ImbotV2 implements ImbotApi {
                 return byCode;
             }
             if (byCode.size() == before) {
-                throw new BitrixException(BitrixException.TOO_MANY_PAGES,
-                        method + " repeated a page it had already sent (offset " + offset + ")", 0, false, null);
+                throw BitrixException.permanent(BitrixException.TOO_MANY_PAGES,
+                        method + " repeated a page it had already sent (offset " + offset + ")");
             }
             if (pages >= config.rest().maxPages()) {
-                throw new BitrixException(BitrixException.TOO_MANY_PAGES,
-                        method + " still had more after " + pages + " pages (b24.rest.max-pages)", 0, false, null);
+                throw BitrixException.permanent(BitrixException.TOO_MANY_PAGES,
+                        method + " still had more after " + pages + " pages (b24.rest.max-pages)");
             }
             offset += bots.size();
         }
@@ -115,7 +113,7 @@ public class ImbotV2 implements ImbotApi {
 
     @Override
     public boolean exists(String memberId, long botId) {
-        return ImbotV1.unlessGone("BOT_NOT_FOUND", () -> bitrix.call(memberId, "imbot.v2.Bot.get", Map.of("botId", botId)));
+        return ImbotCalls.unlessGone("BOT_NOT_FOUND", () -> bitrix.call(memberId, "imbot.v2.Bot.get", Map.of("botId", botId)));
     }
 
     @Override

@@ -1,7 +1,8 @@
 package io.b24bots.bot.messaging;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Optional;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.b24bots.bot.declaration.BotDefinition;
 import io.b24bots.bot.handler.ChatEvent;
 import io.b24bots.bot.handler.IncomingCommand;
@@ -34,7 +35,7 @@ sealed interface BotEvent {
     interface PortalBots {
 
         /** The declaration of the portal's registered bot with this Bitrix24 id, if it is ours. */
-        java.util.Optional<BotDefinition> ours(long botId);
+        Optional<BotDefinition> ours(long botId);
 
         /** Whether a user id is one of the portal's bots (a bot never answers a bot). */
         boolean isOurBot(long userId);

@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.b24bots.bitrix.BitrixClient;
@@ -22,6 +23,7 @@ import io.b24bots.config.B24Config;
 import io.b24bots.oauth.OAuthUnavailableException;
 import io.b24bots.oauth.PortalUnavailableException;
 import io.b24bots.support.Backoff;
+import io.b24bots.support.PortalLogContext;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
@@ -71,7 +73,7 @@ public class FetchPoller {
 
     private final MessageDedup dedup;
     private volatile boolean stopped;
-    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger inFlight = new AtomicInteger();
 
     @Scheduled(every = "${b24.polling.tick:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {
@@ -98,7 +100,7 @@ public class FetchPoller {
             long startAfterNanos = SPREAD.toNanos() * i / due.size();
             inFlight.incrementAndGet();
             pollers.execute(() -> {
-                try (io.b24bots.support.PortalLogContext log = io.b24bots.support.PortalLogContext.of(bot.memberId())) {
+                try (PortalLogContext log = PortalLogContext.of(bot.memberId())) {
                     if (startAfterNanos > 0) {
                         Thread.sleep(Duration.ofNanos(startAfterNanos));
                     }

@@ -2,15 +2,15 @@ package io.b24bots.bot.messaging;
 
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import io.b24bots.bitrix.BitrixClient;
 import io.b24bots.bitrix.BitrixException;
 import io.b24bots.bitrix.RestCall;
-import io.b24bots.bot.imbot.ImbotApi;
 import io.b24bots.bot.handler.BotChat;
 import io.b24bots.bot.handler.IncomingCommand;
+import io.b24bots.bot.imbot.ImbotApi;
 import io.b24bots.bot.imbot.OutgoingMessage;
 import org.jboss.logging.Logger;
 
@@ -163,7 +163,7 @@ final class PortalBotChat implements BotChat {
         return write(() -> imbot.messageId(bitrix.call(memberId, call.method(), call.params()).result()));
     }
 
-    private long write(java.util.function.LongSupplier call) {
+    private long write(LongSupplier call) {
         if (beforeWrite != null) {
             beforeWrite.run();
         } else {

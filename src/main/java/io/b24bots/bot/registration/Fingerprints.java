@@ -14,6 +14,8 @@ import io.b24bots.bot.declaration.CommandDefinition;
 import io.b24bots.config.B24Config;
 import io.b24bots.config.PublicUrls;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
 
 /**
  * Fingerprints of what each declared bot looks like in Bitrix24: its properties, avatar, colour,
@@ -29,9 +31,9 @@ public class Fingerprints {
     private final Map<String, String> byCode = new TreeMap<>();
     private final String declaration;
 
-    private final jakarta.persistence.EntityManager em;
+    private final EntityManager em;
 
-    Fingerprints(BotCatalog catalog, B24Config config, jakarta.persistence.EntityManager em) {
+    Fingerprints(BotCatalog catalog, B24Config config, EntityManager em) {
         this.em = em;
         this.eventsUrl = PublicUrls.events(config);
         StringBuilder all = new StringBuilder();
@@ -52,9 +54,9 @@ public class Fingerprints {
      * records its own). During a rolling deployment the replicas still running the old declaration
      * must not undo the new one: they leave updates, removals and rollouts to the new replicas.
      */
-    @jakarta.transaction.Transactional
+    @Transactional
     public boolean isCurrent() {
-        java.util.List<?> stored = em.createNativeQuery("select fingerprint from bot_declaration where id = 1").getResultList();
+        List<?> stored = em.createNativeQuery("select fingerprint from bot_declaration where id = 1").getResultList();
         return stored.isEmpty() || declaration.equals(stored.getFirst());
     }
 
@@ -62,7 +64,7 @@ public class Fingerprints {
      * Makes this replica's declaration the current one (the last replica to start wins); true when
      * it differs from the one recorded before, which starts a rollout.
      */
-    @jakarta.transaction.Transactional(jakarta.transaction.Transactional.TxType.MANDATORY)
+    @Transactional(Transactional.TxType.MANDATORY)
     public boolean recordAsCurrent() {
         return em.createNativeQuery("""
                 insert into bot_declaration (id, fingerprint, changed_at) values (1, :fp, now())

@@ -1,12 +1,15 @@
 package io.b24bots.bot.registration;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -221,9 +224,9 @@ public class RegisterBotsJob implements JobHandler {
             }
             LOG.warnf("Bot code %s is taken in portal %s by bot %d of another application; not registered", definition.code(),
                     job.memberId(), botId);
-            throw new BitrixException(CODE_TAKEN, "the code " + definition.code() + " belongs to bot " + botId
+            throw BitrixException.permanent(CODE_TAKEN, "the code " + definition.code() + " belongs to bot " + botId
                     + " of another application in this portal (a v1 CODE is unique in the whole portal): declare this bot "
-                    + "with another code (b24.bots." + definition.configId() + ".code)", 0, false, null);
+                    + "with another code (b24.bots." + definition.configId() + ".code)");
         }
     }
 
@@ -294,7 +297,7 @@ public class RegisterBotsJob implements JobHandler {
         state.put("id", id);
         state.put("fp", fp);
         state.put("common", command.common());
-        state.put("langs", List.copyOf(new java.util.TreeSet<>(command.title().keySet())));
+        state.put("langs", List.copyOf(new TreeSet<>(command.title().keySet())));
         return state;
     }
 
@@ -306,14 +309,14 @@ public class RegisterBotsJob implements JobHandler {
         if (node.has("common")) {
             state.put("common", node.path("common").asBoolean());
         }
-        List<String> langs = new java.util.ArrayList<String>();
+        List<String> langs = new ArrayList<String>();
         node.path("langs").forEach(l -> langs.add(l.asText()));
         state.put("langs", langs);
         return state;
     }
 
     private static ImbotApi.AppliedCommand applied(JsonNode node) {
-        java.util.Set<String> langs = new java.util.LinkedHashSet<>();
+        Set<String> langs = new LinkedHashSet<>();
         node.path("langs").forEach(l -> langs.add(l.asText()));
         return new ImbotApi.AppliedCommand(node.path("id").asLong(), node.has("common") ? node.path("common").asBoolean() : null,
                 langs);
