@@ -31,8 +31,8 @@ import jakarta.enterprise.context.ApplicationScoped;
  *
  * <p>Vert.x's HTTP client, which the Quarkus REST client runs on, used directly: on the reply path the
  * REST client's per-call machinery (invocation context, filters, writer lookup, response building,
- * a blocking stream adapter) was a quarter of the service's CPU (bench/RESULTS-analysis.md). Here a
- * call is one request, one buffer and one future. TLS is Vert.x's default: the JDK's trust store,
+ * a blocking stream adapter) cost more than the call itself on the reply path. Here a call is one
+ * request, one buffer and one future. TLS is Vert.x's default: the JDK's trust store,
  * host name verification and SNI.
  */
 @ApplicationScoped

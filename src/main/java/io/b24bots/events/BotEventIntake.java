@@ -12,12 +12,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
-
 import javax.sql.DataSource;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.b24bots.bot.messaging.BotEventQueue;
 import io.b24bots.bot.messaging.MessageIdentity;
 import io.b24bots.jobs.JobOffers;
@@ -35,7 +33,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * committed, so an event answered 200 is in PostgreSQL. Under light load a batch is one event and
  * nobody waits for company; under load the commits, not the events, are what the database counts.
  * The transaction is plain JDBC on a pooled connection: the transaction manager and an ORM session
- * per batch were about 7% of the intake's CPU samples, and nothing else takes part in it.
+ * per batch cost more than the two statements, and nothing else takes part in it.
  */
 @ApplicationScoped
 public class BotEventIntake {

@@ -13,7 +13,7 @@ import jakarta.enterprise.event.Observes;
 /**
  * Reads an event's body on the event loop before the resource runs on its virtual thread. Left to
  * the resource, the body was pulled through a blocking stream that handed every chunk from the
- * event loop to the virtual thread and back (9% of the intake's CPU samples); a body already read
+ * event loop to the virtual thread and back, a hand-off per chunk; a body already read
  * is given to the resource as it is. Same limit and the same 413 as {@link BodyLimit}, which has
  * already refused a body declared too large.
  */

@@ -46,9 +46,9 @@ public class EventDedup implements MessageDedup {
         // As the batch's first statement, it also keeps the statements after it in the transaction
         // (the job insert) on their generic plans: PostgreSQL re-plans a prepared statement on every
         // execution when the table's statistics make its generic plan look dearer, as they did after a
-        // large backlog drained, and planning the job insert then took 0.5 ms a batch (half a core at
-        // 2,000 events/s; bench/RESULTS-analysis.md) for a plan no better than the generic one. In this
-        // statement rather than one of its own: a round trip per batch cost the intake 6%.
+        // large backlog drained, and re-planning the job insert on every batch then cost the intake
+        // more than running it, for a plan no better than the generic one. In this statement rather
+        // than one of its own, which would add a round trip to every batch.
         Set<ByteBuffer> inserted = new HashSet<>();
         try (PreparedStatement statement = connection.prepareStatement("""
                 with generic_plans as materialized (select set_config('plan_cache_mode', 'force_generic_plan', true))

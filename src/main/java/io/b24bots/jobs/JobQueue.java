@@ -340,7 +340,7 @@ public class JobQueue {
         values.put("bytesCap", config.maxQueuedBytesPerPortal().asLongValue());
         Positional sql = capped ? CAPPED_JDBC : UNCAPPED_JDBC;
         // Plain JDBC on the transaction's connection: Hibernate's mapping of this scalar row cost
-        // more than the statement (it built and caught an exception per query, see bench/RESULTS.md).
+        // more than the statement (it built and caught an exception per query).
         boolean[] row = session().doReturningWork(connection -> {
             try (PreparedStatement statement = connection.prepareStatement(sql.text())) {
                 for (int i = 0; i < sql.names().size(); i++) {

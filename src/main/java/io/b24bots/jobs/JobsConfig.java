@@ -24,9 +24,9 @@ public interface JobsConfig {
     /**
      * Jobs this replica runs at once. Jobs wait on Bitrix24 far more than they compute and run on
      * virtual threads, holding a database connection only for their short transactions, so this is
-     * sized for I/O (docs/OPERATIONS.md "Scaling": it is not the number of connections). At 32 a replica
-     * taking 1,000 events/s on two cores queued them for over a second whenever its HTTP calls
-     * slowed to 30 ms under load; 128 kept the reply within tens of milliseconds (bench/RESULTS.md).
+     * sized for I/O (docs/OPERATIONS.md "Scaling": it is not the number of connections): a smaller
+     * number queues a busy replica's events behind calls that slowed under load, delaying every reply
+     * (bench/RESULTS-analysis.md has the measurement).
      */
     @WithDefault("128")
     int concurrency();

@@ -9,8 +9,8 @@ import io.b24bots.support.Memories;
 /**
  * What this replica last counted of each portal's active (queued or running) jobs and queued bytes,
  * for the caps of {@link JobQueue#offerAll}. A count walks the portal's active jobs in an index, so it grew with the
- * backlog and was paid for every batch that held one of the portal's events: with 100 jobs waiting
- * per portal, the intake took 10–25% fewer events a second (bench/RESULTS-analysis.md).
+ * backlog and was paid for every batch that held one of the portal's events, slowing the intake most
+ * when portals had work waiting (bench/RESULTS-analysis.md).
  *
  * <p>A portal counted within the last second and far below the caps (under a quarter of each, this
  * replica's offers since then included) is taken at that count; any other portal is counted. So a

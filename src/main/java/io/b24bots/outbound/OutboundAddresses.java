@@ -82,8 +82,8 @@ public final class OutboundAddresses {
 
     /** The host of {@code url}, without brackets for IPv6 literals; null when there is none. */
     public static String host(String url) {
-        // Every call to a portal asks for its endpoint's host; parsing the URL each time was 1% of
-        // the service's CPU while delivering. URLs can come from outside, so what is kept is
+        // Every call to a portal asks for its endpoint's host, always the same few URLs, so each is
+        // parsed once. URLs can come from outside, so what is kept is
         // bounded: at most CACHE_MAX of them, none longer than a portal's endpoint ever is.
         if (url == null) {
             return null;

@@ -67,8 +67,8 @@ public final class FormData {
     }
 
     /**
-     * Key paths of field names seen before: Bitrix24's bodies repeat the same few dozen names, and
-     * splitting them was a tenth of an event's parsing. Names come from outside, so the cache is
+     * Key paths of field names seen before: Bitrix24's bodies repeat the same few dozen names, so
+     * each is split once rather than in every event. Names come from outside, so the cache is
      * bounded in number and length: a flood's names push out the least used ones.
      */
     static final int KEY_PATHS_KEPT = 4_096;

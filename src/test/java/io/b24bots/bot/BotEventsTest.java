@@ -13,6 +13,7 @@ import io.b24bots.jobs.JobWorker;
 import io.b24bots.testing.Bitrix24Emulator.Fault;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Bitrix24Emulator;
+import io.b24bots.testing.BitrixRequests;
 import io.b24bots.testing.Database;
 import io.b24bots.testing.ImbotEmulation.SentMessage;
 import io.b24bots.testing.ImbotEmulation;
@@ -46,8 +47,8 @@ class BotEventsTest {
     @BeforeEach
     void install() {
         portal = TestPortals.installed(bitrix);
-        echo = imbot.liveBots(portal, "b24bots_echo").getFirst().id;
-        support = imbot.liveBots(portal, "b24bots_support").getFirst().id;
+        echo = TestPortals.botId(bitrix, portal, "b24bots_echo");
+        support = TestPortals.botId(bitrix, portal, "b24bots_support");
     }
 
     @Test
@@ -180,7 +181,7 @@ class BotEventsTest {
      */
     @Test
     void webhookCopiesABotDoesNotTakeThatWayAreIgnored() {
-        long helper = imbot.liveBots(portal, "b24bots_helper").getFirst().id;
+        long helper = TestPortals.botId(bitrix, portal, "b24bots_helper");
         event("ONIMBOTV2MESSAGEADD", portal, TestPortals.applicationToken(portal))
                 .formParam("data[bot][id]", String.valueOf(helper))
                 .formParam("data[bot][auth][access_token]", botToken(helper))
@@ -256,25 +257,13 @@ class BotEventsTest {
     }
 
     private RequestSpecification v1Event(String type, String applicationToken, String botToken) {
-        return event(type, portal, applicationToken)
-                .formParam("data[BOT][" + echo + "][BOT_ID]", String.valueOf(echo))
-                .formParam("data[BOT][" + echo + "][BOT_CODE]", "b24bots_echo")
-                .formParam("data[BOT][" + echo + "][access_token]", botToken)
-                .formParam("data[BOT][" + echo + "][application_token]", TestPortals.applicationToken(portal))
-                .formParam("data[PARAMS][LANGUAGE]", "en");
+        return BitrixRequests.v1BotEvent(type, portal, applicationToken, echo, botToken);
     }
 
     /** A v1 message written by {@code author}, with the author's token in {@code auth} as Bitrix24 sends it. */
     private RequestSpecification v1Message(String dialogId, String text, long author) {
-        return v1Event("ONIMBOTMESSAGEADD", botToken(echo))
-                .formParam("auth[access_token]", TestPortals.userToken(bitrix, portal, author))
-                .formParam("data[PARAMS][DIALOG_ID]", dialogId)
-                .formParam("data[PARAMS][MESSAGE]", text)
-                .formParam("data[PARAMS][MESSAGE_ID]", String.valueOf(Math.abs(text.hashCode())))
-                .formParam("data[PARAMS][FROM_USER_ID]", String.valueOf(author))
-                .formParam("data[PARAMS][MESSAGE_TYPE]", dialogId.startsWith("chat") ? "C" : "P")
-                .formParam("data[USER][ID]", String.valueOf(author))
-                .formParam("data[USER][NAME]", "Ann");
+        return BitrixRequests.v1NewMessage(v1Event("ONIMBOTMESSAGEADD", botToken(echo)), dialogId, Math.abs(text.hashCode()), text,
+                author, TestPortals.userToken(bitrix, portal, author)).formParam("data[USER][NAME]", "Ann");
     }
 
     private RequestSpecification v2Event(String type) {
@@ -283,26 +272,10 @@ class BotEventsTest {
 
     /** A v2 webhook event for the support bot: its own token in {@code data[bot][auth]}. */
     private RequestSpecification v2Event(String type, String applicationToken, String botToken) {
-        return event(type, portal, applicationToken)
-                .formParam("data[bot][id]", String.valueOf(support))
-                .formParam("data[bot][code]", "b24bots_support")
-                .formParam("data[bot][auth][access_token]", botToken)
-                .formParam("data[bot][auth][member_id]", portal.memberId)
-                .formParam("data[language]", "en");
+        return BitrixRequests.v2BotEvent(type, portal, applicationToken, support, botToken);
     }
 
     private RequestSpecification v2Message(String dialogId, String text) {
-        return v2Event("ONIMBOTV2MESSAGEADD")
-                .formParam("data[message][id]", String.valueOf(Math.abs(text.hashCode())))
-                .formParam("data[message][chatId]", "5")
-                .formParam("data[message][authorId]", "7")
-                .formParam("data[message][text]", text)
-                .formParam("data[message][isSystem]", "0")
-                .formParam("data[chat][id]", "5")
-                .formParam("data[chat][dialogId]", dialogId)
-                .formParam("data[chat][type]", "chat")
-                .formParam("data[user][id]", "7")
-                .formParam("data[user][bot]", "0")
-                .formParam("data[user][type]", "employee");
+        return BitrixRequests.v2NewMessage(v2Event("ONIMBOTV2MESSAGEADD"), dialogId, Math.abs(text.hashCode()), text, 7);
     }
 }

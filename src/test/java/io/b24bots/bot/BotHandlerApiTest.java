@@ -11,6 +11,7 @@ import java.util.Map;
 import io.b24bots.bot.handler.IncomingMessage;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Bitrix24Emulator;
+import io.b24bots.testing.BitrixRequests;
 import io.b24bots.testing.ImbotEmulation.EmuCommand;
 import io.b24bots.testing.ImbotEmulation.SentMessage;
 import io.b24bots.testing.ImbotEmulation;
@@ -42,13 +43,13 @@ class BotHandlerApiTest {
     @BeforeEach
     void install() {
         portal = TestPortals.installed(bitrix);
-        echo = imbot.liveBots(portal, "b24bots_echo").getFirst().id;
-        support = imbot.liveBots(portal, "b24bots_support").getFirst().id;
+        echo = TestPortals.botId(bitrix, portal, "b24bots_echo");
+        support = TestPortals.botId(bitrix, portal, "b24bots_support");
     }
 
     @Test
     void declaredCommandsAreRegisteredWithTheBotsAtInstall() {
-        long lines = imbot.liveBots(portal, "b24bots_lines").getFirst().id;
+        long lines = TestPortals.botId(bitrix, portal, "b24bots_lines");
         assertThat(imbot.commands(portal)).extracting(c -> c.botId + "/" + c.command + "/" + c.api)
                 .containsExactlyInAnyOrder(support + "/menu/v2", echo + "/menu/v1", lines + "/secret/v1");
         // A hidden command without a title still gets the one LANG entry Bitrix24 requires (LANG_ERROR otherwise).
@@ -196,9 +197,9 @@ class BotHandlerApiTest {
     /** The same hooks on a v1 bot go out through the v1 methods, as their pages have them. */
     @Test
     void aV1HandlerEditsDeletesAndShowsTypingThroughTheV1Methods() {
-        long lines = imbot.liveBots(portal, "b24bots_lines").getFirst().id;
+        long lines = TestPortals.botId(bitrix, portal, "b24bots_lines");
         for (String text : List.of("edit me", "delete me", "drop the buttons", "slow")) {
-            v1Message(lines, "42", 70 + text.length(), text, "P", false).post("/b24/events").then().statusCode(200);
+            v1Message(lines, "42", 70 + text.length(), text, false).post("/b24/events").then().statusCode(200);
         }
         TestPortals.awaitJobsSettled(portal);
 
@@ -259,7 +260,7 @@ class BotHandlerApiTest {
 
     @Test
     void eachHookFiresOncePerEvent() {
-        long lines = imbot.liveBots(portal, "b24bots_lines").getFirst().id;
+        long lines = TestPortals.botId(bitrix, portal, "b24bots_lines");
         v2Event("ONIMBOTV2MESSAGEUPDATE").formParam("data[message][id]", "61").formParam("data[message][text]", "fixed")
                 .formParam("data[message][authorId]", "7").formParam("data[chat][dialogId]", "7")
                 .formParam("data[user][id]", "7").post("/b24/events").then().statusCode(200);
@@ -323,11 +324,8 @@ class BotHandlerApiTest {
     }
 
     private RequestSpecification v2Event(String type) {
-        return event(type, portal, TestPortals.applicationToken(portal))
-                .formParam("data[bot][id]", String.valueOf(support))
-                .formParam("data[bot][code]", "b24bots_support")
-                .formParam("data[bot][auth][access_token]", TestPortals.userToken(bitrix, portal, support))
-                .formParam("data[language]", "en");
+        return BitrixRequests.v2BotEvent(type, portal, TestPortals.applicationToken(portal), support,
+                TestPortals.userToken(bitrix, portal, support));
     }
 
     private RequestSpecification v2Command(long commandId, long messageId, String command, String params, String context) {
@@ -343,34 +341,19 @@ class BotHandlerApiTest {
     }
 
     private RequestSpecification v2Message(String dialogId, long messageId, String text) {
-        return v2Event("ONIMBOTV2MESSAGEADD")
-                .formParam("data[message][id]", String.valueOf(messageId))
+        return BitrixRequests.v2NewMessage(v2Event("ONIMBOTV2MESSAGEADD"), dialogId, messageId, text, 7)
                 .formParam("data[message][chatId]", "5")
-                .formParam("data[message][authorId]", "7")
-                .formParam("data[message][text]", text)
-                .formParam("data[chat][id]", "5")
-                .formParam("data[chat][dialogId]", dialogId)
-                .formParam("data[chat][type]", "chat")
-                .formParam("data[user][id]", "7")
-                .formParam("data[user][bot]", "0")
-                .formParam("data[user][type]", "employee");
+                .formParam("data[chat][id]", "5");
     }
 
     private RequestSpecification v1Message(String dialogId, long messageId, String text, boolean mention) {
-        return v1Message(echo, dialogId, messageId, text, "C", mention);
+        return v1Message(echo, dialogId, messageId, text, mention);
     }
 
-    private RequestSpecification v1Message(long bot, String dialogId, long messageId, String text, String type, boolean mention) {
-        RequestSpecification spec = event("ONIMBOTMESSAGEADD", portal, TestPortals.applicationToken(portal))
-                .formParam("data[BOT][" + bot + "][BOT_ID]", String.valueOf(bot))
-                .formParam("data[BOT][" + bot + "][access_token]", TestPortals.userToken(bitrix, portal, bot))
-                .formParam("auth[access_token]", TestPortals.userToken(bitrix, portal, 42))
-                .formParam("data[PARAMS][DIALOG_ID]", dialogId)
-                .formParam("data[PARAMS][MESSAGE]", text)
-                .formParam("data[PARAMS][MESSAGE_ID]", String.valueOf(messageId))
-                .formParam("data[PARAMS][FROM_USER_ID]", "42")
-                .formParam("data[PARAMS][MESSAGE_TYPE]", type)
-                .formParam("data[USER][ID]", "42");
+    private RequestSpecification v1Message(long bot, String dialogId, long messageId, String text, boolean mention) {
+        RequestSpecification spec = BitrixRequests.v1NewMessage(BitrixRequests.v1BotEvent("ONIMBOTMESSAGEADD", portal,
+                TestPortals.applicationToken(portal), bot, TestPortals.userToken(bitrix, portal, bot)), dialogId, messageId, text, 42,
+                TestPortals.userToken(bitrix, portal, 42));
         if (mention) {
             spec.formParam("data[PARAMS][MENTIONED_LIST][" + bot + "]", String.valueOf(bot));
         }

@@ -107,7 +107,7 @@ public class BotRegistrationTest {
         assertThat(v1.params()).isEqualTo(expectedV1);
 
         Map<String, Object> support = bot(portal, "b24bots_support");
-        assertThat(support.get("bot_id")).isEqualTo(imbot.liveBots(portal, "b24bots_support").getFirst().id);
+        assertThat(support.get("bot_id")).isEqualTo(TestPortals.botId(bitrix, portal, "b24bots_support"));
         assertThat((String) support.get("bot_object")).contains("\"code\":\"b24bots_support\"");
         assertThat(support.get("attempts")).isEqualTo(1);
     }
@@ -256,7 +256,7 @@ public class BotRegistrationTest {
                 && "b24bots_echo".equals(c.param("CODE")))).as("imbot.register for echo").hasSize(1);
         assertThat(bitrix.calls(portal.memberId, "imbot.bot.list")).hasSize(1);
         assertThat(bot(portal, "b24bots_echo").get("status")).isEqualTo("registered");
-        assertThat(bot(portal, "b24bots_echo").get("bot_id")).isEqualTo(imbot.liveBots(portal, "b24bots_echo").getFirst().id);
+        assertThat(bot(portal, "b24bots_echo").get("bot_id")).isEqualTo(TestPortals.botId(bitrix, portal, "b24bots_echo"));
     }
 
     /**

@@ -53,7 +53,7 @@ class BusyPortalTest {
         Portal portal = TestPortals.installed(bitrix);
         portal.ratePerSecond = PER_SECOND;
         portal.rateBurst = BURST;
-        long echo = imbot.liveBots(portal, "b24bots_echo").getFirst().id;
+        long echo = TestPortals.botId(bitrix, portal, "b24bots_echo");
         String botToken = TestPortals.userToken(bitrix, portal, echo);
         String authorToken = TestPortals.userToken(bitrix, portal, 42);
         Instant start = Instant.now();

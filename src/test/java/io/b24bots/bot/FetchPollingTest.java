@@ -31,7 +31,7 @@ class FetchPollingTest {
     @Test
     void fetchedMessagesAreAnsweredOnceAndTheOffsetMovesOn() {
         Portal portal = TestPortals.installed(bitrix);
-        long helper = imbot.liveBots(portal, "b24bots_helper").getFirst().id;
+        long helper = TestPortals.botId(bitrix, portal, "b24bots_helper");
 
         long first = imbot.pushEvent(portal, helper, "ONIMBOTV2MESSAGEADD", message(helper, 11, "one", "11"));
         imbot.pushEvent(portal, helper, "ONIMBOTV2JOINCHAT", Map.of("bot", Map.of("id", helper), "dialogId", "chat3",
@@ -62,7 +62,7 @@ class FetchPollingTest {
     @Test
     void theCountOfQuietPollsIsKeptWithTheBotSoARestartContinuesItsPace() {
         Portal portal = TestPortals.installed(bitrix);
-        long helper = imbot.liveBots(portal, "b24bots_helper").getFirst().id;
+        long helper = TestPortals.botId(bitrix, portal, "b24bots_helper");
         // As a replica that polled it quietly forty times before a restart left it (set between polls,
         // so no poll in flight writes its own count over it).
         await().until(() -> Database.update("""
@@ -84,7 +84,7 @@ class FetchPollingTest {
     @Test
     void moreThanOnePageIsReadInOrderWithoutLosingAnything() {
         Portal portal = TestPortals.installed(bitrix);
-        long helper = imbot.liveBots(portal, "b24bots_helper").getFirst().id;
+        long helper = TestPortals.botId(bitrix, portal, "b24bots_helper");
         double handledBefore = Metrics.sum("b24_jobs_completed_total", "kind=\"bot-event\",outcome=\"done\"");
         for (int i = 0; i < 105; i++) {
             imbot.pushEvent(portal, helper, "ONIMBOTV2REACTIONCHANGE", Map.of("bot", Map.of("id", helper), "n", i));
@@ -106,7 +106,7 @@ class FetchPollingTest {
     @Test
     void anEventGetAnswerWithoutNextOffsetLeavesTheOffsetAndTheBotIsPolledAgain() {
         Portal portal = TestPortals.installed(bitrix);
-        long helper = imbot.liveBots(portal, "b24bots_helper").getFirst().id;
+        long helper = TestPortals.botId(bitrix, portal, "b24bots_helper");
         imbot.pushEvent(portal, helper, "ONIMBOTV2MESSAGEADD", message(helper, 31, "before", "31"));
         await().atMost(Duration.ofSeconds(10)).until(() -> imbot.messages(portal).size() == 1);
         await().until(() -> BotRegistrationTest.bot(portal, "b24bots_helper").get("fetch_offset") != null);
@@ -153,7 +153,7 @@ class FetchPollingTest {
     }
 
     private int helperPolls(Portal portal) {
-        long helper = imbot.liveBots(portal, "b24bots_helper").getFirst().id;
+        long helper = TestPortals.botId(bitrix, portal, "b24bots_helper");
         return bitrix.calls(c -> portal.memberId.equals(c.memberId()) && c.method().equals("imbot.v2.Event.get")
                 && Long.valueOf(helper).equals(number(c, "botId"))).size();
     }

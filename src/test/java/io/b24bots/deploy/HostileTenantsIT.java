@@ -30,6 +30,7 @@ import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.PackagedService;
 import io.b24bots.testing.TestEnvironment;
+import io.b24bots.testing.TestPortals;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -88,10 +89,10 @@ class HostileTenantsIT {
         bitrix.answerRaw(hostile, "imbot.message.add", -1, Bitrix24Emulator.rawJson(200, millions));
         bitrix.answerRaw(hostile, "imbot.v2.Chat.Message.send", -1, Bitrix24Emulator.rawJson(200, millions));
 
-        long echo = bitrix.imbot().liveBots(hostile, "b24bots_echo").getFirst().id;
+        long echo = TestPortals.botId(bitrix, hostile, "b24bots_echo");
         assertThat(service.post("/b24/events", PackagedService.messageBody(bitrix, hostile, echo, "hello")).statusCode())
                 .isEqualTo(200);
-        long helper = bitrix.imbot().liveBots(hostile, "b24bots_helper").getFirst().id;
+        long helper = TestPortals.botId(bitrix, hostile, "b24bots_helper");
         bitrix.imbot().pushEvent(hostile, helper, "ONIMBOTV2MESSAGEADD", Map.of(
                 "bot", Map.of("id", helper, "code", "b24bots_helper"),
                 "message", Map.of("id", 77, "chatId", 3, "authorId", 7, "text", "hello", "isSystem", false),
@@ -106,7 +107,7 @@ class HostileTenantsIT {
         assertThat(bitrix.calls(hostile.memberId, "imbot.message.add")).as("not retried").hasSize(1);
         assertThat(bitrix.calls(hostile.memberId, "imbot.v2.Chat.Message.send")).as("not retried").hasSize(1);
 
-        long healthyEcho = bitrix.imbot().liveBots(healthy, "b24bots_echo").getFirst().id;
+        long healthyEcho = TestPortals.botId(bitrix, healthy, "b24bots_echo");
         assertThat(service.post("/b24/events", PackagedService.messageBody(bitrix, healthy, healthyEcho, "still there?"))
                 .statusCode()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(30)).until(() -> bitrix.imbot().messages(healthy).size() == 1);
@@ -149,7 +150,7 @@ class HostileTenantsIT {
         long rss = 0;
         try {
             for (Portal portal : healthy) {
-                long echo = bitrix.imbot().liveBots(portal, "b24bots_echo").getFirst().id;
+                long echo = TestPortals.botId(bitrix, portal, "b24bots_echo");
                 load.scheduleAtFixedRate(() -> senders.execute(() -> {
                     String text = "soak " + counter.incrementAndGet();
                     sentAt.put(text, System.nanoTime());
@@ -166,12 +167,12 @@ class HostileTenantsIT {
                 }), 0, 200, TimeUnit.MILLISECONDS);
             }
             hostile(load, senders, hostileSent, "huge answers", 500, () -> PackagedService.messageBody(bitrix, huge,
-                    bitrix.imbot().liveBots(huge, "b24bots_echo").getFirst().id, "huge " + counter.incrementAndGet()));
+                    TestPortals.botId(bitrix, huge, "b24bots_echo"), "huge " + counter.incrementAndGet()));
             hostile(load, senders, hostileSent, "slow answers", 500, () -> PackagedService.messageBody(bitrix, slow,
-                    bitrix.imbot().liveBots(slow, "b24bots_echo").getFirst().id, "slow " + counter.incrementAndGet()));
+                    TestPortals.botId(bitrix, slow, "b24bots_echo"), "slow " + counter.incrementAndGet()));
             hostile(load, senders, hostileSent, "endless paging (forged v2 deletions)", 200, () -> PackagedService.form(Map.of(
                     "event", "ONIMBOTV2DELETE", "data[bot][id]",
-                    String.valueOf(bitrix.imbot().liveBots(paging, "b24bots_helper").getFirst().id),
+                    String.valueOf(TestPortals.botId(bitrix, paging, "b24bots_helper")),
                     "data[n]", String.valueOf(counter.incrementAndGet()), "auth[member_id]", paging.memberId,
                     "auth[application_token]", PackagedService.applicationToken(paging))));
             hostile(load, senders, hostileSent, "made-up application tokens", 50, () -> PackagedService.form(Map.of(
@@ -179,11 +180,11 @@ class HostileTenantsIT {
                     "auth[application_token]", "made-up-" + counter.incrementAndGet())));
             hostile(load, senders, hostileSent, "unproven deletions of 480 KB", 500, () -> PackagedService.form(Map.of(
                     "event", "ONIMBOTDELETE", "data[BOT_ID]",
-                    String.valueOf(bitrix.imbot().liveBots(forged, "b24bots_echo").getFirst().id),
+                    String.valueOf(TestPortals.botId(bitrix, forged, "b24bots_echo")),
                     "data[PADDING]", padding + counter.incrementAndGet(), "auth[member_id]", forged.memberId,
                     "auth[application_token]", PackagedService.applicationToken(forged))));
             hostile(load, senders, hostileSent, "made-up bot tokens", 100, () -> PackagedService.messageBody(bitrix, forged,
-                    bitrix.imbot().liveBots(forged, "b24bots_echo").getFirst().id, "bogus " + counter.incrementAndGet(),
+                    TestPortals.botId(bitrix, forged, "b24bots_echo"), "bogus " + counter.incrementAndGet(),
                     "made-up-bot-token-" + counter.incrementAndGet()));
             hostile(load, senders, hostileSent, "made-up install tokens", 200, () -> "install:" + counter.incrementAndGet());
 

@@ -8,7 +8,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -27,19 +26,19 @@ import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.b24bots.testing.Bitrix24Emulator.Portal;
+import io.b24bots.testing.Bitrix24Emulator.Tokens;
+import io.b24bots.testing.Bitrix24Emulator;
+import io.b24bots.testing.PackagedService;
+import io.b24bots.testing.TestEnvironment;
+import io.b24bots.testing.TestPortals;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-
-import io.b24bots.testing.Bitrix24Emulator;
-import io.b24bots.testing.Bitrix24Emulator.Portal;
-import io.b24bots.testing.Bitrix24Emulator.Tokens;
-import io.b24bots.testing.PackagedService;
-import io.b24bots.testing.TestEnvironment;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
  * Several replicas on one database, for real: two processes of the packaged application (started
@@ -134,7 +133,7 @@ class ScaleOutIT {
             bitrix.expireAccessTokens(portal);
         }
         runConcurrently(firstBurst, (portal, i) -> {
-            long echo = bitrix.imbot().liveBots(portal, "b24bots_echo").getFirst().id;
+            long echo = TestPortals.botId(bitrix, portal, "b24bots_echo");
             for (PackagedService replica : List.of(a, b)) {
                 assertThat(post(replica.url("/b24/events"), messageBody(portal, echo, "from " + replica.name())).statusCode())
                         .isEqualTo(200);

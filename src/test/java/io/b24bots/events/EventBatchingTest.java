@@ -57,7 +57,7 @@ class EventBatchingTest {
     @Test
     void aBurstOfEventsAndTheirRepeatsIsQueuedExactlyOnceEach() throws Exception {
         Portal portal = TestPortals.installed(bitrix);
-        long echo = bitrix.imbot().liveBots(portal, "b24bots_echo").getFirst().id;
+        long echo = TestPortals.botId(bitrix, portal, "b24bots_echo");
         String botToken = TestPortals.userToken(bitrix, portal, echo);
         String authorToken = TestPortals.userToken(bitrix, portal, 7);
 
@@ -144,7 +144,7 @@ class EventBatchingTest {
 
     private RequestSpecification message(Portal portal, int message) {
         String[] sender = senders.computeIfAbsent(portal.memberId, member -> {
-            long echo = bitrix.imbot().liveBots(portal, "b24bots_echo").getFirst().id;
+            long echo = TestPortals.botId(bitrix, portal, "b24bots_echo");
             return new String[] {String.valueOf(echo), TestPortals.userToken(bitrix, portal, echo),
                     TestPortals.userToken(bitrix, portal, 7)};
         });

@@ -15,6 +15,7 @@ import java.util.Map;
 import io.b24bots.bot.BotRegistrationTest;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Bitrix24Emulator;
+import io.b24bots.testing.BitrixRequests;
 import io.b24bots.testing.Database;
 import io.b24bots.testing.ImbotEmulation;
 import io.b24bots.testing.Metrics;
@@ -51,8 +52,8 @@ class ForgedEventsTest {
     void install() {
         portal = TestPortals.installed(bitrix);
         appToken = TestPortals.applicationToken(portal);
-        echo = imbot.liveBots(portal, "b24bots_echo").getFirst().id;
-        support = imbot.liveBots(portal, "b24bots_support").getFirst().id;
+        echo = TestPortals.botId(bitrix, portal, "b24bots_echo");
+        support = TestPortals.botId(bitrix, portal, "b24bots_support");
     }
 
     @Test
@@ -307,7 +308,7 @@ class ForgedEventsTest {
     @Test
     void aPortalWhoseQueueIsFullIsRefusedWhileOthersAreAnswered() {
         Portal neighbour = TestPortals.installed(bitrix);
-        long neighbourEcho = imbot.liveBots(neighbour, "b24bots_echo").getFirst().id;
+        long neighbourEcho = TestPortals.botId(bitrix, neighbour, "b24bots_echo");
         // A backlog at the cap (b24.jobs.max-queued-per-portal, 5,000), due tomorrow so no worker takes it now.
         Database.update("insert into job (kind, member_id, status, attempts, run_at, created_at, updated_at) "
                 + "select 'flood-test', ?, 'queued', 0, now() + interval '1 day', now(), now() from generate_series(1, 5000)",
@@ -348,32 +349,17 @@ class ForgedEventsTest {
     }
 
     private RequestSpecification v1Event(String type, String botToken) {
-        RequestSpecification spec = event(type, portal, appToken)
-                .formParam("data[BOT][" + echo + "][BOT_ID]", String.valueOf(echo))
-                .formParam("data[BOT][" + echo + "][BOT_CODE]", "b24bots_echo");
-        return botToken == null ? spec : spec.formParam("data[BOT][" + echo + "][access_token]", botToken);
+        return BitrixRequests.v1BotEvent(type, portal, appToken, echo, botToken);
     }
 
     private RequestSpecification v1Message(String botToken, String authorToken, String dialogId, long author, String text) {
-        return v1Event("ONIMBOTMESSAGEADD", botToken)
-                .formParam("auth[access_token]", authorToken)
-                .formParam("data[PARAMS][DIALOG_ID]", dialogId)
-                .formParam("data[PARAMS][MESSAGE_TYPE]", dialogId.startsWith("chat") ? "C" : "P")
-                .formParam("data[PARAMS][MESSAGE]", text)
-                .formParam("data[PARAMS][MESSAGE_ID]", String.valueOf(System.nanoTime()))
-                .formParam("data[PARAMS][FROM_USER_ID]", String.valueOf(author))
-                .formParam("data[USER][ID]", String.valueOf(author));
+        return BitrixRequests.v1NewMessage(v1Event("ONIMBOTMESSAGEADD", botToken), dialogId, System.nanoTime(), text, author,
+                authorToken);
     }
 
     private RequestSpecification v2Message(String botToken, long author, String text) {
-        return event("ONIMBOTV2MESSAGEADD", portal, appToken)
-                .formParam("data[bot][id]", String.valueOf(support))
-                .formParam("data[bot][auth][access_token]", botToken)
-                .formParam("data[message][id]", String.valueOf(System.nanoTime()))
-                .formParam("data[message][authorId]", String.valueOf(author))
-                .formParam("data[message][text]", text)
-                .formParam("data[chat][dialogId]", String.valueOf(author))
-                .formParam("data[user][id]", String.valueOf(author));
+        return BitrixRequests.v2NewMessage(BitrixRequests.v2BotEvent("ONIMBOTV2MESSAGEADD", portal, appToken, support, botToken),
+                String.valueOf(author), System.nanoTime(), text, author);
     }
 
     private Map<String, Object> snapshot() {

@@ -7,12 +7,9 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import io.b24bots.jobs.ReplicaNotifications;
-import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
+import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Database;
 import io.b24bots.testing.ImbotEmulation;
 import io.b24bots.testing.TestEnvironment;
@@ -21,6 +18,8 @@ import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.specification.RequestSpecification;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * What a replica keeps in memory for the event path (a portal's application token and status, its
@@ -48,7 +47,7 @@ class PortalChangesTest {
                 ReplicaNotifications.APPLICATION_NAME) > 0);
         portal = TestPortals.installed(bitrix);
         appToken = TestPortals.applicationToken(portal);
-        echo = imbot.liveBots(portal, "b24bots_echo").getFirst().id;
+        echo = TestPortals.botId(bitrix, portal, "b24bots_echo");
     }
 
     @Test

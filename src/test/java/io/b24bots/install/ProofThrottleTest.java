@@ -88,7 +88,7 @@ class ProofThrottleTest {
     void madeUpBotTokensFromOneAddressLeaveGenuineEventsAlone() {
         Portal portal = TestPortals.installed(bitrix);
         ImbotEmulation imbot = bitrix.imbot();
-        long support = imbot.liveBots(portal, "b24bots_support").getFirst().id;
+        long support = TestPortals.botId(bitrix, portal, "b24bots_support");
         for (int i = 0; i < 3; i++) {
             v2Join(portal, support, "made-up-bot-token-" + i).header("X-Forwarded-For", "203.0.113.50")
                     .post("/b24/events").then().statusCode(401);

@@ -104,4 +104,56 @@ public final class BitrixRequests {
         }
         return spec;
     }
+
+    /**
+     * A v1 bot event ({@code ONIMBOT*}) for one bot, as Bitrix24 sends it: the bot's own token inside
+     * {@code data[BOT]} (left out when {@code botToken} is null).
+     */
+    public static RequestSpecification v1BotEvent(String type, Portal portal, String applicationToken, long bot, String botToken) {
+        RequestSpecification spec = event(type, portal, applicationToken)
+                .formParam("data[BOT][" + bot + "][BOT_ID]", String.valueOf(bot))
+                .formParam("data[PARAMS][LANGUAGE]", "en");
+        return botToken == null ? spec : spec.formParam("data[BOT][" + bot + "][access_token]", botToken);
+    }
+
+    /**
+     * The fields of a new v1 message written by {@code author} into {@code dialogId} (a group chat for
+     * {@code chat<id>}), with the author's own token in {@code auth} when given.
+     */
+    public static RequestSpecification v1NewMessage(RequestSpecification event, String dialogId, long messageId, String text,
+            long author, String authorToken) {
+        if (authorToken != null) {
+            event.formParam("auth[access_token]", authorToken);
+        }
+        return event.formParam("data[PARAMS][DIALOG_ID]", dialogId)
+                .formParam("data[PARAMS][MESSAGE]", text)
+                .formParam("data[PARAMS][MESSAGE_ID]", String.valueOf(messageId))
+                .formParam("data[PARAMS][FROM_USER_ID]", String.valueOf(author))
+                .formParam("data[PARAMS][MESSAGE_TYPE]", dialogId.startsWith("chat") ? "C" : "P")
+                .formParam("data[USER][ID]", String.valueOf(author));
+    }
+
+    /** A v2 webhook event ({@code ONIMBOTV2*}) for one bot: its own token in {@code data[bot][auth]}. */
+    public static RequestSpecification v2BotEvent(String type, Portal portal, String applicationToken, long bot, String botToken) {
+        return event(type, portal, applicationToken)
+                .formParam("data[bot][id]", String.valueOf(bot))
+                .formParam("data[bot][auth][access_token]", botToken)
+                .formParam("data[bot][auth][member_id]", portal.memberId)
+                .formParam("data[language]", "en");
+    }
+
+    /** The fields of a new v2 message written by employee {@code author} into {@code dialogId}. */
+    public static RequestSpecification v2NewMessage(RequestSpecification event, String dialogId, long messageId, String text,
+            long author) {
+        boolean group = dialogId.startsWith("chat");
+        return event.formParam("data[message][id]", String.valueOf(messageId))
+                .formParam("data[message][authorId]", String.valueOf(author))
+                .formParam("data[message][text]", text)
+                .formParam("data[message][isSystem]", "0")
+                .formParam("data[chat][dialogId]", dialogId)
+                .formParam("data[chat][type]", group ? "chat" : "private")
+                .formParam("data[user][id]", String.valueOf(author))
+                .formParam("data[user][bot]", "0")
+                .formParam("data[user][type]", "employee");
+    }
 }

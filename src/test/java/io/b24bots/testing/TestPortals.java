@@ -21,6 +21,11 @@ public final class TestPortals {
         return portal;
     }
 
+    /** The Bitrix24 id of the portal's live bot with this code (the test declaration's, e.g. {@code b24bots_echo}). */
+    public static long botId(Bitrix24Emulator bitrix, Portal portal, String code) {
+        return bitrix.imbot().liveBots(portal, code).getFirst().id;
+    }
+
     public static String applicationToken(Portal portal) {
         return "app-" + portal.memberId;
     }
