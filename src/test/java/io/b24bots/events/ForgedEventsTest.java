@@ -12,7 +12,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import io.b24bots.bot.BotRegistrationTest;
+import io.b24bots.bot.registration.BotRegistrationTest;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.BitrixRequests;

@@ -1,4 +1,4 @@
-package io.b24bots.bot;
+package io.b24bots.bot.messaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.Map;
 
+import io.b24bots.bot.registration.BotRegistrationTest;
 import io.b24bots.testing.Bitrix24Emulator.Call;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Bitrix24Emulator;

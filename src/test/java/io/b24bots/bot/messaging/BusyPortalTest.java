@@ -1,4 +1,4 @@
-package io.b24bots.bot;
+package io.b24bots.bot.messaging;
 
 import static io.b24bots.testing.BitrixRequests.event;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,4 +1,4 @@
-package io.b24bots.deploy;
+package io.b24bots.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

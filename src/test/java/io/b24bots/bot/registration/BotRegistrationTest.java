@@ -1,4 +1,4 @@
-package io.b24bots.bot;
+package io.b24bots.bot.registration;
 
 import static io.b24bots.testing.BitrixRequests.appInstallEvent;
 import static io.b24bots.testing.BitrixRequests.event;
@@ -15,6 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
+import io.b24bots.bot.Bot;
+import io.b24bots.bot.BotApi;
+import io.b24bots.bot.BotRepository;
 import io.b24bots.bot.administration.BotAdministration;
 import io.b24bots.bot.declaration.BotCatalog;
 import io.b24bots.jobs.JobRunner;

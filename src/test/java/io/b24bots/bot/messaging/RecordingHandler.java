@@ -1,4 +1,4 @@
-package io.b24bots.bot;
+package io.b24bots.bot.messaging;
 
 import java.util.List;
 import java.util.Map;
@@ -6,15 +6,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.b24bots.bot.imbot.Attachment;
-import io.b24bots.bot.imbot.BbCode;
-import io.b24bots.bot.imbot.Keyboard;
-import io.b24bots.bot.imbot.OutgoingMessage;
 import io.b24bots.bot.handler.BotChat;
 import io.b24bots.bot.handler.ChatEvent;
 import io.b24bots.bot.handler.EchoHandler;
 import io.b24bots.bot.handler.IncomingCommand;
 import io.b24bots.bot.handler.IncomingMessage;
+import io.b24bots.bot.imbot.Attachment;
+import io.b24bots.bot.imbot.BbCode;
+import io.b24bots.bot.imbot.Keyboard;
+import io.b24bots.bot.imbot.OutgoingMessage;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 

@@ -1,12 +1,11 @@
-package io.b24bots.bot;
+package io.b24bots.bot.messaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 
-import org.junit.jupiter.api.Test;
-
 import io.b24bots.bot.messaging.FetchPoller;
+import org.junit.jupiter.api.Test;
 
 /** How often a fetch-mode bot is polled: fast while it talks, slower while it stays quiet, never past the idle pause. */
 class PollPacingTest {

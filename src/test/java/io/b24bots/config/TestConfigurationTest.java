@@ -1,15 +1,14 @@
-package io.b24bots.deploy;
+package io.b24bots.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
-import org.eclipse.microprofile.config.Config;
-import org.eclipse.microprofile.config.ConfigProvider;
-import org.junit.jupiter.api.Test;
 
 import io.b24bots.testing.TestEnvironment;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.Test;
 
 /** The test profile reads application-test.properties, and its values beat the main file's defaults. */
 @QuarkusTest

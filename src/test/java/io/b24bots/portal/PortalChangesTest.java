@@ -1,4 +1,4 @@
-package io.b24bots.events;
+package io.b24bots.portal;
 
 import static io.b24bots.testing.BitrixRequests.appUpdateEvent;
 import static io.b24bots.testing.BitrixRequests.event;

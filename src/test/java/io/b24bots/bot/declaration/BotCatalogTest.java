@@ -1,12 +1,4 @@
-package io.b24bots.bot;
-
-import io.b24bots.bot.declaration.BotDefinition;
-
-import io.b24bots.bot.declaration.BotCatalog;
-
-import io.b24bots.bot.declaration.BotsConfig;
-
-import io.b24bots.bot.declaration.CommandDefinition;
+package io.b24bots.bot.declaration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -18,15 +10,19 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
 import javax.imageio.ImageIO;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
+import io.b24bots.bot.BotApi;
+import io.b24bots.bot.EventMode;
+import io.b24bots.bot.declaration.BotCatalog;
+import io.b24bots.bot.declaration.BotDefinition;
+import io.b24bots.bot.declaration.BotsConfig;
+import io.b24bots.bot.declaration.CommandDefinition;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Bot declarations are checked against the seed pages' rules; a broken one names its property. */
 class BotCatalogTest {

@@ -1,4 +1,4 @@
-package io.b24bots.bot;
+package io.b24bots.bot.messaging;
 
 import static io.b24bots.testing.BitrixRequests.event;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.b24bots.bot.handler.IncomingMessage;
+import io.b24bots.bot.registration.BotRegistrationTest;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.BitrixRequests;

@@ -1,4 +1,4 @@
-package io.b24bots.bot;
+package io.b24bots.bot.registration;
 
 import static io.b24bots.testing.BitrixRequests.appUpdateEvent;
 import static org.assertj.core.api.Assertions.assertThat;
