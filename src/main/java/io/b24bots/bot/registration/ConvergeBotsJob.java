@@ -6,7 +6,7 @@ import io.b24bots.bot.declaration.BotsConfig;
 import io.b24bots.jobs.JobHandler;
 import io.b24bots.jobs.QueuedJob;
 import io.b24bots.jobs.RetryJobLater;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 /**
  * A rollout's work in one portal: the same run as an install's registration, under kinds of its own so
@@ -15,7 +15,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * {@value #REQUESTED_KIND} is what a portal asks for itself (its admin's "Re-register all bots",
  * {@code ONAPPUPDATE}): one portal's requests, however many, cannot stall the rollout of the others.
  */
-@ApplicationScoped
+@Singleton
 public class ConvergeBotsJob implements JobHandler {
 
     public static final String KIND = "converge-bots";
@@ -38,10 +38,6 @@ public class ConvergeBotsJob implements JobHandler {
 
     @Override
     public void run(QueuedJob job) {
-        converge(job, registration, fingerprints, config);
-    }
-
-    static void converge(QueuedJob job, RegisterBotsJob registration, Fingerprints fingerprints, BotsConfig config) {
         if (config.rollout().dryRun() || !fingerprints.isCurrent()) {
             // Taken by a dry-run replica or one still running an older declaration: left to one running the newest.
             throw new RetryJobLater(Duration.ofSeconds(30), "a newer bot declaration is running on other replicas");
@@ -50,27 +46,16 @@ public class ConvergeBotsJob implements JobHandler {
     }
 
     /** A portal's own request to be brought in step; runs like a rollout's, outside its slots. */
-    @ApplicationScoped
-    public static class Requested implements JobHandler {
-
-        private final RegisterBotsJob registration;
-        private final Fingerprints fingerprints;
-        private final BotsConfig config;
+    @Singleton
+    public static class Requested extends ConvergeBotsJob {
 
         Requested(RegisterBotsJob registration, Fingerprints fingerprints, BotsConfig config) {
-            this.registration = registration;
-            this.fingerprints = fingerprints;
-            this.config = config;
+            super(registration, fingerprints, config);
         }
 
         @Override
         public String kind() {
             return REQUESTED_KIND;
-        }
-
-        @Override
-        public void run(QueuedJob job) {
-            converge(job, registration, fingerprints, config);
         }
     }
 }
