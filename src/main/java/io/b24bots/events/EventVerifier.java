@@ -2,8 +2,8 @@ package io.b24bots.events;
 
 import java.util.Locale;
 
-import io.b24bots.portal.PortalStore.TokenCheck;
-import io.b24bots.portal.PortalStore;
+import io.b24bots.portal.ApplicationTokens.TokenCheck;
+import io.b24bots.portal.ApplicationTokens;
 import io.b24bots.web.Refusal;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -16,11 +16,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class EventVerifier {
 
-    private final PortalStore portals;
+    private final ApplicationTokens tokens;
     private final EventRefusals refusals;
 
-    EventVerifier(PortalStore portals, EventRefusals refusals) {
-        this.portals = portals;
+    EventVerifier(ApplicationTokens tokens, EventRefusals refusals) {
+        this.tokens = tokens;
         this.refusals = refusals;
     }
 
@@ -50,7 +50,7 @@ public class EventVerifier {
         if (applicationToken == null || applicationToken.isBlank()) {
             throw refusals.refuse(event, memberId, "no_token_sent", "The event carries no auth[application_token].");
         }
-        return portals.checkApplicationToken(memberId, applicationToken);
+        return tokens.check(memberId, applicationToken);
     }
 
     private Refusal refuse(String event, String memberId, TokenCheck check) {

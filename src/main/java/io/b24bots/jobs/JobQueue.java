@@ -15,8 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -70,9 +68,8 @@ public class JobQueue {
             and (select coalesce(sum(octet_length(payload)), 0) from job where member_id = :memberId and status = 'queued')
                 + coalesce(octet_length(cast(:payload as text)), 0) <= :bytesCap""");
     private static final String UNCAPPED = INSERT.formatted("true");
-    private static final Pattern NAMED = Pattern.compile("(?<!:):([a-zA-Z]\\w*)");
-    private static final Positional CAPPED_JDBC = Positional.of(CAPPED);
-    private static final Positional UNCAPPED_JDBC = Positional.of(UNCAPPED);
+    private static final PositionalSql CAPPED_JDBC = PositionalSql.of(CAPPED);
+    private static final PositionalSql UNCAPPED_JDBC = PositionalSql.of(UNCAPPED);
 
     /*
      * offerAll's one statement for a whole batch (one text for every size: array parameters, so
@@ -338,7 +335,7 @@ public class JobQueue {
         values.put("delay", delay.toMillis() / 1000.0);
         values.put("cap", config.maxQueuedPerPortal());
         values.put("bytesCap", config.maxQueuedBytesPerPortal().asLongValue());
-        Positional sql = capped ? CAPPED_JDBC : UNCAPPED_JDBC;
+        PositionalSql sql = capped ? CAPPED_JDBC : UNCAPPED_JDBC;
         // Plain JDBC on the transaction's connection: Hibernate's mapping of this scalar row cost
         // more than the statement (it built and caught an exception per query).
         boolean[] row = session().doReturningWork(connection -> {
@@ -361,21 +358,6 @@ public class JobQueue {
 
     private Session session() {
         return em.unwrap(Session.class);
-    }
-
-    /** SQL with JDBC's positional parameters and, in order, the names they stood for. */
-    private record Positional(String text, List<String> names) {
-        static Positional of(String named) {
-            List<String> names = new ArrayList<>();
-            Matcher matcher = NAMED.matcher(named);
-            StringBuilder text = new StringBuilder();
-            while (matcher.find()) {
-                names.add(matcher.group(1));
-                matcher.appendReplacement(text, "?");
-            }
-            matcher.appendTail(text);
-            return new Positional(text.toString(), List.copyOf(names));
-        }
     }
 
     /**

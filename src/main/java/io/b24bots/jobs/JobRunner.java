@@ -16,7 +16,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.b24bots.support.Backoff;
 import io.b24bots.support.PortalLogContext;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jboss.logging.Logger;
@@ -44,6 +43,8 @@ public class JobRunner {
     private final JobSignal signal;
     private final MeterRegistry meters;
     private final JobErrors errors;
+    private final JobOutcomes outcomes;
+    private final LeaseRenewals leases;
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Jobs that ended done, recorded by the dispatcher's next round together with its claim. */
     private final ConcurrentLinkedQueue<QueuedJob> finished = new ConcurrentLinkedQueue<>();
@@ -61,6 +62,8 @@ public class JobRunner {
         this.config = config;
         this.signal = signal;
         this.errors = errors;
+        this.outcomes = new JobOutcomes(workerId, store, config, errors);
+        this.leases = new LeaseRenewals(workerId, store, config);
         this.heartbeats = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("job-lease-" + workerId).factory());
     }
 
@@ -306,7 +309,7 @@ public class JobRunner {
     void executeGroup(List<QueuedJob> jobs) {
         try (PortalLogContext log = PortalLogContext.of(jobs.getFirst().memberId())) {
             long renewEvery = Math.max(1, config.lease().toMillis() / 3);
-            ScheduledFuture<?> heartbeat = heartbeats.scheduleAtFixedRate(() -> renewAll(jobs), renewEvery, renewEvery,
+            ScheduledFuture<?> heartbeat = heartbeats.scheduleAtFixedRate(() -> leases.renewAll(jobs), renewEvery, renewEvery,
                     TimeUnit.MILLISECONDS);
             Map<QueuedJob, RuntimeException> failures;
             try {
@@ -328,7 +331,7 @@ public class JobRunner {
                 if (failure == null) {
                     finished(job, handler);
                 } else {
-                    meters.counter("b24.jobs.completed", "kind", job.kind(), "outcome", outcome(job, failure)).increment();
+                    meters.counter("b24.jobs.completed", "kind", job.kind(), "outcome", outcomes.outcome(job, failure)).increment();
                 }
             }
         } catch (Throwable e) {
@@ -356,7 +359,7 @@ public class JobRunner {
     /** Counts the finished jobs the store recorded done, and the ones it no longer held (lost). */
     private void record(List<QueuedJob> done, Set<Long> completed) {
         for (QueuedJob job : done) {
-            String outcome = recorded(job, completed.contains(job.id()), "done");
+            String outcome = outcomes.recorded(job, completed.contains(job.id()), "done");
             meters.counter("b24.jobs.completed", "kind", job.kind(), "outcome", outcome).increment();
         }
     }
@@ -369,122 +372,19 @@ public class JobRunner {
         JobHandler handler = handlers.get(job.kind());
         if (handler == null) {
             LOG.errorf("Job %d of unknown kind %s marked failed", job.id(), job.kind());
-            return recorded(job, store.fail(job.id(), workerId, job.attempt(), "no handler for job kind " + job.kind()), "failed");
+            return outcomes.recorded(job, store.fail(job.id(), workerId, job.attempt(), "no handler for job kind " + job.kind()), "failed");
         }
         long renewEvery = Math.max(1, config.lease().toMillis() / 3);
-        ScheduledFuture<?> heartbeat = heartbeats.scheduleAtFixedRate(() -> renew(job), renewEvery, renewEvery,
+        ScheduledFuture<?> heartbeat = heartbeats.scheduleAtFixedRate(() -> leases.renew(job), renewEvery, renewEvery,
                 TimeUnit.MILLISECONDS);
         try {
             handler.run(job);
             finished(job, handler);
             return null;
         } catch (Throwable e) {
-            return outcome(job, e);
+            return outcomes.outcome(job, e);
         } finally {
             heartbeat.cancel(false);
-        }
-    }
-
-    /** The outcome of a run that threw {@code e}, recorded by the one failure policy. */
-    private String outcome(QueuedJob job, Throwable thrown) {
-        try {
-            throw thrown;
-        } catch (LeaseLostException e) {
-            LOG.infof("Stopped %s: another worker holds it now", job);
-            return "lost";
-        } catch (RetryJobLater e) {
-            return failed(job, e.delay(), e.getMessage(), e);
-        } catch (RuntimeException e) {
-            if (!(e instanceof JobFailure failure)) {
-                return failed(job, Backoff.delay(job.attempt(), config.backoff(), config.maxBackoff()),
-                        e.getClass().getSimpleName() + ": " + e.getMessage(), e);
-            }
-            return switch (failure.jobFailureKind()) {
-                case SKIP -> {
-                    LOG.infof("%s skipped: %s", job, failure.jobFailureCode());
-                    yield recorded(job, store.complete(job.id(), workerId, job.attempt()), "done");
-                }
-                case PERMANENT -> {
-                    LOG.warnf("%s failed for good: %s", job, e.getMessage());
-                    yield recorded(job, store.fail(job.id(), workerId, job.attempt(), e.getMessage()), "failed");
-                }
-                case TRANSIENT -> failed(job, failure.retryDelay() != null ? failure.retryDelay()
-                        : Backoff.delay(job.attempt(), config.backoff(), config.maxBackoff()), e.getMessage(), e);
-            };
-        } catch (Throwable e) {
-            if (e instanceof Error) {
-                errors.seen(e, "handler");
-            }
-            return failed(job, Backoff.delay(job.attempt(), config.backoff(), config.maxBackoff()),
-                    e.getClass().getSimpleName() + ": " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * The one failure policy: a run that did not finish, whether it asked to be retried later or
-     * threw, is retried after {@code delay} until it used {@code b24.jobs.max-attempts} runs, then failed.
-     */
-    private String failed(QueuedJob job, Duration delay, String reason, Throwable cause) {
-        if (job.attempt() >= config.maxAttempts()) {
-            if (cause instanceof RetryJobLater) {
-                LOG.errorf("%s failed for good: still asking to be retried after %d attempts (%s)", job, job.attempt(), reason);
-            } else {
-                LOG.errorf(cause, "%s failed for good after %d attempts", job, job.attempt());
-            }
-            return recorded(job, store.fail(job.id(), workerId, job.attempt(),
-                    "gave up after " + job.attempt() + " attempts: " + reason), "failed");
-        }
-        if (cause instanceof Error) {
-            LOG.errorf("%s failed: %s; retried in %s", job, cause.getClass().getName(), delay);
-        } else if (!(cause instanceof RetryJobLater)) {
-            LOG.warnf("%s failed: %s", job, cause.toString());
-        }
-        return recorded(job, store.retry(job.id(), workerId, job.attempt(), delay, reason), "retry");
-    }
-
-    /** An outcome the store refused was not ours to record: the job was taken over meanwhile. */
-    private String recorded(QueuedJob job, boolean stored, String outcome) {
-        if (stored) {
-            return outcome;
-        }
-        job.markLeaseLost();
-        LOG.warnf("%s ended (%s) but is no longer this worker's (taken over or removed); nothing recorded", job, outcome);
-        return "lost";
-    }
-
-    private void renewAll(List<QueuedJob> jobs) {
-        List<QueuedJob> held = jobs.stream().filter(job -> !job.leaseLost()).toList();
-        try {
-            long sent = System.nanoTime();
-            Set<Long> renewed = store.renewAll(workerId, held, config.lease());
-            for (QueuedJob job : held) {
-                if (renewed.contains(job.id())) {
-                    job.renewed(sent);
-                } else {
-                    job.markLeaseLost();
-                    LOG.warnf("Lease of %s lost to another worker; its handler can no longer confirm it", job);
-                }
-            }
-        } catch (Throwable e) {
-            LOG.debugf("Lease renewal of %d jobs failed: %s", held.size(), e.getClass().getSimpleName());
-        }
-    }
-
-    private void renew(QueuedJob job) {
-        if (job.leaseLost()) {
-            return;
-        }
-        try {
-            long sent = System.nanoTime();
-            if (store.renew(job.id(), workerId, job.attempt(), config.lease())) {
-                job.renewed(sent);
-            } else {
-                job.markLeaseLost();
-                LOG.warnf("Lease of %s lost to another worker; its handler can no longer confirm it", job);
-            }
-        } catch (Throwable e) {
-            // The next renewal tries again; the lease outlives two missed ones.
-            LOG.debugf("Lease renewal of job %d failed: %s", job.id(), e.getClass().getSimpleName());
         }
     }
 }

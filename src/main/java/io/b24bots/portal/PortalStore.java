@@ -1,20 +1,15 @@
 package io.b24bots.portal;
 
-import java.security.MessageDigest;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 
-import io.b24bots.support.Memories;
 import io.b24bots.web.PortalDomains;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
-import jakarta.enterprise.event.Observes;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Synchronization;
@@ -29,36 +24,17 @@ import org.hibernate.Session;
 @ApplicationScoped
 public class PortalStore implements PortalDomains {
 
-    /** How an event's application token compares with the stored one. */
-    public enum TokenCheck { MATCH, MISMATCH, NO_TOKEN_STORED, UNKNOWN_PORTAL, UNINSTALLED }
-
-    /**
-     * How long a replica trusts an application token hash it read, without reading the row again.
-     * A change on this replica drops the entry at once (and again after commit); a change made
-     * anywhere else (another replica's uninstall) drops it when the database announces it
-     * ({@link PortalChanges}). This bound is only what a memory never outlives.
-     */
-    static final Duration TOKEN_MEMORY = Duration.ofMinutes(10);
-    private static final int TOKEN_MEMORY_LIMIT = 200_000;
-
-    /** An installed portal's application token hash as read from its row, and until when it is believed. */
-    private record KnownToken(byte[] hash, long untilNanos) {
-    }
-
     private final EntityManager em;
     private final TokenCipher cipher;
     private final TransactionSynchronizationRegistry transactions;
-    private final Map<String, KnownToken> knownTokens = Memories.bounded(TOKEN_MEMORY_LIMIT, TOKEN_MEMORY);
     private final Event<PortalChanged> portalChanged;
-    private final PortalChanges changes;
 
     PortalStore(EntityManager em, TokenCipher cipher, TransactionSynchronizationRegistry transactions,
-            Event<PortalChanged> portalChanged, PortalChanges changes) {
+            Event<PortalChanged> portalChanged) {
         this.em = em;
         this.cipher = cipher;
         this.transactions = transactions;
         this.portalChanged = portalChanged;
-        this.changes = changes;
     }
 
     @Transactional
@@ -138,29 +114,14 @@ public class PortalStore implements PortalDomains {
         return found.size() == 1 ? Optional.of(found.getFirst().memberId) : Optional.empty();
     }
 
-    /**
-     * Compares in constant time, so response timing does not reveal how much of a guess was right.
-     * Every event asks this, so a match is remembered for {@link #TOKEN_MEMORY}: a busy portal's
-     * events then cost no read of its row. Anything but a match against the remembered hash reads
-     * the row again, so a new token (reinstall) is accepted at once on every replica.
-     */
-    public TokenCheck checkApplicationToken(String memberId, String applicationToken) {
-        byte[] presented = TokenCipher.sha256(applicationToken);
-        KnownToken known = knownTokens.get(memberId);
-        if (known != null && known.untilNanos() - System.nanoTime() > 0 && MessageDigest.isEqual(known.hash(), presented)) {
-            return TokenCheck.MATCH;
-        }
-        return checkStoredToken(memberId, presented);
+    /** An installed portal's application token hash and status, read as two scalars (the whole entity cost most of a miss). */
+    public record StoredAppToken(byte[] hash, String status) {
     }
 
-    /** The two columns the check needs, read as scalars: loading the whole entity cost most of a miss. */
-    private record StoredAppToken(byte[] hash, String status) {
-    }
-
+    /** What an event's application token is checked against; empty for a portal never installed. */
     @Transactional
-    TokenCheck checkStoredToken(String memberId, byte[] presented) {
-        long stamp = changes.stamp();
-        StoredAppToken stored = em.unwrap(Session.class).doReturningWork(connection -> {
+    public Optional<StoredAppToken> storedAppToken(String memberId) {
+        return Optional.ofNullable(em.unwrap(Session.class).doReturningWork(connection -> {
             try (PreparedStatement statement = connection.prepareStatement(
                     "select application_token_hash, status from portal where member_id = ?")) {
                 statement.setString(1, memberId);
@@ -168,34 +129,7 @@ public class PortalStore implements PortalDomains {
                     return row.next() ? new StoredAppToken(row.getBytes(1), row.getString(2)) : null;
                 }
             }
-        });
-        if (stored == null) {
-            return TokenCheck.UNKNOWN_PORTAL;
-        }
-        if (stored.hash() == null) {
-            return TokenCheck.NO_TOKEN_STORED;
-        }
-        if (PortalStatus.UNINSTALLED.dbValue().equals(stored.status())) {
-            // After a confirmed uninstall only a reinstall (ONAPPINSTALL, proven by its own tokens) is heard.
-            return TokenCheck.UNINSTALLED;
-        }
-        boolean equal = MessageDigest.isEqual(stored.hash(), presented);
-        if (equal && changes.unchanged(stamp)) {
-            // Between half and all of TOKEN_MEMORY: entries read together (a busy minute's first
-            // events) must not all expire together and come back to the database as one wave.
-            long memory = TOKEN_MEMORY.toNanos() / 2 + ThreadLocalRandom.current().nextLong(TOKEN_MEMORY.toNanos() / 2);
-            KnownToken known = new KnownToken(stored.hash(), System.nanoTime() + memory);
-            knownTokens.put(memberId, known);
-            if (!changes.unchanged(stamp)) {
-                // A change was announced between the check and the put: its forgetting may have come first.
-                knownTokens.remove(memberId, known);
-            }
-        }
-        return equal ? TokenCheck.MATCH : TokenCheck.MISMATCH;
-    }
-
-    void changed(@Observes PortalChanged changed) {
-        changed.forgetIn(knownTokens);
+        }));
     }
 
     /**
