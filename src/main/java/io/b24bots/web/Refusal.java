@@ -13,6 +13,7 @@ public class Refusal extends RuntimeException {
         UNVERIFIED(401, "unauthorized"),
         FORBIDDEN(403, "forbidden"),
         NOT_FOUND(404, "not_found"),
+        CONFLICT(409, "conflict"),
         UNSUPPORTED_MEDIA_TYPE(415, "unsupported_media_type"),
         TOO_MANY(429, "too_many_requests"),
         UNAVAILABLE(503, "temporarily_unavailable");
@@ -55,6 +56,10 @@ public class Refusal extends RuntimeException {
 
     public static Refusal notFound(String description) {
         return new Refusal(Kind.NOT_FOUND, description);
+    }
+
+    public static Refusal conflict(String description) {
+        return new Refusal(Kind.CONFLICT, description);
     }
 
     public static Refusal tooMany(String description) {

@@ -63,6 +63,18 @@ public final class OutgoingMessage {
         return keyboard;
     }
 
+    List<Attachment> attachments() {
+        return List.copyOf(attachments);
+    }
+
+    boolean isSystem() {
+        return system;
+    }
+
+    Boolean urlPreview() {
+        return urlPreview;
+    }
+
     /** Nothing to show: Bitrix24 refuses an empty message, so it is not sent. */
     public boolean isEmpty() {
         return text.isBlank() && attachments.stream().allMatch(Attachment::isEmpty);
