@@ -66,6 +66,13 @@ public interface BotChat {
     void delete(long messageId);
 
     /**
+     * What the bot remembers of this dialog between messages (see {@link DialogState}).
+     *
+     * @throws IllegalStateException for a portal-wide hook, which has no dialog
+     */
+    DialogState state();
+
+    /**
      * Any Bitrix24 REST method of this portal, as the application (for example {@code im.chat.get},
      * {@code crm.lead.add}); the answer's {@code result}. The app's scopes decide what is allowed.
      */

@@ -48,7 +48,7 @@ public class BotHooks {
     void registered(@Observes BotRegistered event) {
         BotDefinition bot = event.bot();
         String memberId = event.job().memberId();
-        BotChat chat = new PortalBotChat(imbot.of(bot.api()), bitrix, memberId, event.botId(), null, null, event.job()::confirmLease);
+        BotChat chat = new PortalBotChat(imbot.of(bot.api()), bitrix, memberId, event.botId(), event.job()::confirmLease);
         try {
             handlers.select(NamedLiteral.of(bot.handler())).get().onPortalInstalled(memberId, chat);
         } catch (LeaseLostException e) {

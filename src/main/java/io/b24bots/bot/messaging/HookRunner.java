@@ -16,6 +16,7 @@ import io.b24bots.bot.handler.BotChat;
 import io.b24bots.bot.handler.BotMessageHandler;
 import io.b24bots.bot.handler.IncomingCommand;
 import io.b24bots.bot.imbot.Imbot;
+import io.b24bots.bot.state.DialogStates;
 import io.b24bots.jobs.LeaseLostException;
 import io.b24bots.jobs.QueuedJob;
 import io.b24bots.jobs.RetryJobLater;
@@ -47,11 +48,13 @@ class HookRunner {
     private final BotRepository registry;
     private final MeterRegistry meters;
     private final BotsConfig config;
+    private final DialogStates states;
     private final ScheduledExecutorService typing = Executors.newSingleThreadScheduledExecutor(
             Thread.ofVirtual().name("bot-typing").factory());
 
     HookRunner(@Any Instance<BotMessageHandler> handlers, Imbot imbot, BitrixClient bitrix, BotRepository registry,
-            MeterRegistry meters, BotsConfig config) {
+            MeterRegistry meters, BotsConfig config, DialogStates states) {
+        this.states = states;
         this.handlers = handlers;
         this.imbot = imbot;
         this.bitrix = bitrix;
@@ -76,7 +79,8 @@ class HookRunner {
         String memberId = run.memberId();
         BotMessageHandler handler = handlers.select(NamedLiteral.of(handlerName)).get();
         PortalOutbox.Origin origin = new PortalOutbox.Origin(run.job(), bot.code(), handlerName, botId, hook);
-        PortalBotChat chat = new PortalBotChat(imbot.of(bot.api()), bitrix, memberId, botId, dialogId, command, run.outbox(), origin);
+        PortalBotChat chat = new PortalBotChat(imbot.of(bot.api()), bitrix, memberId, botId, dialogId, command, run.outbox(), origin,
+                dialogId == null ? null : states.of(memberId, bot.code(), dialogId));
         ScheduledFuture<?> indicator = dialogId == null ? null : typing.schedule(() -> {
             try {
                 if (!run.outbox().flush() && !chat.wrote()) {

@@ -9,6 +9,7 @@ import io.b24bots.bitrix.BitrixClient;
 import io.b24bots.bitrix.BitrixException;
 import io.b24bots.bitrix.RestCall;
 import io.b24bots.bot.handler.BotChat;
+import io.b24bots.bot.handler.DialogState;
 import io.b24bots.bot.handler.IncomingCommand;
 import io.b24bots.bot.imbot.ImbotApi;
 import io.b24bots.bot.imbot.OutgoingMessage;
@@ -33,21 +34,25 @@ final class PortalBotChat implements BotChat {
     private final PortalOutbox outbox;
     private final PortalOutbox.Origin origin;
     private final AtomicBoolean wrote = new AtomicBoolean();
+    private final DialogState state;
 
-    /** A chat whose messages leave one call each, at once (portal-wide hooks). */
-    PortalBotChat(ImbotApi imbot, BitrixClient bitrix, String memberId, long botId, String dialogId, IncomingCommand command,
-            Runnable beforeWrite) {
-        this(imbot, bitrix, memberId, botId, dialogId, command, beforeWrite, null, null);
+    /** A chat whose messages leave one call each, at once (portal-wide hooks, which have no dialog). */
+    PortalBotChat(ImbotApi imbot, BitrixClient bitrix, String memberId, long botId, Runnable beforeWrite) {
+        this(imbot, bitrix, memberId, botId, null, null, beforeWrite, null, null, null);
     }
 
-    /** A chat of an event: its messages go through the outbox of the portal's run, in order with the others'. */
+    /**
+     * A chat of an event: its messages go through the outbox of the portal's run, in order with the
+     * others'; {@code state} is what the bot remembers of the event's dialog (null without a dialog).
+     */
     PortalBotChat(ImbotApi imbot, BitrixClient bitrix, String memberId, long botId, String dialogId, IncomingCommand command,
-            PortalOutbox outbox, PortalOutbox.Origin origin) {
-        this(imbot, bitrix, memberId, botId, dialogId, command, null, outbox, origin);
+            PortalOutbox outbox, PortalOutbox.Origin origin, DialogState state) {
+        this(imbot, bitrix, memberId, botId, dialogId, command, null, outbox, origin, state);
     }
 
     private PortalBotChat(ImbotApi imbot, BitrixClient bitrix, String memberId, long botId, String dialogId,
-            IncomingCommand command, Runnable beforeWrite, PortalOutbox outbox, PortalOutbox.Origin origin) {
+            IncomingCommand command, Runnable beforeWrite, PortalOutbox outbox, PortalOutbox.Origin origin, DialogState state) {
+        this.state = state;
         this.imbot = imbot;
         this.bitrix = bitrix;
         this.memberId = memberId;
@@ -118,6 +123,14 @@ final class PortalBotChat implements BotChat {
             imbot.delete(memberId, botId, messageId);
             return messageId;
         });
+    }
+
+    @Override
+    public DialogState state() {
+        if (state == null) {
+            throw new IllegalStateException("This hook has no dialog, so no dialog state; use DialogStates.of(memberId, bot, dialogId)");
+        }
+        return state;
     }
 
     @Override

@@ -9,8 +9,10 @@ import java.util.UUID;
 
 import io.b24bots.jobs.JobsConfig;
 import io.b24bots.support.Texts;
+import io.b24bots.install.PortalUninstalled;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 
@@ -101,6 +103,13 @@ public class Receipts {
     void forgetOld() {
         em.createNativeQuery("delete from outgoing_message where created_at < now() - make_interval(secs => :age)")
                 .setParameter("age", (double) jobs.retention().toSeconds()).executeUpdate();
+    }
+
+    /** A portal's data purged (a confirmed uninstall with CLEAN): its messages' receipts go too. */
+    void uninstalled(@Observes PortalUninstalled event) {
+        if (event.clean()) {
+            em.createNativeQuery("delete from outgoing_message where member_id = :m").setParameter("m", event.memberId()).executeUpdate();
+        }
     }
 
     private static Optional<Receipt> first(List<?> rows) {

@@ -170,6 +170,19 @@ class BotHandlerApiTest {
         assertThat(sent).anySatisfy(p -> assertThat(p.get("fields")).isEqualTo(Map.of("message", "one", "replyId", 33)));
     }
 
+    /** The bot remembers each dialog between messages: a count kept per dialog. */
+    @Test
+    void aHandlerRemembersEachDialogBetweenMessages() {
+        v2Message("7", 81, "count").post("/b24/events").then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+        v2Message("7", 82, "count").post("/b24/events").then().statusCode(200);
+        v2Message("chat5", 83, "[USER=" + support + "]Support[/USER] count").post("/b24/events").then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+
+        assertThat(imbot.messages(portal)).extracting(m -> m.dialogId() + ": " + m.text())
+                .containsExactly("7: Count 1", "7: Count 2", "chat5: Count 1");
+    }
+
     /** A user opens the bot's chat through a link with a BOT_CONTEXT: the v2 event reaches onContext. */
     @Test
     void aChatOpenedWithAContextReachesTheHandler() {

@@ -1,11 +1,13 @@
 package io.b24bots.bot.messaging;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import com.fasterxml.jackson.databind.node.IntNode;
 import io.b24bots.bot.handler.BotChat;
 import io.b24bots.bot.handler.ChatEvent;
 import io.b24bots.bot.handler.EchoHandler;
@@ -72,6 +74,8 @@ public class RecordingHandler extends EchoHandler {
                 chat.send(BbCode.bold("two"));
             }
             case "call" -> chat.send("Bound events: " + chat.call("event.get", Map.of()).size());
+            case "count" -> chat.send("Count " + chat.state().update(old -> IntNode.valueOf(old == null ? 1 : old.asInt() + 1),
+                    Duration.ofMinutes(10)).asInt());
             default -> super.onMessage(message, chat);
         }
     }
