@@ -30,7 +30,7 @@ import org.yaml.snakeyaml.Yaml;
 class DeploymentFilesTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    static final Set<String> SECRETS = Set.of("B24_CLIENT_SECRET", "B24_TOKEN_KEYS", "QUARKUS_DATASOURCE_PASSWORD");
+    static final Set<String> SECRETS = Set.of("B24_CLIENT_SECRET", "B24_TOKEN_KEYS", "QUARKUS_DATASOURCE_PASSWORD", "B24_API_KEYS");
 
     /** The environment variables of the required and basic settings in docs/CONFIGURATION.md. */
     static Set<String> documentedSettings() throws IOException {

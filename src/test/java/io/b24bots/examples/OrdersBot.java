@@ -1,13 +1,17 @@
 package io.b24bots.examples;
 
-import io.b24bots.bot.imbot.Attachment;
-import io.b24bots.bot.imbot.BbCode;
-import io.b24bots.bot.imbot.Keyboard;
-import io.b24bots.bot.imbot.OutgoingMessage;
+import java.util.Locale;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.JsonNode;
 import io.b24bots.bot.handler.BotChat;
 import io.b24bots.bot.handler.BotMessageHandler;
 import io.b24bots.bot.handler.IncomingCommand;
 import io.b24bots.bot.handler.IncomingMessage;
+import io.b24bots.bot.imbot.Attachment;
+import io.b24bots.bot.imbot.BbCode;
+import io.b24bots.bot.imbot.Keyboard;
+import io.b24bots.bot.imbot.OutgoingMessage;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 
@@ -35,6 +39,13 @@ public class OrdersBot implements BotMessageHandler {
 
     @Override
     public void onMessage(IncomingMessage message, BotChat chat) {
+        Optional<JsonNode> shipped = chat.state().get();      // what ShipmentNotices remembered for this dialog
+        if (message.text().toLowerCase(Locale.ROOT).contains("where") && shipped.isPresent()) {
+            String id = shipped.get().asText();
+            chat.post(OutgoingMessage.text("Order " + BbCode.bold(BbCode.escape(id)) + " is on its way.")
+                    .keyboard(Keyboard.create().link("Track it", "https://shop.example.com/track/" + id)));
+            return;
+        }
         chat.post(OutgoingMessage.text("Hello, " + BbCode.escape(message.authorName())
                 + "! Type /orders.").replyTo(message.messageId()));
     }

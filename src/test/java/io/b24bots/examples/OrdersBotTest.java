@@ -5,12 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import java.util.List;
 
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
-import io.b24bots.testing.BitrixRequests;
-import io.b24bots.testing.Bitrix24Emulator;
+import io.b24bots.bot.sending.BotMessenger;
+import io.b24bots.bot.sending.MessageState;
+import io.b24bots.bot.sending.Receipt;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
+import io.b24bots.testing.Bitrix24Emulator;
+import io.b24bots.testing.BitrixRequests;
 import io.b24bots.testing.ImbotEmulation.EmuCommand;
 import io.b24bots.testing.ImbotEmulation.PostedMessage;
 import io.b24bots.testing.TestEnvironment;
@@ -20,6 +20,9 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.specification.RequestSpecification;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** The orders bot in an emulated portal: a user writes to it, and its answers arrive in the chat. */
 @QuarkusTest
@@ -28,6 +31,12 @@ import io.restassured.specification.RequestSpecification;
 class OrdersBotTest {
 
     final Bitrix24Emulator bitrix = TestEnvironment.emulator();
+
+    @Inject
+    ShipmentNotices shipments;
+
+    @Inject
+    BotMessenger messenger;
 
     Portal portal;
     long bot;
@@ -66,6 +75,26 @@ class OrdersBotTest {
         // The user presses "Order 42": Bitrix24 sends the button's command with its parameters.
         command("show 42", "keyboard").post("/b24/events").then().statusCode(200);
         assertThat(awaitAnswer(2).text()).isEqualTo("Order [b]42[/b]");
+    }
+
+    /** The shop reports a shipment: the bot writes first, and answers the customer's question from what it remembered. */
+    @Test
+    void theBotWritesFirstAndRemembersWhatItWrote() {
+        Receipt notice = shipments.shipped(portal.memberId, "7", "42");
+        assertThat(awaitAnswer(1).text()).isEqualTo("Order [b]42[/b] has shipped. Ask me \"where is it?\"");
+        assertThat(messenger.receipt(notice.id()).orElseThrow().state()).isEqualTo(MessageState.SENT);
+
+        botEvent("ONIMBOTV2MESSAGEADD")
+                .formParam("data[message][id]", "12")
+                .formParam("data[message][text]", "where is it?")
+                .formParam("data[message][authorId]", "7")
+                .formParam("data[chat][dialogId]", "7")
+                .formParam("data[user][id]", "7")
+                .post("/b24/events").then().statusCode(200);
+
+        PostedMessage answer = awaitAnswer(2);
+        assertThat(answer.text()).isEqualTo("Order [b]42[/b] is on its way.");
+        assertThat(answer.buttons()).extracting(button -> button.get("LINK")).containsExactly("https://shop.example.com/track/42");
     }
 
     /** An event for the bot, with the bot's own token that proves it, as Bitrix24 posts it. */
