@@ -1,6 +1,7 @@
 package io.b24bots.api;
 
 import java.net.URI;
+import java.util.List;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,12 +16,14 @@ import io.b24bots.support.MemberIds;
 import io.b24bots.support.TokenBuckets;
 import io.b24bots.web.Refusal;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -46,6 +49,7 @@ public class MessagesResource {
 
     private static final Logger LOG = Logger.getLogger(MessagesResource.class);
     private static final int MAX_IDEMPOTENCY_KEY = 200;
+    private static final int MAX_PAGE = 500;
 
     private final ApiKeys keys;
     private final BotMessenger messenger;
@@ -123,6 +127,38 @@ public class MessagesResource {
             throw Refusal.notFound("No such message");
         }
         return messenger.receipt(uuid, caller).map(ReceiptView::of).orElseThrow(() -> Refusal.notFound("No such message"));
+    }
+
+    @GET
+    @Path("/bots/{code}/portals")
+    @Operation(summary = "The active portals a bot can write to", description = "Ordered by member_id, a page at a time: "
+            + "pass the answer's next as after for the next page; next is null on the last one")
+    @APIResponse(responseCode = "200", description = "{\"portals\": [{\"memberId\", \"domain\"}], \"next\"}")
+    @APIResponse(responseCode = "400", description = "A bad limit or after")
+    @APIResponse(responseCode = "401", description = "No valid key")
+    @APIResponse(responseCode = "404", description = "No bot with this code is declared")
+    public PortalsView portals(@PathParam("code") String code, @QueryParam("after") String after,
+            @QueryParam("limit") @DefaultValue("100") int limit, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        caller(authorization);
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw Refusal.invalid("limit must be 1 to " + MAX_PAGE);
+        }
+        if (after != null && !MemberIds.valid(after)) {
+            throw Refusal.invalid("after must be a member_id from a previous page");
+        }
+        try {
+            BotMessenger.PortalPage page = messenger.portalsOf(code, after, limit);
+            return new PortalsView(page.portals().stream().map(p -> new PortalsView.Entry(p.memberId(), p.domain())).toList(),
+                    page.next());
+        } catch (MessengerException e) {
+            throw Refusal.notFound(e.getMessage());
+        }
+    }
+
+    /** A page of portals as the API shows it. */
+    public record PortalsView(List<Entry> portals, String next) {
+        public record Entry(String memberId, String domain) {
+        }
     }
 
     private String caller(String authorization) {

@@ -247,6 +247,16 @@ public class BotRepository {
         return Bot.find("memberId = ?1 and code = ?2", memberId, code).firstResultOptional();
     }
 
+    /** Portals where the bot with this code is registered, by member_id after {@code after}, at most {@code limit}. */
+    @Transactional
+    @SuppressWarnings("unchecked")
+    public List<String> registeredIn(String code, String after, int limit) {
+        return em.createNativeQuery("select member_id from bot where code = :code and status = 'registered' "
+                + "and member_id > :after order by member_id limit :limit")
+                .setParameter("code", code).setParameter("after", after == null ? "" : after).setParameter("limit", limit)
+                .getResultList();
+    }
+
     @Transactional
     public List<Bot> forPortal(String memberId) {
         return Bot.list("memberId = ?1 order by code", memberId);

@@ -4,7 +4,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 import io.b24bots.web.PortalDomains;
@@ -35,6 +38,22 @@ public class PortalStore implements PortalDomains {
         this.cipher = cipher;
         this.transactions = transactions;
         this.portalChanged = portalChanged;
+    }
+
+    /** A portal as a list shows it. */
+    public record PortalSummary(String memberId, String domain, PortalStatus status) {
+    }
+
+    /** The portals of these member_ids that exist, in the order given. */
+    @Transactional
+    public List<PortalSummary> summaries(List<String> memberIds) {
+        if (memberIds.isEmpty()) {
+            return List.of();
+        }
+        Map<String, PortalSummary> found = new HashMap<>();
+        Portal.<Portal>list("memberId in ?1", memberIds)
+                .forEach(p -> found.put(p.memberId, new PortalSummary(p.memberId, p.domain, p.status)));
+        return memberIds.stream().map(found::get).filter(Objects::nonNull).toList();
     }
 
     @Transactional

@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -107,6 +108,33 @@ class MessagesApiTest {
         api(OPS).body(Map.of("dialogId", "42", "text", "one too many")).post(messages(portal, "b24bots_echo")).then().statusCode(429);
         Portal other = TestPortals.installed(bitrix);
         api(OPS).body(Map.of("dialogId", "42", "text", "a neighbour")).post(messages(other, "b24bots_echo")).then().statusCode(202);
+    }
+
+    /** A broadcast's audience: the active portals where the bot is registered, a page at a time. */
+    @Test
+    void thePortalsABotCanWriteToArePaged() {
+        Portal first = TestPortals.installed(bitrix);
+        Portal second = TestPortals.installed(bitrix);
+        Portal gone = TestPortals.installed(bitrix);
+        TestPortals.uninstall(bitrix, gone, false);
+
+        List<String> all = new ArrayList<>();
+        String after = null;
+        do {
+            var request = api(OPS).queryParam("limit", 2);
+            if (after != null) {
+                request.queryParam("after", after);
+            }
+            var page = request.get("/api/v1/bots/b24bots_echo/portals").then().statusCode(200).extract().jsonPath();
+            all.addAll(page.getList("portals.memberId", String.class));
+            after = page.getString("next");
+        } while (after != null);
+
+        assertThat(all).contains(first.memberId, second.memberId).doesNotContain(gone.memberId).doesNotHaveDuplicates();
+        assertThat(all).isSorted();
+        api(OPS).get("/api/v1/bots/nobody/portals").then().statusCode(404);
+        api(OPS).queryParam("limit", 0).get("/api/v1/bots/b24bots_echo/portals").then().statusCode(400);
+        api(null).get("/api/v1/bots/b24bots_echo/portals").then().statusCode(401);
     }
 
     @Test

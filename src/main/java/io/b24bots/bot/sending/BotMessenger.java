@@ -1,6 +1,7 @@
 package io.b24bots.bot.sending;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -16,6 +17,7 @@ import io.b24bots.jobs.JobQueue;
 import io.b24bots.portal.Portal;
 import io.b24bots.portal.PortalStatus;
 import io.b24bots.portal.PortalStore;
+import io.b24bots.portal.PortalStore.PortalSummary;
 import io.b24bots.support.MemberIds;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -51,6 +53,25 @@ public class BotMessenger {
     /** The portal whose chats the bot writes to. */
     public PortalMessages portal(String memberId) {
         return new PortalMessages(memberId);
+    }
+
+    /** One page of the portals a bot can write to, and where the next page starts (null: the last). */
+    public record PortalPage(List<PortalSummary> portals, String next) {
+    }
+
+    /**
+     * The active portals where the declared bot is registered, ordered by member_id, {@code limit} at a
+     * time from after {@code after} (null: the first page): the audience of a broadcast.
+     *
+     * @throws MessengerException UNKNOWN_BOT for a code no bot is declared with
+     */
+    public PortalPage portalsOf(String code, String after, int limit) {
+        if (catalog.byCode(code).isEmpty()) {
+            throw new MessengerException(MessengerException.Reason.UNKNOWN_BOT, "No bot with this code is declared");
+        }
+        List<String> page = bots.registeredIn(code, after, limit);
+        List<PortalSummary> active = portals.summaries(page).stream().filter(p -> p.status() == PortalStatus.ACTIVE).toList();
+        return new PortalPage(active, page.size() < limit ? null : page.getLast());
     }
 
     /** What became of a message queued earlier; empty once it is older than {@code b24.jobs.retention}. */
