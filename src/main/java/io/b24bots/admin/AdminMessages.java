@@ -182,6 +182,33 @@ public interface AdminMessages {
     @Message("Work that failed")
     String failuresTitle();
 
+    @Message("Settings")
+    String settingsTitle();
+
+    @Message("Save")
+    String settingsSave();
+
+    @Message("On")
+    String settingsOn();
+
+    @Message("Off")
+    String settingsOff();
+
+    @Message("Recent changes of the settings")
+    String changesTitle();
+
+    @Message("Setting")
+    String colSetting();
+
+    @Message("Was")
+    String colWas();
+
+    @Message("Now")
+    String colNow();
+
+    @Message("By user")
+    String colUser();
+
     @Message("Background work of this portal that failed for good, newest first")
     String failuresCaption();
 

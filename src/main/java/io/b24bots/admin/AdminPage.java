@@ -5,6 +5,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 import io.b24bots.admin.AdminDenied.Reason;
@@ -21,6 +22,7 @@ import io.b24bots.bot.declaration.BotDefinition;
 import io.b24bots.bot.messaging.BotEventQueue;
 import io.b24bots.bot.registration.ConvergeBotsJob;
 import io.b24bots.bot.registration.RegisterBotsJob;
+import io.b24bots.bot.settings.PortalBotSettings;
 import io.b24bots.install.AppEventBindingJob;
 import io.b24bots.install.TokenProver;
 import io.b24bots.install.UninstallConfirmationJob;
@@ -50,7 +52,10 @@ public class AdminPage {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
 
     /** The actions the page offers; anything else in the URL is refused. */
-    public enum Action { RETRY, UNREGISTER, REREGISTER, RECONCILE }
+    public enum Action { RETRY, UNREGISTER, REREGISTER, RECONCILE, SETTINGS }
+
+    /** Setting changes the page lists. */
+    static final int SHOWN_CHANGES = 10;
 
     private final TokenProver prover;
     private final PortalStore portals;
@@ -59,9 +64,11 @@ public class AdminPage {
     private final BotAdministration bots;
     private final BotCatalog catalog;
     private final AdminRights rights;
+    private final PortalBotSettings settings;
 
     AdminPage(TokenProver prover, PortalStore portals, BotRepository botRows, AdminSession sessions, BotAdministration bots,
-            BotCatalog catalog, AdminRights rights) {
+            BotCatalog catalog, AdminRights rights, PortalBotSettings settings) {
+        this.settings = settings;
         this.rights = rights;
         this.prover = prover;
         this.portals = portals;
@@ -118,12 +125,13 @@ public class AdminPage {
         return sessions.verify(token).orElseThrow(() -> new AdminDenied(Reason.UNVERIFIED, language(lang)));
     }
 
-    public void act(Session session, Action action, Long rowId) {
+    public void act(Session session, Action action, Long rowId, Map<String, String> values) {
         if (!session.admin() || !rights.stillAdmin(session)) {
             LOG.infof("Non-admin user %d of portal %s tried %s", session.userId(), session.memberId(), action);
             throw new AdminDenied(Reason.FORBIDDEN, session.lang());
         }
         switch (action) {
+            case SETTINGS -> changeSettings(session, requireRow(session.memberId(), rowId), values);
             case RETRY -> bots.retry(session.memberId(), requireRow(session.memberId(), rowId));
             case UNREGISTER -> bots.unregister(session.memberId(), requireRow(session.memberId(), rowId));
             case REREGISTER -> bots.reregisterAll(session.memberId());
@@ -145,7 +153,8 @@ public class AdminPage {
         int pending = 0;
         int failed = 0;
         int deleted = 0;
-        for (Bot bot : notInstalled ? List.<Bot>of() : botRows.forPortal(session.memberId())) {
+        List<Bot> botList = notInstalled ? List.of() : botRows.forPortal(session.memberId());
+        for (Bot bot : botList) {
             switch (bot.status) {
                 case REGISTERED -> registered++;
                 case PENDING -> pending++;
@@ -162,7 +171,47 @@ public class AdminPage {
                 portal.map(p -> p.status == PortalStatus.REAUTH_REQUIRED).orElse(false),
                 portal.map(p -> !p.hasApplicationToken()).orElse(false),
                 workInProgress, queued,
-                rows.size(), registered, pending, failed, deleted, rows, failures);
+                rows.size(), registered, pending, failed, deleted, rows, failures, settings(session, botList),
+                notInstalled ? List.of() : settingChanges(session));
+    }
+
+    /** An administrator's values for one bot's settings; a value the setting does not take refuses them all. */
+    private void changeSettings(Session session, long rowId, Map<String, String> values) {
+        Bot row = botRows.row(session.memberId(), rowId).orElseThrow(() -> Refusal.notFound("This portal has no such bot."));
+        BotDefinition bot = catalog.byCode(row.code).orElseThrow(() -> Refusal.notFound("This bot is no longer declared."));
+        List<PortalBotSettings.Change> changes;
+        try {
+            changes = settings.change(session.memberId(), bot, values, session.userId());
+        } catch (IllegalArgumentException e) {
+            throw Refusal.invalid(e.getMessage());
+        }
+        changes.forEach(c -> LOG.infof("Admin %d of portal %s set %s of bot %s", session.userId(), session.memberId(), c.key(),
+                c.botCode()));
+    }
+
+    private List<SettingsView> settings(Session session, List<Bot> rows) {
+        List<SettingsView> out = new ArrayList<>();
+        for (Bot row : rows) {
+            Optional<BotDefinition> bot = catalog.byCode(row.code);
+            if (bot.isEmpty() || bot.get().settings().isEmpty()) {
+                continue;
+            }
+            List<SettingsView.Field> fields = new ArrayList<>();
+            settings.current(session.memberId(), bot.get()).forEach((setting, value) -> fields.add(new SettingsView.Field(
+                    setting.key(), setting.label(session.lang()), setting.type().name().toLowerCase(Locale.ROOT), value,
+                    setting.options(), setting.min(), setting.max())));
+            out.add(new SettingsView(row.id, bot.get().displayName(), row.code, fields));
+        }
+        return out;
+    }
+
+    private List<SettingsView.Change> settingChanges(Session session) {
+        return settings.history(session.memberId(), SHOWN_CHANGES).stream().map(c -> {
+            Optional<BotDefinition> bot = catalog.byCode(c.botCode());
+            String label = bot.flatMap(b -> b.setting(c.key())).map(s -> s.label(session.lang())).orElse(c.key());
+            return new SettingsView.Change(bot.map(BotDefinition::displayName).orElse(c.botCode()), label,
+                    c.oldValue() == null ? "" : c.oldValue(), c.newValue(), c.userId(), c.at() == null ? "" : TIME.format(c.at()));
+        }).toList();
     }
 
     private static FailureView failure(FailedJob job, AdminMessages msg) {

@@ -1,7 +1,9 @@
 package io.b24bots.admin;
 
 import java.net.URI;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 import io.b24bots.admin.AdminPage.Action;
 import io.b24bots.admin.AdminSession.Session;
@@ -106,10 +108,18 @@ public class AppResource {
             throw Refusal.notFound("No such action.");
         }
         Long rowId = parseRow(form.text("bot"));
+        Map<String, String> values = new LinkedHashMap<>();
+        form.group("setting").asMap().forEach((key, value) -> {
+            if (!(value instanceof String text)) {
+                throw Refusal.invalid("A setting is one value.");
+            }
+            values.put(key, text);
+        });
         try (PortalLogContext log = PortalLogContext.of(session.memberId())) {
-            page.act(session, parsed, rowId);
+            page.act(session, parsed, rowId, values);
         }
-        return Response.seeOther(URI.create(page.reloadUrl(session, form.text("session"), true)))
+        // Settings are stored at once; every other action is queued work the page then shows in progress.
+        return Response.seeOther(URI.create(page.reloadUrl(session, form.text("session"), parsed != Action.SETTINGS)))
                 .header("Cache-Control", "no-store").header("Referrer-Policy", "no-referrer").build();
     }
 

@@ -24,5 +24,9 @@ public record PageView(
         int deleted,
         List<BotView> bots,
         /** The portal's background work that failed for good, newest first. */
-        List<FailureView> failures) {
+        List<FailureView> failures,
+        /** The settings of the portal's bots that declare any. */
+        List<SettingsView> settings,
+        /** The latest changes of those settings, newest first. */
+        List<SettingsView.Change> settingChanges) {
 }

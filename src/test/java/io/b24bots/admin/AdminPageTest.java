@@ -236,6 +236,34 @@ class AdminPageTest {
     }
 
     /** Rights taken away after the page was opened stop its actions: each is asked of Bitrix24 again. */
+    /** The bots' declared settings: an admin changes them (checked, recorded), everyone else only sees them. */
+    @Test
+    void anAdminChangesABotsSettingsAndEveryChangeIsRecorded() {
+        Portal portal = TestPortals.installed(bitrix);
+        String page = open(portal, bitrix.issueTokens(portal, 1), "en").then().statusCode(200).extract().asString();
+        assertThat(page).contains("Greeting", "value=\"Hello from support\"", "Replies at most", "Quiet hours", "casual");
+        String session = session(page);
+        long support = row(portal, "b24bots_support");
+
+        settings(session, support, Map.of("greeting", "Welcome to ACME", "max-replies", "5", "quiet", "true", "tone", "casual"))
+                .then().statusCode(303);
+        String after = open(portal, bitrix.issueTokens(portal, 1), "en").then().statusCode(200).extract().asString();
+        assertThat(after).contains("value=\"Welcome to ACME\"", "value=\"5\"", "Recent changes of the settings");
+        assertThat(Database.count("select count(*) from bot_setting_change where member_id = ? and user_id = 1", portal.memberId))
+                .isEqualTo(4);
+
+        settings(session, support, Map.of("greeting", "Also new", "max-replies", "99")).then().statusCode(400)
+                .body(containsString("max-replies takes a number from 1 to 10"));
+        settings(session, support, Map.of("nonsense", "1")).then().statusCode(400);
+        assertThat(Database.count("select count(*) from bot_setting where member_id = ? and value = 'Also new'", portal.memberId))
+                .as("a refused value refuses the whole form").isZero();
+
+        String employee = open(portal, bitrix.issueTokens(portal, 2), "en").then().statusCode(200).extract().asString();
+        assertThat(employee).contains("value=\"Welcome to ACME\"", "disabled").doesNotContain("data-action=\"settings\"");
+        settings(session(employee), support, Map.of("greeting", "Hacked")).then().statusCode(403);
+        assertThat(Database.count("select count(*) from bot_setting_change where member_id = ?", portal.memberId)).isEqualTo(4);
+    }
+
     @Test
     void anAdminWhoLostTheirRightsCannotActFromTheirOpenPage() {
         Portal portal = TestPortals.installed(bitrix);
@@ -309,6 +337,13 @@ class AdminPageTest {
             spec.formParam("bot", row);
         }
         return spec.post("/b24/app/actions/" + action);
+    }
+
+    private static Response settings(String session, long row, Map<String, String> values) {
+        var spec = given().redirects().follow(false).contentType("application/x-www-form-urlencoded").formParam("session", session)
+                .formParam("bot", row);
+        values.forEach((key, value) -> spec.formParam("setting[" + key + "]", value));
+        return spec.post("/b24/app/actions/settings");
     }
 
     private static String session(String page) {

@@ -162,7 +162,8 @@ public class BotCatalog {
         return new BotDefinition(id, BotApi.V2, code, type, eventMode, name, text(d.lastName()).orElse(null),
                 text(d.workPosition()).orElse(null), color, gender, avatar, null, null, null,
                 false, d.isHidden().orElse(null), d.isReactionsEnabled().orElse(null), d.isSupportOpenline().orElse(null),
-                background, text(d.welcomeMessage()).orElse(null), d.handler(), allGroupMessages(id, d), commands(id, d));
+                background, text(d.welcomeMessage()).orElse(null), d.handler(), allGroupMessages(id, d), commands(id, d),
+                settings(id, d));
     }
 
     private static BotDefinition v1(String id, BotDeclaration d, String code, String avatar, String gender) {
@@ -210,7 +211,8 @@ public class BotCatalog {
         boolean openline = type.equals("O") || openlineText.equals("Y");
         return new BotDefinition(id, BotApi.V1, code, type, null, name, lastName, text(d.workPosition()).orElse(null),
                 color, gender, avatar, email, birthday, text(d.www()).orElse(null), openline, null, null, null, null,
-                text(d.welcomeMessage()).orElse(null), d.handler(), allGroupMessages(id, d), commands(id, d));
+                text(d.welcomeMessage()).orElse(null), d.handler(), allGroupMessages(id, d), commands(id, d),
+                settings(id, d));
     }
 
     private static boolean allGroupMessages(String id, BotDeclaration d) {
@@ -241,6 +243,51 @@ public class BotCatalog {
                     new TreeMap<>(c.params()), c.common(), c.hidden(), c.extranetSupport(), c.handler().orElse(d.handler())));
         }
         return List.copyOf(commands);
+    }
+
+    private static final Pattern SETTING = Pattern.compile("[a-z][a-z0-9-]{0,49}");
+
+    private static List<SettingDefinition> settings(String id, BotDeclaration d) {
+        List<SettingDefinition> settings = new ArrayList<>();
+        for (Map.Entry<String, BotsConfig.SettingDeclaration> entry : new TreeMap<>(d.settings()).entrySet()) {
+            String key = entry.getKey();
+            BotsConfig.SettingDeclaration s = entry.getValue();
+            String where = "settings." + key;
+            if (!SETTING.matcher(key).matches()) {
+                throw invalid(id, where, "a setting's key is lower-case letters, digits and '-', starting with a letter");
+            }
+            SettingDefinition.Type type;
+            try {
+                type = SettingDefinition.Type.valueOf(s.type().trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw invalid(id, where + ".type", "'" + s.type() + "' is not allowed (text, number, flag or choice)");
+            }
+            List<String> options = s.options().orElse(List.of()).stream().map(String::trim).filter(o -> !o.isEmpty()).toList();
+            if (type == SettingDefinition.Type.CHOICE && options.isEmpty()) {
+                throw invalid(id, where + ".options", "a choice needs its options, comma-separated");
+            }
+            for (String language : s.label().keySet()) {
+                if (!language.matches("[a-z]{2}")) {
+                    throw invalid(id, where + ".label." + language, "the language is a two-letter code such as en");
+                }
+            }
+            String fallback = switch (type) {
+                case TEXT -> "";
+                case NUMBER -> s.min().map(String::valueOf).orElse("0");
+                case FLAG -> "false";
+                case CHOICE -> options.getFirst();
+            };
+            SettingDefinition setting = new SettingDefinition(key, type, fallback, new TreeMap<>(s.label()), options,
+                    s.min().orElse(null), s.max().orElse(null));
+            String defaultValue;
+            try {
+                defaultValue = setting.check(s.defaultValue().orElse(fallback));
+            } catch (IllegalArgumentException e) {
+                throw invalid(id, where + ".default", e.getMessage());
+            }
+            settings.add(new SettingDefinition(key, type, defaultValue, setting.label(), options, setting.min(), setting.max()));
+        }
+        return List.copyOf(settings);
     }
 
     private static String avatarBase64(String id, String file) {

@@ -33,7 +33,14 @@ public record BotDefinition(
         String handler,
         /** Group-chat messages that do not address the bot reach its handler too. */
         boolean allGroupMessages,
-        List<CommandDefinition> commands) {
+        List<CommandDefinition> commands,
+        /** What each portal's administrator may change, in the order declared keys sort. */
+        List<SettingDefinition> settings) {
+
+    /** The declared setting with this key. */
+    public Optional<SettingDefinition> setting(String key) {
+        return settings.stream().filter(s -> s.key().equals(key)).findFirst();
+    }
 
     /** The declared command, matched without the slash and case-insensitively as Bitrix24 does. */
     public Optional<CommandDefinition> command(String name) {

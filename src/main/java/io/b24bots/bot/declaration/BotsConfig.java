@@ -1,6 +1,7 @@
 package io.b24bots.bot.declaration;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -93,6 +94,31 @@ public interface BotsConfig {
 
         /** Slash commands, {@code b24.bots.<id>.commands.<command>.*}, registered with the bot in every portal. */
         Map<String, CommandDeclaration> commands();
+
+        /** Settings each portal's administrator may change, {@code b24.bots.<id>.settings.<key>.*}. */
+        Map<String, SettingDeclaration> settings();
+    }
+
+    interface SettingDeclaration {
+        /** {@code text} (default), {@code number}, {@code flag} or {@code choice}. */
+        @WithDefault("text")
+        String type();
+
+        /** The value until an administrator changes it; for a flag {@code false}, for a choice its first option. */
+        @WithName("default")
+        Optional<String> defaultValue();
+
+        /** What the admin page calls it, per language: {@code label.en=Greeting}. */
+        Map<String, String> label();
+
+        /** A choice's values, comma-separated. */
+        Optional<List<String>> options();
+
+        /** A number's smallest value. */
+        Optional<Long> min();
+
+        /** A number's largest value. */
+        Optional<Long> max();
     }
 
     interface CommandDeclaration {

@@ -65,6 +65,9 @@ public interface BotChat {
     /** Deletes a message this bot sent earlier. */
     void delete(long messageId);
 
+    /** The bot's settings in this portal, as its administrator set them (see {@link BotSettings}). */
+    BotSettings settings();
+
     /**
      * What the bot remembers of this dialog between messages (see {@link DialogState}).
      *

@@ -11,6 +11,7 @@ import io.b24bots.bot.handler.BotChat;
 import io.b24bots.bot.handler.BotMessageHandler;
 import io.b24bots.bot.imbot.Imbot;
 import io.b24bots.bot.registration.BotRegistered;
+import io.b24bots.bot.settings.PortalBotSettings;
 import io.b24bots.install.PortalUninstalled;
 import io.b24bots.jobs.LeaseLostException;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -35,9 +36,11 @@ public class BotHooks {
     private final Imbot imbot;
     private final BitrixClient bitrix;
     private final BotRepository registry;
+    private final PortalBotSettings settings;
 
     BotHooks(@Any Instance<BotMessageHandler> handlers, BotCatalog catalog, Imbot imbot, BitrixClient bitrix,
-            BotRepository registry) {
+            BotRepository registry, PortalBotSettings settings) {
+        this.settings = settings;
         this.handlers = handlers;
         this.catalog = catalog;
         this.imbot = imbot;
@@ -48,7 +51,8 @@ public class BotHooks {
     void registered(@Observes BotRegistered event) {
         BotDefinition bot = event.bot();
         String memberId = event.job().memberId();
-        BotChat chat = new PortalBotChat(imbot.of(bot.api()), bitrix, memberId, event.botId(), event.job()::confirmLease);
+        BotChat chat = new PortalBotChat(imbot.of(bot.api()), bitrix, memberId, event.botId(), event.job()::confirmLease,
+                () -> settings.of(memberId, bot));
         try {
             handlers.select(NamedLiteral.of(bot.handler())).get().onPortalInstalled(memberId, chat);
         } catch (LeaseLostException e) {

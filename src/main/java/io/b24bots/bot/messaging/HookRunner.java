@@ -16,6 +16,7 @@ import io.b24bots.bot.handler.BotChat;
 import io.b24bots.bot.handler.BotMessageHandler;
 import io.b24bots.bot.handler.IncomingCommand;
 import io.b24bots.bot.imbot.Imbot;
+import io.b24bots.bot.settings.PortalBotSettings;
 import io.b24bots.bot.state.DialogStates;
 import io.b24bots.jobs.LeaseLostException;
 import io.b24bots.jobs.QueuedJob;
@@ -49,12 +50,14 @@ class HookRunner {
     private final MeterRegistry meters;
     private final BotsConfig config;
     private final DialogStates states;
+    private final PortalBotSettings settings;
     private final ScheduledExecutorService typing = Executors.newSingleThreadScheduledExecutor(
             Thread.ofVirtual().name("bot-typing").factory());
 
     HookRunner(@Any Instance<BotMessageHandler> handlers, Imbot imbot, BitrixClient bitrix, BotRepository registry,
-            MeterRegistry meters, BotsConfig config, DialogStates states) {
+            MeterRegistry meters, BotsConfig config, DialogStates states, PortalBotSettings settings) {
         this.states = states;
+        this.settings = settings;
         this.handlers = handlers;
         this.imbot = imbot;
         this.bitrix = bitrix;
@@ -80,7 +83,7 @@ class HookRunner {
         BotMessageHandler handler = handlers.select(NamedLiteral.of(handlerName)).get();
         PortalOutbox.Origin origin = new PortalOutbox.Origin(run.job(), bot.code(), handlerName, botId, hook);
         PortalBotChat chat = new PortalBotChat(imbot.of(bot.api()), bitrix, memberId, botId, dialogId, command, run.outbox(), origin,
-                dialogId == null ? null : states.of(memberId, bot.code(), dialogId));
+                dialogId == null ? null : states.of(memberId, bot.code(), dialogId), () -> settings.of(memberId, bot));
         ScheduledFuture<?> indicator = dialogId == null ? null : typing.schedule(() -> {
             try {
                 if (!run.outbox().flush() && !chat.wrote()) {

@@ -3,12 +3,14 @@ package io.b24bots.bot.messaging;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.b24bots.bitrix.BitrixClient;
 import io.b24bots.bitrix.BitrixException;
 import io.b24bots.bitrix.RestCall;
 import io.b24bots.bot.handler.BotChat;
+import io.b24bots.bot.handler.BotSettings;
 import io.b24bots.bot.handler.DialogState;
 import io.b24bots.bot.handler.IncomingCommand;
 import io.b24bots.bot.imbot.ImbotApi;
@@ -35,10 +37,12 @@ final class PortalBotChat implements BotChat {
     private final PortalOutbox.Origin origin;
     private final AtomicBoolean wrote = new AtomicBoolean();
     private final DialogState state;
+    private final Supplier<BotSettings> settings;
 
     /** A chat whose messages leave one call each, at once (portal-wide hooks, which have no dialog). */
-    PortalBotChat(ImbotApi imbot, BitrixClient bitrix, String memberId, long botId, Runnable beforeWrite) {
-        this(imbot, bitrix, memberId, botId, null, null, beforeWrite, null, null, null);
+    PortalBotChat(ImbotApi imbot, BitrixClient bitrix, String memberId, long botId, Runnable beforeWrite,
+            Supplier<BotSettings> settings) {
+        this(imbot, bitrix, memberId, botId, null, null, beforeWrite, null, null, null, settings);
     }
 
     /**
@@ -46,13 +50,15 @@ final class PortalBotChat implements BotChat {
      * others'; {@code state} is what the bot remembers of the event's dialog (null without a dialog).
      */
     PortalBotChat(ImbotApi imbot, BitrixClient bitrix, String memberId, long botId, String dialogId, IncomingCommand command,
-            PortalOutbox outbox, PortalOutbox.Origin origin, DialogState state) {
-        this(imbot, bitrix, memberId, botId, dialogId, command, null, outbox, origin, state);
+            PortalOutbox outbox, PortalOutbox.Origin origin, DialogState state, Supplier<BotSettings> settings) {
+        this(imbot, bitrix, memberId, botId, dialogId, command, null, outbox, origin, state, settings);
     }
 
     private PortalBotChat(ImbotApi imbot, BitrixClient bitrix, String memberId, long botId, String dialogId,
-            IncomingCommand command, Runnable beforeWrite, PortalOutbox outbox, PortalOutbox.Origin origin, DialogState state) {
+            IncomingCommand command, Runnable beforeWrite, PortalOutbox outbox, PortalOutbox.Origin origin, DialogState state,
+            Supplier<BotSettings> settings) {
         this.state = state;
+        this.settings = settings;
         this.imbot = imbot;
         this.bitrix = bitrix;
         this.memberId = memberId;
@@ -123,6 +129,11 @@ final class PortalBotChat implements BotChat {
             imbot.delete(memberId, botId, messageId);
             return messageId;
         });
+    }
+
+    @Override
+    public BotSettings settings() {
+        return settings.get();
     }
 
     @Override

@@ -151,4 +151,30 @@ class BotCatalogTest {
         refused(bot("x", "code", "x", "name", "X", "commands.help.title.english", "H"), "commands.help.title.english", "two-letter");
         refused(bot("x", "code", "x", "name", "X", "group-messages", "some"), "b24.bots.x.group-messages", "addressed or all");
     }
+
+    @Test
+    void settingsAreDeclaredWithTheirTypeDefaultAndValues() {
+        BotDefinition x = validate(bot("x", "code", "x", "name", "X", "settings.greeting.label.en", "Greeting",
+                "settings.limit.type", "number", "settings.limit.min", "1", "settings.limit.max", "9",
+                "settings.quiet.type", "flag", "settings.tone.type", "choice", "settings.tone.options", "formal, casual")).getFirst();
+
+        assertThat(x.settings()).extracting(SettingDefinition::key).containsExactly("greeting", "limit", "quiet", "tone");
+        assertThat(x.setting("greeting")).get().satisfies(s -> {
+            assertThat(s.defaultValue()).isEmpty();
+            assertThat(s.label("ru")).as("English when there is no Russian label").isEqualTo("Greeting");
+        });
+        assertThat(x.setting("limit").orElseThrow().defaultValue()).isEqualTo("1");
+        assertThat(x.setting("quiet").orElseThrow().defaultValue()).isEqualTo("false");
+        assertThat(x.setting("tone").orElseThrow().defaultValue()).isEqualTo("formal");
+        assertThat(x.setting("limit").orElseThrow().check(" 7 ")).isEqualTo("7");
+        assertThatThrownBy(() -> x.setting("limit").orElseThrow().check("10")).hasMessageContaining("from 1 to 9");
+        assertThatThrownBy(() -> x.setting("quiet").orElseThrow().check("maybe")).hasMessageContaining("true or false");
+        assertThatThrownBy(() -> x.setting("tone").orElseThrow().check("rude")).hasMessageContaining("formal, casual");
+
+        refused(bot("x", "code", "x", "name", "X", "settings.Greeting.type", "text"), "settings.Greeting", "lower-case");
+        refused(bot("x", "code", "x", "name", "X", "settings.tone.type", "colour"), "settings.tone.type", "text, number, flag or choice");
+        refused(bot("x", "code", "x", "name", "X", "settings.tone.type", "choice"), "settings.tone.options", "needs its options");
+        refused(bot("x", "code", "x", "name", "X", "settings.limit.type", "number", "settings.limit.max", "5",
+                "settings.limit.default", "8"), "settings.limit.default", "from any to 5");
+    }
 }

@@ -15,6 +15,7 @@ import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.BitrixRequests;
 import io.b24bots.testing.ImbotEmulation.EmuCommand;
 import io.b24bots.testing.ImbotEmulation.SentMessage;
+import io.b24bots.testing.Database;
 import io.b24bots.testing.ImbotEmulation;
 import io.b24bots.testing.TestEnvironment;
 import io.b24bots.testing.TestPortals;
@@ -168,6 +169,19 @@ class BotHandlerApiTest {
                 .mapToLong(c -> ((Number) c.params().get("messageId")).longValue()).findFirst().orElseThrow();
         assertThat(imbot.message(portal, deleted).deleted).isTrue();
         assertThat(sent).anySatisfy(p -> assertThat(p.get("fields")).isEqualTo(Map.of("message", "one", "replyId", 33)));
+    }
+
+    /** A handler reads its bot's settings in this portal: the declared default until an admin changes one. */
+    @Test
+    void aHandlerReadsTheSettingsOfItsPortal() {
+        v2Message("7", 91, "greeting").post("/b24/events").then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+        Database.update("insert into bot_setting (member_id, bot_code, key, value, updated_by, updated_at) "
+                + "values (?, 'b24bots_support', 'greeting', 'Welcome to ACME', 1, now())", portal.memberId);
+        v2Message("7", 92, "greeting").post("/b24/events").then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+
+        assertThat(imbot.messages(portal)).extracting(SentMessage::text).containsExactly("Hello from support (3)", "Welcome to ACME (3)");
     }
 
     /** The bot remembers each dialog between messages: a count kept per dialog. */

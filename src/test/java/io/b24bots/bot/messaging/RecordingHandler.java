@@ -74,6 +74,7 @@ public class RecordingHandler extends EchoHandler {
                 chat.send(BbCode.bold("two"));
             }
             case "call" -> chat.send("Bound events: " + chat.call("event.get", Map.of()).size());
+            case "greeting" -> chat.send(chat.settings().text("greeting") + " (" + chat.settings().number("max-replies") + ")");
             case "count" -> chat.send("Count " + chat.state().update(old -> IntNode.valueOf(old == null ? 1 : old.asInt() + 1),
                     Duration.ofMinutes(10)).asInt());
             default -> super.onMessage(message, chat);
