@@ -96,6 +96,8 @@ public final class ImbotEmulation {
         emulator.register("imbot.v2.Bot.unregister", this::unregisterV2);
         emulator.register("imbot.v2.Bot.get", this::getV2);
         emulator.register("imbot.v2.Chat.Message.send", this::sendV2);
+        emulator.register("imbot.v2.File.upload", this::fileUploadV2);
+        emulator.register("imbot.v2.File.download", this::fileDownloadV2);
         emulator.register("imbot.v2.Event.get", this::eventGet);
         emulator.register("event.bind", this::eventBind);
         emulator.register("event.get", this::eventList);
@@ -916,6 +918,70 @@ public final class ImbotEmulation {
         long id = post(portal, bot, dialog, text, "v2", fields.get("keyboard"));
         record(portal, id, bot.id, dialog, text, p);
         return Map.of("id", id, "uuidMap", Map.of());
+    }
+
+    /** A file a bot sent or a user was given: what imbot.v2.File.upload stored. */
+    public record EmuFile(long id, long botId, String dialogId, String name, byte[] content) {
+    }
+
+    private final Map<String, List<EmuFile>> files = new ConcurrentHashMap<>();
+
+    /** The files bots of the portal uploaded, oldest first. */
+    public List<EmuFile> files(Portal portal) {
+        return List.copyOf(files.getOrDefault(portal.memberId, List.of()));
+    }
+
+    /** A file a user sent, for a test to reference by its id in an event. */
+    public EmuFile userFile(Portal portal, String name, byte[] content) {
+        EmuFile file = new EmuFile(ids.incrementAndGet(), 0, "", name, content);
+        files.computeIfAbsent(portal.memberId, k -> new CopyOnWriteArrayList<>()).add(file);
+        return file;
+    }
+
+    /**
+     * v2/imbot.v2/files/file-upload.md: {@code fields.name} (with its extension) and {@code fields.content}
+     * in Base64 are required (FILE_EMPTY), the content valid Base64 (FILE_INVALID_CONTENT) of at most 100 MB
+     * (FILE_TOO_LARGE); the bot must be in the chat. The file goes out as a message, with the optional text.
+     */
+    private Object fileUploadV2(Portal portal, long userId, Map<String, Object> p) {
+        EmuBot bot = ownV2Bot(portal, p);
+        String dialog = str(p.get("dialogId"));
+        if (dialog.isEmpty() || !inChat(portal, dialog, bot.id)) {
+            throw new RestError(403, "ACCESS_DENIED", "Bot is not a participant in the chat");
+        }
+        Map<String, Object> fields = fields(p);
+        String name = str(fields.get("name"));
+        String content = str(fields.get("content"));
+        if (name.isBlank() || content.isBlank()) {
+            throw new RestError(400, "FILE_EMPTY", "File name or content is empty");
+        }
+        byte[] bytes;
+        try {
+            bytes = java.util.Base64.getDecoder().decode(content);
+        } catch (IllegalArgumentException e) {
+            throw new RestError(400, "FILE_INVALID_CONTENT", "Invalid base64 content");
+        }
+        if (bytes.length > 100L * 1024 * 1024) {
+            throw new RestError(400, "FILE_TOO_LARGE", "File is too large");
+        }
+        EmuFile file = new EmuFile(ids.incrementAndGet(), bot.id, dialog, name, bytes);
+        files.computeIfAbsent(portal.memberId, k -> new CopyOnWriteArrayList<>()).add(file);
+        String text = str(fields.get("message"));
+        long messageId = post(portal, bot, dialog, text.isBlank() ? "[file " + name + "]" : text, "v2", null);
+        record(portal, messageId, bot.id, dialog, text, p);
+        String extension = name.contains(".") ? name.substring(name.lastIndexOf('.') + 1).toLowerCase(java.util.Locale.ROOT) : "";
+        return Map.of("file", Map.of("id", file.id(), "chatId", 0, "name", name, "extension", extension, "size", bytes.length),
+                "messageId", messageId, "chatId", 0, "dialogId", dialog);
+    }
+
+    /** v2/imbot.v2/files/file-download.md: a one-time link for a file of the portal; FILE_NOT_FOUND otherwise. */
+    private Object fileDownloadV2(Portal portal, long userId, Map<String, Object> p) {
+        ownV2Bot(portal, p);
+        long id = num(p.get("fileId"));
+        EmuFile file = files.getOrDefault(portal.memberId, List.of()).stream().filter(f -> f.id() == id).findFirst()
+                .orElseThrow(() -> new RestError(404, "FILE_NOT_FOUND", "File not found"));
+        return Map.of("downloadUrl", "https://" + portal.domain + "/rest/download.json?token=imbot%7C" + file.id() + "x"
+                + Long.toHexString(System.nanoTime()));
     }
 
     /**

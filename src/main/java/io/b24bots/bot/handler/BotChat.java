@@ -1,5 +1,6 @@
 package io.b24bots.bot.handler;
 
+import java.net.URI;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -52,6 +53,26 @@ public interface BotChat {
 
     /** Sends into another dialog of the portal ({@code "<userId>"} or {@code "chat<id>"}); the new message's id. */
     long sendTo(String dialog, OutgoingMessage message);
+
+    /**
+     * Sends a file into the event's dialog, with an optional text, at once; the new message's id. v2 bots
+     * only ({@code imbot.v2.File.upload}), at most {@link #MAX_FILE} bytes.
+     *
+     * @throws UnsupportedOperationException for a v1 bot
+     * @throws IllegalArgumentException for an empty or too large file, or a name without an extension
+     */
+    long sendFile(String name, byte[] content, String text);
+
+    /** The largest file a bot sends: its Base64 form is held in memory while it is sent. */
+    int MAX_FILE = 10 * 1024 * 1024;
+
+    /**
+     * A one-time link to the content of a file a user sent (v2 bots: {@code imbot.v2.File.download}).
+     * The link carries its own authorisation: fetch it at once and do not log it.
+     *
+     * @throws UnsupportedOperationException for a v1 bot
+     */
+    URI downloadUrl(IncomingFile file);
 
     /** Shows "typing…" in the event's dialog; handlers that take seconds get it automatically. */
     void typing();

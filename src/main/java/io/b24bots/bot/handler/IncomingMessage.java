@@ -43,4 +43,9 @@ public record IncomingMessage(
     public boolean isPrivate() {
         return chatType == ChatType.PRIVATE;
     }
+
+    /** The message's files, typed; {@link BotChat#downloadUrl} gives a link to each one's content. */
+    public List<IncomingFile> attachedFiles() {
+        return files.stream().filter(JsonNode::isObject).map(IncomingFile::of).toList();
+    }
 }

@@ -47,6 +47,21 @@ public interface ImbotApi {
     /** The new message's id in the result of a send or a command answer; 0 when Bitrix24 did not say. */
     long messageId(JsonNode result);
 
+    /**
+     * The call that sends a file into a dialog with an optional text ({@code imbot.v2.File.upload});
+     * the new message's id is {@code result.messageId}.
+     *
+     * @throws UnsupportedOperationException for a v1 bot, whose API has no file method
+     */
+    RestCall sendFileCall(long botId, String dialogId, String name, byte[] content, String text);
+
+    /**
+     * A one-time link to download a file of the bot's chats ({@code imbot.v2.File.download}).
+     *
+     * @throws UnsupportedOperationException for a v1 bot, whose API has no file method
+     */
+    String fileDownloadUrl(String memberId, long botId, long fileId);
+
     /** Replaces the text, attachments and keyboard of a message the bot sent. */
     void update(String memberId, long botId, long messageId, OutgoingMessage message);
 

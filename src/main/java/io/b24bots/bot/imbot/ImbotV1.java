@@ -73,6 +73,21 @@ public class ImbotV1 implements ImbotApi {
         return ImbotCalls.unlessGone("BOT_ID_ERROR", () -> bitrix.call(memberId, "imbot.unregister", Map.of("BOT_ID", botId)));
     }
 
+    @Override
+    public RestCall sendFileCall(long botId, String dialogId, String name, byte[] content, String text) {
+        throw noFiles();
+    }
+
+    @Override
+    public String fileDownloadUrl(String memberId, long botId, long fileId) {
+        throw noFiles();
+    }
+
+    private static UnsupportedOperationException noFiles() {
+        return new UnsupportedOperationException("The v1 bot API has no file methods: declare the bot with api=v2 to send or "
+                + "download files");
+    }
+
     /** imbot.bot.list answers an object keyed by bot id (a list when empty). */
     @Override
     public Map<String, Long> list(String memberId) {

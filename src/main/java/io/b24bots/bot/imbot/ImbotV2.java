@@ -1,10 +1,10 @@
 package io.b24bots.bot.imbot;
 
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import io.b24bots.bitrix.BitrixClient;
 import io.b24bots.bitrix.BitrixException;
 import io.b24bots.bitrix.BitrixResponse;
@@ -129,7 +129,27 @@ public class ImbotV2 implements ImbotApi {
 
     @Override
     public long messageId(JsonNode result) {
-        return result.path("id").asLong(0);
+        return result.path("id").asLong(result.path("messageId").asLong(0));
+    }
+
+    /** imbot.v2.File.upload: the name with its extension, the content in Base64 (at most 100 MB at Bitrix24). */
+    @Override
+    public RestCall sendFileCall(long botId, String dialogId, String name, byte[] content, String text) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("name", name);
+        fields.put("content", Base64.getEncoder().encodeToString(content));
+        ImbotCalls.putIfPresent(fields, "message", text == null || text.isBlank() ? null : text);
+        return new RestCall("imbot.v2.File.upload", Map.of("botId", botId, "dialogId", dialogId, "fields", fields));
+    }
+
+    @Override
+    public String fileDownloadUrl(String memberId, long botId, long fileId) {
+        JsonNode result = bitrix.call(memberId, "imbot.v2.File.download", Map.of("botId", botId, "fileId", fileId)).result();
+        String url = result.path("downloadUrl").asText("");
+        if (!url.startsWith("https://") && !url.startsWith("http://")) {
+            throw BitrixException.malformed("imbot.v2.File.download", "without a download link");
+        }
+        return url;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.b24bots.bot.messaging;
 
+import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
@@ -13,6 +14,7 @@ import io.b24bots.bot.handler.BotChat;
 import io.b24bots.bot.handler.BotSettings;
 import io.b24bots.bot.handler.DialogState;
 import io.b24bots.bot.handler.IncomingCommand;
+import io.b24bots.bot.handler.IncomingFile;
 import io.b24bots.bot.imbot.ImbotApi;
 import io.b24bots.bot.imbot.OutgoingMessage;
 import org.jboss.logging.Logger;
@@ -106,6 +108,28 @@ final class PortalBotChat implements BotChat {
     @Override
     public long sendTo(String dialog, OutgoingMessage message) {
         return write(imbot.sendCall(botId, dialog, message), message);
+    }
+
+    @Override
+    public long sendFile(String name, byte[] content, String text) {
+        if (content == null || content.length == 0 || content.length > MAX_FILE) {
+            throw new IllegalArgumentException("A file the bot sends has 1 byte to " + MAX_FILE + " bytes");
+        }
+        if (name == null || !name.matches("[^/\\\\]{1,200}\\.[A-Za-z0-9]{1,10}")) {
+            throw new IllegalArgumentException("A file's name has an extension and no path, e.g. report.pdf");
+        }
+        RestCall call = imbot.sendFileCall(botId, requireDialog(), name, content, text);
+        wrote.set(true);
+        if (outbox != null) {
+            JsonNode result = outbox.sendNow(origin, call);
+            return result == null ? 0 : imbot.messageId(result);
+        }
+        return write(() -> imbot.messageId(bitrix.call(memberId, call.method(), call.params()).result()));
+    }
+
+    @Override
+    public URI downloadUrl(IncomingFile file) {
+        return URI.create(imbot.fileDownloadUrl(memberId, botId, file.id()));
     }
 
     @Override

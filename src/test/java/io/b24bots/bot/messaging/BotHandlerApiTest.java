@@ -4,6 +4,7 @@ import static io.b24bots.testing.BitrixRequests.event;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -169,6 +170,30 @@ class BotHandlerApiTest {
                 .mapToLong(c -> ((Number) c.params().get("messageId")).longValue()).findFirst().orElseThrow();
         assertThat(imbot.message(portal, deleted).deleted).isTrue();
         assertThat(sent).anySatisfy(p -> assertThat(p.get("fields")).isEqualTo(Map.of("message", "one", "replyId", 33)));
+    }
+
+    /** A v2 bot sends a file, and reads the files a user sent; a v1 bot, whose API has none, is told so. */
+    @Test
+    void aBotSendsAFileAndGetsALinkToTheFilesItWasSent() {
+        v2Message("7", 95, "file please").post("/b24/events").then().statusCode(200);
+        ImbotEmulation.EmuFile userFile = imbot.userFile(portal, "invoice.pdf", new byte[] {1, 2, 3});
+        v2Message("7", 96, "what did I send").formParam("data[files][0][id]", String.valueOf(userFile.id()))
+                .formParam("data[files][0][name]", "invoice.pdf").formParam("data[files][0][size]", "3")
+                .post("/b24/events").then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+
+        assertThat(imbot.files(portal)).filteredOn(f -> f.botId() == support).singleElement().satisfies(file -> {
+            assertThat(file.name()).isEqualTo("report.txt");
+            assertThat(new String(file.content(), StandardCharsets.UTF_8)).isEqualTo("42 orders");
+            assertThat(file.dialogId()).isEqualTo("7");
+        });
+        assertThat(imbot.messages(portal)).extracting(SentMessage::text)
+                .containsExactly("Here is the report", "invoice.pdf (3 bytes, pdf) at " + portal.domain);
+
+        long lines = TestPortals.botId(bitrix, portal, "b24bots_lines");
+        v1Message(lines, "42", 97, "file please", false).post("/b24/events").then().statusCode(200);
+        await().atMost(Duration.ofSeconds(15)).until(() -> String.valueOf(BotRegistrationTest.bot(portal, "b24bots_lines")
+                .get("last_error_text")).contains("UnsupportedOperationException"));
     }
 
     /** A handler reads its bot's settings in this portal: the declared default until an admin changes one. */

@@ -1,5 +1,6 @@
 package io.b24bots.bot.messaging;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -74,6 +75,9 @@ public class RecordingHandler extends EchoHandler {
                 chat.send(BbCode.bold("two"));
             }
             case "call" -> chat.send("Bound events: " + chat.call("event.get", Map.of()).size());
+            case "file please" -> chat.sendFile("report.txt", "42 orders".getBytes(StandardCharsets.UTF_8), "Here is the report");
+            case "what did I send" -> message.attachedFiles().forEach(file -> chat.send(file.name() + " (" + file.size() + " bytes, "
+                    + file.extension() + ") at " + chat.downloadUrl(file).getHost()));
             case "greeting" -> chat.send(chat.settings().text("greeting") + " (" + chat.settings().number("max-replies") + ")");
             case "count" -> chat.send("Count " + chat.state().update(old -> IntNode.valueOf(old == null ? 1 : old.asInt() + 1),
                     Duration.ofMinutes(10)).asInt());
