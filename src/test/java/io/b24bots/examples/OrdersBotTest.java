@@ -73,7 +73,7 @@ class OrdersBotTest {
         assertThat(menu.buttons()).extracting(button -> button.get("TEXT")).contains("Order 41", "Order 42", "All orders");
 
         // The user presses "Order 42": Bitrix24 sends the button's command with its parameters.
-        command("show 42", "keyboard").post("/b24/events").then().statusCode(200);
+        command("#show 42", "keyboard").post("/b24/events").then().statusCode(200);
         assertThat(awaitAnswer(2).text()).isEqualTo("Order [b]42[/b]");
     }
 
@@ -95,15 +95,28 @@ class OrdersBotTest {
         PostedMessage answer = awaitAnswer(2);
         assertThat(answer.text()).isEqualTo("Order [b]42[/b] is on its way.");
         assertThat(answer.buttons()).extracting(button -> button.get("LINK")).containsExactly("https://shop.example.com/track/42");
+
+        botEvent("ONIMBOTV2MESSAGEADD", "ru")
+                .formParam("data[message][id]", "13")
+                .formParam("data[message][text]", "где он?")
+                .formParam("data[message][authorId]", "7")
+                .formParam("data[chat][dialogId]", "7")
+                .formParam("data[user][id]", "7")
+                .post("/b24/events").then().statusCode(200);
+        assertThat(awaitAnswer(3).text()).as("in the user's language").isEqualTo("Заказ [b]42[/b] уже в пути.");
     }
 
     /** An event for the bot, with the bot's own token that proves it, as Bitrix24 posts it. */
     private RequestSpecification botEvent(String type) {
+        return botEvent(type, "en");
+    }
+
+    private RequestSpecification botEvent(String type, String language) {
         return BitrixRequests.event(type, portal, TestPortals.applicationToken(portal))
                 .formParam("data[bot][id]", String.valueOf(bot))
                 .formParam("data[bot][code]", "acme_orders")
                 .formParam("data[bot][auth][access_token]", TestPortals.userToken(bitrix, portal, bot))
-                .formParam("data[language]", "en");
+                .formParam("data[language]", language);
     }
 
     private RequestSpecification command(String params, String context) {

@@ -91,7 +91,8 @@ public final class BitrixRequests {
     /** A lifecycle or bot event that carries only the application token in {@code auth}. */
     public static RequestSpecification event(String event, Portal portal, String applicationToken) {
         RequestSpecification spec = given()
-                .contentType("application/x-www-form-urlencoded")
+                // Bitrix24's forms are UTF-8 (RestAssured would encode them as ISO-8859-1 otherwise).
+                .contentType("application/x-www-form-urlencoded; charset=UTF-8")
                 .formParam("event", event)
                 .formParam("event_handler_id", "8")
                 .formParam("ts", String.valueOf(System.currentTimeMillis() / 1000))
@@ -135,11 +136,17 @@ public final class BitrixRequests {
 
     /** A v2 webhook event ({@code ONIMBOTV2*}) for one bot: its own token in {@code data[bot][auth]}. */
     public static RequestSpecification v2BotEvent(String type, Portal portal, String applicationToken, long bot, String botToken) {
+        return v2BotEvent(type, portal, applicationToken, bot, botToken, "en");
+    }
+
+    /** {@link #v2BotEvent} in a portal or user language of {@code language}. */
+    public static RequestSpecification v2BotEvent(String type, Portal portal, String applicationToken, long bot, String botToken,
+            String language) {
         return event(type, portal, applicationToken)
                 .formParam("data[bot][id]", String.valueOf(bot))
                 .formParam("data[bot][auth][access_token]", botToken)
                 .formParam("data[bot][auth][member_id]", portal.memberId)
-                .formParam("data[language]", "en");
+                .formParam("data[language]", language);
     }
 
     /** The fields of a new v2 message written by employee {@code author} into {@code dialogId}. */

@@ -163,7 +163,7 @@ public class BotCatalog {
                 text(d.workPosition()).orElse(null), color, gender, avatar, null, null, null,
                 false, d.isHidden().orElse(null), d.isReactionsEnabled().orElse(null), d.isSupportOpenline().orElse(null),
                 background, text(d.welcomeMessage()).orElse(null), d.handler(), allGroupMessages(id, d), commands(id, d),
-                settings(id, d));
+                settings(id, d), welcome(id, d));
     }
 
     private static BotDefinition v1(String id, BotDeclaration d, String code, String avatar, String gender) {
@@ -212,7 +212,7 @@ public class BotCatalog {
         return new BotDefinition(id, BotApi.V1, code, type, null, name, lastName, text(d.workPosition()).orElse(null),
                 color, gender, avatar, email, birthday, text(d.www()).orElse(null), openline, null, null, null, null,
                 text(d.welcomeMessage()).orElse(null), d.handler(), allGroupMessages(id, d), commands(id, d),
-                settings(id, d));
+                settings(id, d), welcome(id, d));
     }
 
     private static boolean allGroupMessages(String id, BotDeclaration d) {
@@ -243,6 +243,19 @@ public class BotCatalog {
                     new TreeMap<>(c.params()), c.common(), c.hidden(), c.extranetSupport(), c.handler().orElse(d.handler())));
         }
         return List.copyOf(commands);
+    }
+
+    private static Map<String, String> welcome(String id, BotDeclaration d) {
+        Map<String, String> out = new TreeMap<>();
+        d.welcome().forEach((language, text) -> {
+            if (!language.matches("[a-z]{2}")) {
+                throw invalid(id, "welcome." + language, "the language is a two-letter code such as en");
+            }
+            if (!text.isBlank()) {
+                out.put(language, text);
+            }
+        });
+        return Map.copyOf(out);
     }
 
     private static final Pattern SETTING = Pattern.compile("[a-z][a-z0-9-]{0,49}");

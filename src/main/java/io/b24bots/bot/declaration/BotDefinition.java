@@ -1,6 +1,8 @@
 package io.b24bots.bot.declaration;
 
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 import io.b24bots.bot.BotApi;
@@ -35,7 +37,18 @@ public record BotDefinition(
         boolean allGroupMessages,
         List<CommandDefinition> commands,
         /** What each portal's administrator may change, in the order declared keys sort. */
-        List<SettingDefinition> settings) {
+        List<SettingDefinition> settings,
+        /** The welcome message per two-letter language, beside {@code welcomeMessage}. */
+        Map<String, String> welcome) {
+
+    /** The welcome message in {@code language}, else in English, else {@code welcome-message}; null for none. */
+    public String welcomeFor(String language) {
+        String text = language == null ? null : welcome.get(language.toLowerCase(Locale.ROOT));
+        if (text == null) {
+            text = welcome.get("en");
+        }
+        return text != null ? text : welcomeMessage;
+    }
 
     /** The declared setting with this key. */
     public Optional<SettingDefinition> setting(String key) {

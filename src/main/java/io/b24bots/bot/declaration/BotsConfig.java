@@ -80,6 +80,9 @@ public interface BotsConfig {
         /** Sent when the bot joins a chat; nothing is sent when absent. */
         Optional<String> welcomeMessage();
 
+        /** The welcome message per language ({@code welcome.ru=...}), sent in the chat's language before {@code welcome-message}. */
+        Map<String, String> welcome();
+
         /** Name of the handler bean (an {@code io.b24bots.bot.handler.BotMessageHandler}) that answers messages. */
         @WithDefault("echo")
         String handler();

@@ -35,10 +35,14 @@ public interface BotMessageHandler {
     default void onCommand(IncomingCommand command, BotChat chat) {
     }
 
-    /** The bot joined a chat; by default it sends its declared {@code welcome-message}, if any. */
+    /**
+     * The bot joined a chat; by default it sends its declared welcome in the chat's language
+     * ({@code welcome.<lang>}, else {@code welcome-message}), if any.
+     */
     default void onJoin(ChatEvent.Joined event, BotChat chat) {
-        if (event.bot().welcomeMessage() != null) {
-            chat.post(event.bot().welcomeMessage());
+        String welcome = event.bot().welcomeFor(event.language());
+        if (welcome != null) {
+            chat.post(welcome);
         }
     }
 

@@ -25,4 +25,25 @@ public record IncomingCommand(
         /** {@code textarea} (typed), {@code keyboard} (a button) or {@code menu}. */
         String context,
         JsonNode raw) {
+
+    /** The parameters of a button built with {@code Keyboard.button}: its id first. */
+    private static final String BUTTON = "#";
+
+    /** The id of the pressed button ({@code Keyboard.button}); null for any other command. */
+    public String buttonId() {
+        if (!"keyboard".equals(context) || params == null || !params.startsWith(BUTTON)) {
+            return null;
+        }
+        int space = params.indexOf(' ');
+        return params.substring(BUTTON.length(), space < 0 ? params.length() : space);
+    }
+
+    /** What follows the pressed button's id in its parameters (empty when nothing does). */
+    public String buttonArgs() {
+        if (buttonId() == null) {
+            return params;
+        }
+        int space = params.indexOf(' ');
+        return space < 0 ? "" : params.substring(space + 1);
+    }
 }

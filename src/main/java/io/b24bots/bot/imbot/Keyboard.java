@@ -32,6 +32,17 @@ public final class Keyboard {
         return this;
     }
 
+    /**
+     * A command button with an id, which {@code ButtonRouter} routes a press of to its own method:
+     * Bitrix24 sends {@code /command #id args}, and the id and args come back on the command.
+     */
+    public Keyboard button(String text, String command, String id, String args) {
+        if (id == null || !id.matches("[A-Za-z0-9_.-]{1,50}")) {
+            throw new IllegalArgumentException("A button id is 1 to 50 letters, digits, '_', '.' or '-'");
+        }
+        return command(text, command, "#" + id + (args == null || args.isBlank() ? "" : " " + args));
+    }
+
     public Keyboard command(String text, String command) {
         return command(text, command, null);
     }

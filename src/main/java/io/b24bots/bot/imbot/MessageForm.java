@@ -19,7 +19,7 @@ public final class MessageForm {
 
     /** Bitrix24 takes at most this much text in one message and cuts the rest. */
     static final int MAX_TEXT = 20_000;
-    private static final List<String> FIELDS = List.of("text", "keyboard", "attach", "replyTo", "system", "urlPreview");
+    private static final List<String> FIELDS = List.of("text", "keyboard", "attach", "menu", "replyTo", "system", "urlPreview");
 
     private MessageForm() {
     }
@@ -54,6 +54,9 @@ public final class MessageForm {
                 throw new IllegalArgumentException("attach is larger than Bitrix24 takes (30 KB)");
             }
             message.attach(attachment);
+        }
+        if (form.hasNonNull("menu")) {
+            message.menu(Menu.of(json.convertValue(form.get("menu"), Object.class)));
         }
         if (form.hasNonNull("replyTo")) {
             if (!form.get("replyTo").canConvertToExactIntegral() || form.get("replyTo").asLong() <= 0) {
@@ -99,6 +102,9 @@ public final class MessageForm {
             }
             attach.put("BLOCKS", blocks);
             form.put("attach", attach);
+        }
+        if (message.menu() != null && !message.menu().isEmpty()) {
+            form.put("menu", message.menu().toBitrix());
         }
         if (message.replyTo() != null) {
             form.put("replyTo", message.replyTo());

@@ -17,6 +17,7 @@ public final class OutgoingMessage {
     private Long replyTo;
     private boolean system;
     private Boolean urlPreview;
+    private Menu menu;
 
     private OutgoingMessage(String text) {
         this.text = text == null ? "" : text;
@@ -34,6 +35,16 @@ public final class OutgoingMessage {
     public OutgoingMessage keyboard(Keyboard keyboard) {
         this.keyboard = keyboard;
         return this;
+    }
+
+    /** Items of the message's context menu; v1 bots only (a v2 message has no context menu). */
+    public OutgoingMessage menu(Menu menu) {
+        this.menu = menu;
+        return this;
+    }
+
+    Menu menu() {
+        return menu;
     }
 
     public OutgoingMessage replyTo(long messageId) {
@@ -90,6 +101,9 @@ public final class OutgoingMessage {
         if (keyboard != null && !keyboard.isEmpty()) {
             p.put("KEYBOARD", keyboard.toBitrix());
         }
+        if (menu != null && !menu.isEmpty()) {
+            p.put("MENU", menu.toBitrix());
+        }
         if (system) {
             p.put("SYSTEM", "Y");
         }
@@ -101,6 +115,9 @@ public final class OutgoingMessage {
 
     /** v2 {@code fields} ({@code message, attach, keyboard, replyId, system, urlPreview}). */
     Map<String, Object> v2(boolean withReply) {
+        if (menu != null && !menu.isEmpty()) {
+            throw new IllegalArgumentException("A v2 message has no context menu (MENU is a v1 message field)");
+        }
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("message", text);
         if (!attachments.isEmpty()) {

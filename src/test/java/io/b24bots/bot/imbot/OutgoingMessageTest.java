@@ -90,4 +90,37 @@ class OutgoingMessageTest {
         assertThatThrownBy(() -> Keyboard.create().command(" ", "go")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Attachment.create().color("red")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    /** A v1 message's context menu, as the menu page has it; v2 messages have none. */
+    @Test
+    void aV1MessageCarriesAContextMenu() {
+        OutgoingMessage message = OutgoingMessage.text("Deal 7").menu(Menu.create().link("Open", "https://crm.example/7")
+                .command("Close it", "/deal", "close 7").action("Copy the id", Keyboard.Action.COPY, "7"));
+
+        assertThat(message.v1().get("MENU")).isEqualTo(Map.of("ITEMS", List.of(Map.of("TEXT", "Open", "LINK", "https://crm.example/7"),
+                Map.of("TEXT", "Close it", "COMMAND", "deal", "COMMAND_PARAMS", "close 7"),
+                Map.of("TEXT", "Copy the id", "ACTION", "COPY", "ACTION_VALUE", "7"))));
+        assertThatThrownBy(() -> message.v2(true)).hasMessageContaining("no context menu");
+        assertThatThrownBy(() -> Menu.create().link("Run", "javascript:alert(1)")).hasMessageContaining("http(s)");
+        assertThatThrownBy(() -> Menu.of(List.of(Map.of("TEXT", "Both", "LINK", "/a", "COMMAND", "b"))))
+                .hasMessageContaining("exactly one");
+    }
+
+    /** Buttons and blocks given in Bitrix24's own form are checked as the keyboard and attachment pages have them. */
+    @Test
+    void buttonsAndBlocksInBitrixFormAreChecked() {
+        Keyboard keyboard = Keyboard.of(List.of(Map.of("TEXT", "Call", "ACTION", "CALL", "ACTION_VALUE", "+100", "BG_COLOR", "#aabbcc"),
+                Map.of("TYPE", "NEWLINE"), Map.of("TEXT", "Help", "COMMAND", "/help", "DISPLAY", "LINE")));
+        assertThat(keyboard.toBitrix()).hasSize(3);
+        assertThat(keyboard.toBitrix().get(2)).containsEntry("COMMAND", "help");
+        assertThatThrownBy(() -> Keyboard.of(List.of(Map.of("TEXT", "x", "LINK", "/a", "ONCLICK", "y"))))
+                .hasMessageContaining("keyboard[0].ONCLICK is not a button field");
+        assertThatThrownBy(() -> Keyboard.of(List.of(Map.of("TEXT", "x", "ACTION", "PUT"))))
+                .hasMessageContaining("ACTION and ACTION_VALUE go together");
+        assertThatThrownBy(() -> Keyboard.of(List.of(Map.of("TEXT", "x", "LINK", "/a", "BG_COLOR", "red"))))
+                .hasMessageContaining("#rrggbb");
+        assertThat(Attachment.of(List.of(Map.of("MESSAGE", "a"), Map.of("DELIMITER", Map.of()))).toBitrix().get("BLOCKS"))
+                .asList().hasSize(2);
+        assertThatThrownBy(() -> Attachment.of(List.of(Map.of("SCRIPT", "x")))).hasMessageContaining("must be one of");
+    }
 }

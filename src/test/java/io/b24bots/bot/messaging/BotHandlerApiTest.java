@@ -196,6 +196,19 @@ class BotHandlerApiTest {
                 .get("last_error_text")).contains("UnsupportedOperationException"));
     }
 
+    /** The default welcome is sent in the chat's language when the bot declares one for it, else the plain one. */
+    @Test
+    void theWelcomeIsInTheChatsLanguage() {
+        for (String language : List.of("ru", "de")) {
+            BitrixRequests.v2BotEvent("ONIMBOTV2JOINCHAT", portal, TestPortals.applicationToken(portal), support,
+                            TestPortals.userToken(bitrix, portal, support), language)
+                    .formParam("data[dialogId]", "chat3" + language.length()).formParam("data[user][id]", "7")
+                    .post("/b24/events").then().statusCode(200);
+            TestPortals.awaitJobsSettled(portal);
+        }
+        assertThat(imbot.messages(portal)).extracting(SentMessage::text).containsExactly("Поддержка на связи.", "Support here.");
+    }
+
     /** A handler reads its bot's settings in this portal: the declared default until an admin changes one. */
     @Test
     void aHandlerReadsTheSettingsOfItsPortal() {
