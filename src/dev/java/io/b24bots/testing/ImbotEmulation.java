@@ -97,6 +97,8 @@ public final class ImbotEmulation {
         emulator.register("imbot.v2.Bot.get", this::getV2);
         emulator.register("imbot.v2.Chat.Message.send", this::sendV2);
         emulator.register("imbot.v2.File.upload", this::fileUploadV2);
+        emulator.register("imopenlines.bot.session.operator", (portal, userId, p) -> openLineSession(portal, p, "operator"));
+        emulator.register("imopenlines.bot.session.finish", (portal, userId, p) -> openLineSession(portal, p, "finished"));
         emulator.register("imbot.v2.File.download", this::fileDownloadV2);
         emulator.register("imbot.v2.Event.get", this::eventGet);
         emulator.register("event.bind", this::eventBind);
@@ -918,6 +920,35 @@ public final class ImbotEmulation {
         long id = post(portal, bot, dialog, text, "v2", fields.get("keyboard"));
         record(portal, id, bot.id, dialog, text, p);
         return Map.of("id", id, "uuidMap", Map.of());
+    }
+
+    private final Map<String, String> openLines = new ConcurrentHashMap<>();
+
+    /** Makes {@code chatId} an open line's chat served by the portal's bots; its session is "bot" until a call changes it. */
+    public void openLine(Portal portal, long chatId) {
+        openLines.put(portal.memberId + ":" + chatId, "bot");
+    }
+
+    /** Where the open line's session stands: "bot", "operator" (handed over) or "finished"; null for no open line. */
+    public String openLineSession(Portal portal, long chatId) {
+        return openLines.get(portal.memberId + ":" + chatId);
+    }
+
+    /**
+     * imopenlines.bot.session.operator / .finish (the open lines pages): CHAT_ID is required (CHAT_ID_EMPTY), and
+     * the chat must be an open line under the bot (WRONG_CHAT "the chat is not under the bot's control").
+     */
+    private Object openLineSession(Portal portal, Map<String, Object> p, String state) {
+        long chatId = num(p.get("CHAT_ID"));
+        if (chatId <= 0) {
+            throw new RestError(400, "CHAT_ID_EMPTY", "Chat ID can't be empty");
+        }
+        String key = portal.memberId + ":" + chatId;
+        if (!"bot".equals(openLines.get(key))) {
+            throw new RestError(400, "WRONG_CHAT", "The chat is not under the bot's control");
+        }
+        openLines.put(key, state);
+        return true;
     }
 
     /** A file a bot sent or a user was given: what imbot.v2.File.upload stored. */

@@ -98,6 +98,8 @@ public final class BitrixErrorCodes {
                 "CANT_EDIT_MESSAGE", "USER_MESSAGE_LIMIT", "ATTACH_ERROR", "ATTACH_OVERSIZE", "KEYBOARD_ERROR",
                 "KEYBOARD_OVERSIZE", "MENU_ERROR", "MENU_OVERSIZE", "PARAM_ATTACH_ERROR", "PARAM_KEYBOARD_ERROR",
                 "PARAM_MENU_ERROR", "REACTION_NOT_FOUND", "SENDING_FAILED", "LINE_NOT_FOUND",
+                // Open lines (imopenlines.bot.session.*).
+                "CHAT_ID_EMPTY", "WRONG_CHAT",
                 // Files.
                 "FILE_NOT_FOUND", "FILE_ACCESS_ERROR", "FILE_UPLOAD_FAILED", "FILE_SEND_FAILED", "FILE_FOLDER_ERROR",
                 "FOLDER_ERROR", "UPLOAD_FAILED",

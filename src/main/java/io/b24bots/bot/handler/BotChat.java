@@ -74,6 +74,17 @@ public interface BotChat {
      */
     URI downloadUrl(IncomingFile file);
 
+    /**
+     * In an open line's chat the bot serves: hands the client to a free operator
+     * ({@code imopenlines.bot.session.operator}). The app needs the {@code imopenlines} scope.
+     *
+     * @throws IllegalStateException outside a group chat's dialog
+     */
+    void handToOperator();
+
+    /** In an open line's chat the bot serves: ends the session ({@code imopenlines.bot.session.finish}). */
+    void finishSession();
+
     /** Shows "typing…" in the event's dialog; handlers that take seconds get it automatically. */
     void typing();
 

@@ -133,6 +133,34 @@ final class PortalBotChat implements BotChat {
     }
 
     @Override
+    public void handToOperator() {
+        openLine("imopenlines.bot.session.operator");
+    }
+
+    @Override
+    public void finishSession() {
+        openLine("imopenlines.bot.session.finish");
+    }
+
+    /** An open-line session call about this dialog's chat, after what the portal has waiting, so order is kept. */
+    private void openLine(String method) {
+        String dialog = requireDialog();
+        if (!dialog.startsWith("chat")) {
+            throw new IllegalStateException("An open line's session is a group chat's (chat<id>); this dialog is " + dialog);
+        }
+        RestCall call = new RestCall(method, Map.of("CHAT_ID", Long.parseLong(dialog.substring(4))));
+        wrote.set(true);
+        if (outbox != null) {
+            outbox.sendNow(origin, call);
+            return;
+        }
+        write(() -> {
+            bitrix.call(memberId, call.method(), call.params());
+            return 0;
+        });
+    }
+
+    @Override
     public void typing() {
         if (dialogId != null) {
             imbot.typing(memberId, botId, dialogId);

@@ -209,6 +209,28 @@ class BotHandlerApiTest {
         assertThat(imbot.messages(portal)).extracting(SentMessage::text).containsExactly("Поддержка на связи.", "Support here.");
     }
 
+    /** An open line's bot hands the client to an operator, or ends the session, in order with what it wrote. */
+    @Test
+    void anOpenLinesBotHandsTheClientToAnOperatorOrEndsTheSession() {
+        long lines = TestPortals.botId(bitrix, portal, "b24bots_lines");
+        imbot.openLine(portal, 77);
+        imbot.openLine(portal, 78);
+        imbot.groupChat(portal, "chat77", lines);
+        imbot.groupChat(portal, "chat78", lines);
+
+        v1Message(lines, "chat77", 101, "operator please", false).post("/b24/events").then().statusCode(200);
+        v1Message(lines, "chat78", 102, "bye", false).post("/b24/events").then().statusCode(200);
+        TestPortals.awaitJobsSettled(portal);
+
+        assertThat(imbot.openLineSession(portal, 77)).isEqualTo("operator");
+        assertThat(imbot.openLineSession(portal, 78)).isEqualTo("finished");
+        assertThat(imbot.messages(portal)).extracting(SentMessage::text).containsExactly("Connecting you to an operator");
+        List<String> order = bitrix.calls(c -> portal.memberId.equals(c.memberId())
+                        && (c.method().equals("imbot.message.add") || c.method().startsWith("imopenlines."))).stream()
+                .map(Bitrix24Emulator.Call::method).toList();
+        assertThat(order).as("the goodbye leaves before the hand-over").startsWith("imbot.message.add", "imopenlines.bot.session.operator");
+    }
+
     /** A handler reads its bot's settings in this portal: the declared default until an admin changes one. */
     @Test
     void aHandlerReadsTheSettingsOfItsPortal() {

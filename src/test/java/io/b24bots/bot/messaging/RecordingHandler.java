@@ -78,6 +78,11 @@ public class RecordingHandler extends EchoHandler {
             case "file please" -> chat.sendFile("report.txt", "42 orders".getBytes(StandardCharsets.UTF_8), "Here is the report");
             case "what did I send" -> message.attachedFiles().forEach(file -> chat.send(file.name() + " (" + file.size() + " bytes, "
                     + file.extension() + ") at " + chat.downloadUrl(file).getHost()));
+            case "operator please" -> {
+                chat.post("Connecting you to an operator");
+                chat.handToOperator();
+            }
+            case "bye" -> chat.finishSession();
             case "greeting" -> chat.send(chat.settings().text("greeting") + " (" + chat.settings().number("max-replies") + ")");
             case "count" -> chat.send("Count " + chat.state().update(old -> IntNode.valueOf(old == null ? 1 : old.asInt() + 1),
                     Duration.ofMinutes(10)).asInt());
