@@ -223,7 +223,7 @@ public class Sandbox {
 
     /** One line of a chat: a user's or a bot's ({@code botId}); {@code author} names who wrote it. */
     public record ChatLine(String from, long id, long botId, String text, List<Map<String, Object>> buttons, Instant at,
-            String author) {
+            String author, List<Object> attach) {
     }
 
     /**
@@ -237,17 +237,36 @@ public class Sandbox {
         List<ChatLine> out = new ArrayList<>();
         for (UserLine line : sandbox.lines) {
             if (line.botId() == botId && (botId == TEAM_CHAT || line.userId() == userId)) {
-                out.add(new ChatLine("user", 0, 0, line.text(), List.of(), line.at(), userName(line.userId())));
+                out.add(new ChatLine("user", 0, 0, line.text(), List.of(), line.at(), userName(line.userId()), List.of()));
             }
         }
         for (PostedMessage message : emulator.imbot().posted(sandbox.portal)) {
             if ((botId == TEAM_CHAT || message.botId() == botId) && message.dialogId().equals(dialog)) {
                 out.add(new ChatLine("bot", message.id(), message.botId(), message.text(), message.buttons(), message.at(),
-                        names.getOrDefault(message.botId(), "")));
+                        names.getOrDefault(message.botId(), ""), attachBlocks(sandbox, message.id())));
             }
         }
         out.sort((a, b) -> a.at().compareTo(b.at()));
         return out;
+    }
+
+    /** The blocks of a message's attachment, v1 ({@code ATTACH}) or v2 ({@code fields.attach}), full or short form. */
+    @SuppressWarnings("unchecked")
+    private List<Object> attachBlocks(SandboxPortal sandbox, long messageId) {
+        Map<String, Object> params;
+        try {
+            params = emulator.imbot().message(sandbox.portal, messageId).params;
+        } catch (RuntimeException e) {
+            return List.of();
+        }
+        Object attach = params.get("ATTACH");
+        if (attach == null && params.get("fields") instanceof Map<?, ?> fields) {
+            attach = fields.get("attach");
+        }
+        if (attach instanceof Map<?, ?> full && full.get("BLOCKS") instanceof List<?> blocks) {
+            return (List<Object>) blocks;
+        }
+        return attach instanceof List<?> blocks ? (List<Object>) blocks : List.of();
     }
 
     /**

@@ -121,6 +121,11 @@ class SandboxBrowserTest {
         write("/menu");
         By more = By.xpath("//div[@class='line' and contains(., 'of Echo')]//button[text()='More']");
         wait.until(ExpectedConditions.elementToBeClickable(more));
+        // BB-code and attachments are drawn as Bitrix24 draws them, not shown raw.
+        WebElement menu = browser.findElement(By.xpath("//div[@class='line' and contains(., 'of Echo')]"));
+        assertThat(menu.findElement(By.tagName("b")).getText()).isEqualTo("Menu");
+        assertThat(menu.getText()).doesNotContain("[b]");
+        assertThat(menu.findElement(By.cssSelector(".attach")).getText()).contains("Pick one", "Docs");
         click(more);
         awaitBotLine("More for Echo");
 
@@ -139,6 +144,10 @@ class SandboxBrowserTest {
         wait.until(d -> d.findElements(By.cssSelector(".alert-warning")).stream()
                 .anyMatch(e -> e.getText().contains("not installed on this portal")));
         browser.switchTo().defaultContent();
+
+        // A live reload starts the sandbox afresh: the page says its portal is gone instead of failing.
+        RestAssured.given().delete("/dev/portal/api/portals/" + memberId).then().statusCode(200);
+        wait.until(d -> d.findElement(By.id("restarted")).isDisplayed());
     }
 
     private void selectBot(String code) {
