@@ -465,6 +465,7 @@ public class Sandbox {
             form.put("data[message][id]", String.valueOf(messageId));
             form.put("data[chat][dialogId]", String.valueOf(userId));
             form.put("data[user][id]", String.valueOf(userId));
+            form.put("data[user][name]", userName(userId));
             deliver(sandbox, bot.handler(), form, service);
         } else {
             emulator.imbot().pushEvent(sandbox.portal, bot.id(), "ONIMBOTV2COMMANDADD", Map.of(
@@ -473,7 +474,7 @@ public class Sandbox {
                             "context", context.toLowerCase(Locale.ROOT)),
                     "message", Map.of("id", messageId),
                     "chat", Map.of("dialogId", String.valueOf(userId)),
-                    "user", Map.of("id", userId, "bot", false, "type", "employee"),
+                    "user", Map.of("id", userId, "name", userName(userId), "bot", false, "type", "employee"),
                     "language", "en"));
             sandbox.log("ONIMBOTV2COMMANDADD /" + command + " queued for " + bot.name(), false);
         }

@@ -162,12 +162,12 @@ public final class ImbotEmulation {
         }
     }
 
-    /** The live commands of the portal's bots. */
     /** A user ran a command in a dialog (message {@code messageId}): its v1 answer appears there. */
     public void commandRunIn(Portal portal, long messageId, String dialogId) {
         commandDialogs.put(portal.memberId + ":" + messageId, dialogId);
     }
 
+    /** The live commands of the portal's bots. */
     public List<EmuCommand> commands(Portal portal) {
         return commands.getOrDefault(portal.memberId, List.of()).stream().filter(c -> !c.deleted).toList();
     }
@@ -177,6 +177,7 @@ public final class ImbotEmulation {
         return List.copyOf(sentParams.getOrDefault(portal.memberId, List.of()));
     }
 
+    /** A bot's message as it is now, edited or deleted since, with the parameters it was last sent with. */
     public EmuMessage message(Portal portal, long id) {
         return sentById.getOrDefault(portal.memberId, Map.of()).get(id);
     }
@@ -651,6 +652,7 @@ public final class ImbotEmulation {
         return bots(portal).stream().filter(b -> !b.deleted && b.code.equals(code)).toList();
     }
 
+    /** The text of every message bots sent in the portal, oldest first (edits are not sends). */
     public List<SentMessage> messages(Portal portal) {
         return List.copyOf(messages.getOrDefault(portal.memberId, List.of()));
     }

@@ -44,20 +44,12 @@ class OrdersBotTest {
     @BeforeEach
     void install() {
         portal = TestPortals.installed(bitrix);          // returns once the bots and their commands are registered
-        bot = bitrix.imbot().liveBots(portal, "acme_orders").getFirst().id;
+        bot = TestPortals.botId(bitrix, portal, "acme_orders");
     }
 
     @Test
     void aMessageIsAnsweredInTheChat() {
-        botEvent("ONIMBOTV2MESSAGEADD")
-                .formParam("data[message][id]", "11")
-                .formParam("data[message][text]", "hi")
-                .formParam("data[message][authorId]", "7")
-                .formParam("data[chat][dialogId]", "7")
-                .formParam("data[chat][type]", "private")
-                .formParam("data[user][id]", "7")
-                .formParam("data[user][name]", "Ann")
-                .post("/b24/events").then().statusCode(200);
+        message(11, "hi", "en").formParam("data[user][name]", "Ann").post("/b24/events").then().statusCode(200);
 
         PostedMessage answer = awaitAnswer(1);
         assertThat(answer.botId()).isEqualTo(bot);
@@ -67,13 +59,13 @@ class OrdersBotTest {
 
     @Test
     void theCommandShowsAKeyboardAndAButtonShowsTheOrder() {
-        command("", "textarea").post("/b24/events").then().statusCode(200);
+        command(21, "", "textarea").post("/b24/events").then().statusCode(200);
         PostedMessage menu = awaitAnswer(1);
         assertThat(menu.text()).isEqualTo("Your last orders:");
         assertThat(menu.buttons()).extracting(button -> button.get("TEXT")).contains("Order 41", "Order 42", "All orders");
 
         // The user presses "Order 42": Bitrix24 sends the button's command with its parameters.
-        command("#show 42", "keyboard").post("/b24/events").then().statusCode(200);
+        command(22, "#show 42", "keyboard").post("/b24/events").then().statusCode(200);
         assertThat(awaitAnswer(2).text()).isEqualTo("Order [b]42[/b]");
     }
 
@@ -84,53 +76,31 @@ class OrdersBotTest {
         assertThat(awaitAnswer(1).text()).isEqualTo("Order [b]42[/b] has shipped. Ask me \"where is it?\"");
         assertThat(messenger.receipt(notice.id()).orElseThrow().state()).isEqualTo(MessageState.SENT);
 
-        botEvent("ONIMBOTV2MESSAGEADD")
-                .formParam("data[message][id]", "12")
-                .formParam("data[message][text]", "where is it?")
-                .formParam("data[message][authorId]", "7")
-                .formParam("data[chat][dialogId]", "7")
-                .formParam("data[user][id]", "7")
-                .post("/b24/events").then().statusCode(200);
-
+        message(12, "where is it?", "en").post("/b24/events").then().statusCode(200);
         PostedMessage answer = awaitAnswer(2);
         assertThat(answer.text()).isEqualTo("Order [b]42[/b] is on its way.");
         assertThat(answer.buttons()).extracting(button -> button.get("LINK")).containsExactly("https://shop.example.com/track/42");
 
-        botEvent("ONIMBOTV2MESSAGEADD", "ru")
-                .formParam("data[message][id]", "13")
-                .formParam("data[message][text]", "где он?")
-                .formParam("data[message][authorId]", "7")
-                .formParam("data[chat][dialogId]", "7")
-                .formParam("data[user][id]", "7")
-                .post("/b24/events").then().statusCode(200);
+        message(13, "где он?", "ru").post("/b24/events").then().statusCode(200);
         assertThat(awaitAnswer(3).text()).as("in the user's language").isEqualTo("Заказ [b]42[/b] уже в пути.");
     }
 
-    /** An event for the bot, with the bot's own token that proves it, as Bitrix24 posts it. */
-    private RequestSpecification botEvent(String type) {
-        return botEvent(type, "en");
+    /** Employee 7 writes to the bot in a private chat, as Bitrix24 posts it: with the bot's own token that proves it. */
+    private RequestSpecification message(long id, String text, String language) {
+        return BitrixRequests.v2NewMessage(botEvent("ONIMBOTV2MESSAGEADD", language), "7", id, text, 7);
+    }
+
+    /** Employee 7 runs /orders, typed ({@code textarea}) or from a button ({@code keyboard}). */
+    private RequestSpecification command(long messageId, String params, String context) {
+        EmuCommand orders = bitrix.imbot().commands(portal).stream()
+                .filter(c -> c.botId == bot && c.command.equals("orders")).findFirst().orElseThrow();
+        return BitrixRequests.v2Command(botEvent("ONIMBOTV2COMMANDADD", "en"), "7", messageId, orders.id, "/orders", params,
+                context, 7);
     }
 
     private RequestSpecification botEvent(String type, String language) {
-        return BitrixRequests.event(type, portal, TestPortals.applicationToken(portal))
-                .formParam("data[bot][id]", String.valueOf(bot))
-                .formParam("data[bot][code]", "acme_orders")
-                .formParam("data[bot][auth][access_token]", TestPortals.userToken(bitrix, portal, bot))
-                .formParam("data[language]", language);
-    }
-
-    private RequestSpecification command(String params, String context) {
-        EmuCommand orders = bitrix.imbot().commands(portal).stream()
-                .filter(c -> c.botId == bot && c.command.equals("orders")).findFirst().orElseThrow();
-        return botEvent("ONIMBOTV2COMMANDADD")
-                .formParam("data[command][id]", String.valueOf(orders.id))
-                .formParam("data[command][command]", "/orders")
-                .formParam("data[command][params]", params)
-                .formParam("data[command][context]", context)
-                .formParam("data[message][id]", String.valueOf(20 + params.length()))
-                .formParam("data[message][authorId]", "7")
-                .formParam("data[chat][dialogId]", "7")
-                .formParam("data[user][id]", "7");
+        return BitrixRequests.v2BotEvent(type, portal, TestPortals.applicationToken(portal), bot,
+                TestPortals.userToken(bitrix, portal, bot), language);
     }
 
     /** Waits until the portal's chats hold {@code count} messages of the bot, and returns the last. */

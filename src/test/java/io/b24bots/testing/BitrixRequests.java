@@ -163,4 +163,23 @@ public final class BitrixRequests {
                 .formParam("data[user][bot]", "0")
                 .formParam("data[user][type]", "employee");
     }
+
+    /**
+     * The fields of a v2 command ({@code ONIMBOTV2COMMANDADD}) run by employee {@code author} in
+     * {@code dialogId}: {@code commandId} is the id the portal gave the command at registration,
+     * {@code context} is {@code textarea} when typed and {@code keyboard} when a button sent it.
+     */
+    public static RequestSpecification v2Command(RequestSpecification event, String dialogId, long messageId, long commandId,
+            String command, String params, String context, long author) {
+        return event.formParam("data[command][id]", String.valueOf(commandId))
+                .formParam("data[command][command]", command)
+                .formParam("data[command][params]", params)
+                .formParam("data[command][context]", context)
+                .formParam("data[message][id]", String.valueOf(messageId))
+                .formParam("data[message][authorId]", String.valueOf(author))
+                .formParam("data[chat][dialogId]", dialogId)
+                .formParam("data[user][id]", String.valueOf(author))
+                .formParam("data[user][bot]", "0")
+                .formParam("data[user][type]", "employee");
+    }
 }
