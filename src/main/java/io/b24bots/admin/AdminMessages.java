@@ -71,6 +71,12 @@ public interface AdminMessages {
     @Message("deleted")
     String statusDeleted();
 
+    @Message("turned off")
+    String statusTurnedOff();
+
+    @Message("Turned off by user {user} on {time}: it stays off through updates of the app until an administrator turns it on.")
+    String turnedOffBy(String user, String time);
+
     @Message("polling")
     String modeFetch();
 
@@ -83,11 +89,14 @@ public interface AdminMessages {
     @Message("Retry")
     String actionRetry();
 
-    @Message("Unregister")
+    @Message("Turn off")
     String actionUnregister();
 
     @Message("Register again")
     String actionRegister();
+
+    @Message("Turn on")
+    String actionTurnOn();
 
     @Message("Re-register all bots")
     String actionReregisterAll();
@@ -95,7 +104,7 @@ public interface AdminMessages {
     @Message("Refresh from Bitrix24")
     String actionReconcile();
 
-    @Message("Unregister the bot {name}? Its private chats are deleted in Bitrix24.")
+    @Message("Turn off the bot {name} in this portal? It is unregistered (its private chats are deleted in Bitrix24) and stays off until an administrator turns it on.")
     String confirmUnregister(String name);
 
     @Message("Bot list of the portal")

@@ -133,7 +133,7 @@ public class AdminPage {
         switch (action) {
             case SETTINGS -> changeSettings(session, requireRow(session.memberId(), rowId), values);
             case RETRY -> bots.retry(session.memberId(), requireRow(session.memberId(), rowId));
-            case UNREGISTER -> bots.unregister(session.memberId(), requireRow(session.memberId(), rowId));
+            case UNREGISTER -> bots.turnOff(session.memberId(), requireRow(session.memberId(), rowId), session.userId());
             case REREGISTER -> bots.reregisterAll(session.memberId());
             case RECONCILE -> bots.reconcile(session.memberId());
         }
@@ -235,14 +235,18 @@ public class AdminPage {
             case REGISTERED -> msg.statusRegistered();
             case PENDING -> msg.statusPending();
             case FAILED -> msg.statusFailed();
-            case DELETED -> msg.statusDeleted();
+            case DELETED -> bot.turnedOffAt != null ? msg.statusTurnedOff() : msg.statusDeleted();
         };
+        String turnedOff = bot.turnedOffAt == null ? null
+                : msg.turnedOffBy(bot.turnedOffBy == null ? "?" : String.valueOf(bot.turnedOffBy), TIME.format(bot.turnedOffAt));
         String mode = bot.eventMode == null ? msg.modeV1() : bot.eventMode == EventMode.FETCH ? msg.modeFetch() : msg.modeWebhook();
         boolean canRetry = admin && (bot.status == BotStatus.FAILED || bot.status == BotStatus.DELETED);
         boolean canUnregister = admin && bot.botId != null && bot.status == BotStatus.REGISTERED;
         return new BotView(bot.id, name, bot.code, bot.api.value(), bot.type, mode, bot.botId, bot.status.dbValue(), statusLabel,
                 bot.lastErrorCode, ErrorExplanations.explain(bot.lastErrorCode, msg), bot.attempts,
-                bot.updatedAt == null ? "" : TIME.format(bot.updatedAt), canRetry, canUnregister);
+                bot.updatedAt == null ? "" : TIME.format(bot.updatedAt), turnedOff, canRetry,
+                turnedOff != null ? msg.actionTurnOn() : bot.status == BotStatus.DELETED ? msg.actionRegister() : msg.actionRetry(),
+                canUnregister);
     }
 
     private boolean isAdmin(Portal portal, String authId, String lang) {

@@ -1,6 +1,9 @@
 package io.b24bots.admin;
 
-/** One row of the admin page's bot table, with every text already in the page's language. */
+/**
+ * One row of the admin page's bot table, with every text already in the page's language; {@code turnedOff}
+ * says who turned the bot off and when, null while it is on.
+ */
 public record BotView(
         long rowId,
         String name,
@@ -15,6 +18,8 @@ public record BotView(
         String explanation,
         int attempts,
         String changed,
+        String turnedOff,
         boolean canRetry,
+        String retryLabel,
         boolean canUnregister) {
 }

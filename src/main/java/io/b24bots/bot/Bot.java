@@ -77,9 +77,22 @@ public class Bot extends PanacheEntityBase {
     @Column(name = "registered_at")
     public Instant registeredAt;
 
+    /** When a portal administrator turned the bot off; while set, nothing registers it in the portal. */
+    @Column(name = "turned_off_at")
+    public Instant turnedOffAt;
+
+    /** The Bitrix24 user id of that administrator. */
+    @Column(name = "turned_off_by")
+    public Long turnedOffBy;
+
     @Column(name = "created_at")
     public Instant createdAt;
 
     @Column(name = "updated_at")
     public Instant updatedAt;
+
+    /** Whether the bot can speak in its portal: registered there and not turned off by its administrator. */
+    public boolean speaks() {
+        return status == BotStatus.REGISTERED && turnedOffAt == null;
+    }
 }

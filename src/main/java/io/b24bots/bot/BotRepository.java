@@ -151,7 +151,8 @@ public class BotRepository {
                 where p.status = 'active'
                   and (exists (select 1 from d where not exists (select 1 from bot b
                             where b.member_id = p.member_id and b.code = d.code
-                              and (b.status in ('failed', 'deleted') or b.status = 'registered' and b.applied_fingerprint = d.fp)))
+                              and (b.status in ('failed', 'deleted') or b.turned_off_at is not null
+                                   or b.status = 'registered' and b.applied_fingerprint = d.fp)))
                        or exists (select 1 from bot b where b.member_id = p.member_id and b.status = 'registered'
                             and b.code <> all(cast(:codes as text[]))))
                   and p.member_id <> all(cast(:busy as text[]))
@@ -251,7 +252,7 @@ public class BotRepository {
     @Transactional
     @SuppressWarnings("unchecked")
     public List<String> registeredIn(String code, String after, int limit) {
-        return em.createNativeQuery("select member_id from bot where code = :code and status = 'registered' "
+        return em.createNativeQuery("select member_id from bot where code = :code and status = 'registered' and turned_off_at is null "
                 + "and member_id > :after order by member_id limit :limit")
                 .setParameter("code", code).setParameter("after", after == null ? "" : after).setParameter("limit", limit)
                 .getResultList();
@@ -358,11 +359,11 @@ public class BotRepository {
         return Bot.find("id = ?1 and memberId = ?2", rowId, memberId).firstResultOptional();
     }
 
-    /** Marks every bot of the portal that is not registered as pending (a re-registration is queued). */
+    /** Marks every bot of the portal that is not registered, nor turned off, as pending (a re-registration is queued). */
     @Transactional(Transactional.TxType.MANDATORY)
     public void markUnregisteredPending(String memberId) {
-        Bot.update("status = ?1, updatedAt = ?2 where memberId = ?3 and status <> ?4", BotStatus.PENDING, Instant.now(),
-                memberId, BotStatus.REGISTERED);
+        Bot.update("status = ?1, updatedAt = ?2 where memberId = ?3 and status <> ?4 and turnedOffAt is null", BotStatus.PENDING,
+                Instant.now(), memberId, BotStatus.REGISTERED);
     }
 
 }

@@ -3,6 +3,7 @@ package io.b24bots.admin;
 import static io.b24bots.testing.BitrixRequests.frame;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
@@ -15,11 +16,15 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.b24bots.bot.imbot.OutgoingMessage;
+import io.b24bots.bot.sending.BotMessenger;
+import io.b24bots.bot.sending.MessengerException;
 import io.b24bots.portal.SignedTokens;
 import io.b24bots.portal.TokenCipher;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Bitrix24Emulator.Tokens;
 import io.b24bots.testing.Bitrix24Emulator;
+import io.b24bots.testing.BitrixRequests;
 import io.b24bots.testing.Database;
 import io.b24bots.testing.ImbotEmulation;
 import io.b24bots.testing.TestEnvironment;
@@ -53,6 +58,9 @@ class AdminPageTest {
 
     @Inject
     EntityManager em;
+
+    @Inject
+    BotMessenger messenger;
 
     @Test
     void anAdminSeesTheBotsFramedForThePortalOnly() {
@@ -235,7 +243,35 @@ class AdminPageTest {
                 .post("/b24/app").then().statusCode(200).body(containsString("The action was queued."));
     }
 
-    /** Rights taken away after the page was opened stop its actions: each is asked of Bitrix24 again. */
+    /**
+     * "Turn off" is the administrator's choice for their portal: neither an update of the app nor "Re-register all
+     * bots" brings the bot back, nothing can be sent as it, and only "Turn on" registers it again.
+     */
+    @Test
+    void aBotTurnedOffStaysOffUntilAnAdminTurnsItOn() {
+        Portal portal = TestPortals.installed(bitrix);
+        String session = session(open(portal, bitrix.issueTokens(portal, 1), "en").then().statusCode(200).extract().asString());
+        action("unregister", session, row(portal, "b24bots_support")).then().statusCode(303);
+        TestPortals.awaitJobsSettled(portal);
+        assertThat(imbot.liveBots(portal, "b24bots_support")).isEmpty();
+        assertThat(bot(portal, "b24bots_support")).containsEntry("status", "deleted").containsEntry("turned_off_by", 1L);
+        String page = open(portal, bitrix.issueTokens(portal, 1), "en").then().statusCode(200).extract().asString();
+        assertThat(page).contains("turned off", "Turned off by user 1", ">Turn on<");
+
+        BitrixRequests.appUpdateEvent(portal, TestPortals.applicationToken(portal)).post("/b24/events").then().statusCode(200);
+        action("reregister", session, null).then().statusCode(303);
+        TestPortals.awaitJobsSettled(portal);
+        assertThat(imbot.liveBots(portal, "b24bots_support")).as("still off").isEmpty();
+        assertThat(imbot.liveBots(portal, "b24bots_helper")).as("the others are brought in step").hasSize(1);
+        assertThatThrownBy(() -> messenger.portal(portal.memberId).bot("b24bots_support").sendTo("1", OutgoingMessage.text("hi")))
+                .isInstanceOf(MessengerException.class).hasMessageContaining("turned it off");
+
+        action("retry", session, row(portal, "b24bots_support")).then().statusCode(303);
+        TestPortals.awaitJobsSettled(portal);
+        assertThat(imbot.liveBots(portal, "b24bots_support")).as("turned on").hasSize(1);
+        assertThat(bot(portal, "b24bots_support")).containsEntry("status", "registered").containsEntry("turned_off_at", null);
+    }
+
     /** The bots' declared settings: an admin changes them (checked, recorded), everyone else only sees them. */
     @Test
     void anAdminChangesABotsSettingsAndEveryChangeIsRecorded() {

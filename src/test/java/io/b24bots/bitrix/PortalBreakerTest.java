@@ -36,6 +36,9 @@ class PortalBreakerTest {
     void aFailingPortalIsBackedOffAndComesBack() {
         Portal failing = TestPortals.installed(bitrix);
         Portal healthy = TestPortals.installed(bitrix);
+        // The healthy portal's calls are counted one by one: a limit refusal retried would count twice.
+        healthy.ratePerSecond = 1000;
+        healthy.rateBurst = 1000;
         // Every call of the portal fails, its bot's background polls too (they would count as answers).
         bitrix.answerRaw(failing, "server.time", -1, Bitrix24Emulator.rawJson(503, ""));
         bitrix.answerRaw(failing, "imbot.v2.Event.get", -1, Bitrix24Emulator.rawJson(503, ""));

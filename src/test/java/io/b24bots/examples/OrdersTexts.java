@@ -3,7 +3,7 @@ package io.b24bots.examples;
 import io.quarkus.qute.i18n.Message;
 import io.quarkus.qute.i18n.MessageBundle;
 
-/** The orders bot's texts: English here, Russian in messages/orders_texts_ru.properties. */
+/** The orders bot's texts: English here, Russian in {@link OrdersTextsRu}. */
 @MessageBundle("orders_texts")
 public interface OrdersTexts {
 

@@ -38,13 +38,15 @@ public class BotAdministration {
         return row(memberId, rowId).isPresent();
     }
 
-    /** Registers one failed, pending or deleted bot again. */
+    /** Registers one failed, pending or deleted bot again; a bot an administrator turned off is turned on. */
     @Transactional
     public boolean retry(String memberId, long rowId) {
         Optional<Bot> bot = row(memberId, rowId);
         if (bot.isEmpty() || bot.get().status == BotStatus.REGISTERED) {
             return false;
         }
+        bot.get().turnedOffAt = null;
+        bot.get().turnedOffBy = null;
         bot.get().status = BotStatus.PENDING;
         bot.get().updatedAt = Instant.now();
         jobs.enqueue(RegisterBotsJob.KIND, memberId, bot.get().code, memberId + ":" + bot.get().code);
@@ -52,8 +54,8 @@ public class BotAdministration {
     }
 
     /**
-     * Brings the portal's bots in step with the declaration again: registers the missing ones,
-     * updates what changed, unregisters what is no longer declared (bots on record stay as they are).
+     * Brings the portal's bots in step with the declaration again: registers the missing ones (not those
+     * an administrator turned off), updates what changed, unregisters what is no longer declared.
      */
     @Transactional
     public void reregisterAll(String memberId) {
@@ -63,13 +65,19 @@ public class BotAdministration {
         jobs.enqueue(ConvergeBotsJob.REQUESTED_KIND, memberId, null, memberId);
     }
 
-    /** Removes one bot from the portal. */
+    /**
+     * Turns one bot off in the portal: it is unregistered, and stays so through rollouts, app updates and
+     * "Re-register all bots" until an administrator turns it on ({@link #retry}).
+     */
     @Transactional
-    public boolean unregister(String memberId, long rowId) {
+    public boolean turnOff(String memberId, long rowId, long userId) {
         Optional<Bot> bot = row(memberId, rowId);
         if (bot.isEmpty() || bot.get().botId == null || bot.get().status == BotStatus.DELETED) {
             return false;
         }
+        bot.get().turnedOffAt = Instant.now();
+        bot.get().turnedOffBy = userId;
+        bot.get().updatedAt = Instant.now();
         jobs.enqueue(UnregisterBotJob.KIND, memberId, bot.get().code, memberId + ":" + bot.get().code);
         return true;
     }

@@ -8,7 +8,7 @@ import io.quarkus.qute.i18n.MessageBundles;
 /**
  * A bot's texts in the user's language, from a Qute message bundle the bot declares: an interface
  * annotated {@code @MessageBundle("orders_texts")} with its English texts, and
- * {@code messages/orders_texts_ru.properties} for Russian. {@code BotTexts.of(OrdersTexts.class, message.language())}
+ * {@code messages/orders_texts_ru.properties} (or a {@code @Localized("ru")} sub-interface) for Russian. {@code BotTexts.of(OrdersTexts.class, message.language())}
  * gives the texts in the message's language, or the bundle's default ones for any other.
  */
 public final class BotTexts {

@@ -121,6 +121,10 @@ public class RegisterBotsJob implements JobHandler {
                 return;
             }
             Bot row = found.get();
+            if (row.turnedOffAt != null) {
+                // Its portal's administrator turned it off: only they turn it on again (which clears this).
+                continue;
+            }
             boolean registered = row.status == BotStatus.REGISTERED && row.botId != null;
             if (registered && (fingerprints.of(definition).equals(row.appliedFingerprint) || !current)) {
                 continue;
@@ -361,6 +365,9 @@ public class RegisterBotsJob implements JobHandler {
 
     private void dryRun(String memberId, BotDefinition definition) {
         Optional<Bot> row = registry.byCode(memberId, definition.code());
+        if (row.isPresent() && row.get().turnedOffAt != null) {
+            return;
+        }
         if (row.isEmpty() || row.get().status != BotStatus.REGISTERED) {
             LOG.infof("Dry run: bot %s would be registered in portal %s", definition.code(), memberId);
         } else if (!fingerprints.of(definition).equals(row.get().appliedFingerprint)) {

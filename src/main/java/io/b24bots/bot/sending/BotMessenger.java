@@ -8,8 +8,8 @@ import java.util.UUID;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.b24bots.bot.Bot;
 import io.b24bots.bot.BotRepository;
-import io.b24bots.bot.BotStatus;
 import io.b24bots.bot.declaration.BotCatalog;
 import io.b24bots.bot.imbot.MessageForm;
 import io.b24bots.bot.imbot.OutgoingMessage;
@@ -146,9 +146,9 @@ public class BotMessenger {
             if (catalog.byCode(code).isEmpty()) {
                 throw new MessengerException(MessengerException.Reason.UNKNOWN_BOT, "No bot with this code is declared");
             }
-            if (bots.byCode(memberId, code).filter(b -> b.status == BotStatus.REGISTERED).isEmpty()) {
+            if (bots.byCode(memberId, code).filter(Bot::speaks).isEmpty()) {
                 throw new MessengerException(MessengerException.Reason.BOT_NOT_REGISTERED,
-                        "The bot is not registered in this portal");
+                        "The bot is not registered in this portal, or its administrator turned it off");
             }
             String form = write(message);
             return QuarkusTransaction.requiringNew().call(() -> {

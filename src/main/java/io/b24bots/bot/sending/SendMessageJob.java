@@ -11,7 +11,6 @@ import io.b24bots.bitrix.BitrixException;
 import io.b24bots.bitrix.RestCall;
 import io.b24bots.bot.Bot;
 import io.b24bots.bot.BotRepository;
-import io.b24bots.bot.BotStatus;
 import io.b24bots.bot.imbot.Imbot;
 import io.b24bots.bot.imbot.ImbotApi;
 import io.b24bots.bot.imbot.MessageForm;
@@ -70,9 +69,9 @@ public class SendMessageJob implements JobHandler {
         }
         String botCode = (String) pending.get()[0];
         String dialogId = (String) pending.get()[1];
-        Optional<Bot> bot = bots.byCode(job.memberId(), botCode).filter(row -> row.status == BotStatus.REGISTERED);
+        Optional<Bot> bot = bots.byCode(job.memberId(), botCode).filter(Bot::speaks);
         if (bot.isEmpty()) {
-            give(id, "BOT_NOT_REGISTERED", "bot " + botCode + " is not registered in this portal any more");
+            give(id, "BOT_NOT_REGISTERED", "bot " + botCode + " is not registered in this portal any more, or was turned off");
             return;
         }
         OutgoingMessage message;
