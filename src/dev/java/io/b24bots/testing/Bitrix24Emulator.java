@@ -88,6 +88,13 @@ public final class Bitrix24Emulator implements AutoCloseable {
         public volatile String endpointBase;
         /** Calls this portal refused with QUERY_LIMIT_EXCEEDED. */
         public final AtomicLong limitRefusals = new AtomicLong();
+        /**
+         * What the portal's {@code app.info} says of the app in the marketplace: {@code STATUS} (F, D, T, P, L),
+         * {@code PAYMENT_EXPIRED} (Y/N) and {@code DAYS} left (negative once expired, null for none).
+         */
+        public volatile String appStatus = "P";
+        public volatile boolean paymentExpired;
+        public volatile Integer daysLeft = 30;
 
         Portal(String memberId, String domain) {
             this.memberId = memberId;
@@ -170,6 +177,22 @@ public final class Bitrix24Emulator implements AutoCloseable {
                 "NAME", "User " + userId, "LAST_NAME", "Test"));
         methods.put("user.admin", (portal, userId, params) -> portal.admins.getOrDefault(userId, false));
         methods.put("server.time", (portal, userId, params) -> Instant.now().toString());
+        methods.put("app.info", (portal, userId, params) -> {
+            // The fields of app.info's page (api-reference/common/system/app-info.md).
+            Map<String, Object> info = new LinkedHashMap<>();
+            info.put("ID", 5);
+            info.put("CODE", clientId);
+            info.put("VERSION", 1);
+            info.put("STATUS", portal.appStatus);
+            info.put("INSTALLED", true);
+            info.put("PAYMENT_EXPIRED", portal.paymentExpired ? "Y" : "N");
+            info.put("DAYS", portal.daysLeft);
+            info.put("LANGUAGE_ID", "en");
+            info.put("LICENSE", "en_pro100");
+            info.put("LICENSE_TYPE", "pro100");
+            info.put("LICENSE_FAMILY", "pro");
+            return info;
+        });
         imbot = new ImbotEmulation(this, clientId);
     }
 

@@ -1,11 +1,17 @@
 package io.b24bots.admin;
 
 import io.b24bots.bitrix.BitrixErrorCodes;
+import io.quarkus.qute.i18n.MessageBundles;
 
 /** Turns an error code into the plain-language explanation an administrator can act on. */
-final class ErrorExplanations {
+public final class ErrorExplanations {
 
     private ErrorExplanations() {
+    }
+
+    /** The explanation in English, as the operator console shows it. */
+    public static String english(String code) {
+        return explain(code, MessageBundles.get(AdminMessages.class));
     }
 
     static String explain(String code, AdminMessages msg) {

@@ -76,4 +76,14 @@ public class PortalBreaker {
                     state.failures, pause.toSeconds());
         }
     }
+
+    /** Portals whose background calls this replica holds back right now. */
+    public long openCount() {
+        Instant now = Instant.now();
+        return states.values().stream().filter(state -> {
+            synchronized (state) {
+                return now.isBefore(state.openUntil);
+            }
+        }).count();
+    }
 }

@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,6 +20,7 @@ import io.b24bots.support.PlainTransaction;
 import io.b24bots.support.Texts;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.Query;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 import org.hibernate.Session;
@@ -143,27 +145,58 @@ public class BotRepository {
         if (max <= 0) {
             return List.of();
         }
-        String[] codes = declared.keySet().toArray(String[]::new);
-        String[] prints = declared.values().toArray(String[]::new);
-        return em.createNativeQuery("""
-                with d as (select * from unnest(cast(:codes as text[]), cast(:prints as text[])) as t(code, fp))
-                select p.member_id from portal p
-                where p.status = 'active'
-                  and (exists (select 1 from d where not exists (select 1 from bot b
-                            where b.member_id = p.member_id and b.code = d.code
-                              and (b.status in ('failed', 'deleted') or b.turned_off_at is not null
-                                   or b.status = 'registered' and b.applied_fingerprint = d.fp)))
-                       or exists (select 1 from bot b where b.member_id = p.member_id and b.status = 'registered'
-                            and b.code <> all(cast(:codes as text[]))))
-                  and p.member_id <> all(cast(:busy as text[]))
-                order by p.member_id
-                limit :max
-                """)
-                .setParameter("codes", codes)
-                .setParameter("prints", prints)
+        List<String> rows = declared(em.createNativeQuery("with " + DECLARED + " select p.member_id from portal p where "
+                + OUT_OF_STEP + " and p.member_id <> all(cast(:busy as text[])) order by p.member_id limit :max"), declared)
                 .setParameter("busy", busy.toArray(String[]::new))
                 .setParameter("max", max)
                 .getResultList();
+        return rows;
+    }
+
+    /** Active portals, and how many of them are out of step with {@code declared}: a rollout's progress. */
+    @Transactional
+    public long[] portalsInStep(Map<String, String> declared) {
+        Object[] row = (Object[]) declared(em.createNativeQuery("with " + DECLARED
+                + " select count(*), count(*) filter (where " + OUT_OF_STEP + ") from portal p where p.status = 'active'"),
+                declared).getSingleResult();
+        long active = ((Number) row[0]).longValue();
+        return new long[] {active - ((Number) row[1]).longValue(), active};
+    }
+
+    /** Failed bots across portals by their Bitrix24 error code (null: none recorded), most first. */
+    @Transactional
+    public Map<String, Long> failedByCode(int max) {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = em.createNativeQuery("""
+                select last_error_code, count(*) from bot where status = 'failed'
+                group by last_error_code order by count(*) desc, last_error_code limit :max""")
+                .setParameter("max", max)
+                .getResultList();
+        Map<String, Long> out = new LinkedHashMap<>();
+        rows.forEach(row -> out.put((String) row[0], ((Number) row[1]).longValue()));
+        return out;
+    }
+
+    /** The declared bots as a table {@code d(code, fp)}, for {@link #OUT_OF_STEP}. */
+    private static final String DECLARED = "d as (select * from unnest(cast(:codes as text[]), cast(:prints as text[])) as t(code, fp))";
+
+    /**
+     * An active portal {@code p} is out of step when a declared bot has no row that is in step (registered
+     * with the declared fingerprint, or failed, deleted or turned off: left to a person), or a bot of
+     * ours is registered that is no longer declared.
+     */
+    private static final String OUT_OF_STEP = """
+            p.status = 'active'
+              and (exists (select 1 from d where not exists (select 1 from bot b
+                        where b.member_id = p.member_id and b.code = d.code
+                          and (b.status in ('failed', 'deleted') or b.turned_off_at is not null
+                               or b.status = 'registered' and b.applied_fingerprint = d.fp)))
+                   or exists (select 1 from bot b where b.member_id = p.member_id and b.status = 'registered'
+                        and b.code <> all(cast(:codes as text[]))))""";
+
+    private static Query declared(Query query, Map<String, String> declared) {
+        return query.setParameter("codes", declared.keySet().toArray(String[]::new))
+                .setParameter("prints", declared.values().toArray(String[]::new));
     }
 
     /** An update of a registered bot failed: the error is shown, the bot stays registered and keeps working. */

@@ -32,4 +32,16 @@ public interface InstallConfig {
     /** Longest a proof waits in its address's line before it gets 429. */
     @WithDefault("PT15S")
     Duration proofWait();
+
+    /** How often the app's marketplace status ({@code app.info}) is read again from each active portal. */
+    @WithDefault("P1D")
+    Duration appInfoMaxAge();
+
+    /** How often one replica looks for portals whose marketplace status is due (never read, or older than the max age). */
+    @WithDefault("PT1M")
+    Duration appInfoTick();
+
+    /** Most portals queued for a marketplace status read per tick: 100,000 portals a day need about 70 a minute. */
+    @WithDefault("500")
+    int appInfoPerTick();
 }

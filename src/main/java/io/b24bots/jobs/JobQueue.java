@@ -364,7 +364,7 @@ public class JobQueue {
      * One announcement per transaction however many jobs it queues (a batch of events is one
      * transaction), made after it commits: job rows are invisible to every worker until then.
      */
-    private void announceOnce() {
+    void announceOnce() {
         if (transactions.getResource(ANNOUNCED) != null) {
             return;
         }

@@ -48,7 +48,8 @@ public class JobStore {
      * (V4) walks the distinct portals with queued jobs, one index probe each, and takes each
      * portal's head (oldest by run_at, id); running jobs whose lease ran out join them (there are
      * few running rows, read through {@code job_lease_expiry}). Per portal the older of the two is
-     * the candidate; portals with a live lease are left out; the oldest candidates win. They are
+     * the candidate; portals with a live lease, and portals an operator paused, are left out; the oldest
+     * candidates win. They are
      * handed on as an array so the rows are then looked up by primary key (a join here let the
      * planner read every due job); the re-check runs on the locked row, so a job another replica
      * took meanwhile is skipped.
@@ -95,6 +96,7 @@ public class JobStore {
                     select f.id from firsts f
                     where not exists (select 1 from job r where r.member_id = f.member_id
                                       and r.status = 'running' and r.locked_until >= now())
+                      and not exists (select 1 from portal_pause pp where pp.member_id = f.member_id)
                     order by f.run_at, f.id
                     limit ?))
                   and ((j.status = 'queued' and j.run_at <= now())

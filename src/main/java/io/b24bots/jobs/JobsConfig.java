@@ -83,4 +83,8 @@ public interface JobsConfig {
     /** How long a stopping replica waits for running jobs before leaving them to another replica. */
     @WithDefault("PT20S")
     Duration shutdownGrace();
+
+    /** A due job waiting longer than this, or a running one whose lease ran out, is listed as stuck in the console. */
+    @WithDefault("PT5M")
+    Duration stuckAfter();
 }

@@ -1,13 +1,11 @@
 package io.b24bots.jobs;
 
-import java.sql.Timestamp;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 
+import io.b24bots.support.SqlValues;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
@@ -36,7 +34,7 @@ public class PortalWork {
                 .setParameter("member", memberId)
                 .setParameter("max", max)
                 .getResultList();
-        return rows.stream().map(row -> new FailedJob((String) row[0], (String) row[1], toInstant(row[2]))).toList();
+        return rows.stream().map(row -> new FailedJob((String) row[0], (String) row[1], SqlValues.instant(row[2]))).toList();
     }
 
     /** Jobs of the portal that are queued or running: work an admin page shows as in progress. */
@@ -74,8 +72,4 @@ public class PortalWork {
                 """).setParameter("kind", kind).getSingleResult()).longValue();
     }
 
-    private static Instant toInstant(Object value) {
-        return value instanceof Timestamp t ? t.toInstant() : value instanceof Instant i ? i
-                : value instanceof OffsetDateTime o ? o.toInstant() : null;
-    }
 }

@@ -87,6 +87,9 @@ public class ErrorResponses {
      * as API clients read it), null for the status's general text.
      */
     static Response respond(HttpServerRequest request, int status, String code, String description) {
+        if (request.path().startsWith("/console")) {
+            return FramePolicy.unframed(status, page(request, status, description)).build();
+        }
         if (isPage(request.path())) {
             String origin = Arc.container().instance(ErrorPageOrigins.class).get().of(request.getParam("DOMAIN"),
                     request.getParam("PROTOCOL"));
@@ -99,7 +102,7 @@ public class ErrorResponses {
                 .build();
     }
 
-    /** Pages are what a person or the Bitrix24 iframe sees; /b24/events and everything else answer JSON. */
+    /** Pages are what a person or the Bitrix24 iframe sees (and the console); /b24/events and everything else answer JSON. */
     static boolean isPage(String path) {
         return path.startsWith("/b24/") && !path.startsWith("/b24/events");
     }

@@ -27,6 +27,14 @@ public final class FramePolicy {
                 .header("Cache-Control", "no-store");
     }
 
+    /** An HTML answer no page may frame: the operator console's. */
+    public static Response.ResponseBuilder unframed(int status, Object entity) {
+        return html(status, entity, null)
+                .header("Content-Security-Policy", null)
+                .header("Content-Security-Policy", "frame-ancestors 'none'")
+                .header("X-Frame-Options", "DENY");
+    }
+
     /** The origin of a verified portal domain. */
     public static String origin(String domain, boolean https) {
         return (https ? "https://" : "http://") + domain;

@@ -193,6 +193,11 @@ class JobLeaseTest {
             }
 
             @Override
+            public Duration stuckAfter() {
+                return config.stuckAfter();
+            }
+
+            @Override
             public Duration errorWindow() {
                 return config.errorWindow();
             }

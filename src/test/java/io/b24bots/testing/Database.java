@@ -84,6 +84,11 @@ public final class Database {
         return value == null ? null : value.toString();
     }
 
+    /** The first column of the first row as a number: a count, or the id an insert returned. */
+    public static long number(String sql, Object... args) {
+        return ((Number) rows(sql, args).get(0).values().iterator().next()).longValue();
+    }
+
     public static long count(String sql, Object... args) {
         return ((Number) rows(sql, args).get(0).values().iterator().next()).longValue();
     }

@@ -101,8 +101,12 @@ public class BotRollout {
         }
     }
 
-    /** Queues the next portals; returns how many. */
+    /** Queues the next portals; returns how many (none while an operator has paused the rollout). */
     public int queueNext() {
+        if (fingerprints.rolloutPause().isPresent()) {
+            // Paused from the console: portals already queued finish, no more are queued.
+            return 0;
+        }
         return QuarkusTransaction.requiringNew().call(() -> {
             Object locked = em.createNativeQuery("select pg_try_advisory_xact_lock(hashtext('b24-bot-rollout'))").getSingleResult();
             if (!Boolean.TRUE.equals(locked)) {
@@ -120,6 +124,15 @@ public class BotRollout {
             }
             return portals.size();
         });
+    }
+
+    /** How far the rollout has got: active portals in step with the declaration, of all active ones. */
+    public record Progress(long inStep, long active) {
+    }
+
+    public Progress progress() {
+        long[] counts = bots.portalsInStep(fingerprints.bots());
+        return new Progress(counts[0], counts[1]);
     }
 
     private volatile boolean dryRunDone;

@@ -3,9 +3,11 @@ package io.b24bots.bot.registration;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 import io.b24bots.bot.declaration.BotCatalog;
@@ -13,6 +15,7 @@ import io.b24bots.bot.declaration.BotDefinition;
 import io.b24bots.bot.declaration.CommandDefinition;
 import io.b24bots.config.B24Config;
 import io.b24bots.config.PublicUrls;
+import io.b24bots.support.SqlValues;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
@@ -113,5 +116,46 @@ public class Fingerprints {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Who paused the rollout, and when; empty while it runs. */
+    public record RolloutPause(Instant since, String by) {
+    }
+
+    @Transactional
+    public Optional<RolloutPause> rolloutPause() {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = em.createNativeQuery("select paused_at, paused_by from bot_declaration where id = 1 and paused_at is not null")
+                .getResultList();
+        return rows.stream().findFirst().map(row -> new RolloutPause(SqlValues.instant(row[0]), (String) row[1]));
+    }
+
+    /** Pauses the rollout: no portal is queued until it is resumed; false when it was paused already. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public boolean pauseRollout(String by) {
+        return em.createNativeQuery("""
+                insert into bot_declaration (id, fingerprint, changed_at, paused_at, paused_by) values (1, :fp, now(), now(), :by)
+                on conflict (id) do update set paused_at = now(), paused_by = excluded.paused_by
+                where bot_declaration.paused_at is null
+                """).setParameter("fp", declaration).setParameter("by", by).executeUpdate() > 0;
+    }
+
+    /** Resumes the rollout; false when it was not paused. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public boolean resumeRollout() {
+        return em.createNativeQuery("update bot_declaration set paused_at = null, paused_by = null where id = 1 and paused_at is not null")
+                .executeUpdate() > 0;
+    }
+
+    /** The declaration the newest replica started with: its fingerprint, and when it last changed. */
+    public record Recorded(String fingerprint, Instant changedAt) {
+    }
+
+    /** Empty before the first start. */
+    @Transactional
+    public Optional<Recorded> recorded() {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = em.createNativeQuery("select fingerprint, changed_at from bot_declaration where id = 1").getResultList();
+        return rows.stream().findFirst().map(row -> new Recorded((String) row[0], SqlValues.instant(row[1])));
     }
 }

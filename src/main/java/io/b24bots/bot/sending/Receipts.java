@@ -1,15 +1,13 @@
 package io.b24bots.bot.sending;
 
-import java.sql.Timestamp;
-import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-import io.b24bots.jobs.JobsConfig;
-import io.b24bots.support.Texts;
 import io.b24bots.install.PortalUninstalled;
+import io.b24bots.jobs.JobsConfig;
+import io.b24bots.support.SqlValues;
+import io.b24bots.support.Texts;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -119,11 +117,7 @@ public class Receipts {
         Object[] row = (Object[]) rows.getFirst();
         return Optional.of(new Receipt((UUID) row[0], (String) row[1], (String) row[2], (String) row[3],
                 MessageState.of((String) row[4]), row[5] == null ? null : ((Number) row[5]).longValue(), (String) row[6],
-                (String) row[7], instant(row[8]), instant(row[9])));
+                (String) row[7], SqlValues.instant(row[8]), SqlValues.instant(row[9])));
     }
 
-    private static Instant instant(Object value) {
-        return value instanceof Instant i ? i : value instanceof OffsetDateTime o ? o.toInstant()
-                : value instanceof Timestamp t ? t.toInstant() : null;
-    }
 }

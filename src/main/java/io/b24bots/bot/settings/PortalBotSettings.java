@@ -1,8 +1,6 @@
 package io.b24bots.bot.settings;
 
-import java.sql.Timestamp;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,6 +10,7 @@ import io.b24bots.bot.declaration.BotDefinition;
 import io.b24bots.bot.declaration.SettingDefinition;
 import io.b24bots.bot.handler.BotSettings;
 import io.b24bots.install.PortalUninstalled;
+import io.b24bots.support.SqlValues;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.persistence.EntityManager;
@@ -111,7 +110,7 @@ public class PortalBotSettings {
                 + "from bot_setting_change where member_id = :m order by changed_at desc, id desc limit :max")
                 .setParameter("m", memberId).setParameter("max", max).getResultList();
         return rows.stream().map(row -> new Change((String) row[0], (String) row[1], (String) row[2], (String) row[3],
-                ((Number) row[4]).longValue(), instant(row[5]))).toList();
+                ((Number) row[4]).longValue(), SqlValues.instant(row[5]))).toList();
     }
 
     /** A portal's data purged (a confirmed uninstall with CLEAN): its settings and their history go too. */
@@ -133,8 +132,4 @@ public class PortalBotSettings {
         return out;
     }
 
-    private static Instant instant(Object value) {
-        return value instanceof Instant i ? i : value instanceof OffsetDateTime o ? o.toInstant()
-                : value instanceof Timestamp t ? t.toInstant() : null;
-    }
 }
