@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import io.b24bots.console.DevOperator;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,6 +24,12 @@ public class SandboxBanner {
 
     private static final Logger LOG = Logger.getLogger(SandboxBanner.class);
 
+    private final DevOperator operator;
+
+    SandboxBanner(DevOperator operator) {
+        this.operator = operator;
+    }
+
     void ready(@Observes StartupEvent event) {
         if (LaunchMode.current() != LaunchMode.DEVELOPMENT) {
             return;
@@ -34,6 +41,9 @@ public class SandboxBanner {
         StringBuilder text = new StringBuilder("\n\n  b24bots is running in dev mode\n")
                 .append("    Sandbox portal (no Bitrix24 account needed): ").append(base).append("/dev/portal\n")
                 .append("    Admin page (opens inside a portal's frame):  ").append(base).append("/b24/app\n")
+                .append("    Operator console:                            ").append(base).append("/console")
+                .append(operator.password().map(password -> " (user dev, password " + password + ", this start only)").orElse(""))
+                .append('\n')
                 .append("    Metrics:                                     ").append(base).append("/q/metrics\n");
         List<String> missing = missingForRealPortal(config);
         if (missing.isEmpty()) {

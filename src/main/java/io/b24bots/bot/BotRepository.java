@@ -153,14 +153,24 @@ public class BotRepository {
         return rows;
     }
 
-    /** Active portals, and how many of them are out of step with {@code declared}: a rollout's progress. */
+    /**
+     * How many active portals are in step with {@code declared}, and how many are active: a rollout's
+     * progress. The same rule as {@link #OUT_OF_STEP}, counted from one pass over the bot rows (a probe
+     * per portal and declared bot took seconds with 100,000 portals).
+     */
     @Transactional
     public long[] portalsInStep(Map<String, String> declared) {
-        Object[] row = (Object[]) declared(em.createNativeQuery("with " + DECLARED
-                + " select count(*), count(*) filter (where " + OUT_OF_STEP + ") from portal p where p.status = 'active'"),
-                declared).getSingleResult();
-        long active = ((Number) row[0]).longValue();
-        return new long[] {active - ((Number) row[1]).longValue(), active};
+        Object[] row = (Object[]) declared(em.createNativeQuery("with " + DECLARED + """
+                , per_portal as (
+                    select b.member_id,
+                           count(*) filter (where d.code is not null and (b.status in ('failed', 'deleted')
+                               or b.turned_off_at is not null or b.status = 'registered' and b.applied_fingerprint = d.fp)) as in_step,
+                           count(*) filter (where d.code is null and b.status = 'registered') as undeclared
+                    from bot b left join d on d.code = b.code group by b.member_id)
+                select count(*) filter (where coalesce(s.in_step, 0) = :declared and coalesce(s.undeclared, 0) = 0), count(*)
+                from portal p left join per_portal s on s.member_id = p.member_id where p.status = 'active'
+                """), declared).setParameter("declared", (long) declared.size()).getSingleResult();
+        return new long[] {((Number) row[0]).longValue(), ((Number) row[1]).longValue()};
     }
 
     /** Failed bots across portals by their Bitrix24 error code (null: none recorded), most first. */

@@ -112,7 +112,7 @@ public class ConsolePages {
         String base = "/console/queue?set=" + which.name().toLowerCase() + "&kind=" + (filter.kind() == null ? "" : filter.kind())
                 + "&code=" + (filter.errorCode() == null ? "" : filter.errorCode());
         return new ConsoleViews.Queue(frame, which.name().toLowerCase(), filter.kind() == null ? "" : filter.kind(),
-                filter.errorCode() == null ? "" : filter.errorCode(), queue.failedKinds(),
+                filter.errorCode() == null ? "" : filter.errorCode(), queue.kinds(),
                 queue.list(filter, page * config.pageSize(), config.pageSize()), paging(page, total, base), queue.depth());
     }
 

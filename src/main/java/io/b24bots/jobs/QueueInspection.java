@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import io.b24bots.support.SqlValues;
+import io.quarkus.arc.All;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.Query;
@@ -30,6 +31,12 @@ public class QueueInspection {
     /** One job as the console lists it; {@code error} is the text it failed with, {@code errorCode} its code. */
     public record JobRow(long id, String kind, String memberId, String status, int attempts, String errorCode,
             String error, Instant createdAt, Instant updatedAt, Instant runAt) {
+
+        /** The error's text after its code, which is shown beside it. */
+        public String message() {
+            return error != null && errorCode != null && error.startsWith(errorCode + ": ")
+                    ? error.substring(errorCode.length() + 2) : error;
+        }
     }
 
     /** Which jobs a list or a bulk action is about: failed or stuck, optionally of one kind and code. */
@@ -46,8 +53,10 @@ public class QueueInspection {
     private final EntityManager em;
     private final JobQueue queue;
     private final JobsConfig config;
+    private final List<String> kinds;
 
-    QueueInspection(EntityManager em, JobQueue queue, JobsConfig config) {
+    QueueInspection(EntityManager em, JobQueue queue, JobsConfig config, @All List<JobHandler> handlers) {
+        this.kinds = handlers.stream().map(JobHandler::kind).distinct().sorted().toList();
         this.em = em;
         this.queue = queue;
         this.config = config;
@@ -55,11 +64,12 @@ public class QueueInspection {
 
     @Transactional
     public Depth depth() {
+        // The paused portals' share is counted from the few paused portals, not per waiting job.
         Object[] row = (Object[]) em.createNativeQuery("""
                 select count(*) filter (where status = 'queued' and run_at <= now()),
                        count(*) filter (where status = 'queued' and run_at > now()),
                        count(*) filter (where status = 'running'),
-                       count(*) filter (where status = 'queued' and exists (select 1 from portal_pause pp where pp.member_id = job.member_id)),
+                       (select count(*) from portal_pause pp join job j on j.member_id = pp.member_id and j.status = 'queued'),
                        extract(epoch from now() - min(run_at) filter (where status = 'queued' and run_at <= now()))
                 from job where status = 'queued' or status = 'running'
                 """).getSingleResult();
@@ -83,17 +93,8 @@ public class QueueInspection {
         return out;
     }
 
-    /** The kinds of job in the dead set, for the queue page's filter. */
-    @Transactional
-    public List<String> failedKinds() {
-        @SuppressWarnings("unchecked")
-        List<String> kinds = em.createNativeQuery("""
-                with recursive k(kind) as (
-                    (select kind from job where status = 'failed' order by kind limit 1)
-                    union all
-                    select (select j.kind from job j where j.status = 'failed' and j.kind > k.kind order by j.kind limit 1)
-                    from k where k.kind is not null)
-                select kind from k where kind is not null""").getResultList();
+    /** Every kind of job this service runs, for the queue page's filter. */
+    public List<String> kinds() {
         return kinds;
     }
 
@@ -119,9 +120,12 @@ public class QueueInspection {
     /** The portal's most recent jobs of any status, newest first. */
     @Transactional
     public List<JobRow> recent(String memberId, int max) {
+        // One arm per partial index on member_id (finished, queued, running): there is no index of all of them.
+        String arm = "(select " + COLUMNS + " from job where member_id = :member and %s order by id desc limit :max)";
         @SuppressWarnings("unchecked")
-        List<Object[]> rows = em.createNativeQuery("select " + COLUMNS + " from job where member_id = :member "
-                + "order by id desc limit :max")
+        List<Object[]> rows = em.createNativeQuery(arm.formatted("status in ('done', 'failed')") + " union all "
+                + arm.formatted("status = 'queued'") + " union all " + arm.formatted("status = 'running'")
+                + " order by id desc limit :max")
                 .setParameter("member", memberId)
                 .setParameter("max", max)
                 .getResultList();

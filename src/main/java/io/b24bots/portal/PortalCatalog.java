@@ -100,13 +100,15 @@ public class PortalCatalog {
     @Transactional
     @SuppressWarnings("unchecked")
     public List<Listed> search(Search search, int offset, int max) {
+        // The page is chosen first; the counts are made for its rows only, not for the rows an offset skips.
         Query query = em.createNativeQuery("""
                 select p.member_id, p.domain, p.status, p.status_since, p.installed_at,
                        (select count(*) from bot b where b.member_id = p.member_id and b.status = 'registered'),
                        (select count(*) from bot b where b.member_id = p.member_id and b.status = 'failed'),
                        (select count(*) from job j where j.member_id = p.member_id and j.status = 'failed'),
                        exists (select 1 from portal_pause pp where pp.member_id = p.member_id)
-                from portal p where\s""" + where(search) + " order by p.domain, p.member_id offset :offset limit :max");
+                from (select * from portal p where\s""" + where(search)
+                + " order by p.domain, p.member_id offset :offset limit :max) p order by p.domain, p.member_id");
         List<Object[]> rows = bind(query, search).setParameter("offset", offset).setParameter("max", max).getResultList();
         return rows.stream().map(row -> new Listed((String) row[0], (String) row[1], PortalStatus.fromDb((String) row[2]),
                 SqlValues.instant(row[3]), SqlValues.instant(row[4]), ((Number) row[5]).longValue(),

@@ -6,33 +6,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.openqa.selenium.By;
-import org.openqa.selenium.Dimension;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
-import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.ExpectedConditions;
-import org.openqa.selenium.support.ui.WebDriverWait;
-
 import com.sun.net.httpserver.HttpServer;
-
-import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Bitrix24Emulator.Tokens;
+import io.b24bots.testing.Bitrix24Emulator;
 import io.b24bots.testing.Database;
+import io.b24bots.testing.HeadlessChromium;
 import io.b24bots.testing.TestEnvironment;
 import io.b24bots.testing.TestPortals;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -42,6 +23,15 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The admin page in a real browser, framed as Bitrix24 frames it: a page on another origin POSTs
@@ -52,9 +42,6 @@ import jakarta.persistence.EntityManager;
 @WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
 class AdminPageBrowserTest {
 
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-
     final Bitrix24Emulator bitrix = TestEnvironment.emulator();
 
     @Inject
@@ -62,21 +49,12 @@ class AdminPageBrowserTest {
 
     HttpServer host;
     WebDriver browser;
-    Path profile;
 
     @BeforeEach
     void start() throws IOException {
-        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "Browser test skipped: install Debian's chromium and chromium-driver to run it");
+        browser = HeadlessChromium.start(1400, 1000);
         host = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 10);
         host.start();
-        profile = Files.createTempDirectory("chromium-profile");
-        ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--window-size=1400,1000");
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build();
-        browser = new ChromeDriver(service, options);
     }
 
     @AfterEach
@@ -153,9 +131,6 @@ class AdminPageBrowserTest {
     }
 
     private void screenshot(String name) throws IOException {
-        Path target = Path.of("target", name);
-        Files.createDirectories(target.getParent());
-        Files.copy(((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(), target,
-                StandardCopyOption.REPLACE_EXISTING);
+        HeadlessChromium.screenshot(browser, name);
     }
 }

@@ -194,7 +194,13 @@ class ConsoleTest {
 
     @Test
     void theRolloutIsPausedAndResumed() {
+        Portal portal = TestPortals.installed(bitrix);
         String session = session();
+        long outOfStep = counter(signedIn(session).get("/console/rollout").asString(), "out-of-step");
+        // A bot whose fields in the portal are not the declared ones: the portal is out of step.
+        Database.update("update bot set applied_fingerprint = 'stale' where member_id = ? and code = 'b24bots_echo'", portal.memberId);
+        assertThat(counter(signedIn(session).get("/console/rollout").asString(), "out-of-step")).isEqualTo(outOfStep + 1);
+
         String token = csrf(session, "/console/rollout");
         signedIn(session).formParam("csrf", token).post("/console/rollout/pause").then().statusCode(200)
                 .body(containsString("id=\"rollout-paused\""))
@@ -218,6 +224,12 @@ class ConsoleTest {
                 .body(containsString("trial (T)"))
                 .body(containsString("<strong class=\"bad\">yes</strong>"))
                 .body(containsString("<dt>Days left</dt><dd>-3</dd>"));
+    }
+
+    static long counter(String page, String name) {
+        Matcher found = Pattern.compile("data-counter=\"" + name + "\">(\\d+)<").matcher(page);
+        assertThat(found.find()).as("counter " + name).isTrue();
+        return Long.parseLong(found.group(1));
     }
 
     static Response login(String name, String password) {

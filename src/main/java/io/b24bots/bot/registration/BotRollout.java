@@ -1,7 +1,9 @@
 package io.b24bots.bot.registration;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 import io.b24bots.bot.BotRepository;
@@ -127,12 +129,50 @@ public class BotRollout {
     }
 
     /** How far the rollout has got: active portals in step with the declaration, of all active ones. */
-    public record Progress(long inStep, long active) {
+    public record Progress(long inStep, long active, Instant countedAt) {
+
+        public long outOfStep() {
+            return active - inStep;
+        }
     }
 
+    /**
+     * The rollout's progress as one replica last counted it (at most {@code b24.rollout.progress-age}
+     * ago while the service runs): counting reads every bot row, too slow for a page with 100,000 portals.
+     * Counted here and now only when no count is that fresh.
+     */
     public Progress progress() {
-        long[] counts = bots.portalsInStep(fingerprints.bots());
-        return new Progress(counts[0], counts[1]);
+        Optional<Fingerprints.CountedProgress> counted = fingerprints.countedProgress();
+        if (counted.isPresent() && counted.get().at().isAfter(Instant.now().minus(config.rollout().progressAge()))) {
+            return new Progress(counted.get().inStep(), counted.get().active(), counted.get().at());
+        }
+        return countProgress();
+    }
+
+    /** Every few seconds, one replica counts the progress again once the last count is older than its age. */
+    @Scheduled(every = "5s", delayed = "5s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void refreshProgress() {
+        try {
+            Optional<Fingerprints.CountedProgress> counted = fingerprints.countedProgress();
+            Duration age = config.rollout().progressAge();
+            if (!age.isZero() && (counted.isEmpty()
+                    || counted.get().at().isBefore(Instant.now().minus(age).plus(Duration.ofSeconds(5))))) {
+                countProgress();
+            }
+        } catch (RuntimeException e) {
+            LOG.debugf("Rollout progress not counted: %s", e.getClass().getSimpleName());
+        }
+    }
+
+    private Progress countProgress() {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Object locked = em.createNativeQuery("select pg_try_advisory_xact_lock(hashtext('b24-rollout-progress'))").getSingleResult();
+            long[] counts = bots.portalsInStep(fingerprints.bots());
+            if (Boolean.TRUE.equals(locked)) {
+                fingerprints.recordProgress(counts[0], counts[1]);
+            }
+            return new Progress(counts[0], counts[1], Instant.now());
+        });
     }
 
     private volatile boolean dryRunDone;

@@ -158,4 +158,27 @@ public class Fingerprints {
         List<Object[]> rows = em.createNativeQuery("select fingerprint, changed_at from bot_declaration where id = 1").getResultList();
         return rows.stream().findFirst().map(row -> new Recorded((String) row[0], SqlValues.instant(row[1])));
     }
+
+    /** The rollout's progress as last counted: portals in step, active portals, and when it was counted. */
+    public record CountedProgress(long inStep, long active, Instant at) {
+    }
+
+    @Transactional
+    public Optional<CountedProgress> countedProgress() {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = em.createNativeQuery(
+                "select portals_in_step, portals_active, progress_at from bot_declaration where id = 1 and progress_at is not null")
+                .getResultList();
+        return rows.stream().findFirst().map(row -> new CountedProgress(((Number) row[0]).longValue(),
+                ((Number) row[1]).longValue(), SqlValues.instant(row[2])));
+    }
+
+    /** Records a count of the rollout's progress (nothing before the first replica recorded its declaration). */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void recordProgress(long inStep, long active) {
+        em.createNativeQuery("update bot_declaration set portals_in_step = :in, portals_active = :active, progress_at = now() where id = 1")
+                .setParameter("in", inStep)
+                .setParameter("active", active)
+                .executeUpdate();
+    }
 }
