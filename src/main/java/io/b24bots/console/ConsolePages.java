@@ -75,8 +75,7 @@ public class ConsolePages {
         List<Day> days = new ArrayList<>();
         portals.installsPerDay(DAYS).forEach((day, counts) -> days.add(new Day(day, counts[0], counts[1])));
         Map<String, Long> jobFailures = queue.failuresByCode(Duration.ofDays(1), 10);
-        ReplicaRates.Rates now = rates.rates();
-        return new ConsoleViews.Overview(frame, byStatus, days, now.eventsPerMinute(), now.repliesPerMinute(), queue.depth(),
+        return new ConsoleViews.Overview(frame, byStatus, days, rates.rates(), queue.depth(),
                 jobFailures.values().stream().mapToLong(Long::longValue).sum(),
                 codes(jobFailures, (code, n) -> "/console/queue?set=failed&code=" + code),
                 codes(bots.failedByCode(10), (code, n) -> "/console/portals?code=" + code),

@@ -37,8 +37,7 @@ public final class ConsoleViews {
     public record CodeCount(String code, long count, String advice, String link) {
     }
 
-    public record Overview(Frame frame, List<Count> portals, List<Day> days, double eventsPerMinute,
-            double repliesPerMinute, Depth queue, long failedToday, List<CodeCount> jobFailures, List<CodeCount> botFailures,
+    public record Overview(Frame frame, List<Count> portals, List<Day> days, ReplicaRates.Rates rates, Depth queue, long failedToday, List<CodeCount> jobFailures, List<CodeCount> botFailures,
             long breakersOpen, BotRollout.Progress rollout, Fingerprints.RolloutPause rolloutPause) {
     }
 

@@ -1,7 +1,12 @@
 package io.b24bots.console;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import io.micrometer.core.instrument.Counter;
@@ -10,20 +15,25 @@ import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * Events accepted and replies sent per minute by this replica, from its own counters
- * ({@code b24.events}, {@code b24.rest.calls}) sampled every 10 seconds. The fleet's figures are the
- * sum over replicas, which Prometheus has; the console shows what the replica serving it sees.
+ * What this replica did in about the last minute, from its own counters sampled every 10 seconds: bot
+ * events accepted ({@code b24.events}), replies sent and Bitrix24 calls by outcome ({@code b24.rest.calls}).
+ * The fleet's figures are the sum over replicas, which Prometheus has; the console shows what the replica
+ * serving it sees.
  */
 @ApplicationScoped
 public class ReplicaRates {
 
-    /** Bot events and replies per minute; {@code minutes} is how much history the figures cover (up to 1). */
-    public record Rates(double eventsPerMinute, double repliesPerMinute, double minutes) {
+    /** Per minute: bot events, replies, all Bitrix24 calls, and the failed ones by code (most first). */
+    public record Rates(double eventsPerMinute, double repliesPerMinute, double callsPerMinute, List<Outcome> failures) {
+    }
+
+    /** Calls that ended with {@code code} per minute, and their share of all calls. */
+    public record Outcome(String code, double perMinute, double share) {
     }
 
     private static final Set<String> REPLY_METHODS = Set.of("imbot.message.add", "imbot.v2.Chat.Message.send");
 
-    private record Sample(long nanos, double events, double replies) {
+    private record Sample(long nanos, double events, double replies, Map<String, Double> callsByOutcome) {
     }
 
     private final MeterRegistry meters;
@@ -46,17 +56,34 @@ public class ReplicaRates {
         Sample first = samples.isEmpty() ? now : samples.peekFirst();
         double minutes = (now.nanos() - first.nanos()) / 60e9;
         if (minutes <= 0) {
-            return new Rates(0, 0, 0);
+            return new Rates(0, 0, 0, List.of());
         }
-        return new Rates((now.events() - first.events()) / minutes, (now.replies() - first.replies()) / minutes,
-                Math.min(1, minutes));
+        Map<String, Double> perMinute = new HashMap<>();
+        now.callsByOutcome().forEach((outcome, count) ->
+                perMinute.put(outcome, (count - first.callsByOutcome().getOrDefault(outcome, 0.0)) / minutes));
+        double calls = perMinute.values().stream().mapToDouble(Double::doubleValue).sum();
+        List<Outcome> failures = new ArrayList<>();
+        perMinute.forEach((outcome, rate) -> {
+            if (!"ok".equals(outcome) && rate > 0) {
+                failures.add(new Outcome(outcome, rate, rate / calls));
+            }
+        });
+        failures.sort(Comparator.comparingDouble(Outcome::perMinute).reversed());
+        return new Rates((now.events() - first.events()) / minutes, (now.replies() - first.replies()) / minutes, calls,
+                failures);
     }
 
     private Sample now() {
         double events = meters.find("b24.events").tag("kind", "bot").counters().stream().mapToDouble(Counter::count).sum();
-        double replies = meters.find("b24.rest.calls").tag("outcome", "ok").counters().stream()
-                .filter(c -> REPLY_METHODS.contains(c.getId().getTag("method")))
-                .mapToDouble(Counter::count).sum();
-        return new Sample(System.nanoTime(), events, replies);
+        double replies = 0;
+        Map<String, Double> byOutcome = new HashMap<>();
+        for (Counter calls : meters.find("b24.rest.calls").counters()) {
+            String outcome = calls.getId().getTag("outcome");
+            byOutcome.merge(outcome == null ? "other" : outcome, calls.count(), Double::sum);
+            if ("ok".equals(outcome) && REPLY_METHODS.contains(calls.getId().getTag("method"))) {
+                replies += calls.count();
+            }
+        }
+        return new Sample(System.nanoTime(), events, replies, byOutcome);
     }
 }

@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.not;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -108,6 +109,13 @@ class ConsoleTest {
                 .extract().asString();
         assertThat(page).doesNotContain(accessToken).doesNotContain(bitrix.latestTokens(portal).refreshToken())
                 .doesNotContain(TestPortals.applicationToken(portal));
+
+        // A cookie that was not sealed by the service opens nothing.
+        given().redirects().follow(false).cookie("quarkus-credential", session.substring(0, session.length() - 4) + "AAAA")
+                .get("/console").then().statusCode(302).header("Location", endsWith("/console/login"));
+        List<String> out = signedIn(session).redirects().follow(false).post("/console/logout").then().statusCode(303)
+                .extract().headers().getValues("Set-Cookie");
+        assertThat(out).anySatisfy(cookie -> assertThat(cookie).startsWith("quarkus-credential=;").contains("Max-Age=0"));
 
         signedIn(session).get("/console/portals/" + "0".repeat(32)).then().statusCode(404)
                 .header("X-Frame-Options", "DENY");
