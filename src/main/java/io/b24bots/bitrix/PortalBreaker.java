@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.b24bots.config.B24Config;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
@@ -29,8 +31,11 @@ public class PortalBreaker {
     private final Map<String, State> states = new ConcurrentHashMap<>();
     private final B24Config config;
 
-    PortalBreaker(B24Config config) {
+    PortalBreaker(B24Config config, MeterRegistry meters) {
         this.config = config;
+        Gauge.builder("b24.portal.breakers.open", this, PortalBreaker::openCount)
+                .description("Portals whose background calls this replica holds back right now")
+                .register(meters);
     }
 
     /** Throws a transient PORTAL_BACKED_OFF while the portal's pause lasts. */

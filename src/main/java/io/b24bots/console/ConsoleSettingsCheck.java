@@ -36,8 +36,8 @@ class ConsoleSettingsCheck {
                     + "quarkus.oidc.tenant-enabled=true with quarkus.oidc.auth-server-url, client-id and credentials.secret");
         }
         boolean anyone = accounts.any() || "code".equals(mechanism);
-        int keyLength = config.sessionKey().map(String::length).orElse(0);
-        if (anyone && LaunchMode.current() == LaunchMode.NORMAL && keyLength < 32) {
+        String key = config.sessionKey().orElse("");
+        if (anyone && LaunchMode.current() == LaunchMode.NORMAL && (key.length() < 32 || key.startsWith("change-me"))) {
             throw new IllegalStateException("B24_CONSOLE_SESSION_KEY (b24.console.session-key) must be set, at least 32 "
                     + "characters and the same on every replica, once operators can sign in to the console");
         }

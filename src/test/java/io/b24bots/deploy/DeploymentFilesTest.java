@@ -30,7 +30,8 @@ import org.yaml.snakeyaml.Yaml;
 class DeploymentFilesTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    static final Set<String> SECRETS = Set.of("B24_CLIENT_SECRET", "B24_TOKEN_KEYS", "QUARKUS_DATASOURCE_PASSWORD", "B24_API_KEYS");
+    static final Set<String> SECRETS = Set.of("B24_CLIENT_SECRET", "B24_TOKEN_KEYS", "QUARKUS_DATASOURCE_PASSWORD", "B24_API_KEYS",
+            "B24_CONSOLE_SESSION_KEY");
 
     /** The environment variables of the required and basic settings in docs/CONFIGURATION.md. */
     static Set<String> documentedSettings() throws IOException {
@@ -220,7 +221,7 @@ class DeploymentFilesTest {
         JsonNode paths = ingress.path("rules").get(0).path("http").path("paths");
         assertThat(paths).isNotEmpty().allSatisfy(path -> {
             // Health and metrics stay off the public route.
-            assertThat(path.path("path").asText()).isIn("/b24/", "/admin/");
+            assertThat(path.path("path").asText()).isIn("/b24/", "/admin/", "/api/", "/console");
             JsonNode backend = path.path("backend").path("service");
             assertThat(backend.path("name").asText()).isEqualTo(service.path("metadata").path("name").asText());
             assertThat(backend.path("port").path("name").asText()).isEqualTo(service.path("spec").path("ports").get(0).path("name").asText());
