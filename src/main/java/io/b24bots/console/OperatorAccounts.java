@@ -35,7 +35,7 @@ public class OperatorAccounts implements IdentityProvider<UsernamePasswordAuthen
     private final ConsoleConfig config;
     private final ConcurrentMap<String, AtomicInteger> failures;
     /** Checked for names that have no account, so that a wrong name takes as long as a wrong password. */
-    private final String decoy;
+    private volatile String decoy;
 
     OperatorAccounts(ConsoleConfig config, DevOperator dev) {
         this.config = config;
@@ -51,7 +51,16 @@ public class OperatorAccounts implements IdentityProvider<UsernamePasswordAuthen
             hashes.put(name, hash);
         }
         dev.account().ifPresent(account -> hashes.putIfAbsent(account.name(), account.hash()));
-        this.decoy = hashes.isEmpty() ? BcryptUtil.bcryptHash("decoy", 10) : BcryptUtil.bcryptHash("decoy", cost(hashes.values().iterator().next()));
+    }
+
+    /** Made at the first sign-in rather than at start: a bcrypt hash costs a start-up a tenth of a second. */
+    private String decoy() {
+        String made = decoy;
+        if (made == null) {
+            made = BcryptUtil.bcryptHash("decoy", hashes.isEmpty() ? 10 : cost(hashes.values().iterator().next()));
+            decoy = made;
+        }
+        return made;
     }
 
     /** Whether the console has a form login at all. */
@@ -73,7 +82,7 @@ public class OperatorAccounts implements IdentityProvider<UsernamePasswordAuthen
         String hash = hashes.get(name);
         AtomicInteger failed = failures.get(name);
         boolean locked = failed != null && failed.get() >= config.failedLoginsAllowed();
-        boolean matches = BcryptUtil.matches(password, hash == null ? decoy : hash) && hash != null;
+        boolean matches = BcryptUtil.matches(password, hash == null ? decoy() : hash) && hash != null;
         if (matches && !locked) {
             failures.remove(name);
             LOG.infof("Operator %s signed in to the console", name);
