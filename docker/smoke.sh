@@ -17,6 +17,9 @@ cd "$(dirname "$0")/.."
 PODMAN=(podman --runtime runc)
 # podman's default limits are higher than this machine lets a process set (setrlimit is refused).
 ULIMITS=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+# podman makes a systemd timer for a container's HEALTHCHECK and logs an error when no systemd runs (as
+# here); the check itself is run once by hand below (podman healthcheck run).
+podman_quiet() { "${PODMAN[@]}" "$@" 2> >(grep -v 'systemd connection' >&2); }
 APP=b24bots-smoke-app
 PG=b24bots-smoke-postgres
 PGVOL=b24bots-smoke-pgdata
@@ -24,7 +27,7 @@ PGVOL=b24bots-smoke-pgdata
 # ---- the restart the driver asks for between its two halves (same containers, same volume) --------
 if [ "${1:-}" = "--restart" ]; then
   echo "== restart: stopping the service and PostgreSQL"
-  "${PODMAN[@]}" stop -t 40 "$APP" >/dev/null
+  podman_quiet stop -t 40 "$APP" >/dev/null
   "${PODMAN[@]}" stop -t 20 "$PG" >/dev/null
   echo "== restart: starting PostgreSQL (same volume) and the service (same container)"
   "${PODMAN[@]}" start "$PG" >/dev/null
@@ -33,7 +36,7 @@ if [ "${1:-}" = "--restart" ]; then
     sleep 0.5
   done
   "${PODMAN[@]}" exec "$PG" pg_isready -q -h 127.0.0.1 -p "$SMOKE_PG_PORT"
-  "${PODMAN[@]}" start "$APP" >/dev/null
+  podman_quiet start "$APP" >/dev/null
   exit 0
 fi
 
@@ -118,16 +121,17 @@ else
 fi
 
 # ---- 3. the jar, the emulator and the service image ---------------------------------------------
-# Rebuilt when anything under src/ or the pom is newer than the packaged jar (or the test classes).
-stale() { [ ! -e "$1" ] || [ -n "$(find src pom.xml -newer "$1" -type f -print -quit)" ]; }
-if stale target/quarkus-app/quarkus-run.jar; then
+# Rebuilt when a source or the pom is newer than the packaged jar (or the emulator's class path).
+stale() { local file="$1"; shift; [ ! -e "$file" ] || [ -n "$(find "$@" -newer "$file" -type f -print -quit)" ]; }
+if stale target/quarkus-app/quarkus-run.jar src/main pom.xml; then
   echo "== building the jar (./mvnw package -DskipTests)"
   ./mvnw -q -B ${SMOKE_MVN_OPTS:-} package -DskipTests -Dquarkus.analytics.disabled=true
 fi
-if stale target/smoke-classpath || [ ! -e target/test-classes/io/b24bots/testing/Bitrix24Emulator.class ]; then
+if stale target/smoke-classpath src pom.xml || [ ! -e target/test-classes/io/b24bots/testing/Bitrix24Emulator.class ]; then
   echo "== compiling the Bitrix24 emulator (./mvnw test-compile) and resolving its class path"
   ./mvnw -q -B ${SMOKE_MVN_OPTS:-} test-compile dependency:build-classpath -Dmdep.outputFile=target/smoke-classpath \
     -Dmdep.includeScope=test
+  touch target/smoke-classpath   # the plugin leaves an unchanged file as it was
 fi
 CP="target/test-classes:target/classes:$(cat target/smoke-classpath)"
 rm -rf "$WORK/driver"
@@ -181,9 +185,7 @@ done
 echo "== starting the service ($IMAGE) on 127.0.0.1:$APP_PORT; Bitrix24 is the emulator on 127.0.0.1:$EMULATOR_PORT"
 # The replica's own start (docker/entrypoint.sh); JAVA_OPTS adds a class-loading log, to check below that
 # the start reads its classes from the image's AppCDS archive.
-# --health-interval=disable: no timer for the image's HEALTHCHECK (podman makes it with systemd, which
-# need not run here); the check is run once by hand below.
-"${PODMAN[@]}" run -d --name "$APP" --network=host "${ULIMITS[@]}" --health-interval=disable \
+podman_quiet run -d --name "$APP" --network=host "${ULIMITS[@]}" \
   -e QUARKUS_HTTP_PORT="$APP_PORT" \
   -e QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:$SMOKE_PG_PORT/postgres" \
   -e QUARKUS_DATASOURCE_USERNAME=postgres -e QUARKUS_DATASOURCE_PASSWORD="$PG_PASSWORD" \

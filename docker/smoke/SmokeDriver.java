@@ -48,8 +48,8 @@ public final class SmokeDriver {
             check("the bot's reply is recorded by the emulator (imbot.message.add)", () -> awaitReply(bitrix, portal, 1));
 
             System.out.println("-- restarting the containers: " + String.join(" ", restart));
-            Process process = new ProcessBuilder(restart).inheritIO().start();
-            check("the restart command succeeded", () -> process.waitFor() == 0);
+            int restarted = new ProcessBuilder(restart).inheritIO().start().waitFor();
+            check("the restart command succeeded", () -> restarted == 0);
 
             check("the service is ready again after the restart", () -> awaitReady(service));
             check("a new message to the same bot, without a new install -> 200", () -> status(post(service

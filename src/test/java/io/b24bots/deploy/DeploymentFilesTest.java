@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * No container engine or cluster runs here, so the deployment files are checked as data: they
- * parse, they name the same settings as the table of docs/CONFIGURATION.md, and the fields that keep a
+ * No cluster or Compose runs in the tests (docker/smoke.sh builds and runs the image itself, outside
+ * them), so the deployment files are checked as data: they parse, they name the same settings as the table of docs/CONFIGURATION.md, and the fields that keep a
  * replicated service healthy are there.
  */
 class DeploymentFilesTest {
