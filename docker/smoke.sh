@@ -76,6 +76,12 @@ BASE_PG="localhost/b24bots-base-postgres:$SUITE"
 IMAGE="localhost/b24bots:smoke"
 
 image_exists() { "${PODMAN[@]}" image exists "$1"; }
+image_id() { "${PODMAN[@]}" image inspect --format '{{.Id}}' "$1" 2>/dev/null || true; }
+# A rebuilt tag leaves its previous image behind, untagged: remove that one (only ours), so runs do not
+# pile up images.
+drop_replaced() { # <previous id> <tag>
+  if [ -n "$1" ] && [ "$1" != "$(image_id "$2")" ]; then "${PODMAN[@]}" rmi "$1" >/dev/null 2>&1 || true; fi
+}
 
 # ---- 2. the local base images -----------------------------------------------------------------
 # A minimal Debian root filesystem; mmdebstrap writes it as a tarball that podman imports as an image.
@@ -88,6 +94,7 @@ debian_rootfs() { # <tarball> <packages, comma-separated> [mmdebstrap options...
 }
 
 if $REBUILD || ! image_exists "$BASE_JRE"; then
+  previous=$(image_id "$BASE_JRE")
   echo "== base image $BASE_JRE: Debian $SUITE (minbase, ca-certificates, curl) + a Java runtime from jlink of $JAVA_HOME"
   rm -rf "$WORK/jre"
   # The modules of Java SE and the JDK's few a Quarkus service uses (Unsafe, zip file system, DNS, EC,
@@ -103,11 +110,13 @@ if $REBUILD || ! image_exists "$BASE_JRE"; then
     --change 'ENV PATH=/opt/java/openjdk/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV LANG=C.UTF-8' --change 'CMD ["/bin/sh"]' "$WORK/base-jre.tar" "$BASE_JRE" >/dev/null
   rm -rf "$WORK/base-jre.tar" "$WORK/jre"
+  drop_replaced "$previous" "$BASE_JRE"
 else
   echo "== base image $BASE_JRE: present (docker/smoke.sh --rebuild remakes it)"
 fi
 
 if $REBUILD || ! image_exists "$BASE_PG"; then
+  previous=$(image_id "$BASE_PG")
   echo "== base image $BASE_PG: Debian $SUITE (minbase, postgresql)"
   debian_rootfs "$WORK/base-postgres.tar" postgresql \
     --customize-hook='rm -rf "$1"/var/lib/postgresql/*/main "$1"/etc/postgresql' \
@@ -116,6 +125,7 @@ if $REBUILD || ! image_exists "$BASE_PG"; then
   "${PODMAN[@]}" import --quiet --change 'ENV LANG=C.UTF-8' --change 'ENTRYPOINT ["/usr/local/bin/postgres-start.sh"]' \
     --change 'STOPSIGNAL SIGINT' "$WORK/base-postgres.tar" "$BASE_PG" >/dev/null
   rm -f "$WORK/base-postgres.tar"
+  drop_replaced "$previous" "$BASE_PG"
 else
   echo "== base image $BASE_PG: present"
 fi
@@ -139,8 +149,10 @@ javac -d "$WORK/driver" -cp "$CP" docker/smoke/SmokeDriver.java
 
 echo "== building $IMAGE from docker/Dockerfile.jvm on $BASE_JRE (with the AppCDS training step)"
 # --format docker keeps the HEALTHCHECK (the OCI format has none).
+previous=$(image_id "$IMAGE")
 "${PODMAN[@]}" build --runtime runc "${ULIMITS[@]}" --format docker --build-arg BASE_IMAGE="$BASE_JRE" \
   -f docker/Dockerfile.jvm -t "$IMAGE" . > "$WORK/build.log" 2>&1 || { tail -n 40 "$WORK/build.log"; exit 1; }
+drop_replaced "$previous" "$IMAGE"
 "${PODMAN[@]}" run --rm --no-healthcheck "${ULIMITS[@]}" --entrypoint sh "$IMAGE" -c \
   'test "$(id -u)" != 0 && test -s /deployments/app-cds.jsa' \
   || { echo "the image runs as root or has no AppCDS archive" >&2; exit 1; }
