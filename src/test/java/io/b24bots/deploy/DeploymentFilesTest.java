@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * No container engine or cluster runs here, so the deployment files are checked as data: they
- * parse, they name the same settings as the table of docs/CONFIGURATION.md, and the fields that keep a
+ * No cluster or Compose runs in the tests (docker/smoke.sh builds and runs the image itself, outside
+ * them), so the deployment files are checked as data: they parse, they name the same settings as the table of docs/CONFIGURATION.md, and the fields that keep a
  * replicated service healthy are there.
  */
 class DeploymentFilesTest {
@@ -116,10 +116,42 @@ class DeploymentFilesTest {
         List<String> lines = Files.readAllLines(Path.of("docker/Dockerfile.jvm"));
         List<String> copied = lines.stream().filter(l -> l.startsWith("COPY")).map(l -> l.split("\\s+")[2]).toList();
         assertThat(copied).containsExactly("target/quarkus-app/lib/", "target/quarkus-app/*.jar", "target/quarkus-app/app/",
-                "target/quarkus-app/quarkus/", "docker/appcds-train.sh");
+                "target/quarkus-app/quarkus/", "docker/appcds-train.sh", "docker/entrypoint.sh");
         assertThat(lines).anyMatch(l -> l.matches("USER [1-9][0-9]*"));
+        // The last USER is the one the container runs as.
+        assertThat(lines.stream().filter(l -> l.startsWith("USER ")).reduce((a, b) -> b).orElseThrow()).matches("USER [1-9][0-9]*");
         assertThat(lines).anyMatch(l -> l.startsWith("HEALTHCHECK"));
         assertThat(String.join("\n", lines)).contains("/q/health/");
+    }
+
+    /**
+     * One Dockerfile for every base: FROM is a build argument with a public JRE image as its default
+     * (docker/smoke.sh passes its local base), and the start is our own script, which needs only sh and
+     * java, not the UBI images' run-java.sh.
+     */
+    @Test
+    void dockerfileBuildsOnAnyBaseImageAndStartsThroughItsOwnScript() throws IOException {
+        List<String> lines = Files.readAllLines(Path.of("docker/Dockerfile.jvm"));
+        String defaultBase = lines.stream().filter(l -> l.startsWith("ARG BASE_IMAGE=")).findFirst()
+                .map(l -> l.substring("ARG BASE_IMAGE=".length())).orElseThrow();
+        assertThat(defaultBase).matches("[a-z0-9.-]+(/[a-z0-9._-]+)+:[A-Za-z0-9._-]+");
+        assertThat(lines.stream().filter(l -> l.startsWith("FROM ")).toList()).containsExactly("FROM ${BASE_IMAGE}");
+        assertThat(lines.indexOf(lines.stream().filter(l -> l.startsWith("ARG BASE_IMAGE=")).findFirst().orElseThrow()))
+                .isLessThan(lines.indexOf("FROM ${BASE_IMAGE}"));
+        String dockerfile = String.join("\n", lines);
+        assertThat(dockerfile).doesNotContain("run-java.sh\" ]", "/opt/jboss");
+        assertThat(lines).contains("ENTRYPOINT [ \"sh\", \"/deployments/entrypoint.sh\" ]");
+
+        String start = Files.readString(Path.of("docker/entrypoint.sh"));
+        assertThat(start).startsWith("#!/bin/sh\n").contains("cd /deployments\n")
+                .contains("exec \"$java\" ${GC_CONTAINER_OPTIONS:-} ${JAVA_OPTS_APPEND:-} ${JAVA_OPTS:-} -jar quarkus-run.jar");
+        // POSIX sh only: a base's /bin/sh may be dash or busybox.
+        assertThat(start).doesNotContain("[[", "function ", "local ", "$(<", "${BASH");
+
+        // The build context holds what the COPY lines name.
+        List<String> context = Files.readAllLines(Path.of(".dockerignore")).stream()
+                .filter(l -> l.startsWith("!")).map(l -> l.substring(1)).toList();
+        assertThat(context).contains("target/quarkus-app/", "docker/appcds-train.sh", "docker/entrypoint.sh");
     }
 
     /** The replica's JVM is the one bench/run measures: the same flags in the image and the manifest, and the archive the image writes is the one it reads. */
