@@ -20,7 +20,13 @@ import io.b24bots.oauth.TokenService;
 import io.b24bots.outbound.OutboundAddresses;
 import io.b24bots.support.Backoff;
 import io.b24bots.support.Texts;
+import io.b24bots.support.Tracing;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
@@ -53,9 +59,12 @@ public class BitrixClient {
     private final PortalBreaker breaker;
     private final AnswerReader answers;
     private final OperatingResets resets;
+    private final Tracer tracer;
 
     BitrixClient(PortalHttp http, TokenService tokens, PortalRateLimiter limiter, B24Config config,
-            ObjectMapper json, MeterRegistry meters, PortalBreaker breaker, AnswerReader answers, OperatingResets resets) {
+            ObjectMapper json, MeterRegistry meters, PortalBreaker breaker, AnswerReader answers, OperatingResets resets,
+            Tracing tracing) {
+        this.tracer = tracing.tracer();
         this.answers = answers;
         this.resets = resets;
         this.http = http;
@@ -156,19 +165,31 @@ public class BitrixClient {
     }
 
     private BitrixResponse send(String limiterKey, PortalAccess access, String method, Map<String, ?> params) {
-        try {
+        // The call's span: the portal and the method, never the endpoint's URL, the parameters or the token.
+        Span span = tracer.spanBuilder("bitrix24 " + method).setSpanKind(SpanKind.CLIENT)
+                .setAttribute("b24.member_id", access.memberId())
+                .setAttribute("rpc.system", "bitrix24")
+                .setAttribute("rpc.method", method)
+                .startSpan();
+        try (Scope traced = span.makeCurrent()) {
             BitrixResponse response = exchange(limiterKey, access, method, params);
             meters.counter("b24.rest.calls", "method", method, "outcome", "ok").increment();
             breaker.succeeded(access.memberId());
+            span.setAttribute("b24.outcome", "ok");
             return response;
         } catch (BitrixException e) {
-            meters.counter("b24.rest.calls", "method", method, "outcome", BitrixErrorCodes.tag(e.code())).increment();
+            String outcome = BitrixErrorCodes.tag(e.code());
+            meters.counter("b24.rest.calls", "method", method, "outcome", outcome).increment();
+            span.setAttribute("b24.outcome", outcome);
+            span.setStatus(StatusCode.ERROR, outcome);
             if (portalFailed(e)) {
                 breaker.failed(access.memberId());
             } else if (e.httpStatus() > 0) {
                 breaker.succeeded(access.memberId());
             }
             throw e;
+        } finally {
+            span.end();
         }
     }
 

@@ -15,6 +15,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.tracing.TracingPolicy;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -69,7 +70,9 @@ class PortalHttp {
                 .setConnectTimeout((int) connectTimeoutMillis)
                 .setKeepAlive(true)
                 .setVerifyHost(true)
-                .setForceSni(true),
+                .setForceSni(true)
+                // BitrixClient opens the call's span itself, with the portal and the method and no URL.
+                .setTracingPolicy(TracingPolicy.IGNORE),
                 new PoolOptions().setHttp1MaxSize(CONNECTIONS_PER_HOST));
     }
 

@@ -20,7 +20,9 @@ import io.b24bots.bot.messaging.BotEventQueue;
 import io.b24bots.bot.messaging.MessageIdentity;
 import io.b24bots.jobs.JobOffers;
 import io.b24bots.jobs.JobQueue;
+import io.b24bots.support.JobTraces;
 import io.b24bots.support.PlainTransaction;
+import io.opentelemetry.api.trace.Span;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -49,7 +51,7 @@ public class BotEventIntake {
      */
     static final int WRITERS = 4;
 
-    private record Pending(String memberId, String event, String dataJson, byte[] hash,
+    private record Pending(String memberId, String event, String dataJson, byte[] hash, String traceParent,
             CompletableFuture<Outcome> outcome) {
     }
 
@@ -78,7 +80,10 @@ public class BotEventIntake {
         }
         String message = MessageIdentity.ofWebhook(event, data);
         byte[] hash = message != null ? dedup.hash(memberId, EventDedup.MESSAGE, message) : dedup.hash(memberId, event, dataJson);
-        Pending mine = new Pending(memberId, event, dataJson, hash, new CompletableFuture<>());
+        // The request's span names its portal; its context is taken here, on the request's thread (the batch
+        // may be written by another request's), for the job's run to continue.
+        Span.current().setAttribute("b24.member_id", memberId);
+        Pending mine = new Pending(memberId, event, dataJson, hash, JobTraces.current(), new CompletableFuture<>());
         waiting.add(mine);
         writers.acquireUninterruptibly();
         try {
@@ -164,7 +169,7 @@ public class BotEventIntake {
         for (int i = 0; i < batch.size(); i++) {
             if (first[i]) {
                 Pending event = batch.get(i);
-                fresh.add(new BotEventQueue.WebhookEvent(event.memberId(), event.event(), event.dataJson()));
+                fresh.add(new BotEventQueue.WebhookEvent(event.memberId(), event.event(), event.dataJson(), event.traceParent()));
             }
         }
         JobQueue.Offered offered = botEvents.acceptAll(connection, offers, fresh);

@@ -45,11 +45,11 @@ public final class JobOffers {
     }
 
     /** A job inserted leased to this replica's worker, to run once the transaction commits. */
-    void leased(long id, String kind, String memberId, String payload, Instant createdAt, long leasedAtNanos) {
+    void leased(long id, String kind, String memberId, String payload, String traceParent, Instant createdAt, long leasedAtNanos) {
         if (slotsLeft() <= 0) {
             throw new IllegalStateException("a job leased at insert without a slot held for it");
         }
-        leased.add(runner.leasedAtInsert(id, kind, memberId, payload, createdAt, leasedAtNanos));
+        leased.add(runner.leasedAtInsert(id, kind, memberId, payload, traceParent, createdAt, leasedAtNanos));
     }
 
     /** Jobs were queued for the workers of every replica. */

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.b24bots.support.JobTraces;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Status;
@@ -51,9 +53,9 @@ public class JobQueue {
             with room as (
                 select %s as ok
             ), added as (
-                insert into job (kind, member_id, payload, dedup_key, status, attempts, run_at, created_at, updated_at)
+                insert into job (kind, member_id, payload, dedup_key, status, attempts, run_at, created_at, updated_at, trace_parent)
                 select cast(:kind as varchar), cast(:memberId as varchar), cast(:payload as text), cast(:dedupKey as varchar),
-                       'queued', 0, now() + make_interval(secs => cast(:delay as float8)), now(), now()
+                       'queued', 0, now() + make_interval(secs => cast(:delay as float8)), now(), now(), cast(:traceParent as varchar)
                 from room where room.ok
                 on conflict (kind, dedup_key) where status = 'queued' and dedup_key is not null do nothing
                 returning 1
@@ -85,10 +87,10 @@ public class JobQueue {
      */
     private static final String INSERT_ALL = """
             with offered as (
-                select t.member_id, t.payload, t.ord,
+                select t.member_id, t.payload, t.trace_parent, t.ord,
                        row_number() over (partition by t.member_id order by t.ord) as place,
                        sum(octet_length(t.payload)) over (partition by t.member_id order by t.ord) as bytes_so_far
-                from unnest(cast(? as varchar[]), cast(? as text[])) with ordinality as t(member_id, payload, ord)
+                from unnest(cast(? as varchar[]), cast(? as text[]), cast(? as varchar[])) with ordinality as t(member_id, payload, trace_parent, ord)
             ), known as (
                 select k.member_id, k.active, k.bytes
                 from unnest(cast(? as varchar[]), cast(? as bigint[]), cast(? as bigint[])) as k(member_id, active, bytes)
@@ -113,17 +115,18 @@ public class JobQueue {
                 left join known k on k.member_id = m.member_id
                 left join idle i on i.member_id = m.member_id
             ), taken as (
-                select o.ord, o.member_id, o.payload, r.idle and o.place = 1 as leased
+                select o.ord, o.member_id, o.payload, o.trace_parent, r.idle and o.place = 1 as leased
                 from offered o join room r on r.member_id = o.member_id
                 where r.installed and r.active + o.place <= ? and r.bytes + o.bytes_so_far <= ?
             ), added as (
-                insert into job (kind, member_id, payload, status, locked_by, locked_until, attempts, run_at, created_at, updated_at)
+                insert into job (kind, member_id, payload, status, locked_by, locked_until, attempts, run_at, created_at, updated_at,
+                                 trace_parent)
                 select cast(? as varchar), member_id, payload,
                        case when leased then 'running' else 'queued' end,
                        case when leased then cast(? as varchar) end,
                        case when leased then now() + make_interval(secs => ?) end,
                        case when leased then 1 else 0 end,
-                       now(), now(), now()
+                       now(), now(), now(), trace_parent
                 from taken order by ord
                 returning id, member_id, status
             )
@@ -216,8 +219,14 @@ public class JobQueue {
      */
     public Offered offerAll(Connection connection, JobOffers offers, String kind, List<String> memberIds,
             List<String> payloads) throws SQLException {
-        if (memberIds.size() != payloads.size()) {
-            throw new IllegalArgumentException("one payload per portal");
+        return offerAll(connection, offers, kind, memberIds, payloads, Collections.nCopies(memberIds.size(), null));
+    }
+
+    /** {@link #offerAll} with the {@code traceparent} each job's run continues (null for none), index by index. */
+    public Offered offerAll(Connection connection, JobOffers offers, String kind, List<String> memberIds,
+            List<String> payloads, List<String> traceParents) throws SQLException {
+        if (memberIds.size() != payloads.size() || memberIds.size() != traceParents.size()) {
+            throw new IllegalArgumentException("one payload and one trace parent per portal");
         }
         boolean[] queued = new boolean[memberIds.size()];
         Set<String> notInstalled = new HashSet<>();
@@ -250,16 +259,17 @@ public class JobQueue {
         try (PreparedStatement statement = connection.prepareStatement(INSERT_ALL)) {
             statement.setArray(1, connection.createArrayOf("varchar", memberIds.toArray(new String[0])));
             statement.setArray(2, connection.createArrayOf("text", payloads.toArray(new String[0])));
-            statement.setArray(3, connection.createArrayOf("varchar", knownIds.toArray(new String[0])));
-            statement.setArray(4, connection.createArrayOf("int8", knownActive.toArray(new Long[0])));
-            statement.setArray(5, connection.createArrayOf("int8", knownBytes.toArray(new Long[0])));
-            statement.setArray(6, connection.createArrayOf("varchar", locked));
-            statement.setInt(7, cap);
+            statement.setArray(3, connection.createArrayOf("varchar", traceParents.toArray(new String[0])));
+            statement.setArray(4, connection.createArrayOf("varchar", knownIds.toArray(new String[0])));
+            statement.setArray(5, connection.createArrayOf("int8", knownActive.toArray(new Long[0])));
+            statement.setArray(6, connection.createArrayOf("int8", knownBytes.toArray(new Long[0])));
+            statement.setArray(7, connection.createArrayOf("varchar", locked));
             statement.setInt(8, cap);
-            statement.setLong(9, bytesCap);
-            statement.setString(10, kind);
-            statement.setString(11, locked.length == 0 ? null : offers.worker());
-            statement.setDouble(12, locked.length == 0 ? 0 : offers.lease().toMillis() / 1000.0);
+            statement.setInt(9, cap);
+            statement.setLong(10, bytesCap);
+            statement.setString(11, kind);
+            statement.setString(12, locked.length == 0 ? null : offers.worker());
+            statement.setDouble(13, locked.length == 0 ? 0 : offers.lease().toMillis() / 1000.0);
             try (ResultSet result = statement.executeQuery()) {
                 result.next();
                 // ordinality counts from 1
@@ -282,8 +292,8 @@ public class JobQueue {
                 Instant createdAt = result.getTimestamp(7).toInstant();
                 for (int i = 0; i < leasedIds.length; i++) {
                     // A portal's job leased at insert is its first one in the batch.
-                    offers.leased(leasedIds[i], kind, leasedPortals[i], payloads.get(memberIds.indexOf(leasedPortals[i])),
-                            createdAt, sent);
+                    int first = memberIds.indexOf(leasedPortals[i]);
+                    offers.leased(leasedIds[i], kind, leasedPortals[i], payloads.get(first), traceParents.get(first), createdAt, sent);
                 }
                 if (result.getBoolean(6)) {
                     offers.queued();
@@ -333,6 +343,7 @@ public class JobQueue {
         values.put("payload", payload);
         values.put("dedupKey", dedupKey);
         values.put("delay", delay.toMillis() / 1000.0);
+        values.put("traceParent", JobTraces.current());
         values.put("cap", config.maxQueuedPerPortal());
         values.put("bytesCap", config.maxQueuedBytesPerPortal().asLongValue());
         PositionalSql sql = capped ? CAPPED_JDBC : UNCAPPED_JDBC;

@@ -16,8 +16,16 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.b24bots.support.JobTraces;
 import io.b24bots.support.PortalLogContext;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import org.jboss.logging.Logger;
 
 /**
@@ -53,8 +61,11 @@ public class JobRunner {
     private volatile boolean running;
     private volatile Thread dispatcher;
 
+    private final Tracer tracer;
+
     public JobRunner(String workerId, JobStore store, Map<String, JobHandler> handlers, JobsConfig config, JobSignal signal,
-            MeterRegistry meters, JobErrors errors) {
+            MeterRegistry meters, JobErrors errors, Tracer tracer) {
+        this.tracer = tracer;
         this.meters = meters;
         this.workerId = workerId;
         this.store = store;
@@ -224,8 +235,9 @@ public class JobRunner {
     }
 
     /** A job this worker leased as it was inserted ({@code attempt} 1, lease from {@code leasedAtNanos}). */
-    QueuedJob leasedAtInsert(long id, String kind, String memberId, String payload, Instant createdAt, long leasedAtNanos) {
-        return new QueuedJob(id, kind, memberId, payload, 1, createdAt, store, workerId, config.lease(), leasedAtNanos);
+    QueuedJob leasedAtInsert(long id, String kind, String memberId, String payload, String traceParent, Instant createdAt,
+            long leasedAtNanos) {
+        return new QueuedJob(id, kind, memberId, payload, traceParent, 1, createdAt, store, workerId, config.lease(), leasedAtNanos);
     }
 
     /** Runs a job leased at insert in a slot {@link #reserve} held for it. */
@@ -312,9 +324,14 @@ public class JobRunner {
             ScheduledFuture<?> heartbeat = heartbeats.scheduleAtFixedRate(() -> leases.renewAll(jobs), renewEvery, renewEvery,
                     TimeUnit.MILLISECONDS);
             Map<QueuedJob, RuntimeException> failures;
-            try {
+            Span span = span(jobs.getFirst(), jobs.subList(1, jobs.size()));
+            try (Scope traced = span.makeCurrent()) {
                 failures = handlers.get(jobs.getFirst().kind()).runGroup(jobs);
+                if (!failures.isEmpty()) {
+                    span.setStatus(StatusCode.ERROR, failures.size() + " of " + jobs.size() + " jobs failed");
+                }
             } catch (Throwable e) {
+                span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
                 if (e instanceof Error) {
                     errors.seen(e, "handler");
                 }
@@ -323,6 +340,7 @@ public class JobRunner {
                     failures.put(job, e instanceof RuntimeException r ? r : new IllegalStateException(e.getClass().getName(), e));
                 }
             } finally {
+                span.end();
                 heartbeat.cancel(false);
             }
             JobHandler handler = handlers.get(jobs.getFirst().kind());
@@ -377,14 +395,41 @@ public class JobRunner {
         long renewEvery = Math.max(1, config.lease().toMillis() / 3);
         ScheduledFuture<?> heartbeat = heartbeats.scheduleAtFixedRate(() -> leases.renew(job), renewEvery, renewEvery,
                 TimeUnit.MILLISECONDS);
-        try {
+        Span span = span(job, List.of());
+        try (Scope traced = span.makeCurrent()) {
             handler.run(job);
             finished(job, handler);
             return null;
         } catch (Throwable e) {
+            span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
             return outcomes.outcome(job, e);
         } finally {
+            span.end();
             heartbeat.cancel(false);
         }
+    }
+
+    /**
+     * The span of a run: it continues the trace of the request that queued {@code job} (the event's
+     * arrival), and links the traces of the other jobs run with it; the portal is an attribute, never a
+     * payload (it may hold a message's text).
+     */
+    private Span span(QueuedJob job, List<QueuedJob> others) {
+        SpanBuilder builder = tracer.spanBuilder("job " + job.kind()).setSpanKind(SpanKind.CONSUMER)
+                .setParent(JobTraces.parent(job.traceParent()))
+                .setAttribute("b24.member_id", job.memberId())
+                .setAttribute("b24.job.kind", job.kind())
+                .setAttribute("b24.job.id", job.id())
+                .setAttribute("b24.job.attempt", (long) job.attempt());
+        if (!others.isEmpty()) {
+            builder.setAttribute("b24.job.group", (long) others.size() + 1);
+            for (QueuedJob other : others) {
+                SpanContext linked = Span.fromContext(JobTraces.parent(other.traceParent())).getSpanContext();
+                if (linked.isValid()) {
+                    builder.addLink(linked);
+                }
+            }
+        }
+        return builder.startSpan();
     }
 }

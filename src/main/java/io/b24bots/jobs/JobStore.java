@@ -102,10 +102,10 @@ public class JobStore {
                   and ((j.status = 'queued' and j.run_at <= now())
                        or (j.status = 'running' and j.locked_until < now()))
                 for update skip locked)
-            returning id, kind, member_id, payload, attempts, created_at)
-            select true, id, kind, member_id, payload, attempts, created_at from claimed
+            returning id, kind, member_id, payload, attempts, created_at, trace_parent)
+            select true, id, kind, member_id, payload, attempts, created_at, trace_parent from claimed
             union all
-            select false, id, kind, member_id, null, attempts, created_at from abandoned
+            select false, id, kind, member_id, null, attempts, created_at, null from abandoned
             """;
 
     /** The code a job gets when its runs ended without an outcome {@code b24.jobs.max-attempts} times. */
@@ -139,7 +139,7 @@ public class JobStore {
                 while (row.next()) {
                     if (row.getBoolean(1)) {
                         jobs.add(new QueuedJob(row.getLong(2), row.getString(3), row.getString(4), row.getString(5),
-                                row.getInt(6), row.getTimestamp(7).toInstant(), this, worker, lease, sent));
+                                row.getString(8), row.getInt(6), row.getTimestamp(7).toInstant(), this, worker, lease, sent));
                     } else {
                         abandoned(row.getLong(2), row.getString(3), row.getString(4), row.getInt(6));
                     }
@@ -177,7 +177,7 @@ public class JobStore {
     }
 
     /**
-     * The jobs a leasing statement returned (id, kind, member_id, payload, attempts, created_at).
+     * The jobs a leasing statement returned (id, kind, member_id, payload, attempts, created_at, trace_parent).
      * Each is held until {@code lease} after the statement was sent: a bound this process can check
      * on its own clock (see {@link QueuedJob#confirmLease()}).
      */
@@ -186,8 +186,8 @@ public class JobStore {
         List<QueuedJob> jobs = new ArrayList<>();
         try (ResultSet row = statement.executeQuery()) {
             while (row.next()) {
-                jobs.add(new QueuedJob(row.getLong(1), row.getString(2), row.getString(3), row.getString(4), row.getInt(5),
-                        row.getTimestamp(6).toInstant(), this, worker, lease, sent));
+                jobs.add(new QueuedJob(row.getLong(1), row.getString(2), row.getString(3), row.getString(4), row.getString(7),
+                        row.getInt(5), row.getTimestamp(6).toInstant(), this, worker, lease, sent));
             }
         }
         return jobs;
@@ -216,8 +216,8 @@ public class JobStore {
                                             order by j.run_at, j.id limit ?) f
                         where h.id = any(?) and h.status = 'running' and h.locked_by = ?))
                       and status = 'queued' and run_at <= now()
-                    returning id, kind, member_id, payload, attempts, created_at, run_at)
-                    select id, kind, member_id, payload, attempts, created_at from taken order by run_at, id""")) {
+                    returning id, kind, member_id, payload, attempts, created_at, run_at, trace_parent)
+                    select id, kind, member_id, payload, attempts, created_at, trace_parent from taken order by run_at, id""")) {
                 statement.setString(1, worker);
                 statement.setDouble(2, lease.toMillis() / 1000.0);
                 statement.setInt(3, more);

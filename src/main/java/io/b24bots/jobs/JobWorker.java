@@ -6,8 +6,10 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.b24bots.support.Tracing;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Tracer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -45,8 +47,11 @@ public class JobWorker {
         DEAD
     }
 
+    private final Tracer tracer;
+
     JobWorker(JobsConfig config, JobStore store, JobSignal signal, @Any Instance<JobHandler> handlers, MeterRegistry meters,
-            JobErrors errors) {
+            JobErrors errors, Tracing tracing) {
+        this.tracer = tracing.tracer();
         this.config = config;
         this.errors = errors;
         this.store = store;
@@ -113,7 +118,7 @@ public class JobWorker {
                 throw new IllegalStateException("Two job handlers for kind " + handler.kind());
             }
         }
-        return new JobRunner(workerId, store, byKind, config, signal, meters, errors);
+        return new JobRunner(workerId, store, byKind, config, signal, meters, errors, tracer);
     }
 
     /** Queue depth and age for the gauges, read every few seconds rather than on every scrape. */

@@ -16,6 +16,7 @@ public final class QueuedJob {
     private final String kind;
     private final String memberId;
     private final String payload;
+    private final String traceParent;
     private final int attempt;
     private final Instant createdAt;
     private final JobStore store;
@@ -27,13 +28,14 @@ public final class QueuedJob {
     /** System.nanoTime() until which the lease is surely held: {@code lease} after the last leasing statement was sent. */
     private volatile long heldUntilNanos;
 
-    QueuedJob(long id, String kind, String memberId, String payload, int attempt, Instant createdAt, JobStore store,
+    QueuedJob(long id, String kind, String memberId, String payload, String traceParent, int attempt, Instant createdAt, JobStore store,
             String worker, Duration lease, long leasedAtNanos) {
         this.heldUntilNanos = leasedAtNanos + lease.toNanos();
         this.id = id;
         this.kind = kind;
         this.memberId = memberId;
         this.payload = payload;
+        this.traceParent = traceParent;
         this.attempt = attempt;
         this.createdAt = createdAt;
         this.store = store;
@@ -55,6 +57,11 @@ public final class QueuedJob {
 
     public String payload() {
         return payload;
+    }
+
+    /** The W3C traceparent of the span that queued the job; null when nothing was traced. */
+    public String traceParent() {
+        return traceParent;
     }
 
     public int attempt() {

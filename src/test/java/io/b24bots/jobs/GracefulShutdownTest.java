@@ -9,21 +9,24 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import org.junit.jupiter.api.Test;
-
 import io.b24bots.testing.Database;
 import io.b24bots.testing.TestEnvironment;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Tracer;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
 
 /** A replica that stops lets its running jobs finish and records them before it goes. */
 @QuarkusTest
 @WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
 class GracefulShutdownTest {
+
+    @Inject
+    Tracer tracer;
 
     @Inject
     JobWorker worker;
@@ -70,7 +73,7 @@ class GracefulShutdownTest {
         };
         // The application's own worker knows no "test-slow" jobs; keep it out of the way.
         worker.pause();
-        JobRunner runner = new JobRunner("stopping-replica", store, Map.of("test-slow", slow), config, signal, meters, errors);
+        JobRunner runner = new JobRunner("stopping-replica", store, Map.of("test-slow", slow), config, signal, meters, errors, tracer);
         try {
             QuarkusTransaction.requiringNew().run(() -> {
                 queue.enqueue("test-slow", "graceful-a", null, null);

@@ -9,21 +9,20 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-
 import javax.sql.DataSource;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 
 import io.b24bots.testing.Database;
 import io.b24bots.testing.TestEnvironment;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Tracer;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * What a failing job does to the worker: a JVM Error in a handler or in the dispatcher is recorded,
@@ -35,6 +34,9 @@ import jakarta.persistence.EntityManager;
 class JobFailureTest {
 
     private static final String CHECK = "checks.find { it.name == '" + JobReadiness.NAME + "' }";
+
+    @Inject
+    Tracer tracer;
 
     @Inject
     JobQueue queue;
@@ -152,7 +154,7 @@ class JobFailureTest {
         };
         worker.pause();
         JobRunner runner = new JobRunner("failing-dispatcher", failingOnce,
-                Map.of(TestJobHandlers.NoopJob.KIND, new TestJobHandlers.NoopJob()), config, signal, meters, errors);
+                Map.of(TestJobHandlers.NoopJob.KIND, new TestJobHandlers.NoopJob()), config, signal, meters, errors, tracer);
         try {
             runner.start();
             await().atMost(Duration.ofSeconds(10)).untilTrue(thrown);

@@ -101,7 +101,7 @@ class JobGroupTest {
 
     /** A job leased a whole lease ago by this process's clock, so only the database can confirm it. */
     private QueuedJob job(long id, String worker, int attempt) {
-        return new QueuedJob(id, KIND, PORTAL, "{}", attempt, Instant.now(), store, worker, LEASE,
+        return new QueuedJob(id, KIND, PORTAL, "{}", null, attempt, Instant.now(), store, worker, LEASE,
                 System.nanoTime() - LEASE.toNanos());
     }
 

@@ -180,7 +180,7 @@ class JobLeaseAtInsertTest {
                 returning id""").setParameter("kind", TestJobHandlers.NoopJob.KIND).getSingleResult())).longValue();
         stopping.stop(Duration.ofSeconds(1));
 
-        stopping.runLeased(stopping.leasedAtInsert(id, TestJobHandlers.NoopJob.KIND, "leasetest-stopping", "{}",
+        stopping.runLeased(stopping.leasedAtInsert(id, TestJobHandlers.NoopJob.KIND, "leasetest-stopping", "{}", null,
                 Instant.now(), System.nanoTime()));
 
         // Not left for its lease to run out: the application's own worker takes it and runs it.

@@ -12,6 +12,7 @@ import io.b24bots.testing.Database;
 import io.b24bots.testing.TestEnvironment;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Tracer;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.test.common.TestResourceScope;
@@ -30,6 +31,9 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
 class JobLeaseTest {
+
+    @Inject
+    Tracer tracer;
 
     @Inject
     JobQueue queue;
@@ -94,7 +98,7 @@ class JobLeaseTest {
         // A runner renewing every 200 ms, alone on the queue, so the test need not wait for the usual 20 s.
         worker.pause();
         JobRunner runner = new JobRunner("short-lease", store, Map.of(TestJobHandlers.LeaseJob.KIND, handler),
-                withLease(Duration.ofMillis(600)), signal, meters, errors);
+                withLease(Duration.ofMillis(600)), signal, meters, errors, tracer);
         try {
             runner.start();
             QuarkusTransaction.requiringNew().run(() -> queue.enqueue(TestJobHandlers.LeaseJob.KIND, "leasetest-b", null, null));

@@ -14,7 +14,9 @@ public final class Metrics {
         double total = 0;
         for (String line : text.split("\n")) {
             if ((line.startsWith(name + "{") || line.startsWith(name + " ")) && line.contains(labels)) {
-                total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                // "name{labels} value", and with tracing on an exemplar after " # ": the value is the word after the labels.
+                String sample = line.contains(" # ") ? line.substring(0, line.indexOf(" # ")) : line;
+                total += Double.parseDouble(sample.substring(sample.lastIndexOf(' ') + 1));
             }
         }
         return total;

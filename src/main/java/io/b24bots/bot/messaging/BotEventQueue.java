@@ -31,7 +31,7 @@ public class BotEventQueue {
     private final BotDirectory directory;
 
     /** A webhook event for {@link #acceptAll}: its {@code data}, already stripped of tokens, as JSON. */
-    public record WebhookEvent(String memberId, String event, String dataJson) {
+    public record WebhookEvent(String memberId, String event, String dataJson, String traceParent) {
     }
 
     BotEventQueue(JobQueue jobs, ObjectMapper json, BotDirectory directory) {
@@ -101,11 +101,13 @@ public class BotEventQueue {
     public JobQueue.Offered acceptAll(Connection connection, JobOffers offers, List<WebhookEvent> events) throws SQLException {
         List<String> memberIds = new ArrayList<>(events.size());
         List<String> payloads = new ArrayList<>(events.size());
+        List<String> traceParents = new ArrayList<>(events.size());
         for (WebhookEvent event : events) {
             memberIds.add(event.memberId());
             payloads.add(payload(event.event(), event.dataJson()));
+            traceParents.add(event.traceParent());
         }
-        return jobs.offerAll(connection, offers, KIND, memberIds, payloads);
+        return jobs.offerAll(connection, offers, KIND, memberIds, payloads, traceParents);
     }
 
     /** The job payload {@link #enqueue} writes, around data the intake already wrote as JSON (for its hash). */
