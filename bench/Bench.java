@@ -58,7 +58,7 @@ public class Bench {
     static final int CONNECTIONS = 16;
     static final int FIXED_RATE = 1000;
     /** Which scenarios to run: 1 (intake, with 4 and 6), 2 (delivery to the stub portal), 3 (one busy portal). */
-    static final List<String> SCENARIOS = List.of(System.getProperty("bench.scenarios", "1,2,3").split(","));
+    static final List<String> SCENARIOS = List.of(System.getProperty("bench.scenarios", "1,2,php,3").split(","));
     static final int DELIVERY_SECONDS = Integer.getInteger("bench.delivery-seconds", 10);
     static final int DELIVERY_WARMUP_SECONDS = Integer.getInteger("bench.delivery-warmup-seconds", 90);
     static final int INTAKE_WARMUP_SECONDS = Integer.getInteger("bench.intake-warmup-seconds", 45);
@@ -185,6 +185,9 @@ public class Bench {
         }
         if (SCENARIOS.contains("2")) {
             delivery(bodies, figures);
+        }
+        if (SCENARIOS.contains("2") && SCENARIOS.contains("php")) {
+            phpPeer(bodies, figures, portals);
         }
         if (SCENARIOS.contains("3")) {
             busyPortal(figures);
@@ -352,6 +355,117 @@ public class Bench {
             jobOutcomes("delivery fixed run " + run, firstJob);
         }
         stopService();
+    }
+
+    /** Where the PHP peer's files, php-fpm and nginx live; also how its processes are told apart in /proc. */
+    static final String PHP_DIR = "bench/work/php";
+
+    /**
+     * The PHP peer, in the same run and on the same events as scenario 2: bench/php/bot.php (what
+     * Bitrix24's EchoBot does per message: check the application token against a PHP file of the
+     * installed portals, send the reply with cURL inside the request, answer 200, store nothing) on
+     * Debian's php-fpm (8 workers) behind nginx, sending its replies to the same stub portal. The
+     * v1 events of scenario 2 (EchoBot answers v1), at saturation, RUNS times.
+     */
+    static void phpPeer(Path bodies, Map<String, List<Double>> figures, List<Portal> portals) throws Exception {
+        Path dir = root.resolve(PHP_DIR);
+        deleteTree(dir);
+        Files.createDirectories(dir.resolve("temp"));
+        Files.copy(root.resolve("bench/php/bot.php"), dir.resolve("bot.php"));
+        StringBuilder installed = new StringBuilder("<?php\nreturn [\n");
+        for (Portal portal : portals) {
+            installed.append("    '").append(portal.memberId).append("' => '").append(appToken(portal)).append("',\n");
+        }
+        Files.writeString(dir.resolve("portals.php"), installed.append("];\n"));
+        Files.writeString(dir.resolve("php-fpm.conf"), """
+                [global]
+                pid = DIR/php-fpm.pid
+                error_log = DIR/php-fpm.log
+                daemonize = no
+                [bot]
+                listen = DIR/php-fpm.sock
+                pm = static
+                pm.max_children = 8
+                """.replace("DIR", dir.toString()));
+        int phpPort = freePort();
+        Files.writeString(dir.resolve("nginx.conf"), """
+                daemon off;
+                master_process off;
+                worker_processes 1;
+                pid DIR/nginx.pid;
+                error_log DIR/error.log warn;
+                events { worker_connections 4096; }
+                http {
+                    access_log off;
+                    client_body_temp_path DIR/temp/body;
+                    fastcgi_temp_path DIR/temp/fastcgi;
+                    proxy_temp_path DIR/temp/proxy;
+                    uwsgi_temp_path DIR/temp/uwsgi;
+                    scgi_temp_path DIR/temp/scgi;
+                    server {
+                        listen 127.0.0.1:PORT backlog=4096;
+                        client_max_body_size 1m;
+                        client_body_buffer_size 64k;
+                        location = /bot.php {
+                            include /etc/nginx/fastcgi_params;
+                            fastcgi_param SCRIPT_FILENAME DIR/bot.php;
+                            fastcgi_pass unix:DIR/php-fpm.sock;
+                        }
+                    }
+                }
+                """.replace("DIR", dir.toString()).replace("PORT", Integer.toString(phpPort)));
+        String phpFpm = System.getProperty("bench.php-fpm", "/usr/sbin/php-fpm8.2");
+        // -R: this bench may run as root, which php-fpm refuses unless told.
+        Process fpm = new ProcessBuilder(phpFpm, "-F", "-R", "-y", dir.resolve("php-fpm.conf").toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("php-fpm.out").toFile()).start();
+        Process nginx = new ProcessBuilder(System.getProperty("bench.nginx", "nginx"), "-p", dir.toString(), "-c",
+                dir.resolve("nginx.conf").toString(), "-e", dir.resolve("error.log").toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!Files.exists(dir.resolve("php-fpm.sock")) || !listening(phpPort)) {
+                if (!fpm.isAlive() || !nginx.isAlive() || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the PHP peer did not start: see " + PHP_DIR + "/php-fpm.out and nginx.out");
+                }
+                Thread.sleep(50);
+            }
+            // Warm-up: opcache, php-fpm's workers, the connections to the stub.
+            wrk(phpPort, "/bot.php", bodies.resolve("php.lua"), 10, CONNECTIONS, 4_000_000_000L);
+            for (int run = 1; run <= RUNS; run++) {
+                long offset = 4_000_000_000L + run * 100_000_000L;
+                long from = stub.logSize();
+                Cpu before = Cpu.now();
+                Wrk sat = wrk(phpPort, "/bot.php", bodies.resolve("php.lua"), DELIVERY_SECONDS, CONNECTIONS, offset);
+                Cpu cpu = Cpu.now().minus(before);
+                Replies replies = stub.replies(from);
+                add(figures, "php_rps", sat.rps);
+                add(figures, "php_replies_per_s", replies.perSecond());
+                add(figures, "php_missing", Math.max(0, sat.ok - replies.count));
+                if (replies.count > 0) {
+                    add(figures, "php_cpu_us", cpu.php * 1e6 / replies.count);
+                    add(figures, "php_cpu_stub_us", cpu.stub * 1e6 / replies.count);
+                }
+                log("PHP peer run %d: %.0f events/s answered, %d replies at the stub (%.0f/s), CPU per event: PHP (php-fpm "
+                        + "and its nginx) %.0f µs, stub %.0f µs", run, sat.rps, replies.count, replies.perSecond(),
+                        replies.count == 0 ? 0 : cpu.php * 1e6 / replies.count, replies.count == 0 ? 0 : cpu.stub * 1e6 / replies.count);
+                if (sat.errors > 0) {
+                    notes.add("PHP peer run " + run + ": " + sat.errors + " non-2xx answers or socket errors");
+                }
+            }
+        } finally {
+            nginx.destroy();
+            fpm.destroy();
+            nginx.waitFor(10, TimeUnit.SECONDS);
+            fpm.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    static boolean listening(int port) {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /**
@@ -754,6 +868,9 @@ public class Bench {
         env.put("B24_JOBS_ENABLED", Boolean.toString(worker));
         env.put("B24_JOBS_MAX_QUEUED_PER_PORTAL", "10000000");
         env.put("B24_JOBS_POLL_INTERVAL", "PT0.5S");
+        // The marketplace status reads (one app.info per portal, the first a minute after start, 500 a tick)
+        // are not the event path, and their job ids would be counted as events: one read a day.
+        env.put("B24_INSTALL_APP_INFO_TICK", "24h");
         overrides.forEach((key, value) -> {
             if (value == null) {
                 env.remove(key);
@@ -857,6 +974,8 @@ public class Bench {
         List<String[]> events = new ArrayList<>();
         List<String[]> ignored = new ArrayList<>();
         List<String[]> delivery = new ArrayList<>();
+        // The PHP peer answers v1 message events only, as Bitrix24's EchoBot does.
+        List<String[]> php = new ArrayList<>();
         for (Portal portal : portals) {
             long echo = bitrix.imbot().liveBots(portal, "b24bots_echo").getFirst().id;
             long support = bitrix.imbot().liveBots(portal, "b24bots_support").getFirst().id;
@@ -869,10 +988,12 @@ public class Bench {
             // Scenario 2: the fixed-rate client writes the event's due time where SENTAT stands, and
             // the echo reply repeats it to the stub portal.
             delivery.add(split(v1(portal, echo, echoToken, authorToken, 7, SENTAT + " " + text(14))));
+            php.add(split(v1(portal, echo, echoToken, authorToken, 7, SENTAT + " " + text(14))));
             delivery.add(split(v2(portal, support, supportToken, 7, SENTAT + " " + text(22))));
         }
         Collections.shuffle(events, new java.util.Random(42));
         Collections.shuffle(delivery, new java.util.Random(42));
+        Collections.shuffle(php, new java.util.Random(42));
         for (String[] body : events.subList(0, 50)) {
             ignored.add(new String[] {body[0].replace("event=ONIMBOTMESSAGEADD", "event=ONBENCHIGNORED")
                     .replace("event=ONIMBOTV2MESSAGEADD", "event=ONBENCHIGNORED"), body[1]});
@@ -880,6 +1001,7 @@ public class Bench {
         lua(dir.resolve("events.lua"), events);
         lua(dir.resolve("ignored.lua"), ignored);
         lua(dir.resolve("delivery.lua"), delivery);
+        lua(dir.resolve("php.lua"), php);
         lines(dir.resolve("events.txt"), events);
         lines(dir.resolve("ignored.txt"), ignored);
         lines(dir.resolve("delivery.txt"), delivery);
@@ -1044,8 +1166,12 @@ public class Bench {
     }
 
     static Wrk wrk(String path, Path script, int seconds, int connections, long offset) throws Exception {
+        return wrk(port, path, script, seconds, connections, offset);
+    }
+
+    static Wrk wrk(int target, String path, Path script, int seconds, int connections, long offset) throws Exception {
         ProcessBuilder builder = new ProcessBuilder("wrk", "-t1", "-c" + connections, "-d" + seconds + "s", "--latency",
-                "-s", script.toString(), "http://127.0.0.1:" + port + path);
+                "-s", script.toString(), "http://127.0.0.1:" + target + path);
         builder.environment().put("BENCH_OFFSET", Long.toString(offset));
         builder.redirectErrorStream(true);
         Process process = builder.start();
@@ -1225,8 +1351,10 @@ public class Bench {
     static double[] claimCost() throws Exception {
         Field field = Class.forName("io.b24bots.jobs.JobStore").getDeclaredField("CLAIM");
         field.setAccessible(true);
-        // Its JDBC placeholders, in order: the worker, the lease in seconds, the most jobs to take.
-        String claim = ((String) field.get(null)).replaceFirst("\\?", "'bench'").replaceFirst("\\?", "60")
+        // Its JDBC placeholders, in order (JobStore.claim): the max attempts, the abandoned error text, the max
+        // attempts again, the worker, the lease in seconds, the most jobs to take.
+        String claim = ((String) field.get(null)).replaceFirst("\\?", "10").replaceFirst("\\?", "'bench: abandoned'")
+                .replaceFirst("\\?", "10").replaceFirst("\\?", "'bench'").replaceFirst("\\?", "60")
                 .replaceFirst("\\?", "8");
         exec("update job set status = 'done' where status in ('queued', 'running')");
         double[] cost = new double[2];
@@ -1273,11 +1401,11 @@ public class Bench {
      * stub's nginx: per event, a figure the machine's drift moves far less than a rate does.
      * Processes that ended (a backend that closed) drop out, so take both readings while the same ones run.
      */
-    record Cpu(double service, double postgres, double stub) {
+    record Cpu(double service, double postgres, double stub, double php) {
         static final double TICKS = 100.0;
 
         static Cpu now() throws IOException {
-            double service = 0, postgres = 0, stub = 0;
+            double service = 0, postgres = 0, stub = 0, php = 0;
             try (var processes = Files.list(Path.of("/proc"))) {
                 for (Path proc : (Iterable<Path>) processes::iterator) {
                     if (!proc.getFileName().toString().chars().allMatch(Character::isDigit)) {
@@ -1291,6 +1419,8 @@ public class Bench {
                         double seconds = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS;
                         if (command.contains("quarkus-run.jar")) {
                             service += seconds;
+                        } else if (command.contains("php-fpm") || command.contains(PHP_DIR)) {
+                            php += seconds;
                         } else if (command.startsWith("postgres") || command.contains("/bin/postgres")) {
                             postgres += seconds;
                         } else if (command.contains("nginx")) {
@@ -1301,11 +1431,11 @@ public class Bench {
                     }
                 }
             }
-            return new Cpu(service, postgres, stub);
+            return new Cpu(service, postgres, stub, php);
         }
 
         Cpu minus(Cpu before) {
-            return new Cpu(service - before.service, postgres - before.postgres, stub - before.stub);
+            return new Cpu(service - before.service, postgres - before.postgres, stub - before.stub, php - before.php);
         }
     }
 

@@ -31,6 +31,12 @@ FIGURES = [
     ("delivery_cpu_service_us", "2. CPU per event at saturation (intake and reply): the service, µs", "", False, None),
     ("delivery_cpu_pg_us", "2. CPU per event at saturation: PostgreSQL, µs", "", False, None),
     ("delivery_cpu_stub_us", "2. CPU per event at saturation: the stub portal (nginx), µs", "", False, None),
+    ("delivery_replies_per_s", "2. the same against the PHP peer in this run (replies/s)", "≥ the peer", True, "php_replies_per_s"),
+    ("php_rps", "PHP peer: v1 events answered per s at saturation (php-fpm, 8 workers, behind nginx; 16 connections)", "", True, None),
+    ("php_replies_per_s", "PHP peer: replies reaching the stub portal per s", "", True, None),
+    ("php_missing", "PHP peer: events answered without a reply at the stub", "", False, None),
+    ("php_cpu_us", "PHP peer: CPU per event, php-fpm and its nginx, µs (stores nothing)", "", False, None),
+    ("php_cpu_stub_us", "PHP peer: CPU per event, the stub portal (nginx), µs", "", False, None),
     ("delivery_fixed_achieved", "2. fixed 1,000 events/s with the worker on: rate achieved", "1,000", True, None),
     ("delivery_fixed_p50_ms", "2. fixed 1,000 events/s: reply p50 ms (event due → reply at the stub)", "", False, None),
     ("delivery_fixed_p99_ms", "2. fixed 1,000 events/s: reply p99 ms (event due → reply at the stub)", "< 50", False, None),
@@ -97,7 +103,7 @@ for name, what, target, higher, floor in FIGURES:
     row = ["| " + what, target]
     for l in labels:
         values = runs[l]["figures"].get(name, [])
-        if what.startswith("1. the same"):
+        if " the same against " in what:
             row.append("")
         elif name.endswith("_in_order") and values:
             row.append("yes" if min(values) == 1 else "no (%d of %d runs)" % (values.count(0), len(values)))
@@ -107,7 +113,8 @@ for name, what, target, higher, floor in FIGURES:
         f = runs[l]["figures"]
         if floor and f.get(name) and f.get(floor):
             ratio = statistics.median(f[name]) / statistics.median(f[floor])
-            row.append("%.0f%% of floor" % (ratio * 100) if higher else "%.1f× floor" % ratio)
+            against = "the PHP peer" if floor.startswith("php_") else "floor"
+            row.append("%.0f%% of %s" % (ratio * 100, against) if higher else "%.1f× %s" % (ratio, against))
         else:
             row.append("")
     lines.append(" | ".join(row) + " |")
