@@ -47,6 +47,17 @@ class GroupAddressingTest {
         assertThat(Mentions.addressedInText("all of you, stand-up now", BOT)).isFalse();
     }
 
+    /** The quick check before any pattern runs finds a mark wherever it stands, in any case, and only a mark. */
+    @Test
+    void theQuickCheckFindsEveryMarkAndNothingElse() {
+        assertThat(Mentions.hasMark("[b]bold[/b] then [UsEr=567]Bot[/USER]")).isTrue();
+        assertThat(Mentions.hasMark("[user=all]")).isTrue();
+        assertThat(Mentions.hasMark("a user= without its bracket, [b]x[/b], [")).isFalse();
+        assertThat(Mentions.hasMark(null)).isFalse();
+        assertThat(Mentions.withoutMention("  plain text  ", BOT)).isEqualTo("plain text");
+        assertThat(Mentions.addressedInText("[b]no mention[/b]", BOT)).isFalse();
+    }
+
     private JsonNode params(String text) throws Exception {
         return json.readTree(text);
     }
