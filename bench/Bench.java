@@ -357,6 +357,26 @@ public class Bench {
         stopService();
     }
 
+    /**
+     * The start of the bench's nginx configurations (the stub portal's, the PHP peer's): one process in the
+     * foreground, its pid, logs and temporary files under DIR, up to the opening of the http block.
+     */
+    static final String NGINX_HEAD = """
+            daemon off;
+            master_process off;
+            worker_processes 1;
+            pid DIR/nginx.pid;
+            error_log DIR/error.log warn;
+            events { worker_connections 4096; }
+            http {
+                access_log off;
+                client_body_temp_path DIR/temp/body;
+                proxy_temp_path DIR/temp/proxy;
+                fastcgi_temp_path DIR/temp/fastcgi;
+                uwsgi_temp_path DIR/temp/uwsgi;
+                scgi_temp_path DIR/temp/scgi;
+            """;
+
     /** Where the PHP peer's files, php-fpm and nginx live; also how its processes are told apart in /proc. */
     static final String PHP_DIR = "bench/work/php";
 
@@ -388,20 +408,7 @@ public class Bench {
                 pm.max_children = 8
                 """.replace("DIR", dir.toString()));
         int phpPort = freePort();
-        Files.writeString(dir.resolve("nginx.conf"), """
-                daemon off;
-                master_process off;
-                worker_processes 1;
-                pid DIR/nginx.pid;
-                error_log DIR/error.log warn;
-                events { worker_connections 4096; }
-                http {
-                    access_log off;
-                    client_body_temp_path DIR/temp/body;
-                    fastcgi_temp_path DIR/temp/fastcgi;
-                    proxy_temp_path DIR/temp/proxy;
-                    uwsgi_temp_path DIR/temp/uwsgi;
-                    scgi_temp_path DIR/temp/scgi;
+        Files.writeString(dir.resolve("nginx.conf"), NGINX_HEAD + """
                     server {
                         listen 127.0.0.1:PORT backlog=4096;
                         client_max_body_size 1m;
@@ -640,20 +647,7 @@ public class Bench {
             }
             String batch = "{\"result\":{\"result\":{" + results + "},\"result_error\":{},\"result_total\":{},"
                     + "\"result_next\":{},\"result_time\":{}}," + time + "}";
-            String conf = """
-                    daemon off;
-                    master_process off;
-                    worker_processes 1;
-                    pid DIR/nginx.pid;
-                    error_log DIR/error.log warn;
-                    events { worker_connections 4096; }
-                    http {
-                        access_log off;
-                        client_body_temp_path DIR/temp/body;
-                        proxy_temp_path DIR/temp/proxy;
-                        fastcgi_temp_path DIR/temp/fastcgi;
-                        uwsgi_temp_path DIR/temp/uwsgi;
-                        scgi_temp_path DIR/temp/scgi;
+            String conf = NGINX_HEAD + """
                         default_type application/json;
                         # One JSON object per reply call: its time, method and body (JSON-escaped).
                         log_format replies escape=json '{"t":$msec,"uri":"$uri","body":"$request_body"}';

@@ -22,7 +22,7 @@ public interface ConsoleConfig {
     String operatorRole();
 
     /**
-     * Seals the console's login cookie and signs its forms, at least 32 characters, the same on every
+     * Seals the console's login cookie, at least 32 characters, the same on every
      * replica ({@code B24_CONSOLE_SESSION_KEY}). Required in production once operators or OIDC are set.
      */
     Optional<String> sessionKey();
