@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -57,8 +58,13 @@ public class Bench {
     static final int SECONDS = Integer.getInteger("bench.seconds", 5);
     static final int CONNECTIONS = 16;
     static final int FIXED_RATE = 1000;
-    /** Which scenarios to run: 1 (intake, with 4 and 6), 2 (delivery to the stub portal), 3 (one busy portal). */
-    static final List<String> SCENARIOS = List.of(System.getProperty("bench.scenarios", "1,2,php,3").split(","));
+    /**
+     * Which scenarios to run: 1 (intake, with 4 and 6), 2 (delivery to the stub portal), php (the PHP peer,
+     * with 2), 3 (one busy portal), tokens (every event with a token the service has not seen).
+     */
+    static final List<String> SCENARIOS = List.of(System.getProperty("bench.scenarios", "1,2,php,3,tokens").split(","));
+    /** The cached-proof events' rate beside the new-token load of scenario "tokens". */
+    static final int CACHED_RATE = 500;
     static final int DELIVERY_SECONDS = Integer.getInteger("bench.delivery-seconds", 10);
     static final int DELIVERY_WARMUP_SECONDS = Integer.getInteger("bench.delivery-warmup-seconds", 90);
     static final int INTAKE_WARMUP_SECONDS = Integer.getInteger("bench.intake-warmup-seconds", 45);
@@ -192,6 +198,9 @@ public class Bench {
         if (SCENARIOS.contains("3")) {
             busyPortal(figures);
         }
+        if (SCENARIOS.contains("tokens")) {
+            newTokens(bodies, figures);
+        }
         if (SCENARIOS.contains("startup")) {
             startupVariants(figures);
         }
@@ -280,6 +289,62 @@ public class Bench {
     }
 
     /**
+     * Scenario "tokens": every event carries an author token the service has never seen, so each costs
+     * an {@code app.info} call to the OAuth server (the emulator, in this JVM) before it is stored; the
+     * bot's token is the cached one. At saturation (worker off, as scenario 1): how many new tokens a
+     * second the service absorbs. Then events whose proofs are cached, at a fixed rate, alone and with
+     * that saturating load beside them: what the new tokens do to them.
+     */
+    static void newTokens(Path bodies, Map<String, List<Double>> figures) throws Exception {
+        discardQueuedEvents();
+        startService(false, "tokens", Map.of());
+        // Warm-up: JIT, and the cached events' proofs (one app.info per token).
+        wrk("/b24/events", bodies.resolve("events.lua"), INTAKE_WARMUP_SECONDS, CONNECTIONS, 5_000_000_000L);
+        wrk("/b24/events", bodies.resolve("fresh.lua"), 10, CONNECTIONS, 5_100_000_000L);
+        for (int run = 1; run <= RUNS; run++) {
+            long offset = 5_000_000_000L + run * 100_000_000L;
+            int before = bitrix.calls(call -> call.method().equals("app.info")).size();
+            Cpu cpuBefore = Cpu.now();
+            Wrk fresh = wrk("/b24/events", bodies.resolve("fresh.lua"), SECONDS, CONNECTIONS, offset);
+            Cpu cpu = Cpu.now().minus(cpuBefore);
+            int proofs = bitrix.calls(call -> call.method().equals("app.info")).size() - before;
+            add(figures, "tokens_new_per_s", fresh.ok / (double) SECONDS);
+            add(figures, "tokens_new_p99_ms", fresh.p99);
+            add(figures, "tokens_app_info_per_event", fresh.ok == 0 ? 0 : proofs / (double) fresh.ok);
+            if (fresh.ok > 0) {
+                add(figures, "tokens_cpu_service_us", cpu.service * 1e6 / fresh.ok);
+            }
+            if (fresh.errors > 0) {
+                notes.add("tokens run " + run + ": " + fresh.errors + " new-token events not answered 200");
+            }
+            Fixed alone = fixedRate(bodies.resolve("events.txt"), CACHED_RATE, SECONDS, offset + 10_000_000L);
+            add(figures, "tokens_cached_alone_p99_ms", alone.p99);
+            // The new-token load at saturation beside the cached events, from a second before them to after them.
+            CompletableFuture<Wrk> flood = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return wrk("/b24/events", bodies.resolve("fresh.lua"), SECONDS + 2, CONNECTIONS, offset + 20_000_000L);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(1000);
+            Fixed beside = fixedRate(bodies.resolve("events.txt"), CACHED_RATE, SECONDS, offset + 30_000_000L);
+            Wrk during = flood.join();
+            add(figures, "tokens_cached_flood_achieved", beside.achieved);
+            add(figures, "tokens_cached_flood_p50_ms", beside.p50);
+            add(figures, "tokens_cached_flood_p99_ms", beside.p99);
+            add(figures, "tokens_new_beside_per_s", during.ok / (double) (SECONDS + 2));
+            if (beside.errors > 0 || alone.errors > 0) {
+                notes.add("tokens run " + run + ": " + (alone.errors + beside.errors) + " cached-proof events not answered 200");
+            }
+            log("tokens run %d: %.0f new tokens/s (%.2f app.info per event); cached events at %d/s: p99 %.1f ms alone, %.1f ms beside "
+                    + "%.0f new tokens/s", run, fresh.ok / (double) SECONDS, fresh.ok == 0 ? 0 : proofs / (double) fresh.ok,
+                    CACHED_RATE, alone.p99, beside.p99, during.ok / (double) (SECONDS + 2));
+        }
+        stopService();
+    }
+
+    /**
      * Scenario 2: replies reaching the stub portal. The service runs with its worker on and the
      * per-portal limiter raised; the intake runs at saturation for {@code bench.delivery-seconds},
      * then the backlog drains; replies are counted in the stub's log (commands inside a batch
@@ -317,6 +382,7 @@ public class Bench {
                 add(figures, "delivery_cpu_service_us", cpu.service * 1e6 / events);
                 add(figures, "delivery_cpu_pg_us", cpu.postgres * 1e6 / events);
                 add(figures, "delivery_cpu_stub_us", cpu.stub * 1e6 / events);
+                add(figures, "delivery_cpu_total_us", (cpu.service + cpu.postgres) * 1e6 / events);
                 log("delivery run %d: CPU per event: service %.0f µs, PostgreSQL %.0f µs, stub %.0f µs", run,
                         cpu.service * 1e6 / events, cpu.postgres * 1e6 / events, cpu.stub * 1e6 / events);
             }
@@ -408,7 +474,7 @@ public class Bench {
                 pm.max_children = 8
                 """.replace("DIR", dir.toString()));
         int phpPort = freePort();
-        Files.writeString(dir.resolve("nginx.conf"), NGINX_HEAD + """
+        Files.writeString(dir.resolve("nginx.conf"), (NGINX_HEAD + """
                     server {
                         listen 127.0.0.1:PORT backlog=4096;
                         client_max_body_size 1m;
@@ -420,7 +486,7 @@ public class Bench {
                         }
                     }
                 }
-                """.replace("DIR", dir.toString()).replace("PORT", Integer.toString(phpPort)));
+                """).replace("DIR", dir.toString()).replace("PORT", Integer.toString(phpPort)));
         String phpFpm = System.getProperty("bench.php-fpm", "/usr/sbin/php-fpm8.2");
         // -R: this bench may run as root, which php-fpm refuses unless told.
         Process fpm = new ProcessBuilder(phpFpm, "-F", "-R", "-y", dir.resolve("php-fpm.conf").toString())
@@ -647,7 +713,7 @@ public class Bench {
             }
             String batch = "{\"result\":{\"result\":{" + results + "},\"result_error\":{},\"result_total\":{},"
                     + "\"result_next\":{},\"result_time\":{}}," + time + "}";
-            String conf = NGINX_HEAD + """
+            String conf = (NGINX_HEAD + """
                         default_type application/json;
                         # One JSON object per reply call: its time, method and body (JSON-escaped).
                         log_format replies escape=json '{"t":$msec,"uri":"$uri","body":"$request_body"}';
@@ -681,7 +747,7 @@ public class Bench {
                             location / { return 200 '{"result":1,TIME}'; }
                         }
                     }
-                    """.replace("DIR", dir.toString()).replace("HOST", upstream.getHost())
+                    """).replace("DIR", dir.toString()).replace("HOST", upstream.getHost())
                     .replace("EMUPORT", Integer.toString(upstream.getPort())).replace("CANNED", Integer.toString(canned))
                     .replace("PORT", Integer.toString(port)).replace("BATCH", batch).replace("TIME", time);
             Path file = dir.resolve("nginx.conf");
@@ -970,6 +1036,8 @@ public class Bench {
         List<String[]> delivery = new ArrayList<>();
         // The PHP peer answers v1 message events only, as Bitrix24's EchoBot does.
         List<String[]> php = new ArrayList<>();
+        // Scenario "tokens": the author's token is new in every request (a series the emulator knows).
+        List<String[]> fresh = new ArrayList<>();
         for (Portal portal : portals) {
             long echo = bitrix.imbot().liveBots(portal, "b24bots_echo").getFirst().id;
             long support = bitrix.imbot().liveBots(portal, "b24bots_support").getFirst().id;
@@ -984,6 +1052,9 @@ public class Bench {
             delivery.add(split(v1(portal, echo, echoToken, authorToken, 7, SENTAT + " " + text(14))));
             php.add(split(v1(portal, echo, echoToken, authorToken, 7, SENTAT + " " + text(14))));
             delivery.add(split(v2(portal, support, supportToken, 7, SENTAT + " " + text(22))));
+            if (SCENARIOS.contains("tokens")) {
+                fresh.add(splitAll(v1(portal, echo, echoToken, bitrix.issueTokenSeries(portal, 7) + MARK, 7, text(14))));
+            }
         }
         Collections.shuffle(events, new java.util.Random(42));
         Collections.shuffle(delivery, new java.util.Random(42));
@@ -996,6 +1067,7 @@ public class Bench {
         lua(dir.resolve("ignored.lua"), ignored);
         lua(dir.resolve("delivery.lua"), delivery);
         lua(dir.resolve("php.lua"), php);
+        lua(dir.resolve("fresh.lua"), fresh);
         lines(dir.resolve("events.txt"), events);
         lines(dir.resolve("ignored.txt"), ignored);
         lines(dir.resolve("delivery.txt"), delivery);
@@ -1025,6 +1097,11 @@ public class Bench {
             rest = rest.replace(MARK, "");
         }
         return new String[] {body.substring(0, at), rest};
+    }
+
+    /** Every place of the counter kept: the parts between them (a body whose token carries the counter too). */
+    static String[] splitAll(String body) {
+        return body.split(MARK, -1);
     }
 
     /** About 3.3 KB like a real ONIMBOTMESSAGEADD: Bitrix24 sends the bot, user, chat and params. */
@@ -1137,10 +1214,10 @@ public class Bench {
 
     static void lua(Path file, List<String[]> bodies) throws IOException {
         try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(file))) {
-            out.println("-- Generated by bench/Bench.java: one body per portal and bot, a counter spliced into each.");
+            out.println("-- Generated by bench/Bench.java: one body per portal and bot, a counter spliced into each (between its parts).");
             out.println("local bodies = {");
             for (String[] body : bodies) {
-                out.println("{\"" + body[0] + "\",\"" + body[1] + "\"},");
+                out.println("{\"" + String.join("\",\"", body) + "\"},");
             }
             out.println("}");
             out.println("local counter = tonumber(os.getenv('BENCH_OFFSET') or '0')");
@@ -1149,7 +1226,7 @@ public class Bench {
             out.println("request = function()");
             out.println("  counter = counter + 1");
             out.println("  local b = bodies[(counter % #bodies) + 1]");
-            out.println("  return wrk.format(nil, nil, nil, b[1] .. counter .. b[2])");
+            out.println("  return wrk.format(nil, nil, nil, table.concat(b, tostring(counter)))");
             out.println("end");
         }
     }

@@ -146,6 +146,8 @@ public final class Bitrix24Emulator implements AutoCloseable {
     private final String clientSecret;
     private final Map<String, Portal> portals = new ConcurrentHashMap<>();
     private final Map<String, Grant> accessTokens = new ConcurrentHashMap<>();
+    /** Token series by prefix ({@link #issueTokenSeries}). */
+    private final Map<String, Grant> tokenSeries = new ConcurrentHashMap<>();
     private final Map<String, Grant> refreshTokens = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Object>> operating = new ConcurrentHashMap<>();
     private final Map<String, Grant> codes = new ConcurrentHashMap<>();
@@ -248,6 +250,29 @@ public final class Bitrix24Emulator implements AutoCloseable {
     /** Tokens for {@code userId} as the OAuth server issues them at install. */
     public Tokens issueTokens(Portal portal, long userId) {
         return issue(portal.memberId, userId, "oauth");
+    }
+
+    /**
+     * A series of access tokens for {@code userId}, for a load of tokens the service has never seen:
+     * the answer is a prefix, and the prefix followed by any decimal number is a token of the series
+     * (valid an hour, known to {@code app.info} like an issued one), so a load generator can make a
+     * new token per request without the emulator storing each.
+     */
+    public String issueTokenSeries(Portal portal, long userId) {
+        String prefix = hex(8) + "s";
+        tokenSeries.put(prefix, new Grant(portal.memberId, userId, Instant.now().plusSeconds(3600), "oauth"));
+        return prefix;
+    }
+
+    /** The grant behind an access token, issued or of a series; null when there is none. */
+    private Grant accessGrant(Object token) {
+        String text = String.valueOf(token);
+        Grant grant = accessTokens.get(text);
+        int cut = text.indexOf('s') + 1;
+        if (grant == null && cut > 0 && cut < text.length() && text.substring(cut).chars().allMatch(Character::isDigit)) {
+            grant = tokenSeries.get(text.substring(0, cut));
+        }
+        return grant;
     }
 
     /** An authorization code for the code flow (lives 30 seconds, single use). */
@@ -510,7 +535,7 @@ public final class Bitrix24Emulator implements AutoCloseable {
                     }
                     answer(exchange, withFault(owner + ":oauth/token", () -> token(serverName, params)));
                 } else if (rest.startsWith("/rest/app.info")) {
-                    Grant grant = accessTokens.get(String.valueOf(params.get("auth")));
+                    Grant grant = accessGrant(params.get("auth"));
                     String owner = grant == null ? null : grant.memberId;
                     record(serverName, owner, "app.info", params, body);
                     RawAnswer rawInfo = nextRaw(owner + ":app.info");
@@ -655,7 +680,7 @@ public final class Bitrix24Emulator implements AutoCloseable {
     }
 
     private Answer oauthAppInfo(Map<String, Object> params) {
-        Grant grant = accessTokens.get(String.valueOf(params.get("auth")));
+        Grant grant = accessGrant(params.get("auth"));
         if (grant == null) {
             return new Answer(401, Map.of("error", "invalid_token", "error_description", "Unable to get application by token"));
         }

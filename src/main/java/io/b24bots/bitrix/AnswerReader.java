@@ -9,9 +9,8 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
-
 import io.b24bots.config.B24Config;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 /**
  * Turns a portal's answer into JSON within bounds that hold under the replica's heap, whatever the
@@ -20,7 +19,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * {@link AnswerMemory#FREE_BYTES}, a tree built only once the answer memory holds room for it. A byte
  * cap alone is not enough: four megabytes of {@code [{},{},…]} become over a million objects.
  */
-@ApplicationScoped
+@Singleton
 class AnswerReader {
 
     /** Bitrix24's answers are a few levels deep; a batch of bot lists, the deepest we read, about ten. */

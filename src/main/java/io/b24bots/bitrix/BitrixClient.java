@@ -27,7 +27,7 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 /**
@@ -40,7 +40,7 @@ import org.jboss.logging.Logger;
  * a portal that keeps failing is cut off for a while ({@link PortalBreaker}), and metric tags take
  * only catalogued codes ({@link BitrixErrorCodes}).
  */
-@ApplicationScoped
+@Singleton
 public class BitrixClient {
 
     private static final Logger LOG = Logger.getLogger(BitrixClient.class);

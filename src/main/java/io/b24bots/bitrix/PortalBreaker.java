@@ -8,7 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.b24bots.config.B24Config;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 /**
@@ -17,7 +17,7 @@ import org.jboss.logging.Logger;
  * fast for a pause that doubles each time it opens again (up to {@code b24.rest.breaker-max-pause}),
  * so a dead portal does not hold job and poller threads through its timeouts. Any answer closes it.
  */
-@ApplicationScoped
+@Singleton
 public class PortalBreaker {
 
     private static final Logger LOG = Logger.getLogger(PortalBreaker.class);

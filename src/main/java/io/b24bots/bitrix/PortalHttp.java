@@ -15,15 +15,15 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.tracing.TracingPolicy;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.core.tracing.TracingPolicy;
 import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 /**
  * The HTTP exchange with a portal's REST endpoint: a JSON POST on a kept-alive connection, the answer
@@ -36,7 +36,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * request, one buffer and one future. TLS is Vert.x's default: the JDK's trust store,
  * host name verification and SNI.
  */
-@ApplicationScoped
+@Singleton
 class PortalHttp {
 
     /**

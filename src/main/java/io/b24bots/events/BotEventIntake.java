@@ -21,23 +21,24 @@ import io.b24bots.bot.messaging.MessageIdentity;
 import io.b24bots.jobs.JobOffers;
 import io.b24bots.jobs.JobQueue;
 import io.b24bots.support.JobTraces;
-import io.b24bots.support.PlainTransaction;
 import io.opentelemetry.api.trace.Span;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
+import jakarta.persistence.PersistenceException;
 
 /**
  * Stores proven bot events: each event's dedup mark and its job commit together or not at all, so
  * a failed enqueue never turns Bitrix24's next delivery of the same event into a "duplicate".
  *
- * <p>Group commit: events arriving together are written in one transaction (one dedup statement
- * for all, one job statement for all, one commit) by whichever of their request threads gets a
- * writer slot first; every caller returns only after the transaction holding its event has
+ * <p>Group commit: events arriving together are written in one transaction (one round trip that
+ * marks, queues and commits them all, see JobQueue#offerAll) by whichever of their request threads
+ * gets a writer slot first; every caller returns only after the transaction holding its event has
  * committed, so an event answered 200 is in PostgreSQL. Under light load a batch is one event and
  * nobody waits for company; under load the commits, not the events, are what the database counts.
- * The transaction is plain JDBC on a pooled connection: the transaction manager and an ORM session
- * per batch cost more than the two statements, and nothing else takes part in it.
+ * The transaction is plain JDBC on a pooled connection in auto-commit: the transaction manager, an
+ * ORM session or a separate commit per batch cost more than the statement, and nothing else takes
+ * part in it.
  */
-@ApplicationScoped
+@Singleton
 public class BotEventIntake {
 
     /** What became of an event. */
@@ -142,17 +143,24 @@ public class BotEventIntake {
     }
 
     /**
-     * Stores the batch in one transaction; once it has committed, this replica's worker starts the
-     * events it leased at insert and the workers are told of the others.
+     * Stores the batch in one round trip that commits it ({@link JobQueue#offerAll} in auto-commit);
+     * once it has committed, this replica's worker starts the events it leased at insert and the
+     * workers are told of the others.
      */
     private Outcome[] commit(List<Pending> batch) {
         JobOffers offers = botEvents.offers((int) batch.stream().map(Pending::memberId).distinct().count());
         Outcome[] outcomes;
-        try {
-            outcomes = PlainTransaction.run(database, "store a batch of bot events", connection -> store(connection, batch, offers));
-        } catch (RuntimeException | Error e) {
+        try (Connection connection = database.getConnection()) {
+            // The pool hands out connections in auto-commit outside a JTA transaction; said here because the
+            // batch's atomicity rests on it.
+            connection.setAutoCommit(true);
+            outcomes = store(connection, batch, offers);
+        } catch (SQLException e) {
             // Also when the commit's outcome is unknown: a job that did commit leased to this worker
             // is taken by another claim once its lease runs out, as after a crash.
+            offers.abandoned();
+            throw new PersistenceException("Could not store a batch of bot events (SQLState " + e.getSQLState() + ")", e);
+        } catch (RuntimeException | Error e) {
             offers.abandoned();
             throw e;
         }
@@ -161,45 +169,33 @@ public class BotEventIntake {
     }
 
     private Outcome[] store(Connection connection, List<Pending> batch, JobOffers offers) throws SQLException {
-        List<byte[]> hashes = new ArrayList<>(batch.size());
-        batch.forEach(p -> hashes.add(p.hash()));
-        boolean[] first = dedup.firstDeliveries(connection, hashes);
-        // The first copies go to the queue together, in one statement.
-        List<BotEventQueue.WebhookEvent> fresh = new ArrayList<>(batch.size());
-        for (int i = 0; i < batch.size(); i++) {
-            if (first[i]) {
-                Pending event = batch.get(i);
-                fresh.add(new BotEventQueue.WebhookEvent(event.memberId(), event.event(), event.dataJson(), event.traceParent()));
-            }
+        List<BotEventQueue.WebhookEvent> events = new ArrayList<>(batch.size());
+        for (Pending event : batch) {
+            events.add(new BotEventQueue.WebhookEvent(event.memberId(), event.event(), event.dataJson(), event.traceParent(),
+                    event.hash()));
         }
-        JobQueue.Offered offered = botEvents.acceptAll(connection, offers, fresh);
-        boolean[] queued = offered.queued();
+        JobQueue.Offered offered = botEvents.acceptAll(connection, offers, events);
         Outcome[] outcomes = new Outcome[batch.size()];
         Set<ByteBuffer> refused = new HashSet<>();
-        List<byte[]> forget = new ArrayList<>();
-        for (int i = 0, next = 0; i < batch.size(); i++) {
-            if (first[i]) {
-                if (queued[next++]) {
-                    outcomes[i] = Outcome.QUEUED;
-                } else {
-                    // Not remembered either, so the event is not a "duplicate" when the portal's queue has room again.
-                    forget.add(batch.get(i).hash());
-                    refused.add(ByteBuffer.wrap(batch.get(i).hash()));
-                    outcomes[i] = offered.notInstalled().contains(batch.get(i).memberId()) ? Outcome.NOT_INSTALLED
-                            : Outcome.PORTAL_FULL;
-                }
+        for (int i = 0; i < batch.size(); i++) {
+            if (offered.queued()[i]) {
+                outcomes[i] = Outcome.QUEUED;
+            } else if (offered.refused()[i]) {
+                // Not remembered either, so the event is not a "duplicate" when the portal's queue has room again.
+                refused.add(ByteBuffer.wrap(batch.get(i).hash()));
+                outcomes[i] = refusal(offered, batch.get(i));
             }
         }
         for (int i = 0; i < batch.size(); i++) {
-            if (!first[i]) {
+            if (outcomes[i] == null) {
                 // A second copy in the same batch shares its first copy's fate.
-                outcomes[i] = !refused.contains(ByteBuffer.wrap(batch.get(i).hash())) ? Outcome.DUPLICATE
-                        : offered.notInstalled().contains(batch.get(i).memberId()) ? Outcome.NOT_INSTALLED : Outcome.PORTAL_FULL;
+                outcomes[i] = refused.contains(ByteBuffer.wrap(batch.get(i).hash())) ? refusal(offered, batch.get(i)) : Outcome.DUPLICATE;
             }
         }
-        if (!forget.isEmpty()) {
-            dedup.forget(connection, forget);
-        }
         return outcomes;
+    }
+
+    private static Outcome refusal(JobQueue.Offered offered, Pending event) {
+        return offered.notInstalled().contains(event.memberId()) ? Outcome.NOT_INSTALLED : Outcome.PORTAL_FULL;
     }
 }

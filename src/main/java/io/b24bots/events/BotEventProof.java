@@ -17,7 +17,7 @@ import io.b24bots.support.TokenBuckets;
 import io.b24bots.web.ClientAddress;
 import io.b24bots.web.FormData;
 import io.b24bots.web.Refusal;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 /**
  * Proves a bot event by the OAuth tokens Bitrix24 put inside it, which no portal user ever sees:
@@ -32,7 +32,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * tokens cannot make the service call the OAuth server without limit, nor spend the budget of the
  * genuine events Bitrix24 delivers to the same portal.
  */
-@ApplicationScoped
+@Singleton
 public class BotEventProof {
 
     /** Bitrix24 tokens live an hour; a cached proof never outlives that. */

@@ -16,7 +16,7 @@ import io.b24bots.bot.messaging.MessageDedup;
 import io.b24bots.bot.messaging.MessageIdentity;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 import org.hibernate.Session;
@@ -25,9 +25,10 @@ import org.hibernate.Session;
  * Recognises an event delivered twice: the hash of member_id, event name and the canonical
  * {@code data} is remembered for 24 hours, across all replicas. A new message is known by its
  * {@link MessageIdentity} instead, so its copies by every delivery path (v1 and v2 webhooks, fetching)
- * are one.
+ * are one. The marks of webhook deliveries are written with their jobs, in one statement
+ * (JobQueue#offerAll); this class writes the fetch path's, and forgets marks after 24 hours.
  */
-@ApplicationScoped
+@Singleton
 public class EventDedup implements MessageDedup {
 
     private final EntityManager em;
@@ -37,22 +38,15 @@ public class EventDedup implements MessageDedup {
     }
 
     /**
-     * Remembers the events of a batch (hashes from {@link #hash}) in one statement, part of the
-     * transaction open on {@code connection}. Index i of the answer is true when hashes[i] is seen
-     * for the first time; a hash repeated inside the batch is new only at its first place.
+     * Remembers the given hashes in one statement, part of the transaction open on {@code connection}.
+     * Index i of the answer is true when hashes[i] is seen for the first time; a hash repeated in
+     * the list is new only at its first place. (The webhook intake's marks are written with their
+     * jobs, in JobQueue#offerAll's statement.)
      */
     boolean[] firstDeliveries(Connection connection, List<byte[]> hashes) throws SQLException {
-        // One statement text for every batch size (an array parameter), so PostgreSQL plans it once per connection.
-        // As the batch's first statement, it also keeps the statements after it in the transaction
-        // (the job insert) on their generic plans: PostgreSQL re-plans a prepared statement on every
-        // execution when the table's statistics make its generic plan look dearer, as they did after a
-        // large backlog drained, and re-planning the job insert on every batch then cost the intake
-        // more than running it, for a plan no better than the generic one. In this statement rather
-        // than one of its own, which would add a round trip to every batch.
         Set<ByteBuffer> inserted = new HashSet<>();
         try (PreparedStatement statement = connection.prepareStatement("""
-                with generic_plans as materialized (select set_config('plan_cache_mode', 'force_generic_plan', true))
-                insert into event_dedup (hash, received_at) select h, now() from unnest(?) as t(h) cross join generic_plans
+                insert into event_dedup (hash, received_at) select h, now() from unnest(?) as t(h)
                 on conflict (hash) do nothing returning hash""")) {
             statement.setArray(1, connection.createArrayOf("bytea", hashes.toArray(new byte[0][])));
             try (ResultSet result = statement.executeQuery()) {
@@ -67,14 +61,6 @@ public class EventDedup implements MessageDedup {
             first[i] = inserted.remove(ByteBuffer.wrap(hashes.get(i)));
         }
         return first;
-    }
-
-    /** Takes back marks of the transaction open on {@code connection}, for events that were then not queued. */
-    void forget(Connection connection, List<byte[]> hashes) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement("delete from event_dedup where hash = any(?)")) {
-            statement.setArray(1, connection.createArrayOf("bytea", hashes.toArray(new byte[0][])));
-            statement.executeUpdate();
-        }
     }
 
     /** For the fetch path, in its JTA transaction: the session's connection takes the mark. */

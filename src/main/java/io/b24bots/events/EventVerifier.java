@@ -5,7 +5,7 @@ import java.util.Locale;
 import io.b24bots.portal.ApplicationTokens.TokenCheck;
 import io.b24bots.portal.ApplicationTokens;
 import io.b24bots.web.Refusal;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 /**
  * The first filter of every event but {@code ONAPPINSTALL}: its {@code auth[application_token]}
@@ -13,7 +13,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * Passing it is not enough to act on (every portal user can read that token in the app's frame):
  * each event type then needs its own proof, see docs/SECURITY.md.
  */
-@ApplicationScoped
+@Singleton
 public class EventVerifier {
 
     private final ApplicationTokens tokens;

@@ -8,7 +8,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -18,7 +17,7 @@ import java.util.Map;
 import java.util.Set;
 
 import io.b24bots.support.JobTraces;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Status;
 import jakarta.transaction.Synchronization;
@@ -27,7 +26,7 @@ import jakarta.transaction.Transactional;
 import org.hibernate.Session;
 
 /** Puts work on the durable queue inside the caller's transaction, so work and data commit together. */
-@ApplicationScoped
+@Singleton
 public class JobQueue {
 
     /** What {@link #offer} did. */
@@ -74,28 +73,61 @@ public class JobQueue {
     private static final PositionalSql UNCAPPED_JDBC = PositionalSql.of(UNCAPPED);
 
     /*
-     * offerAll's one statement for a whole batch (one text for every size: array parameters, so
-     * PostgreSQL plans it once per connection). Each portal's room is counted once, as in INSERT,
-     * with the bytes of its queued payloads, unless this replica counted it a moment ago far below
-     * both caps ("known", see PortalRoom); an offer is taken when the portal's active jobs and queued
-     * bytes plus its earlier offers in the batch leave room, exactly what offering them one by one in
-     * this order would do. The rows are inserted
-     * in batch order so ids, and so the order a portal's jobs are claimed in, follow arrival.
-     * The caller keeps it on its generic plan (the intake: see EventDedup#firstDeliveries).
-     * A portal of "locked" (see LOCK_IDLE) with no job queued or running is "idle": its first job
-     * of the batch is inserted running, leased to this worker (JobOffers), and needs no count.
+     * offerAll's one round trip for a whole batch: two statements sent together (pgjdbc sends a
+     * statement text holding two as one message train with one Sync), which on a connection in
+     * auto-commit PostgreSQL runs as one implicit transaction and commits at that Sync. So an intake
+     * batch is one round trip and one commit, however many events it holds.
+     *
+     * The first statement keeps the second on its generic plan for this transaction only: PostgreSQL
+     * re-plans a prepared statement on every execution when the table's statistics make the generic
+     * plan look dearer, as they did after a large backlog drained, and re-planning the insert on every
+     * batch then cost more than running it, for a plan no better than the generic one. It also takes a
+     * transaction-level advisory lock for each portal this worker may lease a job of at insert
+     * ("leasable", handed to the second statement through a transaction-local setting). Two
+     * transactions inserting for the same portal at once (two writers, two replicas) cannot both hold
+     * it, and the second statement takes its snapshot after the lock was taken, so it sees a job the
+     * lock's previous holder committed. So a portal never has two jobs leased at insert, nor one beside
+     * a queued or running job: its jobs still run one at a time, in order. A portal whose lock is held
+     * elsewhere queues its job as usual. The two-key form keeps these apart from other advisory locks.
+     */
+    private static final String PREPARE_BATCH = """
+            select set_config('plan_cache_mode', 'force_generic_plan', true),
+                   set_config('b24.leasable', array_to_string(array(select m from unnest(cast(? as varchar[])) as t(m)
+                                                                    where pg_try_advisory_xact_lock(%d, hashtext(m))), ' '), true)"""
+            .formatted(0x6A6F6273);
+
+    /*
+     * The batch's offers, one text for every size (array parameters, so PostgreSQL plans it once per
+     * connection). An offer with a once-key (an event's dedup hash) is taken only the first time that
+     * key is offered within event_dedup's window: its mark is written with the job, in this statement,
+     * and a key offered twice in the batch is taken at its first place only. Each portal's room is
+     * counted once, as in INSERT, with the bytes of its queued payloads, unless this replica counted it
+     * a moment ago far below both caps ("known", see PortalRoom); an offer is taken when the portal is
+     * installed and its active jobs and queued bytes plus its earlier offers in the batch leave room,
+     * exactly what offering them one by one in this order would do. A mark another transaction wrote
+     * meanwhile makes the offer a duplicate (the insert waits for that transaction, then skips the
+     * key). The rows are inserted in batch order so ids, and so the order a portal's jobs are claimed
+     * in, follow arrival. A leasable portal with no job queued or running is "idle": its first job of
+     * the batch is inserted running, leased to this worker (JobOffers), and needs no count.
      */
     private static final String INSERT_ALL = """
-            with offered as (
-                select t.member_id, t.payload, t.trace_parent, t.ord,
-                       row_number() over (partition by t.member_id order by t.ord) as place,
-                       sum(octet_length(t.payload)) over (partition by t.member_id order by t.ord) as bytes_so_far
-                from unnest(cast(? as varchar[]), cast(? as text[]), cast(? as varchar[])) with ordinality as t(member_id, payload, trace_parent, ord)
+            with input as (
+                select t.member_id, t.payload, t.trace_parent, t.once_key, t.ord,
+                       row_number() over (partition by t.once_key order by t.ord) as copy
+                from unnest(cast(? as varchar[]), cast(? as text[]), cast(? as varchar[]), cast(? as bytea[]))
+                     with ordinality as t(member_id, payload, trace_parent, once_key, ord)
+            ), offered as (
+                select i.member_id, i.payload, i.trace_parent, i.once_key, i.ord,
+                       row_number() over (partition by i.member_id order by i.ord) as place,
+                       sum(octet_length(i.payload)) over (partition by i.member_id order by i.ord) as bytes_so_far
+                from input i
+                where i.once_key is null
+                   or (i.copy = 1 and not exists (select 1 from event_dedup d where d.hash = i.once_key))
             ), known as (
                 select k.member_id, k.active, k.bytes
                 from unnest(cast(? as varchar[]), cast(? as bigint[]), cast(? as bigint[])) as k(member_id, active, bytes)
             ), idle as (
-                select l.member_id from unnest(cast(? as varchar[])) as l(member_id)
+                select l.member_id from unnest(string_to_array(current_setting('b24.leasable', true), ' ')) as l(member_id)
                 where not exists (select 1 from job where member_id = l.member_id and status = 'queued')
                   and not exists (select 1 from job where member_id = l.member_id and status = 'running')
             ), room as (
@@ -115,9 +147,15 @@ public class JobQueue {
                 left join known k on k.member_id = m.member_id
                 left join idle i on i.member_id = m.member_id
             ), taken as (
-                select o.ord, o.member_id, o.payload, o.trace_parent, r.idle and o.place = 1 as leased
+                select o.ord, o.member_id, o.payload, o.trace_parent, o.once_key, r.idle and o.place = 1 as leased
                 from offered o join room r on r.member_id = o.member_id
                 where r.installed and r.active + o.place <= ? and r.bytes + o.bytes_so_far <= ?
+            ), marked as (
+                insert into event_dedup (hash, received_at) select once_key, now() from taken where once_key is not null
+                on conflict (hash) do nothing
+                returning hash
+            ), accepted as (
+                select t.* from taken t where t.once_key is null or t.once_key in (select hash from marked)
             ), added as (
                 insert into job (kind, member_id, payload, status, locked_by, locked_until, attempts, run_at, created_at, updated_at,
                                  trace_parent)
@@ -127,32 +165,22 @@ public class JobQueue {
                        case when leased then now() + make_interval(secs => ?) end,
                        case when leased then 1 else 0 end,
                        now(), now(), now(), trace_parent
-                from taken order by ord
+                from accepted order by ord
                 returning id, member_id, status
             )
-            select array(select ord from taken order by ord),
+            select array(select ord from accepted order by ord),
                    array(select member_id from room where counted order by member_id),
                    array(select active from room where counted order by member_id),
                    array(select member_id from added where status = 'running' order by id),
                    array(select id from added where status = 'running' order by id),
-                   exists (select 1 from taken where not leased),
+                   exists (select 1 from accepted where not leased),
                    now(),
                    array(select bytes from room where counted order by member_id),
-                   array(select member_id from room where not installed)
+                   array(select member_id from room where not installed),
+                   array(select ord from offered o where not exists (select 1 from taken t where t.ord = o.ord) order by ord)
             """;
 
-    /*
-     * Which of the given portals this transaction may lease a job of at insert: a transaction-level
-     * advisory lock per portal, taken in a statement of its own before INSERT_ALL. Two transactions
-     * inserting for the same portal at once (two writers, two replicas) cannot both hold it, and the
-     * one that gets it after the other committed takes INSERT_ALL's snapshot after that commit, so it
-     * sees the other's job. So a portal never has two jobs leased at insert, nor one beside a queued
-     * or running job: its jobs still run one at a time, in order. A portal whose lock is held
-     * elsewhere queues its job as usual. The two-key form keeps these apart from other advisory locks.
-     */
-    private static final String LOCK_IDLE = """
-            select array(select m from unnest(cast(? as varchar[])) as t(m)
-                         where pg_try_advisory_xact_lock(%d, hashtext(m)))""".formatted(0x6A6F6273);
+    private static final String OFFER_ALL = PREPARE_BATCH + ";\n" + INSERT_ALL;
 
     /** Marks a transaction whose announcement after commit is already registered. */
     private static final Object ANNOUNCED = new Object();
@@ -208,41 +236,53 @@ public class JobQueue {
     }
 
     /**
-     * Offers many jobs of one kind in one statement, with {@link #offer}'s per-portal cap and no
-     * dedup key, in the transaction open on {@code connection} (a plain JDBC one: the intake's
-     * batches skip the transaction manager and the ORM session), for portals that are installed when
-     * the statement runs: an uninstall committed by any replica a moment ago is seen here whether or
-     * not this replica has heard of it yet. Index i of {@link Offered#queued()} is true when payloads[i]
-     * was queued for memberIds[i], false when that portal was full or is not installed. A full portal refuses only its own offers; the others' are queued, or leased to
-     * this replica where {@code offers} holds slots and their portal is idle. Once that transaction
-     * has ended, the caller calls {@link JobOffers#committed()} or {@link JobOffers#abandoned()}.
+     * Offers many jobs of one kind in one round trip, with {@link #offer}'s per-portal cap and no
+     * dedup key, on {@code connection} (a plain JDBC one: the intake's batches skip the transaction
+     * manager and the ORM session), for portals that are installed when the statement runs: an
+     * uninstall committed by any replica a moment ago is seen here whether or not this replica has
+     * heard of it yet. In auto-commit the offers commit by themselves, in that same round trip;
+     * otherwise they are part of the caller's transaction. Index i of {@link Offered#queued()} is true
+     * when payloads[i] was queued for memberIds[i]. A full portal refuses only its own offers; the
+     * others' are queued, or leased to this replica where {@code offers} holds slots and their portal
+     * is idle. Once the transaction has ended, the caller calls {@link JobOffers#committed()} or
+     * {@link JobOffers#abandoned()}.
      */
     public Offered offerAll(Connection connection, JobOffers offers, String kind, List<String> memberIds,
             List<String> payloads) throws SQLException {
-        return offerAll(connection, offers, kind, memberIds, payloads, Collections.nCopies(memberIds.size(), null));
+        int size = memberIds.size();
+        return offerAll(connection, offers, kind, memberIds, payloads, Collections.nCopies(size, null), Collections.nCopies(size, null));
     }
 
-    /** {@link #offerAll} with the {@code traceparent} each job's run continues (null for none), index by index. */
+    /**
+     * {@link #offerAll}, with the {@code traceparent} each job's run continues (null for none) and
+     * each offer's once-key (null for none), index by index. An offer with a once-key is taken only
+     * the first time the key is offered in event_dedup's window (24 hours, see EventDedup, which owns
+     * the marks' reading and pruning; its mark is written here, with the job, in the same statement):
+     * otherwise it is neither queued nor refused ({@link Offered#refused()}), a duplicate.
+     */
     public Offered offerAll(Connection connection, JobOffers offers, String kind, List<String> memberIds,
-            List<String> payloads, List<String> traceParents) throws SQLException {
-        if (memberIds.size() != payloads.size() || memberIds.size() != traceParents.size()) {
-            throw new IllegalArgumentException("one payload and one trace parent per portal");
+            List<String> payloads, List<String> traceParents, List<byte[]> onceKeys) throws SQLException {
+        int size = memberIds.size();
+        if (payloads.size() != size || traceParents.size() != size || onceKeys.size() != size) {
+            throw new IllegalArgumentException("one payload, trace parent and once-key per portal");
         }
-        boolean[] queued = new boolean[memberIds.size()];
+        boolean[] queued = new boolean[size];
+        boolean[] refused = new boolean[size];
         Set<String> notInstalled = new HashSet<>();
-        if (queued.length == 0) {
-            return new Offered(queued, notInstalled);
+        if (size == 0) {
+            return new Offered(queued, refused, notInstalled);
         }
         int cap = config.maxQueuedPerPortal();
         long bytesCap = config.maxQueuedBytesPerPortal().asLongValue();
         long now = System.nanoTime();
         Map<String, long[]> offersByPortal = new LinkedHashMap<>();
-        for (int i = 0; i < memberIds.size(); i++) {
+        for (int i = 0; i < size; i++) {
             long[] offered = offersByPortal.computeIfAbsent(memberIds.get(i), k -> new long[2]);
             offered[0]++;
             offered[1] += payloadBytes(payloads.get(i));
         }
-        String[] locked = lockIdle(connection, offersByPortal.keySet(), offers.slotsLeft());
+        int slots = offers.slotsLeft();
+        String[] leasable = slots <= 0 ? new String[0] : offersByPortal.keySet().stream().limit(slots).toArray(String[]::new);
         List<String> knownIds = new ArrayList<>();
         List<Long> knownActive = new ArrayList<>();
         List<Long> knownBytes = new ArrayList<>();
@@ -256,21 +296,26 @@ public class JobQueue {
         });
         Map<String, long[]> taken = new HashMap<>();
         long sent = System.nanoTime();
-        try (PreparedStatement statement = connection.prepareStatement(INSERT_ALL)) {
-            statement.setArray(1, connection.createArrayOf("varchar", memberIds.toArray(new String[0])));
-            statement.setArray(2, connection.createArrayOf("text", payloads.toArray(new String[0])));
-            statement.setArray(3, connection.createArrayOf("varchar", traceParents.toArray(new String[0])));
-            statement.setArray(4, connection.createArrayOf("varchar", knownIds.toArray(new String[0])));
-            statement.setArray(5, connection.createArrayOf("int8", knownActive.toArray(new Long[0])));
-            statement.setArray(6, connection.createArrayOf("int8", knownBytes.toArray(new Long[0])));
-            statement.setArray(7, connection.createArrayOf("varchar", locked));
-            statement.setInt(8, cap);
+        try (PreparedStatement statement = connection.prepareStatement(OFFER_ALL)) {
+            statement.setArray(1, connection.createArrayOf("varchar", leasable));
+            statement.setArray(2, connection.createArrayOf("varchar", memberIds.toArray(new String[0])));
+            statement.setArray(3, connection.createArrayOf("text", payloads.toArray(new String[0])));
+            statement.setArray(4, connection.createArrayOf("varchar", traceParents.toArray(new String[0])));
+            statement.setArray(5, connection.createArrayOf("bytea", onceKeys.toArray(new byte[0][])));
+            statement.setArray(6, connection.createArrayOf("varchar", knownIds.toArray(new String[0])));
+            statement.setArray(7, connection.createArrayOf("int8", knownActive.toArray(new Long[0])));
+            statement.setArray(8, connection.createArrayOf("int8", knownBytes.toArray(new Long[0])));
             statement.setInt(9, cap);
-            statement.setLong(10, bytesCap);
-            statement.setString(11, kind);
-            statement.setString(12, locked.length == 0 ? null : offers.worker());
-            statement.setDouble(13, locked.length == 0 ? 0 : offers.lease().toMillis() / 1000.0);
-            try (ResultSet result = statement.executeQuery()) {
+            statement.setInt(10, cap);
+            statement.setLong(11, bytesCap);
+            statement.setString(12, kind);
+            statement.setString(13, leasable.length == 0 ? null : offers.worker());
+            statement.setDouble(14, leasable.length == 0 ? 0 : offers.lease().toMillis() / 1000.0);
+            statement.execute();
+            if (!statement.getMoreResults()) {
+                throw new SQLException("the batch's insert returned no row");
+            }
+            try (ResultSet result = statement.getResultSet()) {
                 result.next();
                 // ordinality counts from 1
                 for (Long ord : (Long[]) result.getArray(1).getArray()) {
@@ -279,6 +324,9 @@ public class JobQueue {
                     long[] took = taken.computeIfAbsent(memberIds.get(i), k -> new long[2]);
                     took[0]++;
                     took[1] += payloadBytes(payloads.get(i));
+                }
+                for (Long ord : (Long[]) result.getArray(10).getArray()) {
+                    refused[(int) (ord - 1)] = true;
                 }
                 String[] counted = (String[]) result.getArray(2).getArray();
                 Long[] active = (Long[]) result.getArray(3).getArray();
@@ -291,8 +339,8 @@ public class JobQueue {
                 Long[] leasedIds = (Long[]) result.getArray(5).getArray();
                 Instant createdAt = result.getTimestamp(7).toInstant();
                 for (int i = 0; i < leasedIds.length; i++) {
-                    // A portal's job leased at insert is its first one in the batch.
-                    int first = memberIds.indexOf(leasedPortals[i]);
+                    // A portal's job leased at insert is its first one taken in the batch.
+                    int first = firstQueued(memberIds, queued, leasedPortals[i]);
                     offers.leased(leasedIds[i], kind, leasedPortals[i], payloads.get(first), traceParents.get(first), createdAt, sent);
                 }
                 if (result.getBoolean(6)) {
@@ -305,35 +353,30 @@ public class JobQueue {
             long[] took = taken.getOrDefault(memberId, new long[2]);
             rooms.took(memberId, took[0], took[1]);
         });
-        return new Offered(queued, notInstalled);
+        return new Offered(queued, refused, notInstalled);
+    }
+
+    private static int firstQueued(List<String> memberIds, boolean[] queued, String memberId) {
+        for (int i = 0; i < queued.length; i++) {
+            if (queued[i] && memberIds.get(i).equals(memberId)) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("a job leased at insert that was not queued");
     }
 
     /**
-     * What {@link #offerAll} took: index i true when payloads[i] was queued; the portals whose offers
-     * were all refused because the portal is not installed (any more) are in {@code notInstalled}, the
-     * other refusals are full portals.
+     * What {@link #offerAll} took: index i of {@code queued} is true when payloads[i] was queued, of
+     * {@code refused} when its portal was full or is not installed (any more); those portals whose
+     * offers were refused because they are not installed are in {@code notInstalled}. An offer neither
+     * queued nor refused was a duplicate of its once-key.
      */
-    public record Offered(boolean[] queued, Set<String> notInstalled) {
+    public record Offered(boolean[] queued, boolean[] refused, Set<String> notInstalled) {
     }
 
     /** What octet_length gives for the payload as PostgreSQL stores it (UTF-8). */
     private static long payloadBytes(String payload) {
         return payload == null ? 0 : payload.getBytes(StandardCharsets.UTF_8).length;
-    }
-
-    /** Up to {@code most} of the portals whose {@link #LOCK_IDLE} lock this transaction took; none, and no statement, when {@code most} is 0. */
-    private static String[] lockIdle(Connection connection, Collection<String> portals, int most) throws SQLException {
-        if (most <= 0) {
-            return new String[0];
-        }
-        String[] candidates = portals.stream().limit(most).toArray(String[]::new);
-        try (PreparedStatement statement = connection.prepareStatement(LOCK_IDLE)) {
-            statement.setArray(1, connection.createArrayOf("varchar", candidates));
-            try (ResultSet result = statement.executeQuery()) {
-                result.next();
-                return (String[]) result.getArray(1).getArray();
-            }
-        }
     }
 
     private Enqueued insert(boolean capped, String kind, String memberId, String payload, String dedupKey, Duration delay) {

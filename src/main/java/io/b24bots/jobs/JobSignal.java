@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 /**
  * Wakes the local worker: at once when jobs were committed ({@link #wake()}), so nothing waits for
@@ -12,7 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * round records. Finished jobs may gather a few milliseconds first ({@link #awaitWork}): jobs leased
  * at insert finish thousands of times a second, and a round per finished job was a transaction each.
  */
-@ApplicationScoped
+@Singleton
 public class JobSignal {
 
     /** Any reason to run a round. */

@@ -9,8 +9,8 @@ import io.b24bots.portal.PortalChanged;
 import io.b24bots.portal.PortalChanges;
 import io.b24bots.portal.StoredTokens;
 import io.b24bots.support.Memories;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
 
 /**
  * The access tokens this replica read or stored, used without reading the row again for
@@ -21,7 +21,7 @@ import jakarta.enterprise.event.Observes;
  * not kept at all ({@link PortalChanges}). A remembered token is never used within
  * {@link #EXPIRY_MARGIN} of its own expiry.
  */
-@ApplicationScoped
+@Singleton
 class AccessTokenMemory {
 
     /** A token this close to its expiry is refreshed rather than used. */

@@ -8,8 +8,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import io.b24bots.portal.PortalStore.StoredAppToken;
 import io.b24bots.support.Memories;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
 
 /**
  * Whether an event's application token is the one stored for its portal. Every event asks, so a
@@ -18,7 +18,7 @@ import jakarta.enterprise.event.Observes;
  * once on every replica. Compared in constant time, so response timing does not reveal how much of a
  * guess was right.
  */
-@ApplicationScoped
+@Singleton
 public class ApplicationTokens {
 
     /** How an event's application token compares with the stored one. */

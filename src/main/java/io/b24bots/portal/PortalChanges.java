@@ -4,8 +4,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
+import jakarta.inject.Singleton;
 
 /**
  * When a replica may keep believing what it read of a portal. The database announces every change
@@ -21,7 +21,7 @@ import jakarta.enterprise.event.Event;
  * disconnected announcements are lost: then nothing is kept, and every memory is emptied when it
  * is connected again.
  */
-@ApplicationScoped
+@Singleton
 public class PortalChanges {
 
     /** The channel V9's triggers notify, with the portal's member_id as payload. */

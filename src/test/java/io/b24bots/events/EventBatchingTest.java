@@ -18,6 +18,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import javax.sql.DataSource;
 
+import io.b24bots.jobs.JobOffers;
+import io.b24bots.jobs.JobQueue;
 import io.b24bots.jobs.JobWorker;
 import io.b24bots.testing.Bitrix24Emulator.Portal;
 import io.b24bots.testing.Bitrix24Emulator;
@@ -160,7 +162,7 @@ class EventBatchingTest {
     }
 
     @Inject
-    EventDedup dedup;
+    JobQueue queue;
 
     @Inject
     DataSource database;
@@ -176,7 +178,9 @@ class EventBatchingTest {
         try (Connection connection = database.getConnection()) {
             connection.setAutoCommit(false);
             assertThat(setting(connection)).isEqualTo("auto");
-            dedup.firstDeliveries(connection, List.of(dedup.hash("plan-test", "ONIMBOTMESSAGEADD", "{}")));
+            JobOffers offers = queue.offers(0);
+            queue.offerAll(connection, offers, "plan-test", List.of("plan-test"), List.of("{}"));
+            offers.abandoned();
             assertThat(setting(connection)).isEqualTo("force_generic_plan");
             connection.rollback();
             assertThat(setting(connection)).isEqualTo("auto");

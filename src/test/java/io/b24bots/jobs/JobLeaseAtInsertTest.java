@@ -150,6 +150,27 @@ class JobLeaseAtInsertTest {
         assertThat(handler.current.get().payload()).isEqualTo("{\"n\":1}");
     }
 
+    /**
+     * The intake's way: on a connection in auto-commit, the offers commit in their own round trip, and
+     * the lock and the lease taken by its first statement still count for its second (one implicit
+     * transaction; were they two, the lease setting would be gone and nothing would be leased).
+     */
+    @Test
+    void inAutoCommitTheOffersCommitInTheirOwnRoundTripAndStillLease() throws Exception {
+        JobOffers offers = queue.offers(1);
+        try (Connection connection = database.getConnection()) {
+            connection.setAutoCommit(true);
+            assertThat(queue.offerAll(connection, offers, KIND, List.of("leasetest-a", "leasetest-a"),
+                    List.of("{\"n\":1}", "{\"n\":2}")).queued()).containsExactly(true, true);
+        }
+        assertThat(Database.rows("select payload, status from job where member_id = 'leasetest-a' order by id"))
+                .as("committed, seen from another connection").extracting(row -> row.get("payload") + " " + row.get("status"))
+                .containsExactly("{\"n\":1} running", "{\"n\":2} queued");
+        offers.committed();
+        assertThat(handler.started.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(handler.current.get().payload()).isEqualTo("{\"n\":1}");
+    }
+
     @Test
     void aTransactionThatDoesNotCommitRunsNothingAndGivesItsSlotsBack() {
         int free = freeSlots();

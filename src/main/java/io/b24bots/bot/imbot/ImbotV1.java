@@ -17,10 +17,10 @@ import io.b24bots.bot.declaration.BotDefinition;
 import io.b24bots.bot.declaration.CommandDefinition;
 import io.b24bots.config.B24Config;
 import io.b24bots.config.PublicUrls;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 /** The v1 chat-bot methods: {@code imbot.register}, {@code imbot.unregister}, {@code imbot.bot.list}, {@code imbot.message.add}. */
-@ApplicationScoped
+@Singleton
 public class ImbotV1 implements ImbotApi {
 
     private final BitrixClient bitrix;

@@ -15,13 +15,13 @@ import io.b24bots.bot.declaration.BotDefinition;
 import io.b24bots.bot.declaration.CommandDefinition;
 import io.b24bots.config.B24Config;
 import io.b24bots.config.PublicUrls;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 /**
  * The v2 chat-bot methods, OAuth variant ({@code auth}, no {@code botToken}):
  * {@code imbot.v2.Bot.register/unregister/list/get} and {@code imbot.v2.Chat.Message.send}.
  */
-@ApplicationScoped
+@Singleton
 public class ImbotV2 implements ImbotApi {
 
     private static final int PAGE = 50;

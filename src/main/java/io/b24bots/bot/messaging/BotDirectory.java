@@ -13,8 +13,8 @@ import io.b24bots.install.PortalUninstalled;
 import io.b24bots.portal.PortalChanged;
 import io.b24bots.portal.PortalChanges;
 import io.b24bots.support.Memories;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
 
 /**
  * Which bots of a portal are this app's, as the event path asks for every event: read from the bot
@@ -24,7 +24,7 @@ import jakarta.enterprise.event.Observes;
  * at once. A bot id it does not know as registered is looked up again at once all the same, and
  * nothing is kept longer than {@link #MEMORY}.
  */
-@ApplicationScoped
+@Singleton
 public class BotDirectory {
 
     static final Duration MEMORY = Duration.ofMinutes(10);

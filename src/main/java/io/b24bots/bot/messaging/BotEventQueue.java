@@ -10,18 +10,17 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.b24bots.jobs.JobOffers;
 import io.b24bots.jobs.JobQueue;
 import io.quarkus.narayana.jta.QuarkusTransaction;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.transaction.Transactional;
 
 /**
  * Takes bot events in (webhook deliveries and fetched ones) and queues them durably, so the
  * answer to Bitrix24 goes out at once and the bot's reply is sent from the queue.
  */
-@ApplicationScoped
+@Singleton
 public class BotEventQueue {
 
     public static final String KIND = "bot-event";
@@ -30,8 +29,11 @@ public class BotEventQueue {
     private final ObjectMapper json;
     private final BotDirectory directory;
 
-    /** A webhook event for {@link #acceptAll}: its {@code data}, already stripped of tokens, as JSON. */
-    public record WebhookEvent(String memberId, String event, String dataJson, String traceParent) {
+    /**
+     * A webhook event for {@link #acceptAll}: its {@code data}, already stripped of tokens, as JSON, and
+     * its dedup hash (taken only the first time it is offered, see JobQueue#offerAll).
+     */
+    public record WebhookEvent(String memberId, String event, String dataJson, String traceParent, byte[] dedupHash) {
     }
 
     BotEventQueue(JobQueue jobs, ObjectMapper json, BotDirectory directory) {
@@ -94,20 +96,23 @@ public class BotEventQueue {
     }
 
     /**
-     * Queues a batch of webhook events in the transaction open on {@code connection}, in one
-     * statement, for portals installed as the statement runs ({@link JobQueue#offerAll}). After the
-     * transaction the caller tells {@code offers} how it ended.
+     * Queues a batch of webhook events on {@code connection} in one round trip, each the first time its
+     * dedup hash is offered, for portals installed as the statement runs ({@link JobQueue#offerAll}; in
+     * auto-commit that round trip commits them). After the transaction the caller tells {@code offers}
+     * how it ended.
      */
     public JobQueue.Offered acceptAll(Connection connection, JobOffers offers, List<WebhookEvent> events) throws SQLException {
         List<String> memberIds = new ArrayList<>(events.size());
         List<String> payloads = new ArrayList<>(events.size());
         List<String> traceParents = new ArrayList<>(events.size());
+        List<byte[]> hashes = new ArrayList<>(events.size());
         for (WebhookEvent event : events) {
             memberIds.add(event.memberId());
             payloads.add(payload(event.event(), event.dataJson()));
             traceParents.add(event.traceParent());
+            hashes.add(event.dedupHash());
         }
-        return jobs.offerAll(connection, offers, KIND, memberIds, payloads, traceParents);
+        return jobs.offerAll(connection, offers, KIND, memberIds, payloads, traceParents, hashes);
     }
 
     /** The job payload {@link #enqueue} writes, around data the intake already wrote as JSON (for its hash). */

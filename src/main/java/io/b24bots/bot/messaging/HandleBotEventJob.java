@@ -7,7 +7,6 @@ import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.b24bots.bitrix.BitrixClient;
 import io.b24bots.bitrix.PortalRateLimiter;
 import io.b24bots.bot.Bot;
@@ -18,14 +17,14 @@ import io.b24bots.bot.declaration.BotsConfig;
 import io.b24bots.bot.declaration.CommandDefinition;
 import io.b24bots.bot.handler.ChatEvent;
 import io.b24bots.bot.handler.IncomingCommand;
-import io.b24bots.bot.handler.IncomingMessage;
 import io.b24bots.bot.handler.IncomingMessage.ChatType;
+import io.b24bots.bot.handler.IncomingMessage;
 import io.b24bots.bot.imbot.Imbot;
 import io.b24bots.jobs.JobHandler;
 import io.b24bots.jobs.QueuedJob;
 import io.b24bots.oauth.PortalUnavailableException;
 import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 /**
@@ -35,7 +34,7 @@ import org.jboss.logging.Logger;
  * answered through its command event; a deletion is believed only once Bitrix24 confirms it), and
  * runs the handler's hook ({@link HookRunner}).
  */
-@ApplicationScoped
+@Singleton
 public class HandleBotEventJob implements JobHandler {
 
     private static final Logger LOG = Logger.getLogger(HandleBotEventJob.class);

@@ -25,11 +25,11 @@ import io.b24bots.oauth.PortalUnavailableException;
 import io.b24bots.support.Backoff;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.literal.NamedLiteral;
+import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 /**
@@ -37,7 +37,7 @@ import org.jboss.logging.Logger;
  * outbox, "typing…" shown if it takes longer than {@code b24.handlers.typing-after} with nothing
  * sent, and the failure policy ({@link #settle}) when it throws.
  */
-@ApplicationScoped
+@Singleton
 class HookRunner {
 
     private static final Logger LOG = Logger.getLogger(HookRunner.class);
