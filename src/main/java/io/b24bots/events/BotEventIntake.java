@@ -46,11 +46,6 @@ public class BotEventIntake {
 
     /** At most this many events per transaction: bounds the statement and what one failure touches. */
     static final int MAX_BATCH = 64;
-    /**
-     * Batches written at the same time: while one waits for its commit (a round trip per
-     * statement) others fill and write; fewer would leave the database idle between round trips.
-     */
-    static final int WRITERS = 4;
 
     private record Pending(String memberId, String event, String dataJson, byte[] hash, String traceParent,
             CompletableFuture<Outcome> outcome) {
@@ -61,9 +56,11 @@ public class BotEventIntake {
     private final ObjectMapper json;
     private final DataSource database;
     private final ConcurrentLinkedQueue<Pending> waiting = new ConcurrentLinkedQueue<>();
-    private final Semaphore writers = new Semaphore(WRITERS);
+    /** Batches written at the same time ({@code b24.events.intake-writers}). */
+    private final Semaphore writers;
 
-    BotEventIntake(EventDedup dedup, BotEventQueue botEvents, ObjectMapper json, DataSource database) {
+    BotEventIntake(EventDedup dedup, BotEventQueue botEvents, ObjectMapper json, DataSource database, EventsConfig config) {
+        this.writers = new Semaphore(Math.max(1, config.intakeWriters()));
         this.dedup = dedup;
         this.botEvents = botEvents;
         this.json = json;

@@ -21,4 +21,12 @@ public interface EventsConfig {
      */
     @WithDefault("10")
     int unprovenPerMinute();
+
+    /**
+     * Batches of bot events a replica writes at the same time. While one waits for its commit, the
+     * events arriving meanwhile gather for the next: fewer writers make fewer, larger batches (less
+     * database work per event), more make shorter waits when the database is slow to commit.
+     */
+    @WithDefault("4")
+    int intakeWriters();
 }

@@ -1,10 +1,8 @@
 package io.b24bots.jobs;
 
-import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-
-import io.b24bots.support.Memories;
 
 /**
  * What this replica last counted of each portal's active (queued or running) jobs and queued bytes,
@@ -29,7 +27,11 @@ final class PortalRoom {
     record Count(long active, long bytes, long countedAt) {
     }
 
-    private final Map<String, Count> counts = Memories.bounded(PORTALS_KEPT, Duration.ofNanos(KNOWN_FOR_NANOS));
+    /*
+     * A plain map, emptied when full: a count is a hint that is stale within a second anyway, and the
+     * bounded cache's bookkeeping on every batch's put cost more than the counts it saved.
+     */
+    private final Map<String, Count> counts = new ConcurrentHashMap<>();
 
     /**
      * The portal's count to assume without counting, or null when it must be counted: not counted
@@ -47,6 +49,9 @@ final class PortalRoom {
 
     /** A count, the batch's own jobs included. */
     void counted(String memberId, long active, long bytes, long now) {
+        if (counts.size() >= PORTALS_KEPT) {
+            counts.clear();
+        }
         counts.put(memberId, new Count(active, bytes, now));
     }
 

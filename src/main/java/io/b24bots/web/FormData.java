@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.b24bots.support.Memories;
 
 /**
  * A parsed {@code application/x-www-form-urlencoded} body with PHP-style nested keys, as Bitrix24
@@ -61,31 +60,18 @@ public final class FormData {
         while (eq < to && body[eq] != '=') {
             eq++;
         }
-        String key = decode(body, from, eq);
+        List<String> path = KEY_PATHS.get(body, from, eq);
+        if (path == null) {
+            path = List.copyOf(splitKey(decode(body, from, eq)));
+            KEY_PATHS.put(body, from, eq, path);
+        }
         String value = eq < to ? decode(body, eq + 1, to) : "";
-        put(root, keyPath(key), value);
+        put(root, path, value);
     }
 
-    /**
-     * Key paths of field names seen before: Bitrix24's bodies repeat the same few dozen names, so
-     * each is split once rather than in every event. Names come from outside, so the cache is
-     * bounded in number and length: a flood's names push out the least used ones.
-     */
-    static final int KEY_PATHS_KEPT = 4_096;
-    private static final Map<String, List<String>> KEY_PATHS = Memories.sized(KEY_PATHS_KEPT);
-    private static final int KEY_PATH_KEPT_LENGTH = 100;
-
-    static List<String> keyPath(String key) {
-        List<String> known = KEY_PATHS.get(key);
-        if (known != null) {
-            return known;
-        }
-        List<String> path = List.copyOf(splitKey(key));
-        if (key.length() <= KEY_PATH_KEPT_LENGTH) {
-            KEY_PATHS.put(key, path);
-        }
-        return path;
-    }
+    /** Key paths of field names seen before ({@link KeyPaths}). */
+    static final int KEY_PATHS_KEPT = KeyPaths.SLOTS;
+    private static final KeyPaths KEY_PATHS = new KeyPaths();
 
     static int keyPathsKept() {
         return KEY_PATHS.size();
