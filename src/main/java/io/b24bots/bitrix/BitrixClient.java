@@ -19,6 +19,7 @@ import io.b24bots.oauth.PortalAccess;
 import io.b24bots.oauth.TokenService;
 import io.b24bots.outbound.OutboundAddresses;
 import io.b24bots.support.Backoff;
+import io.b24bots.support.CounterFamily;
 import io.b24bots.support.Texts;
 import io.b24bots.support.Tracing;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -56,6 +57,7 @@ public class BitrixClient {
     private final B24Config config;
     private final ObjectMapper json;
     private final MeterRegistry meters;
+    private final CounterFamily restCalls;
     private final PortalBreaker breaker;
     private final AnswerReader answers;
     private final OperatingResets resets;
@@ -73,6 +75,7 @@ public class BitrixClient {
         this.config = config;
         this.json = json;
         this.meters = meters;
+        this.restCalls = new CounterFamily(meters, "b24.rest.calls", "method", "outcome");
         this.breaker = breaker;
     }
 
@@ -142,11 +145,10 @@ public class BitrixClient {
                 out.add(new BatchAnswer(null, BitrixException.answered(code,
                         Texts.printable(error.path("error_description").asText(""), 1000), 0,
                         BitrixErrorCodes.isTransient(code, 0), null)));
-                meters.counter("b24.rest.calls", "method", calls.get(i).method(), "outcome", BitrixErrorCodes.tag(code))
-                        .increment();
+                restCalls.increment(calls.get(i).method(), BitrixErrorCodes.tag(code));
             } else {
                 out.add(new BatchAnswer(results.path("c" + i), null));
-                meters.counter("b24.rest.calls", "method", calls.get(i).method(), "outcome", "ok").increment();
+                restCalls.increment(calls.get(i).method(), "ok");
             }
         }
         meters.summary("b24.rest.batch.commands").record(calls.size());
@@ -173,13 +175,13 @@ public class BitrixClient {
                 .startSpan();
         try (Scope traced = span.makeCurrent()) {
             BitrixResponse response = exchange(limiterKey, access, method, params);
-            meters.counter("b24.rest.calls", "method", method, "outcome", "ok").increment();
+            restCalls.increment(method, "ok");
             breaker.succeeded(access.memberId());
             span.setAttribute("b24.outcome", "ok");
             return response;
         } catch (BitrixException e) {
             String outcome = BitrixErrorCodes.tag(e.code());
-            meters.counter("b24.rest.calls", "method", method, "outcome", outcome).increment();
+            restCalls.increment(method, outcome);
             span.setAttribute("b24.outcome", outcome);
             span.setStatus(StatusCode.ERROR, outcome);
             if (portalFailed(e)) {

@@ -6,6 +6,7 @@ import java.util.Map;
 import io.b24bots.bot.messaging.BotEventQueue;
 import io.b24bots.install.InstallService;
 import io.b24bots.portal.PortalStore;
+import io.b24bots.support.CounterFamily;
 import io.b24bots.support.PortalLogContext;
 import io.b24bots.web.FormBodies;
 import io.b24bots.web.FormData;
@@ -36,7 +37,7 @@ public class EventsResource {
     private final InstallService installs;
     private final BotEventIntake botEvents;
     private final EventRefusals refusals;
-    private final MeterRegistry meters;
+    private final CounterFamily events;
     private final UnprovenDeletions deletions;
     private final BotEventQueue queue;
     @Inject
@@ -51,7 +52,7 @@ public class EventsResource {
         this.botProof = botProof;
         this.installs = installs;
         this.botEvents = botEvents;
-        this.meters = meters;
+        this.events = new CounterFamily(meters, "b24.events", "kind");
     }
 
     @POST
@@ -70,7 +71,7 @@ public class EventsResource {
         event = event.trim().toUpperCase(Locale.ROOT);
         if (!EventNames.known(event)) {
             // Nothing acts on it, so nothing is verified, stored or queued.
-            meters.counter("b24.events", "kind", "ignored").increment();
+            events.increment("ignored");
             return EventAnswer.IGNORED;
         }
         String memberId = memberId(form);
@@ -112,7 +113,7 @@ public class EventsResource {
         if ("ONAPPUPDATE".equals(event)) {
             boolean knownToken = verifier.verifyUpdate(event, memberId, form.text("auth", "application_token"));
             installs.applyUpdate(memberId, form, knownToken);
-            meters.counter("b24.events", "kind", "lifecycle").increment();
+            events.increment("lifecycle");
             return accepted();
         }
         verifier.verify(event, memberId, form.text("auth", "application_token"));
@@ -122,19 +123,19 @@ public class EventsResource {
         if (EventNames.isBotEvent(event)) {
             if (!queue.forOurBot(memberId, event, EventBots.of(event, form))) {
                 // Not a bot of ours, a fetch-mode bot's webhook copy or another API's format: nothing to prove or store.
-                meters.counter("b24.events", "kind", "ignored").increment();
+                events.increment("ignored");
                 return EventAnswer.IGNORED;
             }
             botProof.prove(event, memberId, form);
             Map<String, Object> data = EventPayloads.withoutSecrets(form.group("data").asMap());
             return switch (botEvents.accept(memberId, event, data)) {
                 case QUEUED -> {
-                    meters.counter("b24.events", "kind", "bot").increment();
+                    events.increment("bot");
                     yield accepted();
                 }
                 case DUPLICATE -> {
                     LOG.debugf("Duplicate %s for portal %s ignored", event, memberId);
-                    meters.counter("b24.events", "kind", "duplicate").increment();
+                    events.increment("duplicate");
                     yield EventAnswer.DUPLICATE;
                 }
                 case PORTAL_FULL -> throw refusals.refuse(event, memberId, "portal_full", Refusal.Kind.TOO_MANY,
@@ -145,7 +146,7 @@ public class EventsResource {
             };
         }
         installs.requestUninstall(memberId, "1".equals(form.text("data", "CLEAN")));
-        meters.counter("b24.events", "kind", "lifecycle").increment();
+        events.increment("lifecycle");
         return accepted();
     }
 

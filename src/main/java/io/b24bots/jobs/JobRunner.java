@@ -17,6 +17,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.b24bots.support.CounterFamily;
 import io.b24bots.support.JobTraces;
 import io.b24bots.support.PortalLogContext;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -50,7 +51,7 @@ public class JobRunner {
     private final Map<String, JobHandler> handlers;
     private final JobsConfig config;
     private final JobSignal signal;
-    private final MeterRegistry meters;
+    private final CounterFamily completions;
     private final JobErrors errors;
     private final JobOutcomes outcomes;
     private final LeaseRenewals leases;
@@ -67,7 +68,7 @@ public class JobRunner {
     public JobRunner(String workerId, JobStore store, Map<String, JobHandler> handlers, JobsConfig config, JobSignal signal,
             MeterRegistry meters, JobErrors errors, Tracer tracer) {
         this.tracer = tracer;
-        this.meters = meters;
+        this.completions = new CounterFamily(meters, "b24.jobs.completed", "kind", "outcome");
         this.workerId = workerId;
         this.store = store;
         this.handlers = handlers;
@@ -311,7 +312,7 @@ public class JobRunner {
         try (PortalLogContext log = PortalLogContext.of(job.memberId())) {
             String outcome = run(job);
             if (outcome != null) {
-                meters.counter("b24.jobs.completed", "kind", job.kind(), "outcome", outcome).increment();
+                completions.increment(job.kind(), outcome);
             }
         } catch (Throwable e) {
             // Recording the outcome failed (database gone, or out of memory again): the lease runs
@@ -356,7 +357,7 @@ public class JobRunner {
                 if (failure == null) {
                     finished(job, handler);
                 } else {
-                    meters.counter("b24.jobs.completed", "kind", job.kind(), "outcome", outcomes.outcome(job, failure)).increment();
+                    completions.increment(job.kind(), outcomes.outcome(job, failure));
                 }
             }
         } catch (Throwable e) {
@@ -385,7 +386,7 @@ public class JobRunner {
     private void record(List<QueuedJob> done, Set<Long> completed) {
         for (QueuedJob job : done) {
             String outcome = outcomes.recorded(job, completed.contains(job.id()), "done");
-            meters.counter("b24.jobs.completed", "kind", job.kind(), "outcome", outcome).increment();
+            completions.increment(job.kind(), outcome);
         }
     }
 

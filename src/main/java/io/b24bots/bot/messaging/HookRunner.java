@@ -23,6 +23,7 @@ import io.b24bots.jobs.QueuedJob;
 import io.b24bots.jobs.RetryJobLater;
 import io.b24bots.oauth.PortalUnavailableException;
 import io.b24bots.support.Backoff;
+import io.b24bots.support.CounterFamily;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.event.Observes;
@@ -47,7 +48,7 @@ class HookRunner {
     private final Imbot imbot;
     private final BitrixClient bitrix;
     private final BotRepository registry;
-    private final MeterRegistry meters;
+    private final CounterFamily outcomes;
     private final BotsConfig config;
     private final DialogStates states;
     private final PortalBotSettings settings;
@@ -62,7 +63,7 @@ class HookRunner {
         this.imbot = imbot;
         this.bitrix = bitrix;
         this.registry = registry;
-        this.meters = meters;
+        this.outcomes = new CounterFamily(meters, "b24.bot.handler", "hook", "outcome");
         this.config = config;
     }
 
@@ -95,7 +96,7 @@ class HookRunner {
         }, config.handlers().typingAfter().toMillis(), TimeUnit.MILLISECONDS);
         try {
             call.apply(handler).accept(chat);
-            meters.counter("b24.bot.handler", "hook", hook, "outcome", "ok").increment();
+            outcomes.increment(hook, "ok");
         } catch (RuntimeException e) {
             settle(run.job(), bot.code(), handlerName, botId, hook, e);
         } finally {
@@ -118,13 +119,13 @@ class HookRunner {
         String what = e instanceof BitrixException b ? b.code() : e.getClass().getSimpleName();
         boolean permanent = e instanceof BitrixException b && !b.isTransient();
         if (!permanent && job.attempt() < config.handlers().maxAttempts()) {
-            meters.counter("b24.bot.handler", "hook", hook, "outcome", "retry").increment();
+            outcomes.increment(hook, "retry");
             LOG.infof("Handler %s of bot %s failed on %s in portal %s (%s); run %d, retried later", handlerName, botCode,
                     hook, memberId, what, job.attempt());
             throw new RetryJobLater(Backoff.delay(job.attempt(), config.handlers().backoff(), config.handlers().maxBackoff()),
                     "handler " + handlerName + " failed: " + what);
         }
-        meters.counter("b24.bot.handler", "hook", hook, "outcome", "failed").increment();
+        outcomes.increment(hook, "failed");
         LOG.warnf("Handler %s of bot %s gave up on %s in portal %s after %d runs: %s%s", handlerName, botCode, hook,
                 memberId, job.attempt(), what, e instanceof BitrixException || e.getMessage() == null ? "" : ": " + e.getMessage());
         // The page shows what failed, not the exception's message: the handler's own text may hold anything.
