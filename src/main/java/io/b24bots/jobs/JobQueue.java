@@ -1,6 +1,5 @@
 package io.b24bots.jobs;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -374,9 +373,20 @@ public class JobQueue {
     public record Offered(boolean[] queued, boolean[] refused, Set<String> notInstalled) {
     }
 
-    /** What octet_length gives for the payload as PostgreSQL stores it (UTF-8). */
-    private static long payloadBytes(String payload) {
-        return payload == null ? 0 : payload.getBytes(StandardCharsets.UTF_8).length;
+    /** What octet_length gives for the payload as PostgreSQL stores it (UTF-8), counted without encoding it. */
+    static long payloadBytes(String payload) {
+        if (payload == null) {
+            return 0;
+        }
+        long bytes = payload.length();
+        for (int i = 0; i < payload.length(); i++) {
+            char c = payload.charAt(i);
+            if (c >= 0x80) {
+                // Two bytes below U+0800; three above, except each half of a surrogate pair, which makes four together.
+                bytes += c < 0x800 || Character.isSurrogate(c) ? 1 : 2;
+            }
+        }
+        return bytes;
     }
 
     private Enqueued insert(boolean capped, String kind, String memberId, String payload, String dedupKey, Duration delay) {
