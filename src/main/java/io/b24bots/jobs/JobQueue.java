@@ -275,10 +275,12 @@ public class JobQueue {
         long bytesCap = config.maxQueuedBytesPerPortal().asLongValue();
         long now = System.nanoTime();
         Map<String, long[]> offersByPortal = new LinkedHashMap<>();
+        long[] payloadBytes = new long[size];
         for (int i = 0; i < size; i++) {
+            payloadBytes[i] = payloadBytes(payloads.get(i));
             long[] offered = offersByPortal.computeIfAbsent(memberIds.get(i), k -> new long[2]);
             offered[0]++;
-            offered[1] += payloadBytes(payloads.get(i));
+            offered[1] += payloadBytes[i];
         }
         int slots = offers.slotsLeft();
         String[] leasable = slots <= 0 ? new String[0] : offersByPortal.keySet().stream().limit(slots).toArray(String[]::new);
@@ -322,7 +324,7 @@ public class JobQueue {
                     queued[i] = true;
                     long[] took = taken.computeIfAbsent(memberIds.get(i), k -> new long[2]);
                     took[0]++;
-                    took[1] += payloadBytes(payloads.get(i));
+                    took[1] += payloadBytes[i];
                 }
                 for (Long ord : (Long[]) result.getArray(10).getArray()) {
                     refused[(int) (ord - 1)] = true;

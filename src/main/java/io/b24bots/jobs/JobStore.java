@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -374,23 +373,14 @@ public class JobStore {
      */
     private <T> T bookkeeping(PlainTransaction.Work<T> work) {
         return PlainTransaction.run(database, "keep the job queue's books", connection -> {
-            try (Statement settings = connection.createStatement()) {
-                settings.execute(BOOKKEEPING);
-            }
+            // Generic plans too, in the same statement: PostgreSQL planned the claims afresh on every
+            // execution (their parameters' statistics made the generic plan look dearer), and the claim of
+            // a busy portal's further jobs spent ten times longer planning than running
+            // (bench/RESULTS-analysis.md), for the plan the indexes make it take anyway.
+            AsynchronousCommit.withGenericPlans(connection);
             return work.run(connection);
         });
     }
-
-    /*
-     * The bookkeeping transaction's settings, in the statement that was already there for the first
-     * (AsynchronousCommit's): it commits without waiting for the disk, and its statements keep their
-     * generic plans. PostgreSQL planned the claims afresh on every execution (a custom plan, as their
-     * parameters' statistics made the generic one look dearer): the claim of a busy portal's further
-     * jobs spent ten times longer planning than running (bench/RESULTS-analysis.md), for the plan the
-     * indexes make it take anyway.
-     */
-    private static final String BOOKKEEPING = """
-            select set_config('synchronous_commit', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true)""";
 
     /**
      * One job's lease or outcome. Unlike {@link #bookkeeping}, which only the runner's own threads

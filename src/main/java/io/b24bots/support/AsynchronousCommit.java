@@ -16,8 +16,21 @@ public final class AsynchronousCommit {
 
     /** The transaction open on {@code connection} commits asynchronously. */
     public static void of(Connection connection) throws SQLException {
+        execute(connection, "set local synchronous_commit to off");
+    }
+
+    /**
+     * {@link #of}, and the transaction's statements keep their generic plans, in the same statement:
+     * for statements PostgreSQL would otherwise plan afresh on every execution, whose plan the indexes
+     * decide anyway (the job queue's claims, see JobStore).
+     */
+    public static void withGenericPlans(Connection connection) throws SQLException {
+        execute(connection, "select set_config('synchronous_commit', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true)");
+    }
+
+    private static void execute(Connection connection, String sql) throws SQLException {
         try (Statement statement = connection.createStatement()) {
-            statement.execute("set local synchronous_commit to off");
+            statement.execute(sql);
         }
     }
 }
