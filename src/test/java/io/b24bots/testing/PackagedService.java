@@ -53,7 +53,7 @@ public final class PackagedService implements AutoCloseable {
 
     /**
      * The JVM flags of a replica as docker/Dockerfile.jvm ships them (heap, stacks, code cache,
-     * metaspace, serial collector, exit on out of memory), without what only the image has: its
+     * metaspace, collector, exit on out of memory), without what only the image has: its
      * AppCDS archive and its listen address.
      */
     public static List<String> shippedJvmFlags() {
