@@ -87,7 +87,7 @@ public class Bench {
     static Stub stub;
     /** The JVM of a small replica, as docker/Dockerfile.jvm and deploy/deployment.yaml start it. */
     static String serviceJvm = System.getProperty("bench.service-jvm",
-            "-Xmx112m -Xss512k -XX:ReservedCodeCacheSize=96m -XX:MetaspaceSize=96m -XX:MaxMetaspaceSize=128m -XX:+UseG1GC"
+            "-Xmx112m -Xss512k -XX:ReservedCodeCacheSize=96m -XX:MetaspaceSize=96m -XX:MaxMetaspaceSize=128m -XX:+UseSerialGC"
                     + " -XX:SharedArchiveFile=app-cds.jsa");
     static Portal busy;
     static final List<String> notes = new ArrayList<>();

@@ -64,7 +64,7 @@ public class ConsoleBench {
     static Process start(Path root, Path work, String jdbc, int port) throws Exception {
         Path app = root.resolve("target/quarkus-app");
         String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx112m", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
+        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx112m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
                 "-Db24.bots.echo.api=v1", "-Db24.bots.echo.code=b24bots_echo", "-Db24.bots.echo.type=B", "-Db24.bots.echo.name=Echo",
                 "-Db24.bots.helper.api=v2", "-Db24.bots.helper.code=b24bots_helper", "-Db24.bots.helper.type=bot",
                 "-Db24.bots.helper.name=Helper", "-jar", "quarkus-run.jar");
@@ -253,7 +253,7 @@ public class ConsoleBench {
                 # The operator console with a fleet's data
 
                 Written by `bench/console` on %s (%d cores): %,d portals, %,d bots, %,d jobs, 20,000 audit entries in embedded
-                PostgreSQL; the packaged service at the shipped heap (`-Xmx112m -XX:+UseG1GC`), signed in, each page
+                PostgreSQL; the packaged service at the shipped heap (`-Xmx112m -XX:+UseSerialGC`), signed in, each page
                 fetched %d times after 3 warm-up fetches, one at a time. Target: every page under %d ms. The floors:
                 `/q/health/live` (the service's cheapest answer) and a `select 1` round trip. The rollout's progress
                 is counted by one replica in the background (every `b24.rollout.progress-age`, 30 s) and read by the

@@ -26,7 +26,7 @@ QUARKUS_DATASOURCE_PASSWORD=none QUARKUS_FLYWAY_MIGRATE_AT_START=false \
 QUARKUS_HIBERNATE_ORM_SCHEMA_MANAGEMENT_STRATEGY=none QUARKUS_HIBERNATE_ORM_DATABASE_VERSION_CHECK_ENABLED=false \
 QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT="$port" QUARKUS_SHUTDOWN_TIMEOUT=1s \
 java -Xmx112m -Xss512k -XX:ReservedCodeCacheSize=96m -XX:MetaspaceSize=96m -XX:MaxMetaspaceSize=128m \
-  -XX:+UseG1GC -XX:ArchiveClassesAtExit="$archive" -Xlog:cds=off -Xlog:cds+dynamic=off \
+  -XX:+UseSerialGC -XX:ArchiveClassesAtExit="$archive" -Xlog:cds=off -Xlog:cds+dynamic=off \
   -jar quarkus-run.jar > appcds-training.log 2>&1 &
 pid=$!
 

@@ -2,7 +2,7 @@
 # The image's start: the fast jar with the replica's JVM, on any base image that has a POSIX sh and a
 # Java 21+ `java` (on PATH, or in JAVA_HOME). It reads the variables the image sets (docker/Dockerfile.jvm)
 # and the Kubernetes manifest overrides (deploy/deployment.yaml):
-#   GC_CONTAINER_OPTIONS  the collector (-XX:+UseG1GC)
+#   GC_CONTAINER_OPTIONS  the collector (-XX:+UseSerialGC)
 #   JAVA_OPTS_APPEND      heap, stacks, code cache, metaspace, the AppCDS archive, exit on out of memory,
 #                         the listen address and the JBoss log manager
 #   JAVA_OPTS             anything added for one run (empty by default), e.g. -Xlog:... for a diagnosis

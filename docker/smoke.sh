@@ -219,7 +219,7 @@ check() { echo "check: $1 ... $2"; [ "$2" = ok ] || exit 1; }
 cmdline=$("${PODMAN[@]}" exec "$APP" sh -c 'tr "\0" " " < /proc/1/cmdline; echo; tr "\0" "\n" < /proc/1/environ | grep ^MALLOC_ARENA_MAX=')
 echo "   the service's process 1: $cmdline" | tr '\n' ' '; echo
 ok=ok
-for flag in -XX:+UseG1GC -Xmx112m -Xss512k -XX:ReservedCodeCacheSize=96m -XX:MetaspaceSize=96m -XX:MaxMetaspaceSize=128m \
+for flag in -XX:+UseSerialGC -Xmx112m -Xss512k -XX:ReservedCodeCacheSize=96m -XX:MetaspaceSize=96m -XX:MaxMetaspaceSize=128m \
     -XX:SharedArchiveFile=/deployments/app-cds.jsa -XX:+ExitOnOutOfMemoryError -Dquarkus.http.host=0.0.0.0 \
     -Djava.util.logging.manager=org.jboss.logmanager.LogManager "-jar quarkus-run.jar" MALLOC_ARENA_MAX=2; do
   case "$cmdline" in *"$flag"*) ;; *) ok="FAILED (no $flag)" ;; esac

@@ -36,7 +36,7 @@ class ProductionJarIT {
     static final Path APP = Path.of(System.getProperty("b24bots.app.dir", "target/quarkus-app"));
     /** The replica's JVM, as docker/Dockerfile.jvm and docker/appcds-train.sh give it. */
     static final List<String> REPLICA_JVM = List.of("-Xmx112m", "-Xss512k", "-XX:ReservedCodeCacheSize=96m",
-            "-XX:MetaspaceSize=96m", "-XX:MaxMetaspaceSize=128m", "-XX:+UseG1GC");
+            "-XX:MetaspaceSize=96m", "-XX:MaxMetaspaceSize=128m", "-XX:+UseSerialGC");
     static final String ARCHIVE = "it-app-cds.jsa";
     static final Path CLASS_LOAD_LOG = Path.of("target", "production-jar-classes.log").toAbsolutePath();
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
