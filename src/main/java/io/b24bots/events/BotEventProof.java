@@ -4,8 +4,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 
 import io.b24bots.config.B24Config;
 import io.b24bots.oauth.AppInfo;
@@ -32,9 +30,7 @@ import jakarta.inject.Singleton;
  * {@code app.info} per token and replica, not one per event; refusals are cached briefly, and new
  * proofs per portal and sending address are rate-limited, so a hostile portal user posting random
  * tokens cannot make the service call the OAuth server without limit, nor spend the budget of the
- * genuine events Bitrix24 delivers to the same portal. A replica makes at most
- * {@code b24.events.proofs-in-flight} such calls at once: a flood of new tokens queues for them rather
- * than taking the CPU that events with cached proofs need.
+ * genuine events Bitrix24 delivers to the same portal.
  */
 @Singleton
 public class BotEventProof {
@@ -57,8 +53,6 @@ public class BotEventProof {
     /** Proofs are cheap to redo: a flood of distinct tokens only pushes out the least used ones. */
     private final Map<String, Proven> proven = Memories.bounded(CACHE_LIMIT, MAX_PROOF_AGE);
     private final Map<String, Instant> refused = Memories.bounded(CACHE_LIMIT, REFUSAL_MEMORY);
-    private final Semaphore proofSlots;
-    private final Duration proofWait;
 
     BotEventProof(OAuthClient oauth, TrustedOAuthServers servers, B24Config config, EventRefusals refusals,
             EventsConfig events, ClientAddress client) {
@@ -68,8 +62,6 @@ public class BotEventProof {
         this.config = config;
         this.refusals = refusals;
         this.limiter = new TokenBuckets(events.proofsPerSecond(), events.proofBurst(), 100_000);
-        this.proofSlots = new Semaphore(Math.max(1, events.proofsInFlight()), true);
-        this.proofWait = events.proofWait();
     }
 
     /** Throws {@link Refusal} (401, 429 or 503) unless the event is proven for {@code memberId}. */
@@ -141,7 +133,6 @@ public class BotEventProof {
                     "Too many unproven tokens for this portal; try again shortly.");
         }
         AppInfo info;
-        acquireProofSlot(event, memberId);
         try {
             info = oauth.appInfo(server, token);
         } catch (OAuthRejectedException e) {
@@ -149,8 +140,6 @@ public class BotEventProof {
             throw refusals.refuse(event, memberId, "token_refused", "The event could not be verified for this portal.");
         } catch (OAuthUnavailableException e) {
             throw Refusal.unavailable("The Bitrix24 OAuth server could not be reached to verify this event. Please try again.");
-        } finally {
-            proofSlots.release();
         }
         if (!config.clientId().equals(info.clientId()) || info.memberId() == null || info.userId() == null) {
             refused.put(key, now.plus(REFUSAL_MEMORY));
@@ -159,21 +148,6 @@ public class BotEventProof {
         Proven result = new Proven(info.memberId(), info.userId(), until(claimedExpiry, now));
         proven.put(key, result);
         return result;
-    }
-
-    /** Waits (on the request's virtual thread) for one of the replica's proof slots. */
-    private void acquireProofSlot(String event, String memberId) {
-        boolean acquired;
-        try {
-            acquired = proofSlots.tryAcquire(proofWait.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            acquired = false;
-        }
-        if (!acquired) {
-            throw refusals.refuse(event, memberId, "proof_slots", Refusal.Kind.UNAVAILABLE,
-                    "Too many new tokens are being verified right now; please try again shortly.");
-        }
     }
 
     /** The token's own expiry when the event states it, never later than an hour from now. */

@@ -1,7 +1,5 @@
 package io.b24bots.events;
 
-import java.time.Duration;
-
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -16,21 +14,6 @@ public interface EventsConfig {
     /** New bot-token proofs one portal may ask for at once from one sending address. */
     @WithDefault("100")
     int proofBurst();
-
-    /**
-     * New-token proofs (an {@code app.info} call each) one replica makes at the same time, whatever the
-     * portal; more wait for a slot. A flood of new tokens then takes this many calls' worth of the
-     * replica, and events whose proof is cached never wait for it.
-     */
-    @WithDefault("8")
-    int proofsInFlight();
-
-    /**
-     * How long an event waits for a proof slot before it is answered 503. Bitrix24 does not deliver an
-     * event twice, so this is generous: only a flood that outlasts it loses events.
-     */
-    @WithDefault("PT10S")
-    Duration proofWait();
 
     /**
      * Events without a token to prove them (bot deletions) one portal may have checked per minute;
