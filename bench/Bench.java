@@ -153,8 +153,11 @@ public class Bench {
                 .setServerConfig("pg_stat_statements.track_planning", PG_STATEMENTS ? "on" : "off")
                 .setServerConfig("track_io_timing", PG_STATEMENTS ? "on" : "off");
         for (String setting : System.getProperty("bench.pg-settings", "").split(";")) {
-            if (!setting.isBlank()) {
-                builder.setServerConfig(setting.substring(0, setting.indexOf('=')), setting.substring(setting.indexOf('=') + 1));
+            int equals = setting.indexOf('=');
+            if (equals > 0) {
+                builder.setServerConfig(setting.substring(0, equals).trim(), setting.substring(equals + 1).trim());
+            } else if (!setting.isBlank()) {
+                throw new IllegalArgumentException("bench.pg-settings: expected name=value, got '" + setting + "'");
             }
         }
         postgres = builder.start();
