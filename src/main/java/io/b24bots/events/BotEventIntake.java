@@ -21,9 +21,9 @@ import io.b24bots.bot.messaging.MessageIdentity;
 import io.b24bots.jobs.JobOffers;
 import io.b24bots.jobs.JobQueue;
 import io.b24bots.support.JobTraces;
+import io.b24bots.support.PlainTransaction;
 import io.opentelemetry.api.trace.Span;
 import jakarta.inject.Singleton;
-import jakarta.persistence.PersistenceException;
 
 /**
  * Stores proven bot events: each event's dedup mark and its job commit together or not at all, so
@@ -147,17 +147,11 @@ public class BotEventIntake {
     private Outcome[] commit(List<Pending> batch) {
         JobOffers offers = botEvents.offers((int) batch.stream().map(Pending::memberId).distinct().count());
         Outcome[] outcomes;
-        try (Connection connection = database.getConnection()) {
-            // The pool hands out connections in auto-commit outside a JTA transaction; said here because the
-            // batch's atomicity rests on it.
-            connection.setAutoCommit(true);
-            outcomes = store(connection, batch, offers);
-        } catch (SQLException e) {
+        try {
+            outcomes = PlainTransaction.autoCommitted(database, "store a batch of bot events", connection -> store(connection, batch, offers));
+        } catch (RuntimeException | Error e) {
             // Also when the commit's outcome is unknown: a job that did commit leased to this worker
             // is taken by another claim once its lease runs out, as after a crash.
-            offers.abandoned();
-            throw new PersistenceException("Could not store a batch of bot events (SQLState " + e.getSQLState() + ")", e);
-        } catch (RuntimeException | Error e) {
             offers.abandoned();
             throw e;
         }

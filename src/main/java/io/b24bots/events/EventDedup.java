@@ -1,16 +1,9 @@
 package io.b24bots.events;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 
 import io.b24bots.bot.messaging.MessageDedup;
 import io.b24bots.bot.messaging.MessageIdentity;
@@ -37,38 +30,18 @@ public class EventDedup implements MessageDedup {
         this.em = em;
     }
 
-    /**
-     * Remembers the given hashes in one statement, part of the transaction open on {@code connection}.
-     * Index i of the answer is true when hashes[i] is seen for the first time; a hash repeated in
-     * the list is new only at its first place. (The webhook intake's marks are written with their
-     * jobs, in JobQueue#offerAll's statement.)
-     */
-    boolean[] firstDeliveries(Connection connection, List<byte[]> hashes) throws SQLException {
-        Set<ByteBuffer> inserted = new HashSet<>();
-        try (PreparedStatement statement = connection.prepareStatement("""
-                insert into event_dedup (hash, received_at) select h, now() from unnest(?) as t(h)
-                on conflict (hash) do nothing returning hash""")) {
-            statement.setArray(1, connection.createArrayOf("bytea", hashes.toArray(new byte[0][])));
-            try (ResultSet result = statement.executeQuery()) {
-                while (result.next()) {
-                    inserted.add(ByteBuffer.wrap(result.getBytes(1)));
-                }
-            }
-        }
-        boolean[] first = new boolean[hashes.size()];
-        for (int i = 0; i < first.length; i++) {
-            // remove: the second copy of a hash in the same batch is the duplicate.
-            first[i] = inserted.remove(ByteBuffer.wrap(hashes.get(i)));
-        }
-        return first;
-    }
-
     /** For the fetch path, in its JTA transaction: the session's connection takes the mark. */
     @Override
     @Transactional(Transactional.TxType.MANDATORY)
     public boolean firstDelivery(String memberId, String identity) {
         byte[] hash = hash(memberId, MESSAGE, identity);
-        return em.unwrap(Session.class).doReturningWork(connection -> firstDeliveries(connection, List.of(hash))[0]);
+        return em.unwrap(Session.class).doReturningWork(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(
+                    "insert into event_dedup (hash, received_at) values (?, now()) on conflict (hash) do nothing")) {
+                statement.setBytes(1, hash);
+                return statement.executeUpdate() == 1;
+            }
+        });
     }
 
     /** The event name a message's identity is hashed under, whatever its delivery's event name. */
