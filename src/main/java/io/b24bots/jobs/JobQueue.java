@@ -298,14 +298,16 @@ public class JobQueue {
         Map<String, long[]> taken = new HashMap<>();
         long sent = System.nanoTime();
         try (PreparedStatement statement = connection.prepareStatement(OFFER_ALL)) {
-            statement.setArray(1, connection.createArrayOf("varchar", leasable));
-            statement.setArray(2, connection.createArrayOf("varchar", memberIds.toArray(new String[0])));
-            statement.setArray(3, connection.createArrayOf("text", payloads.toArray(new String[0])));
-            statement.setArray(4, connection.createArrayOf("varchar", traceParents.toArray(new String[0])));
-            statement.setArray(5, connection.createArrayOf("bytea", onceKeys.toArray(new byte[0][])));
-            statement.setArray(6, connection.createArrayOf("varchar", knownIds.toArray(new String[0])));
-            statement.setArray(7, connection.createArrayOf("int8", knownActive.toArray(new Long[0])));
-            statement.setArray(8, connection.createArrayOf("int8", knownBytes.toArray(new Long[0])));
+            // Java arrays go as binary array parameters: createArrayOf would write each as an escaped text
+            // literal, every payload character by character, for PostgreSQL to parse back the same way.
+            statement.setObject(1, leasable);
+            statement.setObject(2, memberIds.toArray(new String[0]));
+            statement.setObject(3, payloads.toArray(new String[0]));
+            statement.setObject(4, traceParents.toArray(new String[0]));
+            statement.setObject(5, onceKeys.toArray(new byte[0][]));
+            statement.setObject(6, knownIds.toArray(new String[0]));
+            statement.setObject(7, knownActive.stream().mapToLong(Long::longValue).toArray());
+            statement.setObject(8, knownBytes.stream().mapToLong(Long::longValue).toArray());
             statement.setInt(9, cap);
             statement.setInt(10, cap);
             statement.setLong(11, bytesCap);

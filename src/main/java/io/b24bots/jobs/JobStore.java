@@ -221,7 +221,7 @@ public class JobStore {
                 statement.setString(1, worker);
                 statement.setDouble(2, lease.toMillis() / 1000.0);
                 statement.setInt(3, more);
-                statement.setArray(4, connection.createArrayOf("bigint", heads.stream().map(QueuedJob::id).toArray()));
+                statement.setObject(4, heads.stream().mapToLong(QueuedJob::id).toArray());
                 statement.setString(5, worker);
                 return leased(statement, worker, lease);
             }
@@ -240,8 +240,8 @@ public class JobStore {
                     where job.id = t.id and job.attempts = t.attempt and job.locked_by = ? and job.status = 'running'
                     returning job.id""")) {
                 statement.setDouble(1, lease.toMillis() / 1000.0);
-                statement.setArray(2, connection.createArrayOf("bigint", jobs.stream().map(QueuedJob::id).toArray()));
-                statement.setArray(3, connection.createArrayOf("integer", jobs.stream().map(QueuedJob::attempt).toArray()));
+                statement.setObject(2, jobs.stream().mapToLong(QueuedJob::id).toArray());
+                statement.setObject(3, jobs.stream().mapToInt(QueuedJob::attempt).toArray());
                 statement.setString(4, worker);
                 return ids(statement);
             }
@@ -280,13 +280,21 @@ public class JobStore {
     private static Set<Long> complete(Connection connection, String worker, List<QueuedJob> jobs)
             throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(COMPLETE)) {
-            statement.setArray(1, connection.createArrayOf("bigint", jobs.stream().map(QueuedJob::id).toArray()));
-            statement.setArray(2, connection.createArrayOf("integer", jobs.stream().map(QueuedJob::attempt).toArray()));
-            statement.setArray(3, connection.createArrayOf("boolean", jobs.stream().map(QueuedJob::keptWhenDone).toArray()));
+            statement.setObject(1, jobs.stream().mapToLong(QueuedJob::id).toArray());
+            statement.setObject(2, jobs.stream().mapToInt(QueuedJob::attempt).toArray());
+            statement.setObject(3, keptWhenDone(jobs));
             statement.setString(4, worker);
             statement.setString(5, worker);
             return ids(statement);
         }
+    }
+
+    private static boolean[] keptWhenDone(List<QueuedJob> jobs) {
+        boolean[] kept = new boolean[jobs.size()];
+        for (int i = 0; i < kept.length; i++) {
+            kept[i] = jobs.get(i).keptWhenDone();
+        }
+        return kept;
     }
 
     private static Set<Long> ids(PreparedStatement statement) throws SQLException {
