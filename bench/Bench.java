@@ -232,6 +232,7 @@ public class Bench {
                 serviceJvm = variants[v].trim();
                 add(figures, "startup_variant_" + v, startService(false, "startup", Map.of()));
                 add(figures, "startup_rss_variant_" + v, rssMb());
+                add(figures, "startup_rss_file_variant_" + v, statusMb("RssFile:"));
                 stopService();
             }
         }
@@ -291,6 +292,7 @@ public class Bench {
             add(figures, "floor_pg_tps_c1", pg[0]);
             add(figures, "floor_pg_tps_c8", pg[1]);
             add(figures, "rss_mb", rssMb());
+            add(figures, "rss_file_mb", statusMb("RssFile:"));
         }
         long stored = jobCount() - base;
         add(figures, "answered_200", answered);
@@ -1003,8 +1005,17 @@ public class Bench {
 
     static double rssMb() throws IOException {
         // VmHWM: the highest resident set the process has had, i.e. at saturation.
+        return statusMb("VmHWM:");
+    }
+
+    /**
+     * A size from the service's /proc status, in MB. RssFile is the part of the resident set read from
+     * files (the class-data archive, the JDK's modules, jars): pages the kernel shares between replicas
+     * on one node and can drop and read again, unlike the heap's.
+     */
+    static double statusMb(String field) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + service.pid() + "/status"))) {
-            if (line.startsWith("VmHWM:")) {
+            if (line.startsWith(field)) {
                 return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
             }
         }

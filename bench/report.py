@@ -52,6 +52,7 @@ FIGURES = [
     ("fleet_idle_polls_per_s", "5. fetch polling: imbot.v2.Event.get calls/s for the other portals' idle fetch-mode bots (one each)", "small, reported", False, None),
     ("startup_s", "6. start-up to ready, s (second start, migrated database)", "< 1.5", False, None),
     ("rss_mb", "6. RSS high-water mark after saturation, MB", "< 200", False, None),
+    ("rss_file_mb", "6. of the RSS after saturation, pages of files (class-data archive, JDK modules, jars), MB", "", False, None),
     ("tokens_new_per_s", "7. new tokens: events/s answered 200 at saturation when each carries a token never seen (one app.info each)", "reported", True, None),
     ("tokens_app_info_per_event", "7. app.info calls per such event", "1", False, None),
     ("tokens_new_p99_ms", "7. such events, ack p99 ms", "", False, None),

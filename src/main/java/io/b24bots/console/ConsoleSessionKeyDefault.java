@@ -19,8 +19,11 @@ import org.eclipse.microprofile.config.spi.ConfigSource;
  */
 public class ConsoleSessionKeyDefault implements ConfigSourceFactory {
 
-    /** Above application.properties (250), which sets the property from b24.console.session-key; below the environment (300). */
-    private static final int ORDINAL = 260;
+    /**
+     * Above application.properties (250), which sets the property from b24.console.session-key; below
+     * config/application.properties (260), the environment (300) and -D (400), where an operator would set it.
+     */
+    private static final int ORDINAL = 255;
 
     @Override
     public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {
