@@ -5,9 +5,9 @@ import java.util.Base64;
 import java.util.Collections;
 import java.util.Map;
 
+import io.b24bots.support.ConfigValues;
 import io.smallrye.config.ConfigSourceContext;
 import io.smallrye.config.ConfigSourceFactory;
-import io.smallrye.config.ConfigValue;
 import io.smallrye.config.PropertiesConfigSource;
 import org.eclipse.microprofile.config.spi.ConfigSource;
 
@@ -28,7 +28,7 @@ public class ConsoleSessionKeyDefault implements ConfigSourceFactory {
     @Override
     public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {
         // A key set for the property itself, in the environment or as -D, still wins: those rank above this source.
-        if (set(context.getValue("b24.console.session-key"))) {
+        if (ConfigValues.isSet(context.getValue("b24.console.session-key"))) {
             return Collections.emptyList();
         }
         byte[] key = new byte[32];
@@ -36,9 +36,5 @@ public class ConsoleSessionKeyDefault implements ConfigSourceFactory {
         return Collections.singletonList(new PropertiesConfigSource(
                 Map.of("quarkus.http.auth.session.encryption-key", Base64.getEncoder().encodeToString(key)),
                 "b24bots-console-session-key", ORDINAL));
-    }
-
-    private static boolean set(ConfigValue value) {
-        return value != null && value.getValue() != null && !value.getValue().isBlank();
     }
 }

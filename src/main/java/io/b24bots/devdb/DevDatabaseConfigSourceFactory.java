@@ -3,10 +3,10 @@ package io.b24bots.devdb;
 import java.util.Collections;
 import java.util.Map;
 
+import io.b24bots.support.ConfigValues;
 import io.quarkus.runtime.LaunchMode;
 import io.smallrye.config.ConfigSourceContext;
 import io.smallrye.config.ConfigSourceFactory;
-import io.smallrye.config.ConfigValue;
 import io.smallrye.config.PropertiesConfigSource;
 import org.eclipse.microprofile.config.spi.ConfigSource;
 
@@ -25,8 +25,7 @@ public class DevDatabaseConfigSourceFactory implements ConfigSourceFactory {
         if (LaunchMode.current() != LaunchMode.DEVELOPMENT) {
             return Collections.emptyList();
         }
-        ConfigValue url = context.getValue("quarkus.datasource.jdbc.url");
-        if (url != null && url.getValue() != null && !url.getValue().isBlank()) {
+        if (ConfigValues.isSet(context.getValue("quarkus.datasource.jdbc.url"))) {
             return Collections.emptyList();
         }
         // Loaded only here, so the packaged app never needs the embedded PostgreSQL classes.

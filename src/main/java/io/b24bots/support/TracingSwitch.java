@@ -5,7 +5,6 @@ import java.util.Map;
 
 import io.smallrye.config.ConfigSourceContext;
 import io.smallrye.config.ConfigSourceFactory;
-import io.smallrye.config.ConfigValue;
 import io.smallrye.config.PropertiesConfigSource;
 import org.eclipse.microprofile.config.spi.ConfigSource;
 
@@ -21,15 +20,11 @@ public class TracingSwitch implements ConfigSourceFactory {
 
     @Override
     public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {
-        if (set(context.getValue("quarkus.otel.exporter.otlp.endpoint"))
-                || set(context.getValue("quarkus.otel.exporter.otlp.traces.endpoint"))) {
+        if (ConfigValues.isSet(context.getValue("quarkus.otel.exporter.otlp.endpoint"))
+                || ConfigValues.isSet(context.getValue("quarkus.otel.exporter.otlp.traces.endpoint"))) {
             return Collections.emptyList();
         }
         return Collections.singletonList(new PropertiesConfigSource(Map.of("quarkus.otel.sdk.disabled", "true"),
                 "b24bots-tracing-off", ORDINAL));
-    }
-
-    private static boolean set(ConfigValue value) {
-        return value != null && value.getValue() != null && !value.getValue().isBlank();
     }
 }

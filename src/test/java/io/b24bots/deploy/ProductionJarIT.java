@@ -38,6 +38,8 @@ class ProductionJarIT {
     static final List<String> REPLICA_JVM = List.of("-Xmx112m", "-Xss512k", "-XX:ReservedCodeCacheSize=96m",
             "-XX:MetaspaceSize=96m", "-XX:MaxMetaspaceSize=128m", "-XX:+UseSerialGC");
     static final String ARCHIVE = "it-app-cds.jsa";
+    static final String CLIENT_SECRET = "production-check-secret";
+    static final String TOKEN_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
     static final Path CLASS_LOAD_LOG = Path.of("target", "production-jar-classes.log").toAbsolutePath();
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -63,9 +65,9 @@ class ProductionJarIT {
         env.put("QUARKUS_DATASOURCE_USERNAME", "postgres");
         env.put("QUARKUS_DATASOURCE_PASSWORD", "postgres");
         env.put("B24_CLIENT_ID", "app.production-check");
-        env.put("B24_CLIENT_SECRET", "production-check-secret");
+        env.put("B24_CLIENT_SECRET", CLIENT_SECRET);
         env.put("B24_PUBLIC_URL", "https://bots.example.com");
-        env.put("B24_TOKEN_KEYS", "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=");
+        env.put("B24_TOKEN_KEYS", "k1:" + TOKEN_KEY);
         // Production ships without bots and refuses to start with none: one, declared as an operator would.
         env.put("B24_BOTS_SUPPORT_CODE", "support");
         env.put("B24_BOTS_SUPPORT_NAME", "Support");
@@ -119,8 +121,7 @@ class ProductionJarIT {
         // The form login's key is made when the first request builds the authentication mechanisms.
         assertThat(get("/console").statusCode()).isIn(200, 302, 401, 403);
         String log = Files.readString(Path.of("target", "production-jar.log"));
-        assertThat(log).doesNotContainIgnoringCase("temporary key").doesNotContain("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
-                .doesNotContain("production-check-secret");
+        assertThat(log).doesNotContainIgnoringCase("temporary key").doesNotContain(TOKEN_KEY).doesNotContain(CLIENT_SECRET);
     }
 
     /**
