@@ -14,7 +14,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import javax.sql.DataSource;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.b24bots.bot.messaging.BotEventQueue;
 import io.b24bots.bot.messaging.MessageIdentity;
@@ -67,15 +66,14 @@ public class BotEventIntake {
         this.database = database;
     }
 
-    /** Blocks until the event is committed (or known to be a duplicate, or refused); callers run on virtual threads. */
+    /**
+     * Blocks until the event is committed (or known to be a duplicate, or refused); callers run on
+     * virtual threads. {@code data} is the event's {@code data} group as parsed: its tokens are
+     * left out of what is stored.
+     */
     public Outcome accept(String memberId, String event, Map<String, Object> data) {
         // Written once: the same text is hashed and stored.
-        String dataJson;
-        try {
-            dataJson = json.writeValueAsString(data);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        String dataJson = EventPayloads.canonicalJson(json, data);
         String message = MessageIdentity.ofWebhook(event, data);
         byte[] hash = message != null ? dedup.hash(memberId, EventDedup.MESSAGE, message) : dedup.hash(memberId, event, dataJson);
         // The request's span names its portal; its context is taken here, on the request's thread (the batch

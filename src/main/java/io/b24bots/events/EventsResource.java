@@ -1,7 +1,6 @@
 package io.b24bots.events;
 
 import java.util.Locale;
-import java.util.Map;
 
 import io.b24bots.bot.messaging.BotEventQueue;
 import io.b24bots.install.InstallService;
@@ -127,8 +126,7 @@ public class EventsResource {
                 return EventAnswer.IGNORED;
             }
             botProof.prove(event, memberId, form);
-            Map<String, Object> data = EventPayloads.withoutSecrets(form.group("data").asMap());
-            return switch (botEvents.accept(memberId, event, data)) {
+            return switch (botEvents.accept(memberId, event, form.group("data").asMap())) {
                 case QUEUED -> {
                     events.increment("bot");
                     yield accepted();

@@ -5,6 +5,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,7 +63,10 @@ public final class FormData {
         }
         List<String> path = KEY_PATHS.get(body, from, eq);
         if (path == null) {
-            path = List.copyOf(splitKey(decode(body, from, eq)));
+            path = plainPath(body, from, eq);
+            if (path == null) {
+                path = List.copyOf(splitKey(decode(body, from, eq)));
+            }
             KEY_PATHS.put(body, from, eq, path);
         }
         String value = eq < to ? decode(body, eq + 1, to) : "";
@@ -75,6 +79,95 @@ public final class FormData {
 
     static int keyPathsKept() {
         return KEY_PATHS.size();
+    }
+
+    /**
+     * The path of a name made only of plain characters and brackets (literal or %5B / %5D), split
+     * straight from the body's bytes; null for anything else, which {@link #splitKey} decodes and
+     * splits (and refuses when malformed). Bot events name fields by the bot's id in the portal
+     * ({@code data[BOT][3038][BOT_ID]}), so with many portals these names outnumber
+     * {@link KeyPaths}' slots and most are new to it.
+     */
+    private static List<String> plainPath(byte[] body, int from, int to) {
+        String[] path = new String[MAX_DEPTH];
+        int i = from;
+        while (i < to && plain(body[i])) {
+            i++;
+        }
+        if (i == from) {
+            return null;
+        }
+        path[0] = SEGMENTS.get(body, from, i);
+        int segments = 1;
+        while (i < to) {
+            int open = bracket(body, i, to, '[', 'B');
+            if (open == 0 || segments == MAX_DEPTH) {
+                return null;
+            }
+            int start = i + open;
+            int end = start;
+            while (end < to && plain(body[end])) {
+                end++;
+            }
+            int close = end < to ? bracket(body, end, to, ']', 'D') : 0;
+            if (close == 0) {
+                return null;
+            }
+            path[segments++] = end == start ? "" : SEGMENTS.get(body, start, end);
+            i = end + close;
+        }
+        return List.of(Arrays.copyOf(path, segments));
+    }
+
+    /** A character that decodes to itself and is no bracket. */
+    private static boolean plain(byte b) {
+        return b > ' ' && b < 0x7F && b != '%' && b != '+' && b != '[' && b != ']';
+    }
+
+    /** The length of the bracket at {@code i}: 1 when literal, 3 when percent-encoded (%5B or %5b for '['), else 0. */
+    private static int bracket(byte[] body, int i, int to, char literal, char hexLow) {
+        if (body[i] == literal) {
+            return 1;
+        }
+        return i + 2 < to && body[i] == '%' && body[i + 1] == '5' && (body[i + 2] | 0x20) == (hexLow | 0x20) ? 3 : 0;
+    }
+
+    private static final Segments SEGMENTS = new Segments();
+
+    /**
+     * The strings of path segments seen before, by their bytes: one slot per hash, the newest name in
+     * its slot. A bot's id in the portal is a segment like any other: a miss costs one short string.
+     */
+    private static final class Segments {
+        private static final int SLOTS = 1_024;
+        private final String[] slots = new String[SLOTS];
+
+        String get(byte[] body, int from, int to) {
+            int hash = 0;
+            for (int i = from; i < to; i++) {
+                hash = 31 * hash + body[i];
+            }
+            int slot = (hash ^ (hash >>> 16)) & (SLOTS - 1);
+            String kept = slots[slot];
+            if (kept != null && sameText(kept, body, from, to)) {
+                return kept;
+            }
+            String segment = new String(body, from, to - from, StandardCharsets.ISO_8859_1);
+            slots[slot] = segment;
+            return segment;
+        }
+
+        private static boolean sameText(String text, byte[] body, int from, int to) {
+            if (text.length() != to - from) {
+                return false;
+            }
+            for (int i = 0; i < text.length(); i++) {
+                if (text.charAt(i) != body[from + i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     private static List<String> splitKey(String key) {

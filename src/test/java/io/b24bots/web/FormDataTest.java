@@ -36,6 +36,29 @@ class FormDataTest {
     }
 
     @Test
+    void bracketsInNamesReadTheSameLiteralOrEncodedInEitherCase() {
+        for (String name : new String[] {"data[BOT][3038][BOT_ID]", "data%5BBOT%5D%5B3038%5D%5BBOT_ID%5D",
+                "data%5bBOT%5d%5b3038%5d%5bBOT_ID%5d", "data[BOT%5D%5B3038][BOT_ID%5d", "d%61ta[B%4FT][3038][BOT_ID]",
+                "data[BOT][30%338][BOT%5fID]"}) {
+            assertThat(parse(name + "=5").text("data", "BOT", "3038", "BOT_ID")).as(name).isEqualTo("5");
+        }
+        for (String body : new String[] {"a%5Bb=1", "a%5D=1", "a%5Bb%5Dc=1", "a%5B%5Bb%5D%5D=1", "%5Ba%5D=1", "a%5B%5=1",
+                "a[b%5D%5Bc=1"}) {
+            assertThatThrownBy(() -> parse(body)).as(body).isInstanceOf(FormData.MalformedForm.class);
+        }
+    }
+
+    /** Each portal names its bot by its own id: more names than the name cache holds, all read right. */
+    @Test
+    void botIdsOfManyPortalsReadRight() {
+        for (int id = 1; id <= FormData.KEY_PATHS_KEPT * 2; id++) {
+            FormData form = parse("data%5BBOT%5D%5B" + id + "%5D%5BBOT_ID%5D=" + id + "&data%5BBOT%5D%5B" + id + "%5D%5BBOT_CODE%5D=echo");
+            assertThat(form.text("data", "BOT", Integer.toString(id), "BOT_ID")).isEqualTo(Integer.toString(id));
+            assertThat(form.group("data", "BOT", Integer.toString(id)).asMap()).containsOnlyKeys("BOT_ID", "BOT_CODE");
+        }
+    }
+
+    @Test
     void decodesUtf8() {
         assertThat(parse("m=%D0%9F%D1%80%D0%B8%D0%B2%D0%B5%D1%82").text("m")).isEqualTo("Привет");
     }
