@@ -993,6 +993,16 @@ public class Bench {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         log("service (%s) ready in %.2f s on port %d", name, seconds, port);
+        // The JVM checks the jars' sizes and times against the archive's and otherwise runs without it, saying
+        // so on one line: a build copied without its files' times (cp -r for bench.app) starts and runs
+        // differently from the one beside it, which would make any A/B of the two meaningless.
+        String output = Files.readString(work.resolve("service-" + name + ".log"), StandardCharsets.ISO_8859_1);
+        if (serviceJvm.contains("SharedArchiveFile") && output.contains("Unable to use shared archive")) {
+            String warning = "the service (" + name + ", " + app + ") ran WITHOUT its AppCDS archive (the archive did not"
+                    + " match the jars; copy a build with cp -a)";
+            log("WARNING: %s", warning);
+            notes.add(warning);
+        }
         return seconds;
     }
 

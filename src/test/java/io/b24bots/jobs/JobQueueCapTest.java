@@ -3,7 +3,10 @@ package io.b24bots.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import javax.sql.DataSource;
 
@@ -167,6 +170,36 @@ class JobQueueCapTest {
                 from generate_series(1, :count)
                 """).setParameter("kind", KIND).setParameter("member", memberId).setParameter("status", status)
                 .setParameter("count", count).executeUpdate());
+    }
+
+    /** An event delivered twice in one burst: its first copy is taken, the others are duplicates, neither queued nor refused. */
+    @Test
+    void aKeyOfferedTwiceInOneBatchIsTakenAtItsFirstPlaceOnly() {
+        byte[] once = "captest-key-1".getBytes(StandardCharsets.UTF_8);
+        byte[] other = "captest-key-2".getBytes(StandardCharsets.UTF_8);
+        List<String> portals = List.of("captest-new", "captest-other", "captest-new", "captest-new", "captest-other");
+        List<String> payloads = List.of("{\"n\":1}", "{\"n\":2}", "{\"n\":3}", "{\"n\":4}", "{\"n\":5}");
+        List<byte[]> keys = Arrays.asList(once, other, once.clone(), null, null);
+        try {
+            JobQueue.Offered first = PlainTransaction.run(database, "offer jobs", connection -> queue.offerAll(connection,
+                    queuedOnly(), KIND, portals, payloads, Collections.nCopies(5, null), keys));
+
+            assertThat(first.queued()).containsExactly(true, true, false, true, true);
+            assertThat(first.refused()).containsOnly(false);
+            assertThat(Database.rows("select payload from job where member_id = 'captest-new' order by id"))
+                    .extracting(row -> row.get("payload")).containsExactly("{\"n\":1}", "{\"n\":4}");
+
+            JobQueue.Offered again = PlainTransaction.run(database, "offer jobs", connection -> queue.offerAll(connection,
+                    queuedOnly(), KIND, portals, payloads, Collections.nCopies(5, null), keys));
+
+            assertThat(again.queued()).as("the keys are marked; offers without one are new each time")
+                    .containsExactly(false, false, false, true, true);
+            assertThat(again.refused()).containsOnly(false);
+        } finally {
+            QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
+                    "delete from event_dedup where hash in (:one, :two)").setParameter("one", once).setParameter("two", other)
+                    .executeUpdate());
+        }
     }
 
     /** Offers with no slot of a worker held, so every job taken is queued (JobLeaseAtInsertTest has the others). */
