@@ -3,6 +3,8 @@ package io.b24bots.bitrix;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -11,6 +13,8 @@ import java.util.concurrent.TimeoutException;
 
 import io.b24bots.config.B24Config;
 import io.b24bots.outbound.AnswerSizeFilter;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -86,15 +90,12 @@ class PortalHttp {
                 .setTracingPolicy(TracingPolicy.IGNORE),
                 new PoolOptions().setHttp1MaxSize(CONNECTIONS_PER_HOST));
         VertxInternal internal = (VertxInternal) vertx;
-        int loops = 0;
-        for (var loop : internal.getEventLoopGroup()) {
-            loops++;
+        List<Context> onLoops = new ArrayList<>();
+        for (EventExecutor loop : internal.getEventLoopGroup()) {
+            onLoops.add(internal.createEventLoopContext((EventLoop) loop, internal.getWorkerPool(),
+                    Thread.currentThread().getContextClassLoader()));
         }
-        this.contexts = new Context[Math.max(1, loops)];
-        for (int i = 0; i < contexts.length; i++) {
-            // Each new event-loop context takes the next loop in turn.
-            contexts[i] = internal.createEventLoopContext();
-        }
+        this.contexts = onLoops.toArray(Context[]::new);
     }
 
     @PreDestroy

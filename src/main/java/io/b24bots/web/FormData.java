@@ -73,9 +73,11 @@ public final class FormData {
         put(root, path, value);
     }
 
-    /** Key paths of field names seen before ({@link KeyPaths}). */
-    static final int KEY_PATHS_KEPT = KeyPaths.SLOTS;
-    private static final KeyPaths KEY_PATHS = new KeyPaths();
+    /** Key paths of field names seen before. */
+    private static final NameTable<List<String>> KEY_PATHS = new NameTable<>(4_096);
+    static final int KEY_PATHS_KEPT = KEY_PATHS.capacity();
+    /** The strings of path segments seen before: a bot's id in its portal is a segment like any other, a miss costs one short string. */
+    private static final NameTable<String> SEGMENTS = new NameTable<>(1_024);
 
     static int keyPathsKept() {
         return KEY_PATHS.size();
@@ -86,7 +88,7 @@ public final class FormData {
      * straight from the body's bytes; null for anything else, which {@link #splitKey} decodes and
      * splits (and refuses when malformed). Bot events name fields by the bot's id in the portal
      * ({@code data[BOT][3038][BOT_ID]}), so with many portals these names outnumber
-     * {@link KeyPaths}' slots and most are new to it.
+     * {@link #KEY_PATHS}' slots and most are new to it.
      */
     private static List<String> plainPath(byte[] body, int from, int to) {
         String[] path = new String[MAX_DEPTH];
@@ -97,7 +99,7 @@ public final class FormData {
         if (i == from) {
             return null;
         }
-        path[0] = SEGMENTS.get(body, from, i);
+        path[0] = segment(body, from, i);
         int segments = 1;
         while (i < to) {
             int open = bracket(body, i, to, '[', 'B');
@@ -113,7 +115,7 @@ public final class FormData {
             if (close == 0) {
                 return null;
             }
-            path[segments++] = end == start ? "" : SEGMENTS.get(body, start, end);
+            path[segments++] = end == start ? "" : segment(body, start, end);
             i = end + close;
         }
         return List.of(Arrays.copyOf(path, segments));
@@ -132,42 +134,13 @@ public final class FormData {
         return i + 2 < to && body[i] == '%' && body[i + 1] == '5' && (body[i + 2] | 0x20) == (hexLow | 0x20) ? 3 : 0;
     }
 
-    private static final Segments SEGMENTS = new Segments();
-
-    /**
-     * The strings of path segments seen before, by their bytes: one slot per hash, the newest name in
-     * its slot. A bot's id in the portal is a segment like any other: a miss costs one short string.
-     */
-    private static final class Segments {
-        private static final int SLOTS = 1_024;
-        private final String[] slots = new String[SLOTS];
-
-        String get(byte[] body, int from, int to) {
-            int hash = 0;
-            for (int i = from; i < to; i++) {
-                hash = 31 * hash + body[i];
-            }
-            int slot = (hash ^ (hash >>> 16)) & (SLOTS - 1);
-            String kept = slots[slot];
-            if (kept != null && sameText(kept, body, from, to)) {
-                return kept;
-            }
-            String segment = new String(body, from, to - from, StandardCharsets.ISO_8859_1);
-            slots[slot] = segment;
-            return segment;
+    private static String segment(byte[] body, int from, int to) {
+        String segment = SEGMENTS.get(body, from, to);
+        if (segment == null) {
+            segment = new String(body, from, to - from, StandardCharsets.ISO_8859_1);
+            SEGMENTS.put(body, from, to, segment);
         }
-
-        private static boolean sameText(String text, byte[] body, int from, int to) {
-            if (text.length() != to - from) {
-                return false;
-            }
-            for (int i = 0; i < text.length(); i++) {
-                if (text.charAt(i) != body[from + i]) {
-                    return false;
-                }
-            }
-            return true;
-        }
+        return segment;
     }
 
     private static List<String> splitKey(String key) {
