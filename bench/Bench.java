@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,7 +74,7 @@ public class Bench {
     /** Where PostgreSQL spends its time: pg_stat_statements over each saturation stage, written to bench/work. */
     static final boolean PG_STATEMENTS = Boolean.getBoolean("bench.pg-statements");
     static final String CLIENT_JVM = System.getProperty("bench.client-jvm",
-            "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xms768m -Xmn512m");
+            "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xms1536m -Xmn1280m");
     static final int BUSY_RATE = 20;
     static final int BUSY_DIALOGS = 4;
 
@@ -430,9 +431,9 @@ public class Bench {
                 add(figures, "delivery_fixed_p50_ms", latencies.get(latencies.size() / 2));
                 add(figures, "delivery_fixed_p99_ms", latencies.get((int) (latencies.size() * 0.99)));
                 allLatencies.addAll(latencies);
-                log("delivery at %d/s: %d timed replies of %d, reply latency p50 %d ms, p99 %d ms", FIXED_RATE,
-                        latencies.size(), FIXED_RATE * SECONDS, latencies.get(latencies.size() / 2),
-                        latencies.get((int) (latencies.size() * 0.99)));
+                log("delivery at %d/s: %d timed replies of %d, reply latency p50 %d ms, p99 %d ms; later than %d ms: %s",
+                        FIXED_RATE, latencies.size(), FIXED_RATE * SECONDS, latencies.get(latencies.size() / 2),
+                        latencies.get((int) (latencies.size() * 0.99)), LATE_MS, replies.lateBursts());
             }
             if (latencies.size() < FIXED_RATE * SECONDS) {
                 notes.add("delivery run " + run + ": " + (FIXED_RATE * SECONDS - latencies.size()) + " of "
@@ -701,9 +702,35 @@ public class Bench {
         }
     }
 
-    record Replies(long count, long calls, double firstSeconds, double lastSeconds, List<Long> latencies) {
+    record Replies(long count, long calls, double firstSeconds, double lastSeconds, List<Long> latencies, List<double[]> late) {
         double perSecond() {
             return count < 2 || lastSeconds <= firstSeconds ? 0 : count / (lastSeconds - firstSeconds);
+        }
+
+        /**
+         * The replies later than the target, as bursts (replies due within 0.5 s of each other):
+         * "12 due 16:01:02.310–.480 (worst 41 ms)". A tail from a pause (GC, the JIT, the machine) is one
+         * burst; a tail spread over the stage is queueing.
+         */
+        String lateBursts() {
+            List<double[]> sorted = new ArrayList<>(late);
+            sorted.sort(Comparator.comparingDouble(l -> l[0]));
+            List<String> bursts = new ArrayList<>();
+            for (int i = 0; i < sorted.size();) {
+                int j = i;
+                double worst = sorted.get(i)[1];
+                while (j + 1 < sorted.size() && sorted.get(j + 1)[0] - sorted.get(j)[0] < 0.5) {
+                    worst = Math.max(worst, sorted.get(++j)[1]);
+                }
+                bursts.add(String.format("%d due %s–%s (worst %.0f ms)", j - i + 1, clock(sorted.get(i)[0]),
+                        clock(sorted.get(j)[0]).substring(8), worst));
+                i = j + 1;
+            }
+            return bursts.isEmpty() ? "none" : String.join(", ", bursts);
+        }
+
+        static String clock(double epochSeconds) {
+            return Instant.ofEpochMilli(Math.round(epochSeconds * 1000)).toString().substring(11, 23);
         }
     }
 
@@ -860,6 +887,7 @@ public class Bench {
             double first = Double.MAX_VALUE;
             double last = 0;
             List<Long> latencies = new ArrayList<>();
+            List<double[]> late = new ArrayList<>();
             try (var in = Files.newInputStream(log)) {
                 in.skipNBytes(from);
                 var reader = new java.io.BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
@@ -894,12 +922,17 @@ public class Bench {
                         count++;
                         Matcher sent = SENT.matcher(text);
                         if (sent.find()) {
-                            latencies.add(Math.round(t * 1000) - Long.parseLong(sent.group(1)));
+                            long due = Long.parseLong(sent.group(1));
+                            long latency = Math.round(t * 1000) - due;
+                            latencies.add(latency);
+                            if (latency > LATE_MS) {
+                                late.add(new double[] {due / 1000.0, latency});
+                            }
                         }
                     }
                 }
             }
-            return new Replies(count, calls, first, last, latencies);
+            return new Replies(count, calls, first, last, latencies, late);
         }
 
         void stop() throws Exception {
@@ -1141,6 +1174,8 @@ public class Bench {
     /** Where the fixed-rate client writes "BENCHT{due time, epoch ms}E" (letters and digits: no encoding changes it). */
     static final String SENTAT = "SENTATMARK";
     static final Pattern SENT = Pattern.compile("BENCHT([0-9]+)E");
+    /** The reply-latency target at the fixed rate: later replies are listed by burst. */
+    static final long LATE_MS = 25;
 
     static String[] split(String body) {
         int at = body.indexOf(MARK);
@@ -1343,8 +1378,9 @@ public class Bench {
         String java = ProcessHandle.current().info().command().orElse("java");
         // The client's JVM disturbs the service as little as it can on two shared cores: C1 only (C2
         // compiling the client's HTTP code took a core a few seconds into every stage) and the serial
-        // collector with a young generation that a stage does not fill (a collection's pause delays
-        // requests, and that delay counts as the service's latency).
+        // collector with a young generation that a stage does not fill: the JDK's HTTP client allocates
+        // about 45 KB a request, and a collection of its eden stops the sender for 30-35 ms, a delay
+        // that counts as the service's latency (a 410 MB eden filled 9 s into a stage at 1,000/s).
         List<String> command = new ArrayList<>(List.of(java));
         command.addAll(List.of(CLIENT_JVM.split(" ")));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "Bench", "rate",
@@ -1364,6 +1400,10 @@ public class Bench {
             Matcher timedStart = Pattern.compile("timed-start=(\\S+)").matcher(out);
             log("fixed %d/s: over 25 ms, by the tenth of a second they were due in (s after the timed start%s: count): %s",
                     rate, timedStart.find() ? ", " + timedStart.group(1) + " UTC" : "", slow.group(1));
+        }
+        Matcher hiccups = Pattern.compile("hiccups=(.*)").matcher(out);
+        if (hiccups.find() && !hiccups.group(1).isBlank()) {
+            log("fixed %d/s: the client itself stalled over 10 ms at (UTC): %s", rate, hiccups.group(1));
         }
         return result;
     }
@@ -1395,6 +1435,21 @@ public class Bench {
         // Counted down as answers come; the futures are not kept: holding every request and answer
         // made the client's own collections copy 50 MB (25-30 ms pauses that counted as the service's latency).
         java.util.concurrent.CountDownLatch answered = new java.util.concurrent.CountDownLatch(total);
+        // This JVM's own stalls (its threads not running for over 10 ms), with their times: a burst of
+        // late replies at such a time is the client's, not the service's.
+        java.util.concurrent.ConcurrentLinkedQueue<String> hiccups = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        Thread meter = Thread.ofPlatform().daemon().start(() -> {
+            long last = System.nanoTime();
+            while (true) {
+                LockSupport.parkNanos(1_000_000L);
+                long now = System.nanoTime();
+                if (now - last > 10_000_000L) {
+                    hiccups.add(java.time.LocalTime.ofInstant(Instant.ofEpochMilli(System.currentTimeMillis() - (now - last) / 1_000_000L),
+                            java.time.ZoneOffset.UTC) + ":" + (now - last) / 1_000_000L + "ms");
+                }
+                last = now;
+            }
+        });
         long start = System.nanoTime();
         long startMillis = System.currentTimeMillis();
         for (int i = 0; i < total; i++) {
@@ -1438,6 +1493,7 @@ public class Bench {
         StringBuilder crowded = new StringBuilder();
         slow.forEach((tenth, count) -> crowded.append(String.format(" %.1fs:%d", tenth / 10.0 - 2, count)));
         System.out.println("slow=" + slow.values().stream().mapToInt(Integer::intValue).sum() + crowded);
+        System.out.println("hiccups=" + String.join(" ", hiccups));
         System.out.println("timed-start=" + java.time.LocalTime.ofInstant(java.time.Instant.ofEpochMilli(startMillis + 2000),
                 java.time.ZoneOffset.UTC));
         System.exit(0);
