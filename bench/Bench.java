@@ -730,7 +730,7 @@ public class Bench {
         }
 
         static String clock(double epochSeconds) {
-            return Instant.ofEpochMilli(Math.round(epochSeconds * 1000)).toString().substring(11, 23);
+            return CLOCK.format(Instant.ofEpochMilli(Math.round(epochSeconds * 1000)));
         }
     }
 
@@ -1174,6 +1174,9 @@ public class Bench {
     /** Where the fixed-rate client writes "BENCHT{due time, epoch ms}E" (letters and digits: no encoding changes it). */
     static final String SENTAT = "SENTATMARK";
     static final Pattern SENT = Pattern.compile("BENCHT([0-9]+)E");
+    /** UTC wall-clock times in the logs, to line up with the service's, PostgreSQL's and the GC's. */
+    static final java.time.format.DateTimeFormatter CLOCK = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS")
+            .withZone(java.time.ZoneOffset.UTC);
     /** The reply-latency target at the fixed rate: later replies are listed by burst. */
     static final long LATE_MS = 25;
 
@@ -1444,8 +1447,8 @@ public class Bench {
                 LockSupport.parkNanos(1_000_000L);
                 long now = System.nanoTime();
                 if (now - last > 10_000_000L) {
-                    hiccups.add(java.time.LocalTime.ofInstant(Instant.ofEpochMilli(System.currentTimeMillis() - (now - last) / 1_000_000L),
-                            java.time.ZoneOffset.UTC) + ":" + (now - last) / 1_000_000L + "ms");
+                    hiccups.add(CLOCK.format(Instant.ofEpochMilli(System.currentTimeMillis() - (now - last) / 1_000_000L)) + ":"
+                            + (now - last) / 1_000_000L + "ms");
                 }
                 last = now;
             }

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import io.b24bots.bot.administration.BotAdministration;
 import io.b24bots.bot.registration.BotRollout;
@@ -19,6 +21,7 @@ import io.b24bots.testing.ImbotEmulation.EmuBot;
 import io.b24bots.testing.ImbotEmulation;
 import io.b24bots.testing.TestEnvironment;
 import io.b24bots.testing.TestPortals;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -47,6 +50,10 @@ class BotRolloutTest {
 
     @Inject
     BotAdministration administration;
+
+    @Inject
+    Fingerprints fingerprints;
+
 
     @Test
     void aChangedNameAvatarAndModeConvergeOnEveryPortalAndASecondRunChangesNothing() {
@@ -336,6 +343,47 @@ class BotRolloutTest {
                     cast(applied_state as jsonb) -> 'commands' -> ? || cast(? as jsonb))::text
                 where member_id = ? and code = ?
                 """, command, command, state, portal.memberId, code);
+    }
+
+    @Test
+    void aTickSearchesOnlyWhenTheLatestCountLeavesAPortalOutOfStep() {
+        Instant now = Instant.now();
+        Duration age = Duration.ofSeconds(30);
+        var declaration = Optional.of(new Fingerprints.Recorded("fp", now.minus(Duration.ofHours(1))));
+        assertThat(BotRollout.inStepBy(Optional.of(new Fingerprints.CountedProgress(7, 7, now.minusSeconds(5))), declaration, age, now))
+                .as("counted 5 s ago, every portal in step: no search").isTrue();
+        assertThat(BotRollout.inStepBy(Optional.of(new Fingerprints.CountedProgress(6, 7, now.minusSeconds(5))), declaration, age, now))
+                .as("one portal out of step: the tick searches").isFalse();
+        assertThat(BotRollout.inStepBy(Optional.of(new Fingerprints.CountedProgress(7, 7, now.minusSeconds(40))), declaration, age, now))
+                .as("a count older than b24.rollout.progress-age").isFalse();
+        assertThat(BotRollout.inStepBy(Optional.of(new Fingerprints.CountedProgress(7, 7, now.minusSeconds(5))),
+                Optional.of(new Fingerprints.Recorded("fp", now.minusSeconds(2))), age, now))
+                .as("a count taken before the declaration last changed").isFalse();
+        assertThat(BotRollout.inStepBy(Optional.empty(), declaration, age, now)).as("nothing counted yet").isFalse();
+
+        // This suite counts nothing in the background (b24.rollout.progress-age=0): a recorded count is not trusted.
+        QuarkusTransaction.requiringNew().run(() -> fingerprints.recordProgress(7, 7));
+        try {
+            assertThat(rollout.inStepByTheLatestCount()).isFalse();
+        } finally {
+            Database.update("update bot_declaration set progress_at = null where id = 1");
+        }
+    }
+
+    @Test
+    void aReplicaOfAnOlderDeclarationCountsNoProgress() {
+        String current = Database.text("select fingerprint from bot_declaration where id = 1");
+        // A newer declaration started elsewhere: this replica's count goes by bots it no longer owns.
+        Database.update("update bot_declaration set fingerprint = 'a-newer-declaration', progress_at = null where id = 1");
+        try {
+            rollout.progress();
+            assertThat(Database.count("select count(*) from bot_declaration where id = 1 and progress_at is not null")).isZero();
+        } finally {
+            Database.update("update bot_declaration set fingerprint = ? where id = 1", current);
+        }
+        rollout.progress();
+        assertThat(Database.count("select count(*) from bot_declaration where id = 1 and progress_at is not null")).isEqualTo(1);
+        Database.update("update bot_declaration set progress_at = null where id = 1");
     }
 
     @Test
