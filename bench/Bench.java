@@ -1441,7 +1441,7 @@ public class Bench {
         // This JVM's own stalls (its threads not running for over 10 ms), with their times: a burst of
         // late replies at such a time is the client's, not the service's.
         java.util.concurrent.ConcurrentLinkedQueue<String> hiccups = new java.util.concurrent.ConcurrentLinkedQueue<>();
-        Thread meter = Thread.ofPlatform().daemon().start(() -> {
+        Thread.ofPlatform().daemon().start(() -> {
             long last = System.nanoTime();
             while (true) {
                 LockSupport.parkNanos(1_000_000L);

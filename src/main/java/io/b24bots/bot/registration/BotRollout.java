@@ -107,9 +107,9 @@ public class BotRollout {
     /**
      * Whether the latest count of the progress, taken after the declaration last changed and at most
      * {@code b24.rollout.progress-age} ago, found every active portal in step. The search for portals
-     * out of step probes each active portal (about 0.65 s with 100,000 of them, on every tick), while the count
-     * reads the bot rows once per progress-age: with every portal in step, one that falls out of step
-     * (an operator's change, a bot deleted in the portal) waits for the next count, at most that long.
+     * out of step probes each active portal (about 0.65 s with 100,000 of them, on every tick), while
+     * the count reads the bot rows once per progress-age: with every portal in step, one that falls out
+     * of step (an operator's change, a bot deleted in the portal) waits for the next count, at most that long.
      */
     boolean inStepByTheLatestCount() {
         Duration age = config.rollout().progressAge();

@@ -350,13 +350,13 @@ class BotRolloutTest {
         Instant now = Instant.now();
         Duration age = Duration.ofSeconds(30);
         var declaration = Optional.of(new Fingerprints.Recorded("fp", now.minus(Duration.ofHours(1))));
-        assertThat(BotRollout.inStepBy(Optional.of(new Fingerprints.CountedProgress(7, 7, now.minusSeconds(5))), declaration, age, now))
+        assertThat(BotRollout.inStepBy(counted(7, 7, now.minusSeconds(5)), declaration, age, now))
                 .as("counted 5 s ago, every portal in step: no search").isTrue();
-        assertThat(BotRollout.inStepBy(Optional.of(new Fingerprints.CountedProgress(6, 7, now.minusSeconds(5))), declaration, age, now))
+        assertThat(BotRollout.inStepBy(counted(6, 7, now.minusSeconds(5)), declaration, age, now))
                 .as("one portal out of step: the tick searches").isFalse();
-        assertThat(BotRollout.inStepBy(Optional.of(new Fingerprints.CountedProgress(7, 7, now.minusSeconds(40))), declaration, age, now))
+        assertThat(BotRollout.inStepBy(counted(7, 7, now.minusSeconds(40)), declaration, age, now))
                 .as("a count older than b24.rollout.progress-age").isFalse();
-        assertThat(BotRollout.inStepBy(Optional.of(new Fingerprints.CountedProgress(7, 7, now.minusSeconds(5))),
+        assertThat(BotRollout.inStepBy(counted(7, 7, now.minusSeconds(5)),
                 Optional.of(new Fingerprints.Recorded("fp", now.minusSeconds(2))), age, now))
                 .as("a count taken before the declaration last changed").isFalse();
         assertThat(BotRollout.inStepBy(Optional.empty(), declaration, age, now)).as("nothing counted yet").isFalse();
@@ -389,6 +389,10 @@ class BotRolloutTest {
     @Test
     void theDeclarationsFingerprintIsRecordedAtStart() {
         assertThat(Database.count("select count(*) from bot_declaration where id = 1 and length(fingerprint) = 64")).isEqualTo(1);
+    }
+
+    private static Optional<Fingerprints.CountedProgress> counted(long inStep, long active, Instant at) {
+        return Optional.of(new Fingerprints.CountedProgress(inStep, active, at));
     }
 
     /** Runs the rollout (as its ticks would) until the portals' bots are all in step. */
