@@ -2,20 +2,15 @@ package io.b24bots.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import javax.sql.DataSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.b24bots.testing.Database;
+import io.b24bots.testing.QueryPlans;
 import io.b24bots.testing.TestEnvironment;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
@@ -47,14 +42,12 @@ class JobClaimTest {
     @Inject
     JobStore store;
 
-    @Inject
-    DataSource dataSource;
 
     @BeforeEach
     void fillTheQueue() throws Exception {
         // The application's worker knows no "test-claim" jobs and would fail them; only this test claims.
         worker.pause();
-        sql("""
+        Database.script("""
                 insert into job (kind, member_id, status, attempts, run_at, created_at, updated_at)
                 select 'test-claim', '%1$s', 'queued', 0, now() - interval '2 days' + g * interval '1 millisecond', now(), now()
                 from generate_series(1, 100000) g;
@@ -82,7 +75,7 @@ class JobClaimTest {
     @AfterEach
     void emptyIt() throws Exception {
         try {
-            sql("delete from job where member_id like '" + PREFIX + "%'");
+            Database.script("delete from job where member_id like '" + PREFIX + "%'");
         } finally {
             worker.resume();
         }
@@ -124,26 +117,11 @@ class JobClaimTest {
     /** Checked as planned for one run and as the generic plan PostgreSQL settles on for a statement run often. */
     @ParameterizedTest
     @ValueSource(strings = { "force_custom_plan", "force_generic_plan" })
-    void theClaimReadsPortalHeadsNotTheBacklog(String planMode) throws Exception {
-        JsonNode plan;
-        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
-            connection.setAutoCommit(false);
-            statement.execute("set local plan_cache_mode = " + planMode);
-            statement.execute("prepare explained_claim(int, text, int, text, float8, int) as "
-                    + numbered(JobStore.CLAIM));
-            try (ResultSet result = statement.executeQuery(
-                    "explain (analyze, buffers, format json) execute explained_claim(10, 'abandoned', 10, 'explaining-replica', 60, 50)")) {
-                result.next();
-                plan = new ObjectMapper().readTree(result.getString(1)).get(0);
-            } finally {
-                // The claim's updates are undone; the prepared statement belongs to the pooled session.
-                connection.rollback();
-                statement.execute("deallocate explained_claim");
-                connection.setAutoCommit(true);
-            }
-        }
-        List<JsonNode> nodes = new ArrayList<>();
-        collect(plan.get("Plan"), nodes);
+    void theClaimReadsPortalHeadsNotTheBacklog(String planMode) {
+        // The claim's updates are undone.
+        JsonNode plan = QueryPlans.explain(planMode, numbered(JobStore.CLAIM), "int, text, int, text, float8, int",
+                "10, 'abandoned', 10, 'explaining-replica', 60, 50");
+        List<JsonNode> nodes = QueryPlans.nodes(plan);
         long rowsOfJob = 0;
         for (JsonNode node : nodes) {
             String type = node.path("Node Type").asText();
@@ -170,25 +148,10 @@ class JobClaimTest {
         List<QueuedJob> others = claimed.stream().filter(j -> !j.memberId().startsWith(PREFIX)).toList();
         if (!others.isEmpty()) {
             String ids = others.stream().map(j -> String.valueOf(j.id())).collect(Collectors.joining(","));
-            sql("update job set status = 'queued', locked_by = null, locked_until = null, attempts = attempts - 1 where id in ("
+            Database.script("update job set status = 'queued', locked_by = null, locked_until = null, attempts = attempts - 1 where id in ("
                     + ids + ")");
         }
         return claimed.stream().filter(j -> j.memberId().startsWith(PREFIX)).toList();
-    }
-
-    private static void collect(JsonNode node, List<JsonNode> into) {
-        into.add(node);
-        for (JsonNode child : node.path("Plans")) {
-            collect(child, into);
-        }
-    }
-
-    private void sql(String sql) {
-        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
-            statement.execute(sql);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** The claim's JDBC placeholders as PostgreSQL's numbered ones (worker, lease, max). */

@@ -3,23 +3,17 @@ package io.b24bots.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import javax.sql.DataSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.b24bots.bot.messaging.BotEventQueue;
 import io.b24bots.bot.registration.ConvergeBotsJob;
 import io.b24bots.bot.registration.RegisterBotsJob;
 import io.b24bots.bot.sending.SendMessageJob;
 import io.b24bots.testing.Database;
+import io.b24bots.testing.QueryPlans;
 import io.b24bots.testing.TestEnvironment;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
@@ -48,14 +42,12 @@ class PortalWorkTest {
     @Inject
     PortalWork work;
 
-    @Inject
-    DataSource dataSource;
 
     @BeforeEach
     void fillTheQueue() {
         // The application's worker would run (and fail) these jobs; only this test reads them.
         worker.pause();
-        sql("""
+        Database.script("""
                 insert into job (kind, member_id, payload, status, attempts, run_at, created_at, updated_at)
                 select 'bot-event', '%1$sflooded', '{}', 'queued', 0, now(), now(), now() from generate_series(1, 100000);
                 insert into job (kind, member_id, status, attempts, run_at, locked_by, locked_until, created_at, updated_at) values
@@ -73,7 +65,7 @@ class PortalWorkTest {
     @AfterEach
     void emptyIt() {
         try {
-            sql("delete from job where member_id like '" + PREFIX + "%'");
+            Database.script("delete from job where member_id like '" + PREFIX + "%'");
         } finally {
             worker.resume();
         }
@@ -104,34 +96,15 @@ class PortalWorkTest {
     /** As planned for one run, and as the generic plan PostgreSQL settles on for a statement run every few seconds. */
     @ParameterizedTest
     @ValueSource(strings = { "force_custom_plan", "force_generic_plan" })
-    void theAsksReadTheirIndexNotTheBacklog(String planMode) throws Exception {
+    void theAsksReadTheirIndexNotTheBacklog(String planMode) {
         assertReadsFewRows(planMode, PortalWork.BUSY_WITH.replace(":kinds", "$1").replace(":failedWithin", "$2"), "text[], float8",
                 "'{register-bots,converge-bots,converge-bots-requested}', 900");
         assertReadsFewRows(planMode, PortalWork.RUNNING_OR_DUE.replace(":kind", "$1"), "text", "'converge-bots'");
     }
 
-    private void assertReadsFewRows(String planMode, String sql, String types, String arguments) throws SQLException {
-        JsonNode plan;
-        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
-            connection.setAutoCommit(false);
-            statement.execute("set local plan_cache_mode = " + planMode);
-            statement.execute("prepare explained_ask(" + types + ") as " + sql);
-            try (ResultSet result = statement.executeQuery("explain (analyze, format json) execute explained_ask(" + arguments + ")")) {
-                result.next();
-                plan = new ObjectMapper().readTree(result.getString(1)).get(0);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            } finally {
-                connection.rollback();
-                // The prepared statement belongs to the pooled session.
-                statement.execute("deallocate explained_ask");
-                connection.setAutoCommit(true);
-            }
-        }
-        List<JsonNode> nodes = new ArrayList<>();
-        collect(plan.get("Plan"), nodes);
+    private void assertReadsFewRows(String planMode, String sql, String types, String arguments) {
         long rowsOfJob = 0;
-        for (JsonNode node : nodes) {
+        for (JsonNode node : QueryPlans.nodes(QueryPlans.explain(planMode, sql, types, arguments))) {
             if ("job".equals(node.path("Relation Name").asText())) {
                 assertThat(node.path("Node Type").asText()).as("no sequential scan of the job table: %s", sql).isNotEqualTo("Seq Scan");
                 rowsOfJob += (node.path("Actual Rows").asLong() + node.path("Rows Removed by Filter").asLong())
@@ -140,20 +113,5 @@ class PortalWorkTest {
         }
         assertThat(rowsOfJob).as("rows of job read (%s): the administrative jobs, not the 100,000 bot events; %s", planMode, sql)
                 .isLessThan(1_000);
-    }
-
-    private static void collect(JsonNode node, List<JsonNode> into) {
-        into.add(node);
-        for (JsonNode child : node.path("Plans")) {
-            collect(child, into);
-        }
-    }
-
-    private void sql(String sql) {
-        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
-            statement.execute(sql);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
