@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.b24bots.support.GenericPlans;
 import io.b24bots.support.JobTraces;
 import jakarta.inject.Singleton;
 import jakarta.persistence.EntityManager;
@@ -77,7 +78,8 @@ public class JobQueue {
      * auto-commit PostgreSQL runs as one implicit transaction and commits at that Sync. So an intake
      * batch is one round trip and one commit, however many events it holds.
      *
-     * The first statement keeps the second on its generic plan for this transaction only: PostgreSQL
+     * The first statement keeps the second on its generic plan for this transaction only, a plan that
+     * reads the job table through its indexes however empty it was when planned (GenericPlans): PostgreSQL
      * re-plans a prepared statement on every execution when the table's statistics make the generic
      * plan look dearer, as they did after a large backlog drained, and re-planning the insert on every
      * batch then cost more than running it, for a plan no better than the generic one. It also takes a
@@ -90,10 +92,10 @@ public class JobQueue {
      * elsewhere queues its job as usual. The two-key form keeps these apart from other advisory locks.
      */
     private static final String PREPARE_BATCH = """
-            select set_config('plan_cache_mode', 'force_generic_plan', true),
+            select %s,
                    set_config('b24.leasable', array_to_string(array(select m from unnest(cast(? as varchar[])) as t(m)
                                                                     where pg_try_advisory_xact_lock(%d, hashtext(m))), ' '), true)"""
-            .formatted(0x6A6F6273);
+            .formatted(GenericPlans.INDEXED, 0x6A6F6273);
 
     /*
      * The batch's offers, one text for every size (array parameters, so PostgreSQL plans it once per
@@ -111,7 +113,7 @@ public class JobQueue {
      * materialized: inlined into the room's join, its two lookups per portal ran again for every
      * portal of the batch.
      */
-    private static final String INSERT_ALL = """
+    static final String INSERT_ALL = """
             with input as (
                 select t.member_id, t.payload, t.trace_parent, t.once_key, t.ord,
                        row_number() over (partition by t.once_key order by t.ord) as copy

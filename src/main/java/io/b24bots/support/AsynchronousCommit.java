@@ -20,12 +20,13 @@ public final class AsynchronousCommit {
     }
 
     /**
-     * {@link #of}, and the transaction's statements keep their generic plans, in the same statement:
-     * for statements PostgreSQL would otherwise plan afresh on every execution, whose plan the indexes
-     * decide anyway (the job queue's claims, see JobStore).
+     * {@link #of}, and the transaction's statements keep their generic plans, read through the job
+     * table's indexes ({@link GenericPlans}), in the same statement: for statements PostgreSQL would
+     * otherwise plan afresh on every execution, whose plan the indexes decide anyway (the job queue's
+     * claims, see JobStore).
      */
     public static void withGenericPlans(Connection connection) throws SQLException {
-        execute(connection, "select set_config('synchronous_commit', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true)");
+        execute(connection, "select set_config('synchronous_commit', 'off', true), " + GenericPlans.INDEXED);
     }
 
     private static void execute(Connection connection, String sql) throws SQLException {

@@ -1,0 +1,157 @@
+package io.b24bots.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import javax.sql.DataSource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.b24bots.support.GenericPlans;
+import io.b24bots.testing.QueryPlans;
+import io.b24bots.testing.TestEnvironment;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The queue's hot statements keep one generic plan per connection, made from the statistics of the
+ * moment. A plan made while the job table was empty (a new database, a quiet hour) must still read
+ * a backlog that built up afterwards through the indexes: each test empties the table and its
+ * statistics inside a transaction it rolls back, plans there, and runs or explains the statement
+ * over a backlog of 20,000 jobs queued after the plan was made.
+ */
+@QuarkusTest
+@WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
+class StaleQueuePlansTest {
+
+    private static final String PREFIX = "staleplans-";
+    private static final String WORKER = "stale-plan-replica";
+
+    @Inject
+    DataSource database;
+
+    @Test
+    void claimsAndCompletionsPlannedOnAnEmptyQueueReadTheBacklogByIndex() throws Exception {
+        try (Connection connection = database.getConnection(); Statement statement = connection.createStatement()) {
+            connection.setAutoCommit(false);
+            try {
+                emptyQueueWithItsStatistics(statement);
+                statement.execute("prepare stale_claim(int, text, int, text, float8, int) as " + numbered(JobStore.CLAIM));
+                statement.execute("prepare stale_complete(bigint[], int[], boolean[], text, text) as " + numbered(JobStore.COMPLETE));
+                // Each plan is made at its first run, on the empty table.
+                statement.execute("execute stale_claim(10, 'abandoned', 10, '" + WORKER + "', 60, 50)");
+                statement.execute("execute stale_complete('{}', '{}', '{}', '" + WORKER + "', '" + WORKER + "')");
+
+                statement.execute("""
+                        insert into job (kind, member_id, payload, status, attempts, run_at, created_at, updated_at)
+                        select 'bot-event', '%s' || (g %% 400), repeat(md5(g::text), 40), 'queued', 0,
+                               now() - interval '1 minute', now(), now()
+                        from generate_series(1, 20000) g""".formatted(PREFIX));
+
+                JsonNode claim = explain(statement, "execute stale_claim(10, 'abandoned', 10, '" + WORKER + "', 60, 50)");
+                assertThat(claim.path("Plan").path("Actual Rows").asLong()).as("jobs claimed, one per portal").isEqualTo(50);
+                assertReadsFewJobs(claim, "the claim");
+
+                List<Long> claimed = ids(statement, "select id from job where locked_by = '" + WORKER + "' order by id");
+                assertThat(claimed).hasSize(50);
+                String idArray = claimed.toString().replace('[', '{').replace(']', '}');
+                String attempts = "{" + "1,".repeat(49) + "1}";
+                String kept = "{" + "false,".repeat(49) + "false}";
+                JsonNode complete = explain(statement, "execute stale_complete('%s', '%s', '%s', '%s', '%s')"
+                        .formatted(idArray, attempts, kept, WORKER, WORKER));
+                assertThat(complete.path("Plan").path("Actual Rows").asLong()).as("jobs completed").isEqualTo(50);
+                assertReadsFewJobs(complete, "the completion");
+            } finally {
+                connection.rollback();
+                // Prepared statements belong to the pooled session, not to the transaction.
+                statement.execute("deallocate all");
+                connection.setAutoCommit(true);
+            }
+        }
+    }
+
+    @Test
+    void theIntakeBatchPlannedOnAnEmptyQueueReadsNoJobSequentially() throws Exception {
+        try (Connection connection = database.getConnection(); Statement statement = connection.createStatement()) {
+            connection.setAutoCommit(false);
+            try {
+                emptyQueueWithItsStatistics(statement);
+                statement.execute("prepare stale_batch(varchar[], text[], varchar[], bytea[], varchar[], bigint[], bigint[], int, int, bigint,"
+                        + " varchar, varchar, float8) as " + numbered(JobQueue.INSERT_ALL));
+                // Explained, not run: under force_generic_plan this is the plan the connection keeps.
+                JsonNode plan = explainGeneric(statement, "execute stale_batch(" + "null, ".repeat(12) + "null)");
+                List<JsonNode> ofJob = QueryPlans.nodes(plan).stream()
+                        .filter(node -> "job".equals(node.path("Relation Name").asText())).toList();
+                assertThat(ofJob).as("the batch reads and writes the job table").isNotEmpty();
+                assertThat(ofJob).extracting(node -> node.path("Node Type").asText())
+                        .as("probes of the job table, planned on an empty table").doesNotContain("Seq Scan");
+            } finally {
+                connection.rollback();
+                statement.execute("deallocate all");
+                connection.setAutoCommit(true);
+            }
+        }
+    }
+
+    /** Empties the job table for this transaction, with statistics that say so, under the queue's plan settings. */
+    private static void emptyQueueWithItsStatistics(Statement statement) throws SQLException {
+        // A plan that reads the backlog once per portal would run for minutes: fail instead.
+        statement.execute("set local statement_timeout = '30s'");
+        statement.execute("truncate job");
+        statement.execute("analyze job");
+        statement.execute("select " + GenericPlans.INDEXED);
+    }
+
+    private static void assertReadsFewJobs(JsonNode plan, String what) {
+        long rowsOfJob = 0;
+        for (JsonNode node : QueryPlans.nodes(plan)) {
+            if ("job".equals(node.path("Relation Name").asText())) {
+                assertThat(node.path("Node Type").asText()).as("%s: no sequential scan of the job table", what).isNotEqualTo("Seq Scan");
+                rowsOfJob += (node.path("Actual Rows").asLong() + node.path("Rows Removed by Filter").asLong())
+                        * node.path("Actual Loops").asLong();
+            }
+        }
+        System.out.printf("Stale plan of %s: %.1f ms, %d rows of job read%n", what, plan.path("Execution Time").asDouble(), rowsOfJob);
+        assertThat(rowsOfJob).as("%s: rows of job read, a few per portal, not the 20,000 of the backlog", what).isLessThan(5_000);
+    }
+
+    private static JsonNode explain(Statement statement, String sql) throws Exception {
+        try (ResultSet result = statement.executeQuery("explain (analyze, format json) " + sql)) {
+            result.next();
+            return new ObjectMapper().readTree(result.getString(1)).get(0);
+        }
+    }
+
+    private static JsonNode explainGeneric(Statement statement, String sql) throws Exception {
+        try (ResultSet result = statement.executeQuery("explain (format json) " + sql)) {
+            result.next();
+            return new ObjectMapper().readTree(result.getString(1)).get(0);
+        }
+    }
+
+    private static List<Long> ids(Statement statement, String sql) throws SQLException {
+        List<Long> ids = new java.util.ArrayList<>();
+        try (ResultSet result = statement.executeQuery(sql)) {
+            while (result.next()) {
+                ids.add(result.getLong(1));
+            }
+        }
+        return ids;
+    }
+
+    /** JDBC placeholders as PostgreSQL's numbered ones. */
+    private static String numbered(String sql) {
+        String out = sql;
+        for (int i = 1; out.contains("?"); i++) {
+            out = out.replaceFirst("\\?", "\\$" + i);
+        }
+        return out;
+    }
+}
