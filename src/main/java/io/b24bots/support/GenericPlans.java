@@ -12,7 +12,8 @@ package io.b24bots.support;
  * empty table, and keeps doing so while a backlog builds up, until autovacuum analyzes the table again
  * (a minute at PostgreSQL's default naptime). Measured: the intake's batch cost 4-6 ms of PostgreSQL's
  * CPU instead of 0.6, and a claim over 50,000 queued jobs did not finish in ten minutes.
- * With sequential scans priced out, the same stale plan walks the indexes: 12-14 ms for that claim.
+ * With sequential scans priced out, and the rows a statement updates looked up by key (see JobStore),
+ * the same stale plans walk the indexes: 12-14 ms for that claim.
  */
 public final class GenericPlans {
 

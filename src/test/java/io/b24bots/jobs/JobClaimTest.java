@@ -119,7 +119,7 @@ class JobClaimTest {
     @ValueSource(strings = { "force_custom_plan", "force_generic_plan" })
     void theClaimReadsPortalHeadsNotTheBacklog(String planMode) {
         // The claim's updates are undone.
-        JsonNode plan = QueryPlans.explain(planMode, numbered(JobStore.CLAIM), "int, text, int, text, float8, int",
+        JsonNode plan = QueryPlans.explain(planMode, QueryPlans.numbered(JobStore.CLAIM), "int, text, int, text, float8, int",
                 "10, 'abandoned', 10, 'explaining-replica', 60, 50");
         List<JsonNode> nodes = QueryPlans.nodes(plan);
         long rowsOfJob = 0;
@@ -152,14 +152,5 @@ class JobClaimTest {
                     + ids + ")");
         }
         return claimed.stream().filter(j -> j.memberId().startsWith(PREFIX)).toList();
-    }
-
-    /** The claim's JDBC placeholders as PostgreSQL's numbered ones (worker, lease, max). */
-    private static String numbered(String sql) {
-        String out = sql;
-        for (int i = 1; out.contains("?"); i++) {
-            out = out.replaceFirst("\\?", "\\$" + i);
-        }
-        return out;
     }
 }

@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
 
@@ -43,8 +44,9 @@ class StaleQueuePlansTest {
             connection.setAutoCommit(false);
             try {
                 emptyQueueWithItsStatistics(statement);
-                statement.execute("prepare stale_claim(int, text, int, text, float8, int) as " + numbered(JobStore.CLAIM));
-                statement.execute("prepare stale_complete(bigint[], int[], boolean[], text, text) as " + numbered(JobStore.COMPLETE));
+                statement.execute("prepare stale_claim(int, text, int, text, float8, int) as " + QueryPlans.numbered(JobStore.CLAIM));
+                statement.execute("prepare stale_complete(bigint[], int[], boolean[], text, text) as "
+                        + QueryPlans.numbered(JobStore.COMPLETE));
                 // Each plan is made at its first run, on the empty table.
                 statement.execute("execute stale_claim(10, 'abandoned', 10, '" + WORKER + "', 60, 50)");
                 statement.execute("execute stale_complete('{}', '{}', '{}', '" + WORKER + "', '" + WORKER + "')");
@@ -55,7 +57,8 @@ class StaleQueuePlansTest {
                                now() - interval '1 minute', now(), now()
                         from generate_series(1, 20000) g""".formatted(PREFIX));
 
-                JsonNode claim = explain(statement, "execute stale_claim(10, 'abandoned', 10, '" + WORKER + "', 60, 50)");
+                JsonNode claim = explain(statement, "analyze, format json",
+                        "execute stale_claim(10, 'abandoned', 10, '" + WORKER + "', 60, 50)");
                 assertThat(claim.path("Plan").path("Actual Rows").asLong()).as("jobs claimed, one per portal").isEqualTo(50);
                 assertReadsFewJobs(claim, "the claim");
 
@@ -64,14 +67,13 @@ class StaleQueuePlansTest {
                 String idArray = claimed.toString().replace('[', '{').replace(']', '}');
                 String attempts = "{" + "1,".repeat(49) + "1}";
                 String kept = "{" + "false,".repeat(49) + "false}";
-                JsonNode complete = explain(statement, "execute stale_complete('%s', '%s', '%s', '%s', '%s')"
+                JsonNode complete = explain(statement, "analyze, format json", "execute stale_complete('%s', '%s', '%s', '%s', '%s')"
                         .formatted(idArray, attempts, kept, WORKER, WORKER));
                 assertThat(complete.path("Plan").path("Actual Rows").asLong()).as("jobs completed").isEqualTo(50);
                 assertReadsFewJobs(complete, "the completion");
             } finally {
                 connection.rollback();
-                // Prepared statements belong to the pooled session, not to the transaction.
-                statement.execute("deallocate all");
+                deallocateOurs(statement);
                 connection.setAutoCommit(true);
             }
         }
@@ -83,10 +85,10 @@ class StaleQueuePlansTest {
             connection.setAutoCommit(false);
             try {
                 emptyQueueWithItsStatistics(statement);
-                statement.execute("prepare stale_batch(varchar[], text[], varchar[], bytea[], varchar[], bigint[], bigint[], int, int, bigint,"
-                        + " varchar, varchar, float8) as " + numbered(JobQueue.INSERT_ALL));
+                statement.execute("prepare stale_batch(varchar[], text[], varchar[], bytea[], varchar[], bigint[], bigint[],"
+                        + " int, int, bigint, varchar, varchar, float8) as " + QueryPlans.numbered(JobQueue.INSERT_ALL));
                 // Explained, not run: under force_generic_plan this is the plan the connection keeps.
-                JsonNode plan = explainGeneric(statement, "execute stale_batch(" + "null, ".repeat(12) + "null)");
+                JsonNode plan = explain(statement, "format json", "execute stale_batch(" + "null, ".repeat(12) + "null)");
                 List<JsonNode> ofJob = QueryPlans.nodes(plan).stream()
                         .filter(node -> "job".equals(node.path("Relation Name").asText())).toList();
                 assertThat(ofJob).as("the batch reads and writes the job table").isNotEmpty();
@@ -94,7 +96,7 @@ class StaleQueuePlansTest {
                         .as("probes of the job table, planned on an empty table").doesNotContain("Seq Scan");
             } finally {
                 connection.rollback();
-                statement.execute("deallocate all");
+                deallocateOurs(statement);
                 connection.setAutoCommit(true);
             }
         }
@@ -107,6 +109,18 @@ class StaleQueuePlansTest {
         statement.execute("truncate job");
         statement.execute("analyze job");
         statement.execute("select " + GenericPlans.INDEXED);
+    }
+
+    /**
+     * Prepared statements belong to the pooled session, not to the transaction; only this test's go
+     * (the driver's own server-side statements on this connection must stay).
+     */
+    private static void deallocateOurs(Statement statement) throws SQLException {
+        for (String name : List.of("stale_claim", "stale_complete", "stale_batch")) {
+            if (!ids(statement, "select 1 from pg_prepared_statements where name = '" + name + "'").isEmpty()) {
+                statement.execute("deallocate " + name);
+            }
+        }
     }
 
     private static void assertReadsFewJobs(JsonNode plan, String what) {
@@ -122,36 +136,21 @@ class StaleQueuePlansTest {
         assertThat(rowsOfJob).as("%s: rows of job read, a few per portal, not the 20,000 of the backlog", what).isLessThan(5_000);
     }
 
-    private static JsonNode explain(Statement statement, String sql) throws Exception {
-        try (ResultSet result = statement.executeQuery("explain (analyze, format json) " + sql)) {
-            result.next();
-            return new ObjectMapper().readTree(result.getString(1)).get(0);
-        }
-    }
-
-    private static JsonNode explainGeneric(Statement statement, String sql) throws Exception {
-        try (ResultSet result = statement.executeQuery("explain (format json) " + sql)) {
+    /** The plan of {@code sql}, run (and its time and rows counted) unless {@code options} is only the format. */
+    private static JsonNode explain(Statement statement, String options, String sql) throws Exception {
+        try (ResultSet result = statement.executeQuery("explain (" + options + ") " + sql)) {
             result.next();
             return new ObjectMapper().readTree(result.getString(1)).get(0);
         }
     }
 
     private static List<Long> ids(Statement statement, String sql) throws SQLException {
-        List<Long> ids = new java.util.ArrayList<>();
+        List<Long> ids = new ArrayList<>();
         try (ResultSet result = statement.executeQuery(sql)) {
             while (result.next()) {
                 ids.add(result.getLong(1));
             }
         }
         return ids;
-    }
-
-    /** JDBC placeholders as PostgreSQL's numbered ones. */
-    private static String numbered(String sql) {
-        String out = sql;
-        for (int i = 1; out.contains("?"); i++) {
-            out = out.replaceFirst("\\?", "\\$" + i);
-        }
-        return out;
     }
 }

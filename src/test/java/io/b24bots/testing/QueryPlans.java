@@ -44,6 +44,15 @@ public final class QueryPlans {
         }
     }
 
+    /** {@code sql}'s JDBC placeholders as PostgreSQL's numbered ones, for {@code prepare}. */
+    public static String numbered(String sql) {
+        String out = sql;
+        for (int i = 1; out.contains("?"); i++) {
+            out = out.replaceFirst("\\?", "\\$" + i);
+        }
+        return out;
+    }
+
     /** Every node of the plan, the top one first. */
     public static List<JsonNode> nodes(JsonNode plan) {
         List<JsonNode> nodes = new ArrayList<>();
