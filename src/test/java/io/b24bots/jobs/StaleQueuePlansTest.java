@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import javax.sql.DataSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -102,6 +103,57 @@ class StaleQueuePlansTest {
         }
     }
 
+    /**
+     * A single offer (the bot API's messages, events put back on the queue) runs under PostgreSQL's
+     * automatic plan choice, which may keep a generic plan too: its counts of the portal's jobs must
+     * not read the other portals' backlog, and the caller's transaction gets its own setting back.
+     */
+    @Test
+    void aSingleOfferPlannedOnAnEmptyQueueCountsOnlyItsPortal() throws Exception {
+        try (Connection connection = database.getConnection(); Statement statement = connection.createStatement()) {
+            connection.setAutoCommit(false);
+            try {
+                statement.execute("set local statement_timeout = '30s'");
+                statement.execute("truncate job");
+                statement.execute("analyze job");
+                // The plan PostgreSQL may settle on and keep, made on the empty table, under the offer's own settings.
+                statement.execute("set local plan_cache_mode = force_generic_plan");
+                statement.execute(JobQueue.INDEXED_BEFORE);
+                PositionalSql capped = PositionalSql.of(JobQueue.CAPPED);
+                Map<String, String> types = Map.of("kind", "varchar", "memberId", "varchar", "payload", "text", "dedupKey", "varchar",
+                        "delay", "float8", "traceParent", "varchar", "cap", "int", "bytesCap", "bigint");
+                Map<String, String> values = Map.of("kind", "'stale-offer'", "memberId", "'" + PREFIX + "quiet'", "payload", "'{}'",
+                        "dedupKey", "null", "delay", "0", "traceParent", "null", "cap", "5000", "bytesCap", "33554432");
+                statement.execute("prepare stale_offer(" + String.join(", ", capped.names().stream().map(types::get).toList()) + ") as "
+                        + QueryPlans.numbered(capped.text()));
+                String execute = "execute stale_offer(" + String.join(", ", capped.names().stream().map(values::get).toList()) + ")";
+                statement.execute(execute);
+                statement.execute(JobQueue.INDEXED_AFTER);
+                assertThat(ids(statement, "select 1 where current_setting('enable_seqscan') = 'on'")).as("the setting given back")
+                        .hasSize(1);
+
+                statement.execute("""
+                        insert into job (kind, member_id, payload, status, attempts, run_at, created_at, updated_at)
+                        select 'bot-event', '%s' || (g %% 400), repeat(md5(g::text), 40), 'queued', 0, now(), now(), now()
+                        from generate_series(1, 20000) g""".formatted(PREFIX));
+                statement.execute(JobQueue.INDEXED_BEFORE);
+                JsonNode offer = explain(statement, "analyze, format json", execute);
+                long rowsOfJob = 0;
+                for (JsonNode node : QueryPlans.nodes(offer)) {
+                    if ("job".equals(node.path("Relation Name").asText())) {
+                        rowsOfJob += (node.path("Actual Rows").asLong() + node.path("Rows Removed by Filter").asLong())
+                                * node.path("Actual Loops").asLong();
+                    }
+                }
+                assertThat(rowsOfJob).as("rows of job read to count a portal with one job, beside 20,000 of others").isLessThan(10);
+            } finally {
+                connection.rollback();
+                deallocateOurs(statement);
+                connection.setAutoCommit(true);
+            }
+        }
+    }
+
     /** Empties the job table for this transaction, with statistics that say so, under the queue's plan settings. */
     private static void emptyQueueWithItsStatistics(Statement statement) throws SQLException {
         // A plan that reads the backlog once per portal would run for minutes: fail instead.
@@ -116,7 +168,7 @@ class StaleQueuePlansTest {
      * (the driver's own server-side statements on this connection must stay).
      */
     private static void deallocateOurs(Statement statement) throws SQLException {
-        for (String name : List.of("stale_claim", "stale_complete", "stale_batch")) {
+        for (String name : List.of("stale_claim", "stale_complete", "stale_batch", "stale_offer")) {
             if (!ids(statement, "select 1 from pg_prepared_statements where name = '" + name + "'").isEmpty()) {
                 statement.execute("deallocate " + name);
             }
