@@ -69,16 +69,12 @@ public class JobQueue {
             and (select coalesce(sum(octet_length(payload)), 0) from job where member_id = :memberId and status = 'queued')
                 + coalesce(octet_length(cast(:payload as text)), 0) <= :bytesCap""");
     private static final String UNCAPPED = INSERT.formatted("true");
-    private static final PositionalSql CAPPED_JDBC = PositionalSql.of(CAPPED);
-    private static final PositionalSql UNCAPPED_JDBC = PositionalSql.of(UNCAPPED);
     /*
-     * Around a single offer, in its round trip: its counts read the job table through the indexes
-     * however the plan PostgreSQL keeps for it was made (GenericPlans: one made on an empty table
-     * scanned the whole queue for each offer), and the caller's transaction gets its own setting back.
+     * A single offer's counts read the job table through the indexes however the plan PostgreSQL keeps
+     * for it was made (GenericPlans: one made on an empty table scanned the whole queue for each offer).
      */
-    static final String INDEXED_BEFORE = "select set_config('b24.enable_seqscan', current_setting('enable_seqscan'), true),"
-            + " set_config('enable_seqscan', 'off', true)";
-    static final String INDEXED_AFTER = "select set_config('enable_seqscan', current_setting('b24.enable_seqscan'), true)";
+    private static final PositionalSql CAPPED_JDBC = PositionalSql.of(GenericPlans.indexedAround(CAPPED));
+    private static final PositionalSql UNCAPPED_JDBC = PositionalSql.of(GenericPlans.indexedAround(UNCAPPED));
 
     /*
      * offerAll's one round trip for a whole batch: two statements sent together (pgjdbc sends a
@@ -419,7 +415,7 @@ public class JobQueue {
         // Plain JDBC on the transaction's connection: Hibernate's mapping of this scalar row cost
         // more than the statement (it built and caught an exception per query).
         boolean[] row = session().doReturningWork(connection -> {
-            try (PreparedStatement statement = connection.prepareStatement(INDEXED_BEFORE + ";\n" + sql.text() + ";\n" + INDEXED_AFTER)) {
+            try (PreparedStatement statement = connection.prepareStatement(sql.text())) {
                 for (int i = 0; i < sql.names().size(); i++) {
                     statement.setObject(i + 1, values.get(sql.names().get(i)));
                 }

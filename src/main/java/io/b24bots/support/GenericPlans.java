@@ -17,10 +17,26 @@ package io.b24bots.support;
  */
 public final class GenericPlans {
 
+    private static final String NO_SEQUENTIAL_SCANS = "set_config('enable_seqscan', 'off', true)";
+
     /** Two {@code set_config} calls, for the select list of the transaction's first statement. */
-    public static final String INDEXED =
-            "set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_seqscan', 'off', true)";
+    public static final String INDEXED = "set_config('plan_cache_mode', 'force_generic_plan', true), " + NO_SEQUENTIAL_SCANS;
+
+    /** Before one statement that runs inside someone else's transaction: the setting kept, then priced out. */
+    public static final String INDEXED_BEFORE = "select set_config('b24.enable_seqscan', current_setting('enable_seqscan'), true), "
+            + NO_SEQUENTIAL_SCANS;
+    /** After it: the transaction's own setting back. */
+    public static final String INDEXED_AFTER = "select set_config('enable_seqscan', current_setting('b24.enable_seqscan'), true)";
 
     private GenericPlans() {
+    }
+
+    /**
+     * {@code sql} planned with sequential scans priced out, in the same round trip, for a statement
+     * PostgreSQL may keep a generic plan of under its automatic choice (no {@link #INDEXED}); the
+     * caller's transaction gets its setting back. Its answer is the second result.
+     */
+    public static String indexedAround(String sql) {
+        return INDEXED_BEFORE + ";\n" + sql + ";\n" + INDEXED_AFTER;
     }
 }

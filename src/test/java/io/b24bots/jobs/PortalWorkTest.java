@@ -42,7 +42,6 @@ class PortalWorkTest {
     @Inject
     PortalWork work;
 
-
     @BeforeEach
     void fillTheQueue() {
         // The application's worker would run (and fail) these jobs; only this test reads them.

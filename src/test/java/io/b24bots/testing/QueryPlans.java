@@ -53,6 +53,18 @@ public final class QueryPlans {
         return out;
     }
 
+    /** Rows the plan's nodes on {@code relation} read (returned or filtered out), every loop counted. */
+    public static long rowsRead(JsonNode plan, String relation) {
+        long rows = 0;
+        for (JsonNode node : nodes(plan)) {
+            if (relation.equals(node.path("Relation Name").asText())) {
+                rows += (node.path("Actual Rows").asLong() + node.path("Rows Removed by Filter").asLong())
+                        * node.path("Actual Loops").asLong();
+            }
+        }
+        return rows;
+    }
+
     /** Every node of the plan, the top one first. */
     public static List<JsonNode> nodes(JsonNode plan) {
         List<JsonNode> nodes = new ArrayList<>();
