@@ -86,12 +86,17 @@ public class Bench {
     static Process service;
     static int port;
     static Stub stub;
-    /** The JVM of a small replica, as docker/Dockerfile.jvm and deploy/deployment.yaml start it. */
+    /**
+     * The JVM of a small replica, as docker/Dockerfile.jvm and deploy/deployment.yaml start it; the start-up
+     * cache's flag is added from the build's startup-cache.args, as docker/entrypoint.sh adds it, unless these
+     * flags name a cache (or -Xshare) themselves.
+     */
     static String serviceJvm = System.getProperty("bench.service-jvm",
-            "-Xmx112m -Xss512k -XX:ReservedCodeCacheSize=96m -XX:MetaspaceSize=96m -XX:MaxMetaspaceSize=128m -XX:+UseSerialGC"
-                    + " -XX:SharedArchiveFile=app-cds.jsa");
+            "-Xmx112m -Xss512k -XX:ReservedCodeCacheSize=96m -XX:MetaspaceSize=96m -XX:MaxMetaspaceSize=128m -XX:+UseSerialGC");
     static Portal busy;
     static final List<String> notes = new ArrayList<>();
+    /** How the JVM reports a start-up cache it could not use: a missing, stale or foreign one. */
+    static final Pattern CACHE_ERROR = Pattern.compile("\\[(error|warning) *\\]\\[(cds|aot)\\]|Unable to use shared archive");
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("rate")) {
@@ -958,6 +963,12 @@ public class Bench {
         // The JVM a small replica gets (docker/, deploy/); without a bound the JVM takes a quarter of
         // this machine's memory and RSS says nothing.
         command.addAll(List.of(serviceJvm.split(" ")));
+        Path cacheArgs = app.resolveSibling("startup-cache.args");
+        boolean cacheNamed = serviceJvm.contains("SharedArchiveFile") || serviceJvm.contains("AOTCache")
+                || serviceJvm.contains("-Xshare");
+        if (!cacheNamed && Files.exists(cacheArgs)) {
+            command.add(Files.readString(cacheArgs).trim());
+        }
         String jfr = System.getProperty("bench.jfr", "");
         if (!jfr.isEmpty() && name.equals(System.getProperty("bench.jfr-phase", "intake"))) {
             command.add("-XX:FlightRecorderOptions=stackdepth=256");
@@ -973,7 +984,7 @@ public class Bench {
                 "-Db24.bots.support.type=bot", "-Db24.bots.support.event-mode=webhook", "-Db24.bots.support.name=Support",
                 "-jar", "quarkus-run.jar"));
         ProcessBuilder builder = new ProcessBuilder(command);
-        // From its own folder, as in the container: an AppCDS archive names the jar by that relative path.
+        // From its own folder, as in the container: the start-up cache names the jars by their paths from there.
         builder.directory(app.getParent().toFile());
         Map<String, String> env = builder.environment();
         // As docker/Dockerfile.jvm and deploy/deployment.yaml set it.
@@ -1026,12 +1037,12 @@ public class Bench {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         log("service (%s) ready in %.2f s on port %d", name, seconds, port);
-        // The JVM checks the jars' sizes and times against the archive's and otherwise runs without it, saying
+        // The JVM checks the jars' sizes and times against the cache's and otherwise runs without it, saying
         // so on one line: a build copied without its files' times (cp -r for bench.app) starts and runs
         // differently from the one beside it, which would make any A/B of the two meaningless.
         String output = Files.readString(work.resolve("service-" + name + ".log"), StandardCharsets.ISO_8859_1);
-        if (serviceJvm.contains("SharedArchiveFile") && output.contains("Unable to use shared archive")) {
-            String warning = "the service (" + name + ", " + app + ") ran WITHOUT its AppCDS archive (the archive did not"
+        if (CACHE_ERROR.matcher(output).find()) {
+            String warning = "the service (" + name + ", " + app + ") ran WITHOUT its start-up cache (the cache did not"
                     + " match the jars; copy a build with cp -a)";
             log("WARNING: %s", warning);
             notes.add(warning);

@@ -98,7 +98,7 @@ if $REBUILD || ! image_exists "$BASE_JRE"; then
   echo "== base image $BASE_JRE: Debian $SUITE (minbase, ca-certificates, curl) + a Java runtime from jlink of $JAVA_HOME"
   rm -rf "$WORK/jre"
   # The modules of Java SE and the JDK's few a Quarkus service uses (Unsafe, zip file system, DNS, EC,
-  # management, JFR); with the JDK's default CDS archive, which the AppCDS archive is built on top of.
+  # management, JFR); with the JDK's default CDS archive, which an AppCDS archive is built on top of.
   jlink --add-modules java.se,jdk.unsupported,jdk.crypto.ec,jdk.crypto.cryptoki,jdk.zipfs,jdk.management,jdk.management.jfr,jdk.naming.dns,jdk.localedata,jdk.charsets,jdk.net,jdk.jfr \
     --strip-debug --no-man-pages --no-header-files --generate-cds-archive --output "$WORK/jre" >/dev/null
   debian_rootfs "$WORK/base-jre.tar" ca-certificates,curl \
@@ -147,16 +147,18 @@ CP="target/test-classes:target/classes:$(cat target/smoke-classpath)"
 rm -rf "$WORK/driver"
 javac -d "$WORK/driver" -cp "$CP" docker/smoke/SmokeDriver.java
 
-echo "== building $IMAGE from docker/Dockerfile.jvm on $BASE_JRE (with the AppCDS training step)"
+echo "== building $IMAGE from docker/Dockerfile.jvm on $BASE_JRE (with the start-up cache's training step)"
 # --format docker keeps the HEALTHCHECK (the OCI format has none).
 previous=$(image_id "$IMAGE")
 "${PODMAN[@]}" build --runtime runc "${ULIMITS[@]}" --format docker --build-arg BASE_IMAGE="$BASE_JRE" \
   -f docker/Dockerfile.jvm -t "$IMAGE" . > "$WORK/build.log" 2>&1 || { tail -n 40 "$WORK/build.log"; exit 1; }
 drop_replaced "$previous" "$IMAGE"
 "${PODMAN[@]}" run --rm --no-healthcheck "${ULIMITS[@]}" --entrypoint sh "$IMAGE" -c \
-  'test "$(id -u)" != 0 && test -s /deployments/app-cds.jsa' \
-  || { echo "the image runs as root or has no AppCDS archive" >&2; exit 1; }
-echo "   image built: runs as uid $("${PODMAN[@]}" run --rm --no-healthcheck "${ULIMITS[@]}" --entrypoint id "$IMAGE" -u), AppCDS archive $("${PODMAN[@]}" run --rm --no-healthcheck "${ULIMITS[@]}" --entrypoint sh "$IMAGE" -c 'du -h /deployments/app-cds.jsa | cut -f1')"
+  'test "$(id -u)" != 0 && cd /deployments && test -s "$(sed "s/.*=//" startup-cache.args)"' \
+  || { echo "the image runs as root or has no start-up cache" >&2; exit 1; }
+# The flag the image's start adds (-XX:AOTCache=app.aot on this Java 25 base).
+CACHE_FLAG=$("${PODMAN[@]}" run --rm --no-healthcheck "${ULIMITS[@]}" --entrypoint cat "$IMAGE" /deployments/startup-cache.args)
+echo "   image built: runs as uid $("${PODMAN[@]}" run --rm --no-healthcheck "${ULIMITS[@]}" --entrypoint id "$IMAGE" -u), start-up cache $CACHE_FLAG, $("${PODMAN[@]}" run --rm --no-healthcheck "${ULIMITS[@]}" --entrypoint sh "$IMAGE" -c 'cd /deployments && du -h "$(sed "s/.*=//" startup-cache.args)" | cut -f1')"
 
 # ---- 4. PostgreSQL and the service in containers, on the host's network -------------------------
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -196,7 +198,7 @@ done
 
 echo "== starting the service ($IMAGE) on 127.0.0.1:$APP_PORT; Bitrix24 is the emulator on 127.0.0.1:$EMULATOR_PORT"
 # The replica's own start (docker/entrypoint.sh); JAVA_OPTS adds a class-loading log, to check below that
-# the start reads its classes from the image's AppCDS archive.
+# the start reads its classes from the image's start-up cache.
 podman_quiet run -d --name "$APP" --network=host "${ULIMITS[@]}" \
   -e QUARKUS_HTTP_PORT="$APP_PORT" \
   -e QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:$SMOKE_PG_PORT/postgres" \
@@ -220,7 +222,7 @@ cmdline=$("${PODMAN[@]}" exec "$APP" sh -c 'tr "\0" " " < /proc/1/cmdline; echo;
 echo "   the service's process 1: $cmdline" | tr '\n' ' '; echo
 ok=ok
 for flag in -XX:+UseSerialGC -Xmx112m -Xss512k -XX:ReservedCodeCacheSize=96m -XX:MetaspaceSize=96m -XX:MaxMetaspaceSize=128m \
-    -XX:SharedArchiveFile=/deployments/app-cds.jsa -XX:+ExitOnOutOfMemoryError -Dquarkus.http.host=0.0.0.0 \
+    "$CACHE_FLAG" -XX:+ExitOnOutOfMemoryError -Dquarkus.http.host=0.0.0.0 \
     -Djava.util.logging.manager=org.jboss.logmanager.LogManager "-jar quarkus-run.jar" MALLOC_ARENA_MAX=2; do
   case "$cmdline" in *"$flag"*) ;; *) ok="FAILED (no $flag)" ;; esac
 done
@@ -229,7 +231,7 @@ check "process 1 of the service's container is java with the image's flags" "$ok
 loaded=$("${PODMAN[@]}" exec "$APP" sh -c 'grep -c " source: " /tmp/class-load.log')
 shared=$("${PODMAN[@]}" exec "$APP" sh -c 'grep -c "source: shared objects file" /tmp/class-load.log')
 [ "$shared" -gt $((loaded / 2)) ] && ok=ok || ok=FAILED
-check "the restarted service read most of its classes from the image's AppCDS archive ($shared of $loaded)" "$ok"
+check "the restarted service read most of its classes from the image's start-up cache ($shared of $loaded)" "$ok"
 health=$("${PODMAN[@]}" healthcheck run "$APP" 2>&1) && ok=ok || ok="FAILED ($health)"
 check "the image's HEALTHCHECK (curl in the container) passes" "$ok"
 tables=$("${PODMAN[@]}" exec "$PG" psql -h /run/postgresql -p "$SMOKE_PG_PORT" -U postgres -tA -c "select count(*) from portal")

@@ -116,7 +116,7 @@ class DeploymentFilesTest {
         List<String> lines = Files.readAllLines(Path.of("docker/Dockerfile.jvm"));
         List<String> copied = lines.stream().filter(l -> l.startsWith("COPY")).map(l -> l.split("\\s+")[2]).toList();
         assertThat(copied).containsExactly("target/quarkus-app/lib/", "target/quarkus-app/*.jar", "target/quarkus-app/app/",
-                "target/quarkus-app/quarkus/", "docker/appcds-train.sh", "docker/entrypoint.sh");
+                "target/quarkus-app/quarkus/", "docker/train-startup-cache.sh", "docker/entrypoint.sh");
         assertThat(lines).anyMatch(l -> l.matches("USER [1-9][0-9]*"));
         // The last USER is the one the container runs as.
         assertThat(lines.stream().filter(l -> l.startsWith("USER ")).reduce((a, b) -> b).orElseThrow()).matches("USER [1-9][0-9]*");
@@ -144,19 +144,23 @@ class DeploymentFilesTest {
 
         String start = Files.readString(Path.of("docker/entrypoint.sh"));
         assertThat(start).startsWith("#!/bin/sh\n").contains("cd /deployments\n")
-                .contains("exec \"$java\" ${GC_CONTAINER_OPTIONS:-} ${JAVA_OPTS_APPEND:-} ${JAVA_OPTS:-} -jar quarkus-run.jar");
+                .contains("exec \"$java\" $startup_cache ${GC_CONTAINER_OPTIONS:-} ${JAVA_OPTS_APPEND:-} ${JAVA_OPTS:-} -jar quarkus-run.jar");
         // POSIX sh only: a base's /bin/sh may be dash or busybox.
         assertThat(start).doesNotContain("[[", "function ", "local ", "$(<", "${BASH");
 
         // The build context holds what the COPY lines name.
         List<String> context = Files.readAllLines(Path.of(".dockerignore")).stream()
                 .filter(l -> l.startsWith("!")).map(l -> l.substring(1)).toList();
-        assertThat(context).contains("target/quarkus-app/", "docker/appcds-train.sh", "docker/entrypoint.sh");
+        assertThat(context).contains("target/quarkus-app/", "docker/train-startup-cache.sh", "docker/entrypoint.sh");
     }
 
-    /** The replica's JVM is the one bench/run measures: the same flags in the image and the manifest, and the archive the image writes is the one it reads. */
+    /**
+     * The replica's JVM is the one bench/run measures: the same flags in the image and the manifest, and the
+     * start-up cache the image's build writes is the one its start reads (by the flag the training names,
+     * not one in the variables, which would name the wrong kind of cache on another JDK).
+     */
     @Test
-    void imageAndManifestStartTheSameJvmWithTheArchiveTheImageWrites() throws IOException {
+    void imageAndManifestStartTheSameJvmWithTheCacheTheImageWrites() throws IOException {
         String dockerfile = Files.readString(Path.of("docker/Dockerfile.jvm"));
         Map<String, String> image = new HashMap<>();
         Matcher env = Pattern.compile("(?m)^ENV (JAVA_OPTS_APPEND|GC_CONTAINER_OPTIONS|MALLOC_ARENA_MAX)=\"([^\"]*)\"")
@@ -170,15 +174,17 @@ class DeploymentFilesTest {
         for (String name : List.of("JAVA_OPTS_APPEND", "GC_CONTAINER_OPTIONS", "MALLOC_ARENA_MAX")) {
             assertThat(manifest.get(name)).as(name).isNotBlank().isEqualTo(image.get(name));
         }
-        assertThat(image.get("JAVA_OPTS_APPEND")).contains("-XX:SharedArchiveFile=/deployments/app-cds.jsa", "-Xmx");
-        assertThat(dockerfile).contains("RUN sh /deployments/appcds-train.sh /deployments app-cds.jsa");
-        // The JVM ignores an archive written under other flags (collector, class path): the training
+        assertThat(image.get("JAVA_OPTS_APPEND")).contains("-Xmx").doesNotContain("SharedArchiveFile", "AOTCache");
+        assertThat(dockerfile).contains("RUN sh /deployments/train-startup-cache.sh /deployments");
+        String training = Files.readString(Path.of("docker/train-startup-cache.sh"));
+        assertThat(training).contains("> startup-cache.args");
+        assertThat(Files.readString(Path.of("docker/entrypoint.sh"))).contains("cat startup-cache.args");
+        // The JVM ignores a cache written under other flags (class path, object layout): the training
         // start runs with the replica's memory flags and collector.
-        String training = Files.readString(Path.of("docker/appcds-train.sh"));
         for (String flag : (image.get("JAVA_OPTS_APPEND") + " " + image.get("GC_CONTAINER_OPTIONS")).split("\\s+")) {
             if (flag.startsWith("-Xm") || flag.startsWith("-Xss") || flag.contains("CodeCache") || flag.contains("Metaspace")
                     || flag.startsWith("-XX:+Use")) {
-                assertThat(training).as("appcds-train.sh starts the JVM with " + flag).contains(flag);
+                assertThat(training).as("train-startup-cache.sh starts the JVM with " + flag).contains(flag);
             }
         }
     }

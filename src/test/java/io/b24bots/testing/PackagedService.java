@@ -53,8 +53,8 @@ public final class PackagedService implements AutoCloseable {
 
     /**
      * The JVM flags of a replica as docker/Dockerfile.jvm ships them (heap, stacks, code cache,
-     * metaspace, collector, exit on out of memory), without what only the image has: its
-     * AppCDS archive and its listen address.
+     * metaspace, collector, exit on out of memory), without its listen address. (The image's start-up cache
+     * is not among them: docker/entrypoint.sh adds it, and these replicas start without one.)
      */
     public static List<String> shippedJvmFlags() {
         String dockerfile;
@@ -70,7 +70,7 @@ public final class PackagedService implements AutoCloseable {
                 throw new IllegalStateException("docker/Dockerfile.jvm sets no " + pattern);
             }
             Arrays.stream(matcher.group(1).trim().split("\\s+"))
-                    .filter(flag -> !flag.startsWith("-XX:SharedArchiveFile=") && !flag.startsWith("-Dquarkus.http.host="))
+                    .filter(flag -> !flag.startsWith("-Dquarkus.http.host="))
                     .forEach(flags::add);
         }
         return flags;
