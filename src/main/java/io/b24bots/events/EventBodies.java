@@ -1,10 +1,13 @@
 package io.b24bots.events;
 
+import java.util.Map;
+
 import io.b24bots.web.BodyLimit;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.json.Json;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,7 +18,8 @@ import jakarta.enterprise.event.Observes;
  * the resource, the body was pulled through a blocking stream that handed every chunk from the
  * event loop to the virtual thread and back, a hand-off per chunk; a body already read
  * is given to the resource as it is. Same limit and the same 413 as {@link BodyLimit}, which has
- * already refused a body declared too large.
+ * already refused a body declared too large. An event that finds the replica's {@link IntakeMemory} spent
+ * is answered 503 before its body is read.
  */
 @ApplicationScoped
 public class EventBodies {
@@ -24,11 +28,16 @@ public class EventBodies {
     /** A body that declares no length starts at this size and grows. */
     private static final int UNKNOWN_LENGTH = 4096;
 
+    private static final String BUSY = Json.encode(Map.of("error", "temporarily_unavailable", "error_description",
+            "This replica is holding as many events as its memory allows; this one was not stored. Send it again later."));
+
     private final BodyLimit limit;
+    private final IntakeMemory memory;
     private final MeterRegistry meters;
 
-    EventBodies(BodyLimit limit, MeterRegistry meters) {
+    EventBodies(BodyLimit limit, IntakeMemory memory, MeterRegistry meters) {
         this.limit = limit;
+        this.memory = memory;
         this.meters = meters;
     }
 
@@ -38,6 +47,16 @@ public class EventBodies {
 
     private void read(RoutingContext context) {
         HttpServerRequest request = context.request();
+        // Before any of the body is read: an event refused here costs the replica nothing but the answer.
+        long cost = IntakeMemory.cost(request.getHeader("Content-Length") != null
+                ? Math.min(limit.maxBytes(), declaredLength(request)) : limit.maxBytes());
+        if (!memory.tryReserve(cost)) {
+            context.response().setStatusCode(503).putHeader("Retry-After", "1").putHeader("Connection", "close")
+                    .putHeader("Content-Type", "application/json").end(BUSY);
+            return;
+        }
+        // Called once, when the answer is sent or the connection is lost, whoever answers.
+        context.addEndHandler(done -> memory.release(cost));
         if (request.isEnded() || request.version() == HttpVersion.HTTP_2) {
             // Nothing left to read here, or HTTP/2 (where RESTEasy's pause of an ended request
             // fails): the resource reads the body itself, as before.

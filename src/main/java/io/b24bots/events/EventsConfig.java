@@ -1,5 +1,8 @@
 package io.b24bots.events;
 
+import java.util.Optional;
+
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -30,4 +33,10 @@ public interface EventsConfig {
      */
     @WithDefault("1")
     int intakeWriters();
+
+    /**
+     * Heap the events being received may hold at once (each counts 16 KB and three times its body); an
+     * event that finds it spent is answered 503 before its body is read. Unset: a fifth of the heap.
+     */
+    Optional<MemorySize> intakeMemory();
 }
