@@ -51,7 +51,8 @@ public class EventBodies {
         long cost = IntakeMemory.cost(request.getHeader("Content-Length") != null
                 ? Math.min(limit.maxBytes(), declaredLength(request)) : limit.maxBytes());
         if (!memory.tryReserve(cost)) {
-            context.response().setStatusCode(503).putHeader("Retry-After", "1").putHeader("Connection", "close")
+            BodyLimit.closeAfter(context);
+            context.response().setStatusCode(503).putHeader("Retry-After", "1")
                     .putHeader("Content-Type", "application/json").end(BUSY);
             return;
         }

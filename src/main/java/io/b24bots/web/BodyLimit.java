@@ -3,6 +3,7 @@ package io.b24bots.web;
 import java.util.Map;
 
 import io.quarkus.runtime.configuration.MemorySize;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.Json;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -46,7 +47,8 @@ public class BodyLimit {
 
     /** Answers 413 for a body over the limit, for a handler that reads bodies itself. */
     public void refuse(RoutingContext context) {
-        context.response().setStatusCode(413).putHeader("Connection", "close");
+        closeAfter(context);
+        context.response().setStatusCode(413);
         if (ErrorResponses.isPage(context.request().path())) {
             String origin = origins.of(context.request().getParam("DOMAIN"), context.request().getParam("PROTOCOL"));
             context.response().putHeader("Content-Type", "text/html;charset=UTF-8")
@@ -55,6 +57,17 @@ public class BodyLimit {
         } else {
             context.response().putHeader("Content-Type", "application/json")
                     .end(Json.encode(Map.of("error", "payload_too_large", "error_description", description)));
+        }
+    }
+
+    /**
+     * Closes an HTTP/1.1 connection after the answer to a request whose body is left unread. Not HTTP/2, where
+     * a {@code Connection} header is malformed (clients drop the answer) and the connection carries other
+     * requests: there the stream alone ends.
+     */
+    public static void closeAfter(RoutingContext context) {
+        if (context.request().version() != HttpVersion.HTTP_2) {
+            context.response().putHeader("Connection", "close");
         }
     }
 

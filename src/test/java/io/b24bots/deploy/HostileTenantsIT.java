@@ -232,6 +232,94 @@ class HostileTenantsIT {
         assertThat(latencies.get(latencies.size() * 99 / 100)).as("p99 reply latency, ms").isLessThan(10_000);
     }
 
+    /**
+     * Events arrive whether or not the replica keeps up, and each waits in it until its batch commits. 2,400
+     * messages of 25 KB sent at once are over 200 MB once taken in: before the intake had a memory budget, a
+     * burst like it (or a few seconds' stall at 1,000 events a second) ran the 112 MB heap out. Now the
+     * events past the budget are refused with 503 at once, the others are stored and answered once each,
+     * and a refused event leaves nothing behind.
+     */
+    @Test
+    @Order(3)
+    void aFloodOfEventsIsRefusedPastTheReplicasMemoryNotRunOutOf() throws Exception {
+        List<Portal> portals = new ArrayList<>();
+        Map<Portal, String[]> tokens = new HashMap<>();
+        for (int i = 0; i < 8; i++) {
+            Portal portal = install();
+            long echo = TestPortals.botId(bitrix, portal, "b24bots_echo");
+            String[] pair = {Long.toString(echo), bitrix.issueTokens(portal, echo).accessToken(),
+                    bitrix.issueTokens(portal, 7).accessToken()};
+            // The tokens' proofs, once, before the flood (they are cached; the flood needs none).
+            assertThat(service.post("/b24/events", floodMessage(portal, pair, 0, "")).statusCode()).isEqualTo(200);
+            portals.add(portal);
+            tokens.put(portal, pair);
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> portals.stream().allMatch(p -> bitrix.imbot().messages(p).size() == 1));
+        long marksBefore = scalar("select count(*) from event_dedup");
+
+        String padding = "x".repeat(25 * 1024);
+        Map<Integer, AtomicLong> answers = new ConcurrentHashMap<>();
+        Map<String, Integer> failures = new ConcurrentHashMap<>();
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
+        for (int i = 1; i <= 2_400; i++) {
+            Portal portal = portals.get(i % portals.size());
+            String body = floodMessage(portal, tokens.get(portal), i, padding);
+            senders.execute(() -> {
+                int status;
+                try {
+                    go.await();
+                    status = service.post("/b24/events", body).statusCode();
+                } catch (Exception e) {
+                    status = -1;
+                    failures.merge(e.getClass().getSimpleName() + ": " + e.getMessage(), 1, Integer::sum);
+                }
+                answers.computeIfAbsent(status, k -> new AtomicLong()).incrementAndGet();
+            });
+        }
+        go.countDown();
+        senders.shutdown();
+        assertThat(senders.awaitTermination(3, TimeUnit.MINUTES)).isTrue();
+
+        assertThat(service.process().isAlive()).as("the service runs").isTrue();
+        assertThat(service.log()).doesNotContain("OutOfMemoryError");
+        // 200 (stored), 503 (refused for memory), or a client-side failure on a slow machine: nothing else.
+        assertThat(answers.keySet()).isSubsetOf(200, 503, -1);
+        long acked = answers.getOrDefault(200, new AtomicLong()).get();
+        assertThat(answers.getOrDefault(503, new AtomicLong()).get()).as("refused for memory, of " + answers + ", failures " + failures).isPositive();
+        assertThat(acked).as("stored, of " + answers).isPositive();
+        assertThat(scalar("select count(*) from event_dedup") - marksBefore)
+                .as("one mark for each stored event, none for a refused one").isEqualTo(acked);
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> portals.stream().mapToLong(p -> bitrix.imbot().messages(p).size()).sum() >= acked + portals.size());
+        assertThat(portals.stream().mapToLong(p -> bitrix.imbot().messages(p).size()).sum())
+                .as("every stored event answered once").isEqualTo(acked + portals.size());
+        System.out.println("Flood of 2,400 messages of 25 KB at once under the shipped JVM flags: " + new TreeMap<>(answers));
+    }
+
+    /** A private message to the portal's echo bot with the given tokens (already proven), number {@code n}. */
+    static String floodMessage(Portal portal, String[] botIdBotTokenAuthorToken, int n, String padding) {
+        String bot = botIdBotTokenAuthorToken[0];
+        Map<String, String> fields = new HashMap<>();
+        fields.put("event", "ONIMBOTMESSAGEADD");
+        fields.put("data[BOT][" + bot + "][BOT_ID]", bot);
+        fields.put("data[BOT][" + bot + "][BOT_CODE]", "b24bots_echo");
+        fields.put("data[BOT][" + bot + "][access_token]", botIdBotTokenAuthorToken[1]);
+        fields.put("data[BOT][" + bot + "][server_endpoint]", bitrix.oauthUrl() + "/rest/");
+        fields.put("data[PARAMS][DIALOG_ID]", "7");
+        fields.put("data[PARAMS][MESSAGE]", "flood " + n + " " + padding);
+        fields.put("data[PARAMS][MESSAGE_ID]", Integer.toString(900_000 + n));
+        fields.put("data[PARAMS][FROM_USER_ID]", "7");
+        fields.put("data[PARAMS][MESSAGE_TYPE]", "P");
+        fields.put("data[USER][ID]", "7");
+        fields.put("data[USER][IS_BOT]", "N");
+        fields.put("auth[access_token]", botIdBotTokenAuthorToken[2]);
+        fields.put("auth[server_endpoint]", bitrix.oauthUrl() + "/rest/");
+        fields.put("auth[member_id]", portal.memberId);
+        fields.put("auth[application_token]", PackagedService.applicationToken(portal));
+        return PackagedService.form(fields);
+    }
+
     /** Sends one hostile request every {@code everyMillis}, from its own made-up client address behind the trusted proxy. */
     static void hostile(ScheduledExecutorService load, ExecutorService senders, Map<String, AtomicLong> sent, String kind,
             long everyMillis, Supplier<String> body) {
