@@ -61,9 +61,13 @@ public class Bench {
     static final int FIXED_RATE = 1000;
     /**
      * Which scenarios to run: 1 (intake, with 4 and 6), 2 (delivery to the stub portal), php (the PHP peer,
-     * with 2), 3 (one busy portal), tokens (every event with a token the service has not seen).
+     * with 2), 3 (one busy portal), tokens (every event with a token the service has not seen), overload (events
+     * sent faster than a replica can take them in).
      */
-    static final List<String> SCENARIOS = List.of(System.getProperty("bench.scenarios", "1,2,php,3,tokens").split(","));
+    static final List<String> SCENARIOS = List.of(System.getProperty("bench.scenarios", "1,2,php,3,tokens,overload").split(","));
+    /** Scenario overload: the open-loop rate, well past what two cores take in, and for how long. */
+    static final int OVERLOAD_RATE = Integer.getInteger("bench.overload-rate", 3000);
+    static final int OVERLOAD_SECONDS = Integer.getInteger("bench.overload-seconds", 15);
     /** The cached-proof events' rate beside the new-token load of scenario "tokens". */
     static final int CACHED_RATE = 500;
     static final int DELIVERY_SECONDS = Integer.getInteger("bench.delivery-seconds", 10);
@@ -182,7 +186,7 @@ public class Bench {
         }
 
         // Phase 1: installs, through the real install flow, with the worker registering the bots.
-        if (SCENARIOS.contains("2")) {
+        if (SCENARIOS.contains("2") || SCENARIOS.contains("overload")) {
             // The portals' client endpoint is the nginx stub: it answers the replies itself and passes
             // everything else (installs, registration, fetch polling) on to the emulator.
             stub = Stub.start(bitrix.baseUrl());
@@ -220,6 +224,9 @@ public class Bench {
         }
         if (SCENARIOS.contains("tokens")) {
             newTokens(bodies, figures);
+        }
+        if (SCENARIOS.contains("overload")) {
+            overload(bodies, figures);
         }
         if (SCENARIOS.contains("startup")) {
             startupVariants(figures);
@@ -451,6 +458,41 @@ public class Bench {
             add(figures, "delivery_fixed_p99_all_ms", allLatencies.get((int) (allLatencies.size() * 0.99)));
             log("delivery at %d/s, all %d runs: %d timed replies, reply latency p99 %d ms", FIXED_RATE, RUNS,
                     allLatencies.size(), allLatencies.get((int) (allLatencies.size() * 0.99)));
+        }
+        stopService();
+    }
+
+    /**
+     * Scenario overload: events sent open-loop at {@code bench.overload-rate} for {@code bench.overload-seconds}
+     * to a replica with the shipped heap and its worker on, as Bitrix24 sends them whether or not the service
+     * keeps up. What it must do: stay up without running out of heap, refuse what it cannot hold (503) at
+     * once, and reply exactly once to every event it acknowledged.
+     */
+    static void overload(Path bodies, Map<String, List<Double>> figures) throws Exception {
+        discardQueuedEvents();
+        startService(true, "overload", Map.of("B24_REST_REQUESTS_PER_SECOND", "1000000", "B24_REST_BURST", "1000000"));
+        wrk("/b24/events", bodies.resolve("delivery.lua"), INTAKE_WARMUP_SECONDS, CONNECTIONS, 6_000_000_000L);
+        awaitDrained(DRAIN_LIMIT);
+        long from = stub.logSize();
+        Fixed fixed = fixedRate(bodies.resolve("delivery.txt"), OVERLOAD_RATE, OVERLOAD_SECONDS, 6_500_000_000L);
+        boolean survived = service.isAlive();
+        Drain drain = survived ? awaitDrained(DRAIN_LIMIT) : new Drain(0, -1);
+        Replies replies = stub.replies(from);
+        String log = Files.readString(work.resolve("service-overload.log"), StandardCharsets.ISO_8859_1);
+        boolean outOfMemory = log.contains("OutOfMemoryError");
+        add(figures, "overload_acked", fixed.ok);
+        add(figures, "overload_busy", fixed.busy);
+        add(figures, "overload_other_errors", fixed.errors - fixed.busy);
+        add(figures, "overload_missing", Math.max(0, fixed.ok - replies.count));
+        add(figures, "overload_extra_replies", Math.max(0, replies.count - fixed.ok));
+        add(figures, "overload_out_of_memory", outOfMemory || !survived ? 1 : 0);
+        add(figures, "overload_rss_mb", survived ? rssMb() : 0);
+        log("overload %d/s for %d s: %d acknowledged, %d refused busy (503), %d other failures; %d replies at the stub,"
+                + " drained %.1f s after; the service %s%s", OVERLOAD_RATE, OVERLOAD_SECONDS, fixed.ok, fixed.busy,
+                fixed.errors - fixed.busy, replies.count, drain.seconds, survived ? "stayed up" : "EXITED",
+                outOfMemory ? ", and ran out of heap (see bench/work/service-overload.log)" : "");
+        if (outOfMemory || !survived) {
+            notes.add("overload: the service " + (survived ? "ran out of heap" : "exited"));
         }
         stopService();
     }
@@ -1366,6 +1408,14 @@ public class Bench {
         return result;
     }
 
+    static Throwable rootCause(Throwable error) {
+        Throwable cause = error;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
     static double number(String text, String regex) {
         Matcher matcher = Pattern.compile(regex).matcher(text);
         return matcher.find() ? Double.parseDouble(matcher.group(1)) : 0;
@@ -1384,7 +1434,8 @@ public class Bench {
         };
     }
 
-    record Fixed(double achieved, double p50, double p99, long ok, long errors) {
+    /** A fixed-rate stage: {@code errors} counts every answer but 200 and every failed request, {@code busy} the 503s among them. */
+    record Fixed(double achieved, double p50, double p99, long ok, long errors, long busy) {
     }
 
     /** Runs the fixed-rate client in its own JVM, so it does not share this one's heap or threads. */
@@ -1406,7 +1457,8 @@ public class Bench {
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         process.waitFor();
         Fixed result = new Fixed(number(out, "achieved=([0-9.]+)"), number(out, "p50=([0-9.]+)"),
-                number(out, "p99=([0-9.]+)"), (long) number(out, "ok=([0-9]+)"), (long) number(out, "errors=([0-9]+)"));
+                number(out, "p99=([0-9.]+)"), (long) number(out, "ok=([0-9]+)"), (long) number(out, "errors=([0-9]+)"),
+                (long) number(out, "busy=([0-9]+)"));
         log("fixed %d/s: achieved %.0f/s, p50 %.2f ms, p99 %.2f ms, %d errors", rate, result.achieved, result.p50,
                 result.p99, result.errors);
         Matcher slow = Pattern.compile("slow=(.*)").matcher(out);
@@ -1414,6 +1466,10 @@ public class Bench {
             Matcher timedStart = Pattern.compile("timed-start=(\\S+)").matcher(out);
             log("fixed %d/s: over 25 ms, by the tenth of a second they were due in (s after the timed start%s: count): %s",
                     rate, timedStart.find() ? ", " + timedStart.group(1) + " UTC" : "", slow.group(1));
+        }
+        Matcher failures = Pattern.compile("failures=(\\{.+\\})").matcher(out);
+        if (failures.find()) {
+            log("fixed %d/s: failed requests by kind: %s", rate, failures.group(1));
         }
         Matcher hiccups = Pattern.compile("hiccups=(.*)").matcher(out);
         if (hiccups.find() && !hiccups.group(1).isBlank()) {
@@ -1446,6 +1502,8 @@ public class Bench {
         java.util.concurrent.ConcurrentSkipListMap<Long, Integer> slow = new java.util.concurrent.ConcurrentSkipListMap<>();
         AtomicLong ok = new AtomicLong();
         AtomicLong errors = new AtomicLong();
+        AtomicLong busy = new AtomicLong();
+        Map<String, Integer> failures = new java.util.concurrent.ConcurrentSkipListMap<>();
         // Counted down as answers come; the futures are not kept: holding every request and answer
         // made the client's own collections copy 50 MB (25-30 ms pauses that counted as the service's latency).
         java.util.concurrent.CountDownLatch answered = new java.util.concurrent.CountDownLatch(total);
@@ -1494,6 +1552,11 @@ public class Bench {
                     ok.incrementAndGet();
                 } else {
                     errors.incrementAndGet();
+                    if (error == null && response.statusCode() == 503) {
+                        busy.incrementAndGet();
+                    }
+                    String kind = error != null ? rootCause(error).getClass().getSimpleName() : "status " + response.statusCode();
+                    failures.merge(kind, 1, Integer::sum);
                 }
                 answered.countDown();
             });
@@ -1502,12 +1565,14 @@ public class Bench {
         double elapsed = (System.nanoTime() - start) / 1e9 - 2;
         List<Long> sorted = new ArrayList<>(latencies);
         Collections.sort(sorted);
-        System.out.printf("achieved=%.1f p50=%.3f p99=%.3f ok=%d errors=%d%n", (total - warm) / elapsed,
-                sorted.get(sorted.size() / 2) / 1e6, sorted.get((int) (sorted.size() * 0.99)) / 1e6, ok.get(), errors.get());
+        System.out.printf("achieved=%.1f p50=%.3f p99=%.3f ok=%d errors=%d busy=%d%n", (total - warm) / elapsed,
+                sorted.get(sorted.size() / 2) / 1e6, sorted.get((int) (sorted.size() * 0.99)) / 1e6, ok.get(), errors.get(),
+                busy.get());
         StringBuilder crowded = new StringBuilder();
         slow.forEach((tenth, count) -> crowded.append(String.format(" %.1fs:%d", tenth / 10.0 - 2, count)));
         System.out.println("slow=" + slow.values().stream().mapToInt(Integer::intValue).sum() + crowded);
         System.out.println("hiccups=" + String.join(" ", hiccups));
+        System.out.println("failures=" + failures);
         System.out.println("timed-start=" + java.time.LocalTime.ofInstant(java.time.Instant.ofEpochMilli(startMillis + 2000),
                 java.time.ZoneOffset.UTC));
         System.exit(0);
