@@ -39,11 +39,14 @@ public class EventsResource {
     private final CounterFamily events;
     private final UnprovenDeletions deletions;
     private final BotEventQueue queue;
+    private final IntakeMemory memory;
     @Inject
     PortalStore portals;
 
     EventsResource(EventVerifier verifier, BotEventProof botProof, InstallService installs, BotEventIntake botEvents,
-            EventRefusals refusals, MeterRegistry meters, UnprovenDeletions deletions, BotEventQueue queue) {
+            EventRefusals refusals, MeterRegistry meters, UnprovenDeletions deletions, BotEventQueue queue,
+            IntakeMemory memory) {
+        this.memory = memory;
         this.deletions = deletions;
         this.queue = queue;
         this.refusals = refusals;
@@ -77,8 +80,15 @@ public class EventsResource {
         if (memberId == null || !FrameRequest.MEMBER_ID.matcher(memberId).matches()) {
             throw Refusal.invalid("The event has no valid auth[member_id].");
         }
+        long held = IntakeMemory.cost(body.length);
+        if (!memory.tryHoldFor(memberId, held)) {
+            throw Refusal.unavailable("This portal's events already hold half of what this replica may hold; this one"
+                    + " was not stored. Send it again later.");
+        }
         try (PortalLogContext log = PortalLogContext.of(memberId)) {
             return handle(event, memberId, form);
+        } finally {
+            memory.releaseFor(memberId, held);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.b24bots.events;
 
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -16,6 +17,10 @@ import org.jboss.logging.Logger;
  * thousands of waiting requests (about 20 KB of heap each for a 3.5 KB message) filled the shipped 112 MB
  * heap and the replica died of it, taking every portal's events with it. With this budget the events past
  * it are refused at once with 503, before their bodies are read, and the rest go through.
+ *
+ * <p>One portal's events may hold at most half of it once their portal is known (their body parsed): past
+ * that, that portal's next events are refused, so a portal sending far more than the others cannot take
+ * the whole budget and have their events refused at the door in its stead.
  */
 @ApplicationScoped
 public class IntakeMemory {
@@ -34,6 +39,9 @@ public class IntakeMemory {
     private final long capacity;
     private final AtomicLong used = new AtomicLong();
     private final Counter refused;
+    private final Counter refusedForPortal;
+    /** What each portal's events being received hold, by member id; a portal holding nothing has no entry. */
+    private final ConcurrentHashMap<String, Long> heldByPortal = new ConcurrentHashMap<>();
     /** When refusals were last logged: at most once a minute, however many there are. */
     private final AtomicLong warnedAt = new AtomicLong(System.nanoTime() - WARNING_INTERVAL);
 
@@ -42,6 +50,7 @@ public class IntakeMemory {
                 .orElse(Runtime.getRuntime().maxMemory() / 5);
         Gauge.builder("b24.events.intake.memory.used", used, AtomicLong::get).baseUnit("bytes").register(meters);
         this.refused = meters.counter("b24.events.refused", "reason", "busy");
+        this.refusedForPortal = meters.counter("b24.events.refused", "reason", "portal_busy");
     }
 
     /** What a request with a body of {@code bodyBytes} takes from the budget. */
@@ -67,12 +76,37 @@ public class IntakeMemory {
         }
     }
 
+    /**
+     * Counts {@code bytes} for {@code memberId}'s events; false, and nothing counted, when that portal's events
+     * already hold half of the budget. A portal's first event is always let in.
+     */
+    boolean tryHoldFor(String memberId, long bytes) {
+        boolean[] held = {false};
+        heldByPortal.compute(memberId, (portal, now) -> {
+            if (now != null && now + bytes > capacity / 2) {
+                return now;
+            }
+            held[0] = true;
+            return (now == null ? 0 : now) + bytes;
+        });
+        if (!held[0]) {
+            refusedForPortal.increment();
+            warn();
+        }
+        return held[0];
+    }
+
+    void releaseFor(String memberId, long bytes) {
+        heldByPortal.computeIfPresent(memberId, (portal, now) -> now - bytes > 0 ? now - bytes : null);
+    }
+
     private void warn() {
         long now = System.nanoTime();
         long last = warnedAt.get();
         if (now - last >= WARNING_INTERVAL && warnedAt.compareAndSet(last, now)) {
-            LOG.warnf("Events refused with 503: the %d KB that events being received may hold are taken"
-                    + " (b24.events.intake-memory; b24_events_refused_total{reason=\"busy\"} counts them)", capacity / 1024);
+            LOG.warnf("Events refused with 503: the %d KB that events being received may hold are taken, or half of"
+                    + " them by one portal's (b24.events.intake-memory; b24_events_refused_total{reason=~\"busy|portal_busy\"}"
+                    + " counts them)", capacity / 1024);
         }
     }
 
@@ -82,5 +116,13 @@ public class IntakeMemory {
 
     long used() {
         return used.get();
+    }
+
+    long capacity() {
+        return capacity;
+    }
+
+    long heldFor(String memberId) {
+        return heldByPortal.getOrDefault(memberId, 0L);
     }
 }

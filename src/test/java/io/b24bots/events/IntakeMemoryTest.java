@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Events past the replica's intake memory are refused at once with 503, before their bodies are read,
- * and nothing of them is stored; every request gives its share back when it is answered or its client
- * hangs up, so a burst leaves nothing behind.
+ * and nothing of them is stored; one portal's events hold at most half of it; every request gives its share
+ * back when it is answered or its client hangs up, so a burst leaves nothing behind.
  */
 @QuarkusTest
 @WithTestResource(value = TestEnvironment.class, scope = TestResourceScope.GLOBAL)
@@ -65,6 +65,33 @@ class IntakeMemoryTest {
         message(portal, echo, "while full").post("/b24/events").then().statusCode(200).body("result", equalTo("ok"));
         await().atMost(Duration.ofSeconds(30)).until(() -> bitrix.imbot().messages(portal).size() == 1);
         await().atMost(Duration.ofSeconds(10)).until(() -> memory.used() == 0);
+    }
+
+    @Test
+    void aPortalWhoseEventsHoldHalfTheMemoryHasItsNextRefusedWhileAnotherPortalsGoesThrough() {
+        Portal noisy = TestPortals.installed(bitrix);
+        Portal quiet = TestPortals.installed(bitrix);
+        long noisyEcho = TestPortals.botId(bitrix, noisy, "b24bots_echo");
+        long quietEcho = TestPortals.botId(bitrix, quiet, "b24bots_echo");
+        double refusedBefore = Metrics.sum("b24_events_refused_total", "reason=\"portal_busy\"");
+
+        // Half the budget, held by the noisy portal's events as a flood from it would hold it.
+        long half = memory.capacity() / 2;
+        assertThat(memory.tryHoldFor(noisy.memberId, half)).isTrue();
+        try {
+            message(noisy, noisyEcho, "one too many").post("/b24/events").then().statusCode(503)
+                    .body("error", equalTo("temporarily_unavailable"));
+            message(quiet, quietEcho, "meanwhile").post("/b24/events").then().statusCode(200).body("result", equalTo("ok"));
+        } finally {
+            memory.releaseFor(noisy.memberId, half);
+        }
+        assertThat(Metrics.sum("b24_events_refused_total", "reason=\"portal_busy\"")).isEqualTo(refusedBefore + 1);
+        assertThat(memory.heldFor(noisy.memberId)).isZero();
+        assertThat(memory.heldFor(quiet.memberId)).as("given back once answered").isZero();
+
+        message(noisy, noisyEcho, "one too many").post("/b24/events").then().statusCode(200).body("result", equalTo("ok"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> bitrix.imbot().messages(noisy).size() == 1
+                && bitrix.imbot().messages(quiet).size() == 1);
     }
 
     @Test
