@@ -1,5 +1,5 @@
 #!/bin/sh
-# The image's start: the fast jar with the replica's JVM, on any base image that has a POSIX sh and a
+# The image's start: the packaged service with the replica's JVM, on any base image that has a POSIX sh and a
 # Java 21+ `java` (on PATH, or in JAVA_HOME). It reads the variables the image sets (docker/Dockerfile.jvm)
 # and the Kubernetes manifest overrides (deploy/deployment.yaml):
 #   GC_CONTAINER_OPTIONS  the collector (-XX:+UseSerialGC)
