@@ -47,9 +47,11 @@ public class EventBodies {
 
     private void read(RoutingContext context) {
         HttpServerRequest request = context.request();
+        long max = limit.maxBytes();
+        long declared = declaredLength(request);
         // Before any of the body is read: an event refused here costs the replica nothing but the answer.
-        long cost = IntakeMemory.cost(request.getHeader("Content-Length") != null
-                ? Math.min(limit.maxBytes(), declaredLength(request)) : limit.maxBytes());
+        // A body of unknown length may grow to the limit, and is counted so.
+        long cost = IntakeMemory.cost(declared < 0 ? max : Math.min(max, declared));
         if (!memory.tryReserve(cost)) {
             BodyLimit.closeAfter(context);
             context.response().setStatusCode(503).putHeader("Retry-After", "1")
@@ -64,8 +66,7 @@ public class EventBodies {
             context.next();
             return;
         }
-        long max = limit.maxBytes();
-        Buffer body = Buffer.buffer((int) Math.min(max, declaredLength(request)));
+        Buffer body = Buffer.buffer((int) (declared < 0 ? UNKNOWN_LENGTH : Math.min(max, declared)));
         boolean[] refused = {false};
         request.handler(chunk -> {
             if (refused[0]) {
@@ -94,6 +95,7 @@ public class EventBodies {
         request.resume();
     }
 
+    /** The body's declared length, or -1 when it declares none (or none that reads as a length). */
     private static long declaredLength(HttpServerRequest request) {
         String length = request.getHeader("Content-Length");
         if (length != null) {
@@ -106,6 +108,6 @@ public class EventBodies {
                 // Read it as a body of unknown length.
             }
         }
-        return UNKNOWN_LENGTH;
+        return -1;
     }
 }

@@ -38,6 +38,10 @@ public class IntakeMemory {
 
     private final long capacity;
     private final AtomicLong used = new AtomicLong();
+    /*
+     * Counted here rather than through EventRefusals, which logs every refusal: in a flood these come by the
+     * thousand a second, and are logged at most once a minute.
+     */
     private final Counter refused;
     private final Counter refusedForPortal;
     /** What each portal's events being received hold, by member id; a portal holding nothing has no entry. */

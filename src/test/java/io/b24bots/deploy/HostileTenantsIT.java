@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -243,16 +244,16 @@ class HostileTenantsIT {
     @Order(3)
     void aFloodOfEventsIsRefusedPastTheReplicasMemoryNotRunOutOf() throws Exception {
         List<Portal> portals = new ArrayList<>();
-        Map<Portal, String[]> tokens = new HashMap<>();
+        Map<Portal, Sender> senders = new HashMap<>();
         for (int i = 0; i < 8; i++) {
             Portal portal = install();
             long echo = TestPortals.botId(bitrix, portal, "b24bots_echo");
-            String[] pair = {Long.toString(echo), bitrix.issueTokens(portal, echo).accessToken(),
-                    bitrix.issueTokens(portal, 7).accessToken()};
+            Sender sender = new Sender(portal, echo, bitrix.issueTokens(portal, echo).accessToken(),
+                    bitrix.issueTokens(portal, 7).accessToken());
             // The tokens' proofs, once, before the flood (they are cached; the flood needs none).
-            assertThat(service.post("/b24/events", floodMessage(portal, pair, 0, "")).statusCode()).isEqualTo(200);
+            assertThat(service.post("/b24/events", sender.message(0, "")).statusCode()).isEqualTo(200);
             portals.add(portal);
-            tokens.put(portal, pair);
+            senders.put(portal, sender);
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> portals.stream().allMatch(p -> bitrix.imbot().messages(p).size() == 1));
         long marksBefore = scalar("select count(*) from event_dedup");
@@ -260,12 +261,11 @@ class HostileTenantsIT {
         String padding = "x".repeat(25 * 1024);
         Map<Integer, AtomicLong> answers = new ConcurrentHashMap<>();
         Map<String, Integer> failures = new ConcurrentHashMap<>();
-        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-        ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor();
         for (int i = 1; i <= 2_400; i++) {
-            Portal portal = portals.get(i % portals.size());
-            String body = floodMessage(portal, tokens.get(portal), i, padding);
-            senders.execute(() -> {
+            String body = senders.get(portals.get(i % portals.size())).message(i, padding);
+            clients.execute(() -> {
                 int status;
                 try {
                     go.await();
@@ -278,8 +278,8 @@ class HostileTenantsIT {
             });
         }
         go.countDown();
-        senders.shutdown();
-        assertThat(senders.awaitTermination(3, TimeUnit.MINUTES)).isTrue();
+        clients.shutdown();
+        assertThat(clients.awaitTermination(3, TimeUnit.MINUTES)).isTrue();
 
         assertThat(service.process().isAlive()).as("the service runs").isTrue();
         assertThat(service.log()).doesNotContain("OutOfMemoryError");
@@ -297,27 +297,12 @@ class HostileTenantsIT {
         System.out.println("Flood of 2,400 messages of 25 KB at once under the shipped JVM flags: " + new TreeMap<>(answers));
     }
 
-    /** A private message to the portal's echo bot with the given tokens (already proven), number {@code n}. */
-    static String floodMessage(Portal portal, String[] botIdBotTokenAuthorToken, int n, String padding) {
-        String bot = botIdBotTokenAuthorToken[0];
-        Map<String, String> fields = new HashMap<>();
-        fields.put("event", "ONIMBOTMESSAGEADD");
-        fields.put("data[BOT][" + bot + "][BOT_ID]", bot);
-        fields.put("data[BOT][" + bot + "][BOT_CODE]", "b24bots_echo");
-        fields.put("data[BOT][" + bot + "][access_token]", botIdBotTokenAuthorToken[1]);
-        fields.put("data[BOT][" + bot + "][server_endpoint]", bitrix.oauthUrl() + "/rest/");
-        fields.put("data[PARAMS][DIALOG_ID]", "7");
-        fields.put("data[PARAMS][MESSAGE]", "flood " + n + " " + padding);
-        fields.put("data[PARAMS][MESSAGE_ID]", Integer.toString(900_000 + n));
-        fields.put("data[PARAMS][FROM_USER_ID]", "7");
-        fields.put("data[PARAMS][MESSAGE_TYPE]", "P");
-        fields.put("data[USER][ID]", "7");
-        fields.put("data[USER][IS_BOT]", "N");
-        fields.put("auth[access_token]", botIdBotTokenAuthorToken[2]);
-        fields.put("auth[server_endpoint]", bitrix.oauthUrl() + "/rest/");
-        fields.put("auth[member_id]", portal.memberId);
-        fields.put("auth[application_token]", PackagedService.applicationToken(portal));
-        return PackagedService.form(fields);
+    /** A user writing to a portal's echo bot with tokens already proven: message {@code n}, numbered for dedup. */
+    record Sender(Portal portal, long echo, String botToken, String authorToken) {
+        String message(int n, String padding) {
+            return PackagedService.messageBody(bitrix, portal, echo, "flood " + n + " " + padding, botToken, authorToken,
+                    900_000 + n);
+        }
     }
 
     /** Sends one hostile request every {@code everyMillis}, from its own made-up client address behind the trusted proxy. */

@@ -200,20 +200,26 @@ public final class PackagedService implements AutoCloseable {
 
     /** The same with a given bot token: a forged event carries one Bitrix24 never issued. */
     public static String messageBody(Bitrix24Emulator bitrix, Portal portal, long botId, String text, String botToken) {
+        return messageBody(bitrix, portal, botId, text, botToken, bitrix.issueTokens(portal, 7).accessToken(), text.hashCode());
+    }
+
+    /** The same with every token given (ones already proven cost the service no check) and its own message id. */
+    public static String messageBody(Bitrix24Emulator bitrix, Portal portal, long botId, String text, String botToken,
+            String authorToken, long messageId) {
         Map<String, String> fields = new LinkedHashMap<>();
         fields.put("event", "ONIMBOTMESSAGEADD");
         fields.put("data[BOT][" + botId + "][BOT_ID]", Long.toString(botId));
         fields.put("data[BOT][" + botId + "][BOT_CODE]", "b24bots_echo");
         fields.put("data[PARAMS][DIALOG_ID]", "7");
         fields.put("data[PARAMS][MESSAGE]", text);
-        fields.put("data[PARAMS][MESSAGE_ID]", Integer.toString(text.hashCode()));
+        fields.put("data[PARAMS][MESSAGE_ID]", Long.toString(messageId));
         fields.put("data[PARAMS][FROM_USER_ID]", "7");
         fields.put("data[USER][ID]", "7");
         fields.put("data[USER][IS_BOT]", "N");
         fields.put("data[PARAMS][MESSAGE_TYPE]", "P");
         fields.put("data[BOT][" + botId + "][access_token]", botToken);
         fields.put("data[BOT][" + botId + "][server_endpoint]", bitrix.oauthUrl() + "/rest/");
-        fields.put("auth[access_token]", bitrix.issueTokens(portal, 7).accessToken());
+        fields.put("auth[access_token]", authorToken);
         fields.put("auth[server_endpoint]", bitrix.oauthUrl() + "/rest/");
         fields.put("auth[member_id]", portal.memberId);
         fields.put("auth[application_token]", applicationToken(portal));
