@@ -73,11 +73,17 @@ public class ReplicaNotifications {
         listener = Thread.ofVirtual().name("replica-notifications").start(this::listen);
     }
 
-    void stop(@Observes ShutdownEvent event) {
+    /**
+     * Waits for the listener to end: past this observer the bean container shuts down, and a listener
+     * still running would tell {@link PortalChanges} about its closed connection through a container
+     * that is gone (a stack trace in the log of every stop that lost the race).
+     */
+    void stop(@Observes ShutdownEvent event) throws InterruptedException {
         running = false;
         closeQuietly();
         if (listener != null) {
             listener.interrupt();
+            listener.join(RECONNECT);
         }
     }
 
@@ -108,12 +114,13 @@ public class ReplicaNotifications {
                     }
                 }
             } catch (SQLException | RuntimeException e) {
-                portals.listening(false);
-                if (running) {
-                    LOG.debugf("Replica notifications interrupted (%s); reconnecting",
-                            e instanceof SQLException sql ? sql.getSQLState() : e.getClass().getSimpleName());
-                    sleep();
+                if (!running) {
+                    return;
                 }
+                portals.listening(false);
+                LOG.debugf("Replica notifications interrupted (%s); reconnecting",
+                        e instanceof SQLException sql ? sql.getSQLState() : e.getClass().getSimpleName());
+                sleep();
             }
         }
     }

@@ -99,14 +99,20 @@ class ProductionJarIT {
         return flag;
     }
 
+    /** A stop (SIGTERM, as Kubernetes sends) ends every thread of the service before its beans go: no thread's stack trace. */
     @AfterAll
     static void stop() throws Exception {
-        if (service != null) {
-            service.destroy();
-            service.waitFor();
-        }
-        if (postgres != null) {
-            postgres.close();
+        try {
+            if (service != null) {
+                service.destroy();
+                service.waitFor();
+                assertThat(Files.readString(Path.of("target", "production-jar.log"))).as("the log of a stop")
+                        .doesNotContain("Exception in thread");
+            }
+        } finally {
+            if (postgres != null) {
+                postgres.close();
+            }
         }
     }
 
