@@ -1494,8 +1494,12 @@ public class Bench {
         long offset = Long.parseLong(args[5]);
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .executor(Executors.newFixedThreadPool(2)).build();
-        // The first 2 s warm this client's own JVM and connections up; they are sent (and stored) but not timed.
-        int warm = rate * 2;
+        // The first 3 s warm this client's own JVM and connections up; they are sent (and stored) but not
+        // timed. The first 2 of them go at a quarter of the rate: on two cores the client's own start and
+        // compiles took most of a core for about a second, and at the full rate the service, starved
+        // meanwhile, entered the timed part behind (every request of a stage late, 0.5-4 s).
+        int gentle = rate / 2;
+        int warm = gentle + rate;
         int total = warm + rate * seconds;
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
         // Requests over 25 ms by the tenth of a second they were due in: a stall shows as one crowded tenth.
@@ -1525,7 +1529,8 @@ public class Bench {
         long start = System.nanoTime();
         long startMillis = System.currentTimeMillis();
         for (int i = 0; i < total; i++) {
-            long due = start + (long) (i * 1e9 / rate);
+            long offsetNanos = i < gentle ? (long) (i * 4e9 / rate) : 2_000_000_000L + (long) ((i - gentle) * 1e9 / rate);
+            long due = start + offsetNanos;
             long wait = due - System.nanoTime();
             if (wait > 0) {
                 LockSupport.parkNanos(wait);
@@ -1535,7 +1540,7 @@ public class Bench {
             String[] body = bodies.get((int) (counter % bodies.size()));
             // Made for warm requests too: the first run of a string concatenation links it (tens of
             // milliseconds in this C1-only JVM), which had shown as a stall at the timed start.
-            String sentAt = "BENCHT" + (startMillis + (long) (i * 1e3 / rate)) + "E";
+            String sentAt = "BENCHT" + (startMillis + offsetNanos / 1_000_000L) + "E";
             HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
                     .header("Content-Type", "application/x-www-form-urlencoded")
                     .POST(HttpRequest.BodyPublishers.ofString((body[0] + counter + body[1]).replace(SENTAT,
@@ -1562,18 +1567,18 @@ public class Bench {
             });
         }
         answered.await();
-        double elapsed = (System.nanoTime() - start) / 1e9 - 2;
+        double elapsed = (System.nanoTime() - start) / 1e9 - 3;
         List<Long> sorted = new ArrayList<>(latencies);
         Collections.sort(sorted);
         System.out.printf("achieved=%.1f p50=%.3f p99=%.3f ok=%d errors=%d busy=%d%n", (total - warm) / elapsed,
                 sorted.get(sorted.size() / 2) / 1e6, sorted.get((int) (sorted.size() * 0.99)) / 1e6, ok.get(), errors.get(),
                 busy.get());
         StringBuilder crowded = new StringBuilder();
-        slow.forEach((tenth, count) -> crowded.append(String.format(" %.1fs:%d", tenth / 10.0 - 2, count)));
+        slow.forEach((tenth, count) -> crowded.append(String.format(" %.1fs:%d", tenth / 10.0 - 3, count)));
         System.out.println("slow=" + slow.values().stream().mapToInt(Integer::intValue).sum() + crowded);
         System.out.println("hiccups=" + String.join(" ", hiccups));
         System.out.println("failures=" + failures);
-        System.out.println("timed-start=" + java.time.LocalTime.ofInstant(java.time.Instant.ofEpochMilli(startMillis + 2000),
+        System.out.println("timed-start=" + java.time.LocalTime.ofInstant(java.time.Instant.ofEpochMilli(startMillis + 3000),
                 java.time.ZoneOffset.UTC));
         System.exit(0);
     }
