@@ -1497,7 +1497,7 @@ public class Bench {
         // The first 3 s warm this client's own JVM and connections up; they are sent (and stored) but not
         // timed. The first 2 of them go at a quarter of the rate: on two cores the client's own start and
         // compiles took most of a core for about a second, and at the full rate the service, starved
-        // meanwhile, entered the timed part behind (every request of a stage late, 0.5-4 s).
+        // meanwhile, entered the timed part behind (every request of a stage late, by 0.5-7 s).
         int gentle = rate / 2;
         int warm = gentle + rate;
         int total = warm + rate * seconds;
